@@ -1,0 +1,209 @@
+"""The ``stability-index`` command line: synth, validate, measures, build, serve, bench."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline import logs
+
+app = typer.Typer(
+    help=(
+        "England's Stability Index for children in care: how often children looked after "
+        "change placement, school and social worker.\n\n"
+        "Run `stability-index build` to build the data packages and website from the built-in "
+        "synthetic England, or `stability-index build --input DIR` for real SSDA903 extracts."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="Show debug messages.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Show errors only.")]
+LaOption = Annotated[
+    str | None,
+    typer.Option(
+        "--la",
+        help="DfE 3-digit code of the LA the files belong to, when they have no LA column.",
+    ),
+]
+SeedOption = Annotated[int, typer.Option(help="Seed of the synthetic England (same seed, same data).")]
+ScaleOption = Annotated[
+    float, typer.Option(help="Size of the synthetic England relative to the real one (1 = ~84k children).")
+]
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the synthetic inputs to.")] = Path(
+        "synthetic"
+    ),
+    seed: SeedOption = 2024,
+    scale: ScaleOption = 1.0,
+    years: Annotated[
+        str, typer.Option(help="Collection years, e.g. 2019-2024 or 2022,2023,2024.")
+    ] = "2019-2024",
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Write the synthetic England: SSDA903-style CSVs for every LA and year (OUT/<year>/*.csv)."""
+    logs.configure(verbose, quiet)
+    from pipeline.synth import generate
+
+    folder = generate(out, seed=seed, scale=scale, years=parse_years(years))
+    logs.console.print(f"Synthetic inputs written to {folder}")
+
+
+@app.command()
+def validate(
+    input_dir: Annotated[Path, typer.Argument(help="Folder of inputs: INPUT/<year>/<table>.csv.")],
+    la: LaOption = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write every problem to this CSV file.")
+    ] = None,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Check input files and list every problem with its file, row, column, value and rule."""
+    logs.configure(verbose, quiet)
+    from pipeline.inputs import load
+
+    _, result = load(input_dir, la=la)
+    logs.console.print(result.to_text())
+    if report is not None:
+        result.to_csv(report)
+        logs.console.print(f"Problems written to {report}")
+    if result.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def measures(
+    input_dir: Annotated[Path, typer.Option("--input", help="Folder of inputs to compute from.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Child-level table to write (.csv or .parquet). Internal use only.")
+    ],
+    la: LaOption = None,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Compute the child-level measures table (one row per child, year and period).
+
+    The table holds child identifiers: keep it on your own machine; it is never published.
+    """
+    logs.configure(verbose, quiet)
+    from pipeline.build import compute_child_table
+
+    rows = compute_child_table(input_dir, out, la=la)
+    logs.console.print(f"{rows:,} rows written to {out} (internal use only: it holds child identifiers)")
+
+
+@app.command()
+def build(
+    input_dir: Annotated[
+        Path | None,
+        typer.Option("--input", help="Real SSDA903 extracts (INPUT/<year>/*.csv). Default: synthetic England."),
+    ] = None,
+    la: LaOption = None,
+    seed: SeedOption = 2024,
+    scale: ScaleOption = 1.0,
+    years: Annotated[str, typer.Option(help="Synthetic collection years.")] = "2019-2024",
+    version: Annotated[
+        str | None, typer.Option(help="Version to write (semver). Default: the current release.")
+    ] = None,
+    bump: Annotated[
+        str | None, typer.Option(help="Write a new version: patch, minor or major.")
+    ] = None,
+    packages: Annotated[
+        Path, typer.Option(help="Where data packages are written.")
+    ] = Path("datapackages"),
+    site: Annotated[bool, typer.Option(help="Also generate and render the website.")] = True,
+    compare: Annotated[
+        Path | None,
+        typer.Option(help="LA self-service: a published package to compare the LA with."),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="LA self-service: write a single self-contained HTML report.")
+    ] = None,
+    publish: Annotated[
+        bool, typer.Option(help="LA self-service: apply suppression, for figures you will publish.")
+    ] = False,
+    explain: Annotated[
+        Path | None,
+        typer.Option(help="LA self-service: write the child-level 'why' table (internal use) here."),
+    ] = None,
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Build the data package and the website (from the synthetic England unless --input is given)."""
+    logs.configure(verbose, quiet)
+    from pipeline import build as build_module
+
+    if compare is not None or report is not None or explain is not None:
+        if input_dir is None:
+            raise typer.BadParameter("--compare/--report/--explain need --input (your LA's files)")
+        code = build_module.build_la_report(
+            input_dir, la=la, compare=compare, report=report, publish=publish, explain=explain
+        )
+    else:
+        code = build_module.build_all(
+            input_dir=input_dir,
+            la=la,
+            seed=seed,
+            scale=scale,
+            years=parse_years(years),
+            version=version,
+            bump=bump,
+            packages_root=packages,
+            with_site=site,
+        )
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port on localhost.")] = 8000,
+    directory: Annotated[Path, typer.Option(help="The built site.")] = Path("_site"),
+) -> None:
+    """Serve the built website on http://localhost:PORT (Ctrl+C to stop)."""
+    from pipeline.site.serve import serve_site
+
+    serve_site(directory, port)
+
+
+@app.command()
+def bench(
+    quick: Annotated[bool, typer.Option(help="A small, fast run (for tests).")] = False,
+    scales: Annotated[str, typer.Option(help="Scales to run, e.g. 1,4.")] = "1,4",
+    out: Annotated[Path, typer.Option(help="JSON file for the results.")] = Path("bench-results.json"),
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Time every stage at several scales; print a table and write JSON."""
+    logs.configure(verbose, quiet)
+    from pipeline.bench import run_bench
+
+    run_bench(scales=[float(s) for s in scales.split(",")], quick=quick, out=out)
+
+
+def parse_years(text: str) -> list[int]:
+    """Parse ``2019-2024`` or ``2022,2023,2024`` into a sorted list of years."""
+    text = text.strip()
+    try:
+        if "-" in text:
+            first, last = (int(part) for part in text.split("-", 1))
+            years = list(range(first, last + 1))
+        else:
+            years = sorted(int(part) for part in text.split(","))
+    except ValueError as error:
+        raise typer.BadParameter(f"years must look like 2019-2024 or 2023,2024, not {text!r}") from error
+    if not years:
+        raise typer.BadParameter("no years given")
+    return years
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

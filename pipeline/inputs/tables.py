@@ -1,0 +1,157 @@
+"""The in-memory form of the input tables, shared by every later step.
+
+Every reader produces an :class:`InputTables`; every later step (measures, the LA self-service
+report) consumes one. Column names are the SSDA903 ones (METHODS.md section 1) plus two columns
+the readers add to every per-year table:
+
+* ``LA``: the DfE 3-digit LA code, as a string (``"886"``);
+* ``YEAR``: the collection year the row came from, an ``int`` (2024 = year ending 31 March 2024).
+
+Normalised form (what readers guarantee, and what tests may build by hand):
+
+* codes are upper-case strings with surrounding whitespace removed; blank cells are ``<NA>``;
+* date columns (``DOB, DECOM, DEC, SW_DECOM, SW_DEC, CENSUS_DATE, ENTRY_DATE``) are
+  ``datetime64[ns]`` with ``NaT`` for blanks (``DEC``/``SW_DEC`` blank = still open);
+* ``SEX`` and ``UASC`` and ``NCYEAR`` stay strings (``"1"``/``"2"``, ``"0"``/``"1"``);
+* episodes and social worker episodes open across a year end appear in the return of every
+  year they touch, as in real SSDA903 returns; consumers de-duplicate on the natural key
+  keeping the row from the latest ``YEAR`` (see :meth:`InputTables.latest_episodes`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+HEADER_COLUMNS = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "UASC"]
+EPISODE_COLUMNS = [
+    "CHILD",
+    "DECOM",
+    "RNE",
+    "LS",
+    "CIN",
+    "PLACE",
+    "PLACE_PROVIDER",
+    "DEC",
+    "REC",
+    "REASON_PLACE_CHANGE",
+    "HOME_POST",
+    "PL_POST",
+    "URN",
+    "PL_LA",
+]
+SOCIAL_WORKER_COLUMNS = ["CHILD", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"]
+SCHOOL_CENSUS_COLUMNS = [
+    "UPN",
+    "URN",
+    "CENSUS_TERM",
+    "CENSUS_DATE",
+    "ENTRY_DATE",
+    "NCYEAR",
+    "SEN_PROVISION",
+    "SEN_PRIMARY_NEED",
+    "PHASE",
+    "IS_PRU",
+]
+SCHOOL_LINK_COLUMNS = ["URN", "PREDECESSOR_URN"]
+
+#: Per-year tables, in the order files are read: name -> required SSDA903 columns.
+YEAR_TABLES: dict[str, list[str]] = {
+    "header": HEADER_COLUMNS,
+    "episodes": EPISODE_COLUMNS,
+    "social_workers": SOCIAL_WORKER_COLUMNS,
+    "school_census": SCHOOL_CENSUS_COLUMNS,
+}
+#: Per-year tables a return may lack: an LA without the social worker module, no census match.
+OPTIONAL_YEAR_TABLES = {"social_workers", "school_census"}
+
+DATE_COLUMNS = {
+    "header": ["DOB"],
+    "episodes": ["DECOM", "DEC"],
+    "social_workers": ["SW_DECOM", "SW_DEC"],
+    "school_census": ["CENSUS_DATE", "ENTRY_DATE"],
+}
+
+# --- SSDA903 code lists (METHODS.md section 1) -------------------------------------------------
+RNE_CODES = {"S", "L", "P", "T", "U", "B"}
+LS_CODES = {"C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4"}
+SHORT_BREAK_LS = {"V3", "V4"}
+PLACE_CODES = {
+    "A3", "A4", "A5", "A6",
+    "U1", "U2", "U3", "U4", "U5", "U6",
+    "K1", "K2", "H5", "R1", "R2", "R5", "S1", "P2", "Z1",
+    "P1", "R3",
+    "T0", "T1", "T2", "T3", "T4",
+}  # fmt: skip
+ADOPTION_WITH_CARER_PLACE = {"A3", "A5"}
+TEMPORARY_PLACE = {"T0", "T1", "T2", "T3", "T4"}
+PLACE_PROVIDER_CODES = {"PR0", "PR1", "PR2", "PR3", "PR4", "PR5"}
+REASON_PLACE_CHANGE_CODES = {
+    "CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB", "CREQO", "CHILD", "LAREQ", "PLACE", "OTHER",
+}  # fmt: skip
+SW_REASON_CODES = {
+    "MANAGE", "FCONTA", "LEFTRL", "ORGRST", "TSPROC", "ABSENC", "CHCHAN", "PCCHAN", "SWDIED", "OTHERS",
+}  # fmt: skip
+SEX_CODES = {"1", "2"}
+#: SSDA903 ethnicity codes (DfE extended list, main categories) -> major group label.
+ETHNIC_GROUPS: dict[str, str] = {
+    "WBRI": "White", "WIRI": "White", "WIRT": "White", "WOTH": "White", "WROM": "White",
+    "MWBC": "Mixed", "MWBA": "Mixed", "MWAS": "Mixed", "MOTH": "Mixed",
+    "AIND": "Asian or Asian British", "APKN": "Asian or Asian British",
+    "ABAN": "Asian or Asian British", "AOTH": "Asian or Asian British",
+    "BCRB": "Black, African, Caribbean or Black British",
+    "BAFR": "Black, African, Caribbean or Black British",
+    "BOTH": "Black, African, Caribbean or Black British",
+    "CHNE": "Asian or Asian British",
+    "OOTH": "Other ethnic group",
+    "REFU": "Refused or not obtained", "NOBT": "Refused or not obtained",
+}  # fmt: skip
+ETHNIC_CODES = set(ETHNIC_GROUPS)
+#: Reasons an episode ceased: X1 = new episode the same day (still looked after); others leave care.
+REC_STILL_LOOKED_AFTER = {"X1"}
+REC_CODES = {
+    "X1", "E11", "E12", "E13", "E14", "E15", "E16", "E17", "E2", "E3", "E41", "E45", "E46",
+    "E47", "E48", "E4A", "E4B", "E5", "E6", "E7", "E8", "E9",
+}  # fmt: skip
+CIN_CODES = {"N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8"}
+CENSUS_TERMS = {"AUTUMN", "SPRING", "SUMMER"}
+SEN_PROVISION_CODES = {"N", "K", "E"}  # none, SEN support, EHC plan
+SEMH_NEED = "SEMH"
+PHASE_CODES = {"PR", "MP", "MS", "SE", "AT", "PS", "SP", "NS"}  # primary, middle, secondary, ...
+
+
+@dataclass
+class InputTables:
+    """All input tables for one run, normalised (see the module docstring).
+
+    Attributes:
+        header, episodes, social_workers, school_census: one DataFrame each over every LA and
+            collection year, with ``LA`` and ``YEAR`` as the first two columns.
+        school_links: ``URN, PREDECESSOR_URN`` (may be empty).
+        la_context: ``LA_CODE`` plus numeric indicators (may be empty; needed only for
+            statistical neighbours).
+        years: the collection years present, ascending.
+        sw_supplied: ``(LA, YEAR)`` pairs whose return included the social worker module.
+            An LA-year not in this set shows ``x`` (not available) for social worker measures.
+        synthetic: True when the tables come from the built-in synthetic England.
+        source_files: ``{relative path: sha256}`` of every file read (for provenance).
+    """
+
+    header: pd.DataFrame
+    episodes: pd.DataFrame
+    social_workers: pd.DataFrame
+    school_census: pd.DataFrame
+    school_links: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=SCHOOL_LINK_COLUMNS, dtype="string")
+    )
+    la_context: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["LA_CODE"]))
+    years: list[int] = field(default_factory=list)
+    sw_supplied: set[tuple[str, int]] = field(default_factory=set)
+    synthetic: bool = False
+    source_files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def las(self) -> list[str]:
+        """The LA codes present in the header table, sorted."""
+        return sorted(self.header["LA"].dropna().unique().tolist())
