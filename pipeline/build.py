@@ -1,0 +1,244 @@
+"""Orchestration of the whole build: inputs -> package -> site (DESIGN.md's flow).
+
+Each step is a function of another module; this module only wires them together, logs row
+counts and turns known failures into a clear message and a non-zero exit code without
+leaving partial outputs behind.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import logs
+from pipeline.logs import log, step
+
+#: Where the synthetic England is generated (git-ignored), relative to the project root.
+SYNTHETIC_CACHE = Path(".cache") / "synthetic"
+
+
+class BuildError(Exception):
+    """A build step failed for a reason the user can act on (the message says which)."""
+
+
+@dataclass
+class BuildResult:
+    """What a build produced, for the CLI, the benchmark and the tests."""
+
+    package_dir: Path | None = None
+    site_dir: Path | None = None
+    renderer: str | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def synthetic_inputs(project_root: Path, seed: int, scale: float, years: list[int]) -> Path:
+    """Return the folder of the synthetic England for these settings, generating it once.
+
+    The folder name encodes the settings, so a second build reuses the files (the generator
+    is deterministic, so reuse gives the same result as regenerating).
+    """
+    from pipeline.synth import generate
+
+    name = f"seed{seed}-scale{scale:g}-{years[0]}-{years[-1]}"
+    folder = project_root / SYNTHETIC_CACHE / name
+    manifest = folder / "manifest.json"
+    if manifest.exists():
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+        if recorded.get("years") == years and recorded.get("seed") == seed:
+            log.info("synth: reusing %s", folder)
+            return folder
+    with step("synth"):
+        generate(folder, seed=seed, scale=scale, years=years)
+    return folder
+
+
+def load_valid_inputs(input_dir: Path, la: str | None = None):  # noqa: ANN201 - InputTables
+    """Read and validate the inputs; raise :class:`BuildError` listing the problems if any."""
+    from pipeline.inputs import load
+
+    with step("validate") as counts:
+        tables, report = load(input_dir, la=la)
+        counts["errors"] = int(report.errors)
+        counts["warnings"] = int(report.warnings)
+    if tables is None:
+        raise BuildError(
+            f"The inputs in {input_dir} have {report.errors:,} error(s); nothing was written.\n"
+            + report.to_text()
+        )
+    return tables, report
+
+
+def compute_child_table(input_dir: Path, out: Path, la: str | None = None) -> int:
+    """Validate inputs, compute the child-level measures and write them to ``out``.
+
+    ``out`` ends in ``.csv`` or ``.parquet``. Returns the number of rows written.
+    """
+    from pipeline.measures import compute_measures
+
+    tables, _ = load_valid_inputs(input_dir, la)
+    with step("measures", rows_in=len(tables.episodes)) as counts:
+        result = compute_measures(tables)
+        counts["rows_out"] = len(result.children)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".parquet":
+        result.children.to_parquet(out, index=False)
+    elif out.suffix == ".csv":
+        result.children.to_csv(out, index=False)
+    else:
+        raise BuildError(f"--out must end in .csv or .parquet, not {out.suffix!r}")
+    return len(result.children)
+
+
+def publishable_tables(tables, report):  # noqa: ANN001, ANN201 - InputTables, ValidationReport
+    """Run measures, aggregation, disclosure control, the audit and the derived tables.
+
+    Returns ``(published tables, suppression summary, measures result)``; the tables are safe
+    to write (the audit has passed).
+    """
+    from pipeline.aggregate import build_tables, derive_comparisons
+    from pipeline.disclosure import audit, protect
+    from pipeline.measures import compute_measures
+
+    with step("measures", rows_in=len(tables.episodes)) as counts:
+        result = compute_measures(tables)
+        counts["rows_out"] = len(result.children)
+    with step("aggregate", rows_in=len(result.children)) as counts:
+        raw = build_tables(result, tables, report)
+        counts["rows_out"] = sum(len(t.frame) for t in raw.values())
+    with step("disclose", rows_in=sum(len(t.frame) for t in raw.values())) as counts:
+        protected, summary = protect(raw)
+        derived = derive_comparisons(protected)
+        protected.update(derived)
+        protected["suppression_summary"] = summary.to_table()
+        audit_report = audit(protected)
+        counts["rows_out"] = sum(len(t.frame) for t in protected.values())
+        log.info("disclose: audit passed (%s)", audit_report)
+    return protected, summary, result
+
+
+def build_all(
+    *,
+    input_dir: Path | None = None,
+    la: str | None = None,
+    seed: int = 2024,
+    scale: float = 1.0,
+    years: list[int] | None = None,
+    version: str | None = None,
+    bump: str | None = None,
+    packages_root: Path = Path("datapackages"),
+    with_site: bool = True,
+    project_root: Path = Path("."),
+) -> int:
+    """Build the data package (and the site) and return a process exit code (0 = success)."""
+    try:
+        result = run_build(
+            input_dir=input_dir,
+            la=la,
+            seed=seed,
+            scale=scale,
+            years=years,
+            version=version,
+            bump=bump,
+            packages_root=packages_root,
+            with_site=with_site,
+            project_root=project_root,
+        )
+    except BuildError as error:
+        logs.console.print(f"[bold red]Build failed:[/] {error}", markup=True, highlight=False)
+        return 1
+    logs.console.print(f"Data package: {result.package_dir}")
+    if result.site_dir is not None:
+        logs.console.print(f"Website: {result.site_dir} (rendered with {result.renderer})")
+    return 0
+
+
+def run_build(
+    *,
+    input_dir: Path | None,
+    la: str | None,
+    seed: int,
+    scale: float,
+    years: list[int] | None,
+    version: str | None,
+    bump: str | None,
+    packages_root: Path,
+    with_site: bool,
+    project_root: Path,
+) -> BuildResult:
+    """Run every step; raise :class:`BuildError` on a failure the user can act on."""
+    from pipeline.disclosure import DisclosureError
+    from pipeline.packaging import PackageExistsError, write_package
+    from pipeline.synth import DEFAULT_YEARS
+
+    build = BuildResult()
+    synthetic = input_dir is None
+    if input_dir is None:
+        input_dir = synthetic_inputs(project_root, seed, scale, years or DEFAULT_YEARS)
+    tables, report = load_valid_inputs(input_dir, la)
+    try:
+        published, summary, _ = publishable_tables(tables, report)
+    except DisclosureError as error:
+        raise BuildError(f"disclosure audit failed, nothing was written: {error}") from error
+
+    metadata = release_metadata(tables, summary, synthetic=synthetic, seed=seed, scale=scale)
+    try:
+        with step("package", rows_in=sum(len(t.frame) for t in published.values())):
+            build.package_dir = write_package(
+                published, packages_root, metadata, version=version, bump=bump
+            )
+    except PackageExistsError as error:
+        raise BuildError(str(error)) from error
+
+    if with_site:
+        from pipeline.site import generate_pages, render
+
+        with step("pages") as counts:
+            pages = generate_pages(build.package_dir, project_root / "site")
+            counts["pages"] = len(pages)
+        with step("render") as counts:
+            build.renderer = render(project_root)
+            build.site_dir = project_root / "_site"
+            counts["html_files"] = sum(1 for _ in build.site_dir.rglob("*.html"))
+    return build
+
+
+def release_metadata(tables, summary, *, synthetic: bool, seed: int, scale: float):  # noqa: ANN001, ANN201
+    """Describe the release for the package: title, years, provenance and the synthetic flag."""
+    from pipeline.packaging import ReleaseMetadata
+
+    years = sorted(tables.years)
+    latest = years[-1]
+    return ReleaseMetadata.for_build(
+        synthetic=synthetic or bool(tables.synthetic),
+        collection_years=years,
+        latest_year=latest,
+        seed=seed if synthetic else None,
+        scale=scale if synthetic else None,
+        input_files=dict(sorted(tables.source_files.items())),
+        suppression_markdown=summary.to_markdown(),
+    )
+
+
+def national_headlines(children: pd.DataFrame) -> pd.DataFrame:
+    """Unsuppressed national one-year percentages per year (for checks and notes only)."""
+    one_year = children[children["PERIOD"] == "1y"]
+    from pipeline.measures.schema import FLAGS
+
+    rows = []
+    for year, group in one_year.groupby("YEAR"):
+        for flag in FLAGS:
+            values = group[flag].dropna()
+            rows.append(
+                {
+                    "year": int(year),
+                    "measure": flag,
+                    "cohort": len(values),
+                    "number": int(values.sum()),
+                    "percent": round(100 * float(values.mean()), 1) if len(values) else None,
+                }
+            )
+    return pd.DataFrame(rows)

@@ -1,0 +1,49 @@
+"""Repository hygiene: workflows are valid, code is lint-clean, CI runs the tests."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_workflows_match_the_github_workflow_schema() -> None:
+    workflows = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+    assert {w.name for w in workflows} >= {"ci.yml", "publish.yml"}
+    exe = shutil.which("check-jsonschema")
+    if exe is None:
+        pytest.skip("check-jsonschema is not installed (pip install -e '.[dev]')")
+    result = subprocess.run(
+        [exe, "--builtin-schema", "vendor.github-workflows", *map(str, workflows)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_publish_workflow_sets_up_quarto_and_deploys_pages() -> None:
+    text = (ROOT / ".github" / "workflows" / "publish.yml").read_text()
+    assert "quarto-dev/quarto-actions/setup" in text
+    assert "actions/deploy-pages" in text
+    assert "stability-index build" in text
+
+
+def test_ruff_is_clean() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", str(ROOT)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_script_installs_and_runs_the_readme_test_command() -> None:
+    script = (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "set -euo pipefail" in script
+    assert "pip install" in script and "chromium" in script
+    assert "python -m pytest" in script
+    assert "python -m pytest" in readme
