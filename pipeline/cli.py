@@ -30,17 +30,22 @@ LaOption = Annotated[
         help="DfE 3-digit code of the LA the files belong to, when they have no LA column.",
     ),
 ]
-SeedOption = Annotated[int, typer.Option(help="Seed of the synthetic England (same seed, same data).")]
+SeedOption = Annotated[
+    int, typer.Option(help="Seed of the synthetic England (same seed, same data).")
+]
 ScaleOption = Annotated[
-    float, typer.Option(help="Size of the synthetic England relative to the real one (1 = ~84k children).")
+    float,
+    typer.Option(
+        help="Size of the synthetic England relative to the real one (1 = ~84k children)."
+    ),
 ]
 
 
 @app.command()
 def synth(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the synthetic inputs to.")] = Path(
-        "synthetic"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write the synthetic inputs to.")
+    ] = Path("synthetic"),
     seed: SeedOption = 2024,
     scale: ScaleOption = 1.0,
     years: Annotated[
@@ -84,7 +89,10 @@ def validate(
 def measures(
     input_dir: Annotated[Path, typer.Option("--input", help="Folder of inputs to compute from.")],
     out: Annotated[
-        Path, typer.Option("--out", help="Child-level table to write (.csv or .parquet). Internal use only.")
+        Path,
+        typer.Option(
+            "--out", help="Child-level table to write (.csv or .parquet). Internal use only."
+        ),
     ],
     la: LaOption = None,
     verbose: VerboseOption = False,
@@ -98,14 +106,19 @@ def measures(
     from pipeline.build import compute_child_table
 
     rows = compute_child_table(input_dir, out, la=la)
-    logs.console.print(f"{rows:,} rows written to {out} (internal use only: it holds child identifiers)")
+    logs.console.print(
+        f"{rows:,} rows written to {out} (internal use only: it holds child identifiers)"
+    )
 
 
 @app.command()
 def build(
     input_dir: Annotated[
         Path | None,
-        typer.Option("--input", help="Real SSDA903 extracts (INPUT/<year>/*.csv). Default: synthetic England."),
+        typer.Option(
+            "--input",
+            help="Real SSDA903 extracts (INPUT/<year>/*.csv). Default: synthetic England.",
+        ),
     ] = None,
     la: LaOption = None,
     seed: SeedOption = 2024,
@@ -117,23 +130,26 @@ def build(
     bump: Annotated[
         str | None, typer.Option(help="Write a new version: patch, minor or major.")
     ] = None,
-    packages: Annotated[
-        Path, typer.Option(help="Where data packages are written.")
-    ] = Path("datapackages"),
+    packages: Annotated[Path, typer.Option(help="Where data packages are written.")] = Path(
+        "datapackages"
+    ),
     site: Annotated[bool, typer.Option(help="Also generate and render the website.")] = True,
     compare: Annotated[
         Path | None,
         typer.Option(help="LA self-service: a published package to compare the LA with."),
     ] = None,
     report: Annotated[
-        Path | None, typer.Option(help="LA self-service: write a single self-contained HTML report.")
+        Path | None,
+        typer.Option(help="LA self-service: write a single self-contained HTML report."),
     ] = None,
     publish: Annotated[
         bool, typer.Option(help="LA self-service: apply suppression, for figures you will publish.")
     ] = False,
     explain: Annotated[
         Path | None,
-        typer.Option(help="LA self-service: write the child-level 'why' table (internal use) here."),
+        typer.Option(
+            help="LA self-service: write the child-level 'why' table (internal use) here."
+        ),
     ] = None,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
@@ -178,7 +194,9 @@ def serve(
 def bench(
     quick: Annotated[bool, typer.Option(help="A small, fast run (for tests).")] = False,
     scales: Annotated[str, typer.Option(help="Scales to run, e.g. 1,4.")] = "1,4",
-    out: Annotated[Path, typer.Option(help="JSON file for the results.")] = Path("bench-results.json"),
+    out: Annotated[Path, typer.Option(help="JSON file for the results.")] = Path(
+        "bench-results.json"
+    ),
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -199,7 +217,9 @@ def parse_years(text: str) -> list[int]:
         else:
             years = sorted(int(part) for part in text.split(","))
     except ValueError as error:
-        raise typer.BadParameter(f"years must look like 2019-2024 or 2023,2024, not {text!r}") from error
+        raise typer.BadParameter(
+            f"years must look like 2019-2024 or 2023,2024, not {text!r}"
+        ) from error
     if not years:
         raise typer.BadParameter("no years given")
     return years

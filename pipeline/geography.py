@@ -28,7 +28,9 @@ GEOGRAPHY_COLUMNS = [
 
 @cache
 def _load() -> pd.DataFrame:
-    with resources.files("pipeline.data").joinpath("geography.csv").open("r", encoding="utf-8") as f:
+    with (
+        resources.files("pipeline.data").joinpath("geography.csv").open("r", encoding="utf-8") as f
+    ):
         table = pd.read_csv(
             f,
             dtype={
@@ -77,6 +79,4 @@ def la_page_path(old_la_code: str) -> str:
 
 def region_slug(region_name: str) -> str:
     """Return the address part of a region page, e.g. ``north-east``."""
-    return "-".join(
-        "".join(ch if ch.isalnum() else " " for ch in region_name.lower()).split()
-    )
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in region_name.lower()).split())

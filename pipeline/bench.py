@@ -1,0 +1,277 @@
+"""``stability-index bench``: time every stage of the build at several scales.
+
+Each scale runs in a fresh process (so peak memory is that scale's own), through the same
+functions the build uses. Reported per stage: wall time, peak resident memory (sampled from
+``/proc/self/status`` while the stage runs) and rows per second; then the ratios of issue 11:
+(measures + aggregate) / plain CSV read, time at the largest scale / time at the smallest
+(scaled to a 4x ratio), and page generation and render time per page.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import platform
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from pipeline import logs
+
+STAGES = [
+    "synth",
+    "read",
+    "validate",
+    "measures",
+    "aggregate",
+    "disclose",
+    "package",
+    "pages",
+    "render",
+]
+
+
+def _rss_bytes() -> int:
+    """Resident memory of this process now (Linux), 0 elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
+
+
+class _PeakSampler:
+    """Sample resident memory every 20 ms in a thread; ``peak`` is the highest seen."""
+
+    def __init__(self) -> None:
+        self.peak = _rss_bytes()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, _rss_bytes())
+
+    def __enter__(self) -> _PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_bytes())
+
+
+def _timed(
+    record: dict[str, Any], name: str, rows: Callable[[Any], int], fn: Callable[[], Any]
+) -> Any:
+    """Run ``fn`` as stage ``name``; store seconds, peak RSS and rows/s in ``record``."""
+    with _PeakSampler() as sampler:
+        started = time.perf_counter()
+        value = fn()
+        seconds = time.perf_counter() - started
+    count = rows(value)
+    record[name] = {
+        "seconds": round(seconds, 3),
+        "peak_rss_mb": round(sampler.peak / 2**20, 1),
+        "rows": count,
+        "rows_per_second": round(count / seconds) if seconds > 0 and count else None,
+    }
+    return value
+
+
+def _read_floor(input_dir: Path) -> int:
+    """Read every input CSV into memory with pyarrow (the floor no pipeline can beat)."""
+    from pyarrow import csv
+
+    rows = 0
+    for path in sorted(input_dir.rglob("*.csv")):
+        table = csv.read_csv(path, convert_options=csv.ConvertOptions(strings_can_be_null=True))
+        rows += table.num_rows
+    return rows
+
+
+def bench_scale(scale: float, years: list[int], with_site: bool) -> dict[str, Any]:
+    """Run every stage once at ``scale`` in a scratch folder and return the measurements."""
+    from pipeline.aggregate import build_tables, derive_comparisons
+    from pipeline.build import release_metadata
+    from pipeline.disclosure import audit, protect
+    from pipeline.inputs import load
+    from pipeline.measures import compute_measures
+    from pipeline.packaging import write_package
+    from pipeline.synth import generate
+
+    record: dict[str, Any] = {"scale": scale, "years": years, "stages": {}}
+    stages = record["stages"]
+    scratch = Path(tempfile.mkdtemp(prefix="stability-bench-"))
+    try:
+        inputs = scratch / "inputs"
+        _timed(
+            stages,
+            "synth",
+            lambda _: sum(1 for _ in inputs.rglob("*.csv")),
+            lambda: generate(inputs, seed=2024, scale=scale, years=years),
+        )
+        _timed(stages, "read", lambda n: n, lambda: _read_floor(inputs))
+        tables, report = _timed(
+            stages, "validate", lambda v: len(v[0].episodes), lambda: load(inputs)
+        )
+        if tables is None:
+            raise RuntimeError("synthetic inputs failed validation:\n" + report.to_text())
+        result = _timed(
+            stages, "measures", lambda r: len(r.children), lambda: compute_measures(tables)
+        )
+        raw = _timed(
+            stages,
+            "aggregate",
+            lambda t: sum(len(x.frame) for x in t.values()),
+            lambda: build_tables(result, tables, report),
+        )
+
+        def disclose() -> tuple[dict, Any]:
+            protected, summary = protect(raw)
+            protected.update(derive_comparisons(protected))
+            protected["suppression_summary"] = summary.to_table()
+            audit(protected)
+            return protected, summary
+
+        protected, summary = _timed(
+            stages, "disclose", lambda v: sum(len(x.frame) for x in v[0].values()), disclose
+        )
+        metadata = release_metadata(tables, summary, synthetic=True, seed=2024, scale=scale)
+        package_dir = _timed(
+            stages,
+            "package",
+            lambda _: sum(len(x.frame) for x in protected.values()),
+            lambda: write_package(protected, scratch / "datapackages", metadata),
+        )
+        if with_site:
+            from pipeline.site import generate_pages, render
+
+            project = scratch / "project"
+            _copy_site_sources(project)
+            pages = _timed(
+                stages, "pages", len, lambda: generate_pages(package_dir, project / "site")
+            )
+            record["pages"] = len(pages)
+            renderer = _timed(stages, "render", lambda _: len(pages), lambda: render(project))
+            record["renderer"] = renderer
+        record["pipeline_seconds"] = round(
+            sum(
+                stages[s]["seconds"]
+                for s in ["validate", "measures", "aggregate", "disclose", "package"]
+            ),
+            3,
+        )
+        record["peak_rss_mb"] = max(s["peak_rss_mb"] for s in stages.values())
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return record
+
+
+def _copy_site_sources(project: Path) -> None:
+    """Copy the hand-written site sources and ``_quarto.yml`` into a scratch project."""
+    root = Path(__file__).resolve().parents[1]
+    project.mkdir(parents=True, exist_ok=True)
+    if (root / "_quarto.yml").exists():
+        shutil.copy2(root / "_quarto.yml", project / "_quarto.yml")
+    if (root / "site").exists():
+        shutil.copytree(
+            root / "site",
+            project / "site",
+            ignore=shutil.ignore_patterns("la", "region", "_generated"),
+        )
+
+
+def _bench_in_fresh_process(scale: float, years: list[int], with_site: bool) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(bench_scale, (scale, years, with_site))
+
+
+def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ratios of issue 11 from per-scale records (smallest scale first)."""
+    first, last = records[0], records[-1]
+    stages = first["stages"]
+    compute = stages["measures"]["seconds"] + stages["aggregate"]["seconds"]
+    ratios: dict[str, Any] = {
+        "compute_over_read": round(compute / stages["read"]["seconds"], 2),
+        "compute_over_read_target": 3,
+    }
+    if len(records) > 1:
+        size = last["scale"] / first["scale"]
+        ratios["scale_factor"] = size
+        ratios["pipeline_time_ratio"] = round(
+            last["pipeline_seconds"] / first["pipeline_seconds"], 2
+        )
+        ratios["pipeline_time_ratio_target"] = round(4.5 * size / 4, 2)
+    if "pages" in first:
+        ratios["page_generation_seconds_per_page"] = round(
+            stages["pages"]["seconds"] / first["pages"], 4
+        )
+        ratios["render_seconds_per_page"] = round(stages["render"]["seconds"] / first["pages"], 4)
+        ratios["renderer"] = first.get("renderer")
+    return ratios
+
+
+def run_bench(scales: list[float], quick: bool, out: Path) -> dict[str, Any]:
+    """Benchmark the build at ``scales`` (``quick``: tiny scales, three years, no site)."""
+    from pipeline.synth import DEFAULT_YEARS
+
+    if quick:
+        scales, years, with_site = [0.02, 0.08], [2022, 2023, 2024], False
+    else:
+        years, with_site = list(DEFAULT_YEARS), True
+    scales = sorted(scales)
+    records = []
+    for scale in scales:
+        logs.log.info("bench: scale %g", scale)
+        records.append(_bench_in_fresh_process(scale, years, with_site and scale == scales[0]))
+    result = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": multiprocessing.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "quick": quick,
+        "runs": records,
+        "ratios": summarise(records),
+    }
+    out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _print_table(result)
+    logs.console.print(f"Results written to {out}")
+    return result
+
+
+def _print_table(result: dict[str, Any]) -> None:
+    table = Table(title="stability-index bench")
+    table.add_column("scale", justify="right")
+    table.add_column("stage")
+    table.add_column("seconds", justify="right")
+    table.add_column("peak RSS (MB)", justify="right")
+    table.add_column("rows/s", justify="right")
+    for run in result["runs"]:
+        for name in STAGES:
+            stage = run["stages"].get(name)
+            if stage is None:
+                continue
+            rate = stage["rows_per_second"]
+            table.add_row(
+                f"{run['scale']:g}",
+                name,
+                f"{stage['seconds']:.2f}",
+                f"{stage['peak_rss_mb']:.0f}",
+                f"{rate:,}" if rate else "",
+            )
+    logs.console.print(table)
+    for key, value in result["ratios"].items():
+        logs.console.print(f"{key}: {value}")
