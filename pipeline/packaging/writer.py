@@ -1,0 +1,254 @@
+"""Write a version of the data package: build in a temporary folder, validate, move into place.
+
+A published version never changes. Building a version that exists gives a no-op when the new
+bytes are identical and :class:`PackageExistsError` when they differ. A build that fails
+validation raises :class:`PackageBuildError` and leaves no folder behind.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import frictionless
+import pandas as pd
+
+from pipeline.logs import log
+from pipeline.packaging import descriptor as descriptor_module
+from pipeline.packaging import reference, schemas, versions
+from pipeline.packaging.descriptor import ResourceFile
+from pipeline.packaging.ees import check_ees, meta_frame
+from pipeline.packaging.extracts import write_la_extracts, write_spreadsheet
+from pipeline.packaging.metadata import PACKAGE_NAME, ReleaseMetadata
+from pipeline.published import PublishedTable
+
+RESERVED_NAMES = {"geography", "measures"}
+FORBIDDEN_COLUMNS = {"child", "upn", "dob", "sw_id", "home_post", "pl_post", "postcode"}
+
+
+class PackageExistsError(Exception):
+    """The version exists with different bytes: published versions are immutable."""
+
+
+class PackageBuildError(Exception):
+    """The package failed validation; the message lists every problem. Nothing was written."""
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def _table_cells(table: PublishedTable) -> pd.DataFrame:
+    """The table's columns in publication order as text (blank for missing geography cells)."""
+    missing = [c for c in table.columns if c not in table.frame.columns]
+    if missing:
+        raise PackageBuildError(
+            f"table {table.name!r}: column(s) {', '.join(missing)} declared but not in the frame"
+        )
+    identifiers = [c for c in table.frame.columns if c.lower() in FORBIDDEN_COLUMNS]
+    if identifiers:
+        raise PackageBuildError(
+            f"table {table.name!r}: child-level identifier column(s) {identifiers} must never "
+            "be published"
+        )
+    frame = table.frame[table.columns]
+    return frame.astype("string").fillna("").astype(str)
+
+
+def _write_resources(tables: dict[str, PublishedTable], folder: Path) -> list[ResourceFile]:
+    data_dir = folder / "data"
+    data_dir.mkdir(parents=True)
+    geography = reference.geography_frame()
+    _write_csv(geography, data_dir / "geography.csv")
+    measures = reference.measures_frame()
+    _write_csv(measures, data_dir / "measures.csv")
+    resources = [
+        ResourceFile(
+            name="geography",
+            title="Geography lookup",
+            description="Every area of the index (England, 9 regions, 153 local authorities) "
+            "with its codes, names and the address of its page on the website.",
+            path="data/geography.csv",
+            schema=schemas.string_schema(
+                reference.GEOGRAPHY_COLUMNS,
+                ["geographic_level", "region_code", "old_la_code"],
+                {"geographic_level", "country_code", "country_name"},
+            ),
+            rows=len(geography),
+        ),
+        ResourceFile(
+            name="measures",
+            title="Measures dictionary",
+            description="What each measure code means, its cohort, periods and polarity.",
+            path="data/measures.csv",
+            schema=schemas.string_schema(
+                reference.MEASURE_COLUMNS, ["measure"], {"measure", "label", "polarity"}
+            ),
+            rows=len(measures),
+        ),
+    ]
+    for name in sorted(tables):
+        table = tables[name]
+        if name != table.name:
+            raise PackageBuildError(f"table passed as {name!r} is named {table.name!r}")
+        if name in RESERVED_NAMES:
+            raise PackageBuildError(f"table name {name!r} is reserved for a package resource")
+        _write_csv(_table_cells(table), data_dir / f"{name}.csv")
+        meta_path = None
+        if table.ees:
+            meta_path = f"data/{name}.meta.csv"
+            _write_csv(meta_frame(table), folder / meta_path)
+        resources.append(
+            ResourceFile(
+                name=name,
+                title=table.title,
+                description=table.description,
+                path=f"data/{name}.csv",
+                schema=schemas.table_schema(table),
+                rows=len(table.frame),
+                ees_metadata=meta_path,
+            )
+        )
+    return resources
+
+
+def _validate(folder: Path) -> None:
+    """Run every gate on a built folder; raise :class:`PackageBuildError` listing problems."""
+    report = frictionless.validate(str(folder / "datapackage.json"))
+    problems: list[str] = []
+    if not report.valid:
+        for row in report.flatten(["taskName", "rowNumber", "fieldName", "type", "note"]):
+            task, row_number, field, kind, note = row
+            problems.append(f"data/{task}.csv, row {row_number}, column {field}: {kind} ({note})")
+    problems += check_ees(folder)
+    if problems:
+        raise PackageBuildError(
+            f"the package failed validation ({len(problems)} problem(s)):\n- "
+            + "\n- ".join(problems[:50])
+        )
+    try:
+        from pipeline.disclosure import audit_files  # written in parallel; optional
+    except ImportError:
+        log.debug("package: pipeline.disclosure.audit_files not available, file audit skipped")
+        return
+    result = audit_files(folder)
+    if isinstance(result, list | tuple) and result:
+        raise PackageBuildError(
+            "disclosure audit of the files failed:\n- " + "\n- ".join(map(str, result))
+        )
+
+
+def _same_tree(left: Path, right: Path) -> bool:
+    """True when two folders hold the same relative file paths with the same bytes."""
+    left_files = sorted(p.relative_to(left) for p in left.rglob("*") if p.is_file())
+    right_files = sorted(p.relative_to(right) for p in right.rglob("*") if p.is_file())
+    if left_files != right_files:
+        return False
+    return all(filecmp.cmp(left / p, right / p, shallow=False) for p in left_files)
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write a file atomically (a temporary file next to it, then ``os.replace``)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+    with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+        stream.write(text)
+    os.replace(temporary, path)
+
+
+def build_folder(
+    tables: dict[str, PublishedTable],
+    folder: Path,
+    metadata: ReleaseMetadata,
+    version: str,
+    changelog_entries: list[dict[str, str]],
+    changes: str,
+) -> None:
+    """Write every file of one version into an empty ``folder`` (no validation)."""
+    resources = _write_resources(tables, folder)
+    write_la_extracts(tables, folder / "la")
+    write_spreadsheet(tables, folder / "stability-index.xlsx", metadata, version)
+    _write_text(folder / "CHANGELOG.md", versions.changelog_text(changelog_entries))
+    _write_text(
+        folder / "release-note.md",
+        descriptor_module.release_note_text(metadata, version, resources, changes),
+    )
+    package = descriptor_module.package_descriptor(resources, folder, metadata, version)
+    _write_text(folder / "datapackage.json", descriptor_module.descriptor_text(package))
+
+
+def write_package(
+    tables: dict[str, PublishedTable],
+    root: Path,
+    metadata: ReleaseMetadata,
+    version: str | None = None,
+    bump: str | None = None,
+) -> Path:
+    """Write ``root/stability-index/<version>/`` and return that folder.
+
+    ``bump`` (``patch``, ``minor``, ``major``) writes the latest version raised by one step;
+    ``version`` writes that version; with neither, the latest version is rebuilt (1.0.0 when
+    none exists). An existing version with identical bytes is left alone ("unchanged"); with
+    different bytes :class:`PackageExistsError` is raised. The folder is built and validated
+    (Frictionless, EES checks, the disclosure file audit when available) in a temporary folder
+    and moved into place only when every check passes.
+    """
+    package_root = Path(root) / PACKAGE_NAME
+    package_root.mkdir(parents=True, exist_ok=True)
+    existing = versions.existing_versions(package_root)
+    try:
+        chosen = versions.resolve_version(existing, version, bump)
+    except ValueError as error:
+        raise PackageBuildError(str(error)) from error
+    target = package_root / chosen
+    recorded = {entry["version"]: entry for entry in versions.read_versions(package_root)}
+    earlier = [v for v in existing if versions.parse_version(v) < versions.parse_version(chosen)]
+    changes = (
+        metadata.changes.strip()
+        or recorded.get(chosen, {}).get("changes")
+        or versions.default_changes(chosen, earlier[-1] if earlier else None, bump)
+    )
+    entry = {
+        "version": chosen,
+        "created": metadata.created,
+        "date": metadata.release_date,
+        "title": f"{metadata.title}: {metadata.latest_year}",
+        "changes": changes,
+    }
+    history = [recorded[v] for v in earlier if v in recorded] + [entry]
+
+    scratch = Path(tempfile.mkdtemp(dir=package_root, prefix=f".building-{chosen}-"))
+    try:
+        build_folder(tables, scratch, metadata, chosen, history, changes)
+        _validate(scratch)
+        if target.exists():
+            if not _same_tree(scratch, target):
+                raise PackageExistsError(
+                    f"version {chosen} already exists in {package_root} with different "
+                    "content, and published versions never change. Build a new version "
+                    "instead, e.g. `stability-index build --bump patch` (a correction) or "
+                    "`--bump minor` (new data)."
+                )
+            shutil.rmtree(scratch)
+            log.info("package: version %s unchanged (%s)", chosen, target)
+        else:
+            os.replace(scratch, target)
+            log.info("package: version %s written to %s", chosen, target)
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    digest = hashlib.sha256((target / "datapackage.json").read_bytes()).hexdigest()
+    entry = {**entry, "datapackage_sha256": digest, "path": f"{chosen}/datapackage.json"}
+    recorded[chosen] = entry
+    text = versions.versions_document(list(recorded.values()))
+    versions_path = package_root / versions.VERSIONS_FILE
+    if not versions_path.exists() or versions_path.read_text(encoding="utf-8") != text:
+        _replace_text(versions_path, text)
+    return target
