@@ -242,3 +242,20 @@ def national_headlines(children: pd.DataFrame) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def build_la_report(
+    input_dir: Path,
+    *,
+    la: str | None,
+    compare: Path | None,
+    report: Path | None,
+    publish: bool,
+    explain: Path | None,
+) -> int:
+    """LA self-service: the LA's own index beside published figures (see ``pipeline.self_service``)."""
+    from pipeline.self_service import build_la_report as build_report
+
+    return build_report(
+        input_dir, la=la, compare=compare, report=report, publish=publish, explain=explain
+    )
