@@ -1,0 +1,279 @@
+"""``load``: find the input files, read them, validate them, and build :class:`InputTables`.
+
+Layout (docs/contracts.md section 1)::
+
+    INPUT/<year>/header.csv          required, one per collection year (4-digit folder name)
+    INPUT/<year>/episodes.csv        required
+    INPUT/<year>/social_workers.csv  optional (LAs that did not supply the module)
+    INPUT/<year>/school_census.csv   optional
+    INPUT/school_links.csv           optional: URN, PREDECESSOR_URN
+    INPUT/la_context.csv             optional: LA_CODE + numeric indicators
+    INPUT/manifest.json              optional: {"synthetic": bool, "sw_supplied": {year: [LA, ...]}}
+
+File names are matched ignoring case. Anything else is reported (``UNUSED_FILE``) and ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import geography
+from pipeline.inputs.columns import fold_column_name
+from pipeline.inputs.problems import combine, found_in_file
+from pipeline.inputs.raw import RawInputs, empty_table
+from pipeline.inputs.reading import STRING, FileRead, read_year_file
+from pipeline.inputs.report import EXCLUSION_COLUMNS, ValidationReport, build_problems
+from pipeline.inputs.rules import RULES, run_checks
+from pipeline.inputs.tables import (
+    OPTIONAL_YEAR_TABLES,
+    SCHOOL_LINK_COLUMNS,
+    YEAR_TABLES,
+    InputTables,
+)
+
+TOP_LEVEL_FILES = {"school_links.csv", "la_context.csv", "manifest.json"}
+_YEAR_FOLDER = re.compile(r"^\d{4}$")
+
+
+class _Collector:
+    """Gathers problems, row counts, exclusions and file hashes while loading."""
+
+    def __init__(self) -> None:
+        self.problems: list[pd.DataFrame] = []
+        self.rows: list[tuple[str, int]] = []
+        self.exclusions: list[tuple[str, int | None, str]] = []
+        self.hashes: dict[str, str] = {}
+
+    def add(self, relpath: str, rule: str, **details: object) -> None:
+        self.problems.append(found_in_file(relpath, rule=rule, **details))  # type: ignore[arg-type]
+
+    def report(self, la_years: list[tuple[str, int]]) -> ValidationReport:
+        return ValidationReport(
+            problems=build_problems(combine(self.problems), RULES),
+            rows=pd.DataFrame(self.rows, columns=["file", "rows_read"]),
+            exclusions=pd.DataFrame(self.exclusions, columns=EXCLUSION_COLUMNS),
+            la_years=la_years,
+        )
+
+
+def _la_codes() -> tuple[set[str], dict[str, str]]:
+    table = geography.local_authorities()
+    return set(table["old_la_code"]), dict(
+        zip(table["new_la_code"], table["old_la_code"], strict=True)
+    )
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _find_year_files(root: Path, out: _Collector) -> dict[int, dict[str, Path]]:
+    """Map each year folder to its table files; report anything outside the layout."""
+    years: dict[int, dict[str, Path]] = {}
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir() and _YEAR_FOLDER.match(entry.name):
+            tables: dict[str, Path] = {}
+            for item in sorted(entry.iterdir()):
+                stem = item.name.lower().removesuffix(".csv")
+                if item.is_file() and item.name.lower().endswith(".csv") and stem in YEAR_TABLES:
+                    tables[stem] = item
+                elif not item.name.startswith("."):
+                    out.add(_relative(item, root), "UNUSED_FILE")
+                    out.exclusions.append((_relative(item, root), None, "not an input table"))
+            years[int(entry.name)] = tables
+        elif not (entry.is_file() and entry.name.lower() in TOP_LEVEL_FILES):
+            out.add(_relative(entry, root), "UNUSED_FILE")
+            out.exclusions.append((_relative(entry, root), None, "outside the input layout"))
+    return years
+
+
+def _read_small_csv(path: Path, relpath: str, out: _Collector) -> pd.DataFrame | None:
+    """Read a small top-level CSV as trimmed text with folded column names and a ``ROW``."""
+    data = path.read_bytes()
+    out.hashes[relpath] = hashlib.sha256(data).hexdigest()
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        out.add(relpath, "UNREADABLE_FILE", value=str(error)[:200])
+        return None
+    frame.columns = [fold_column_name(str(name)) for name in frame.columns]
+    frame = frame.apply(lambda column: column.str.strip().str.upper()).replace("", pd.NA)
+    frame = frame.astype(STRING)
+    frame["ROW"] = range(2, len(frame) + 2)
+    out.rows.append((relpath, len(frame)))
+    return frame
+
+
+def _read_school_links(root: Path, out: _Collector) -> pd.DataFrame:
+    empty = pd.DataFrame({column: pd.Series(dtype=STRING) for column in SCHOOL_LINK_COLUMNS})
+    path = root / "school_links.csv"
+    if not path.is_file():
+        return empty
+    frame = _read_small_csv(path, "school_links.csv", out)
+    if frame is None:
+        return empty
+    for column in SCHOOL_LINK_COLUMNS:
+        if column not in frame.columns:
+            out.add("school_links.csv", "MISSING_COLUMN", column=column, row=1)
+            frame[column] = pd.Series(pd.NA, index=frame.index, dtype=STRING)
+        for row in frame.loc[frame[column].isna(), "ROW"].head(1000):
+            out.add("school_links.csv", "LINK_BLANK", column=column, row=int(row))
+    return frame[[*SCHOOL_LINK_COLUMNS, "ROW"]]
+
+
+def _read_la_context(root: Path, out: _Collector) -> pd.DataFrame:
+    path = root / "la_context.csv"
+    if not path.is_file():
+        return pd.DataFrame({"LA_CODE": pd.Series(dtype=STRING)})
+    frame = _read_small_csv(path, "la_context.csv", out)
+    if frame is None:
+        return pd.DataFrame({"LA_CODE": pd.Series(dtype=STRING)})
+    if "LA_CODE" not in frame.columns:
+        out.add("la_context.csv", "MISSING_COLUMN", column="LA_CODE", row=1)
+        return pd.DataFrame({"LA_CODE": pd.Series(dtype=STRING)})
+    result = pd.DataFrame({"LA_CODE": frame["LA_CODE"]})
+    for column in frame.columns:
+        if column in {"LA_CODE", "ROW"}:
+            continue
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        bad = frame[column].notna() & numbers.isna()
+        for row, value in zip(frame.loc[bad, "ROW"], frame.loc[bad, column], strict=True):
+            out.add(
+                "la_context.csv", "CONTEXT_NOT_NUMBER", column=column, row=int(row), value=value
+            )
+        result[column] = numbers.astype("float64")
+    return result
+
+
+def _read_manifest(root: Path, out: _Collector) -> tuple[bool, set[tuple[str, int]] | None]:
+    """Return ``synthetic`` and the ``sw_supplied`` pairs (None when not given)."""
+    path = root / "manifest.json"
+    if not path.is_file():
+        return False, None
+    data = path.read_bytes()
+    out.hashes["manifest.json"] = hashlib.sha256(data).hexdigest()
+    try:
+        manifest = json.loads(data)
+        synthetic = bool(manifest.get("synthetic", False))
+        supplied_by_year = manifest.get("sw_supplied")
+        if supplied_by_year is None:
+            return synthetic, None
+        supplied = {
+            (str(code).strip().upper(), int(year))
+            for year, codes in supplied_by_year.items()
+            for code in codes
+        }
+    except (ValueError, AttributeError, TypeError) as error:
+        out.add("manifest.json", "MANIFEST", value=str(error)[:200])
+        return False, None
+    return synthetic, supplied
+
+
+def _check_la_option(la: str | None, known: set[str], new_to_old: dict[str, str], out: _Collector):  # noqa: ANN202
+    if la is None:
+        return None
+    code = la.strip().upper()
+    code = new_to_old.get(code, code)
+    if code not in known:
+        out.add("--la", "LA_UNKNOWN", column="LA", value=la)
+    return code
+
+
+def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, ValidationReport]:
+    """Read and validate every input file under ``input_dir``.
+
+    Args:
+        input_dir: the folder of inputs (layout in the module docstring).
+        la: DfE 3-digit LA code (or ONS code) for files without an ``LA`` column.
+
+    Returns:
+        ``(tables, report)``; ``tables`` is None when the report holds any error.
+    """
+    root = Path(input_dir)
+    out = _Collector()
+    known, new_to_old = _la_codes()
+    la = _check_la_option(la, known, new_to_old, out)
+    if not root.is_dir():
+        out.add(str(input_dir), "NO_INPUT")
+        return None, out.report([])
+    year_files = _find_year_files(root, out)
+    if not year_files:
+        out.add(".", "NO_INPUT")
+        return None, out.report([])
+
+    reads: dict[str, list[FileRead]] = {table: [] for table in YEAR_TABLES}
+    for year, tables in sorted(year_files.items()):
+        for table in YEAR_TABLES:
+            if table not in tables:
+                if table not in OPTIONAL_YEAR_TABLES:
+                    out.add(f"{year}/{table}.csv", "MISSING_FILE", year=year)
+                continue
+            path = tables[table]
+            read = read_year_file(path, _relative(path, root), table, year, la, known, new_to_old)
+            out.problems.extend(read.problems)
+            out.rows.append((read.relpath, read.rows_read))
+            out.hashes[read.relpath] = read.sha256
+            if read.skipped_lines:
+                out.exclusions.append(
+                    (read.relpath, read.skipped_lines, "lines with the wrong number of fields")
+                )
+            if read.frame is None:
+                out.exclusions.append((read.relpath, None, "file could not be read"))
+            reads[table].append(read)
+
+    raw = RawInputs(
+        tables={
+            table: _concat([r.frame for r in files if r.frame is not None], table)
+            for table, files in reads.items()
+        },
+        files={table: {r.year: r.relpath for r in files} for table, files in reads.items()},
+        missing_columns={
+            table: {r.year: r.missing_columns for r in files} for table, files in reads.items()
+        },
+    )
+    school_links = _read_school_links(root, out)
+    la_context = _read_la_context(root, out)
+    synthetic, sw_supplied = _read_manifest(root, out)
+    out.problems.extend(run_checks(raw))
+
+    header = raw["header"]
+    la_years = sorted(
+        {
+            (str(a), int(y))
+            for a, y in header[["LA", "YEAR"]].dropna().drop_duplicates().itertuples(index=False)
+        }
+    )
+    report = out.report(la_years)
+    if report.errors:
+        return None, report
+    if sw_supplied is None:
+        workers = raw["social_workers"][["LA", "YEAR"]].dropna().drop_duplicates()
+        sw_supplied = {(str(a), int(y)) for a, y in workers.itertuples(index=False)}
+    tables = InputTables(
+        header=raw["header"],
+        episodes=raw["episodes"],
+        social_workers=raw["social_workers"],
+        school_census=raw["school_census"],
+        school_links=school_links,
+        la_context=la_context,
+        years=sorted(year_files),
+        sw_supplied=sw_supplied,
+        synthetic=synthetic,
+        source_files=dict(sorted(out.hashes.items())),
+    )
+    return tables, report
+
+
+def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
+    if not frames:
+        return empty_table(table)
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,158 @@
+"""Validation rules and the rows of problems they find.
+
+A :class:`Rule` is an id, a severity and a plain-English message saying what is wrong and how
+to fix it. Checks return *problem frames*: DataFrames with the columns of
+:data:`PROBLEM_COLUMNS` (``message`` and ``severity`` are filled in from the rule later).
+
+Severity follows the DfE's own SSDA903 validation: an **error** means the published figures
+would be wrong (or could not be computed) if the row were used; a **warning** flags something
+that is probably a recording quirk and that the measures handle (or that affects one child's
+match to another data set only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+ERROR = "error"
+WARNING = "warning"
+Severity = Literal["error", "warning"]
+
+#: Columns of a problem frame before the report adds ``message`` and ``severity``.
+FOUND_COLUMNS = ["file", "row", "column", "value", "rule", "child", "LA", "YEAR"]
+#: Columns of :attr:`ValidationReport.problems` (the contract's columns, then LA and YEAR).
+PROBLEM_COLUMNS = [
+    "file",
+    "row",
+    "column",
+    "value",
+    "rule",
+    "message",
+    "severity",
+    "child",
+    "LA",
+    "YEAR",
+]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validation rule: ``id`` (short, stable), ``severity`` and ``message`` (what and how to fix)."""
+
+    id: str
+    severity: Severity
+    message: str
+
+
+def empty_found() -> pd.DataFrame:
+    """Return a problem frame with no rows."""
+    return pd.DataFrame(
+        {
+            "file": pd.Series(dtype="string"),
+            "row": pd.Series(dtype="Int64"),
+            "column": pd.Series(dtype="string"),
+            "value": pd.Series(dtype="string"),
+            "rule": pd.Series(dtype="string"),
+            "child": pd.Series(dtype="string"),
+            "LA": pd.Series(dtype="string"),
+            "YEAR": pd.Series(dtype="Int64"),
+        }
+    )
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Render cell values for the report: dates as ``yyyy-mm-dd``, blanks as ``<NA>``."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d").astype("string")
+    return values.astype("string")
+
+
+def found(
+    rows: pd.DataFrame,
+    *,
+    rule: str,
+    column: str,
+    files: dict[int, str],
+    value: pd.Series | str | None = None,
+) -> pd.DataFrame:
+    """Build a problem frame for ``rows`` (a slice of a normalised table) breaking ``rule``.
+
+    ``files`` maps each ``YEAR`` to the file path (relative to the input folder) the table's
+    rows of that year came from; ``value`` defaults to the rows' ``column`` values.
+    """
+    if rows.empty:
+        return empty_found()
+    if value is None:
+        value = as_text(rows[column]) if column in rows.columns else pd.NA
+    elif isinstance(value, pd.Series):
+        value = as_text(value)
+    child = rows["CHILD"].astype("string") if "CHILD" in rows.columns else pd.NA
+    year = rows["YEAR"].astype("Int64")
+    frame = pd.DataFrame(
+        {
+            "file": year.map(files).astype("string"),
+            "row": rows["ROW"].astype("Int64"),
+            "column": column,
+            "value": value,
+            "rule": rule,
+            "child": child,
+            "LA": rows["LA"].astype("string"),
+            "YEAR": year,
+        },
+        index=rows.index,
+    )
+    return frame.astype({"column": "string", "value": "string", "rule": "string"}).reset_index(
+        drop=True
+    )
+
+
+def found_in_file(
+    file: str,
+    *,
+    rule: str,
+    column: str | None = None,
+    value: str | None = None,
+    row: int | None = None,
+    la: str | None = None,
+    year: int | None = None,
+) -> pd.DataFrame:
+    """Build a one-row problem frame about a whole file (or one of its lines)."""
+    frame = pd.DataFrame(
+        {
+            "file": [file],
+            "row": pd.array([row], dtype="Int64"),
+            "column": [column],
+            "value": [value],
+            "rule": [rule],
+            "child": [None],
+            "LA": [la],
+            "YEAR": pd.array([year], dtype="Int64"),
+        }
+    )
+    return frame.astype(
+        {"file": "string", "column": "string", "value": "string", "rule": "string"}
+    ).astype({"child": "string", "LA": "string"})
+
+
+def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate problem frames (an empty frame when there are none)."""
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        return empty_found()
+    return pd.concat(frames, ignore_index=True)
+
+
+def shift_within(keys: pd.DataFrame, values: pd.Series, periods: int) -> pd.Series:
+    """Shift ``values`` by ``periods`` rows, blanking where the key columns change.
+
+    ``keys`` and ``values`` must be sorted so that each key's rows are consecutive.
+    """
+    shifted = values.shift(periods)
+    same = np.ones(len(keys), dtype=bool)
+    for column in keys.columns:
+        same &= (keys[column].shift(periods) == keys[column]).fillna(False).to_numpy(dtype=bool)
+    return shifted.where(same)

@@ -1,0 +1,241 @@
+"""Reading one per-year CSV file into the normalised form of :mod:`pipeline.inputs.tables`.
+
+Every cell is read as text with pyarrow's CSV reader (fast, multi-threaded), then normalised
+column by column with pyarrow compute: whitespace trimmed, upper-cased, blanks to null, dates
+parsed (:mod:`pipeline.inputs.dates`). Problems found while reading (missing or duplicate
+columns, lines with the wrong number of fields, bad dates, LA codes) are returned as problem
+frames; nothing is dropped without a problem row.
+
+Line numbers (``ROW``) are physical lines of the file: the header is line 1, so the first data
+row is 2. Blank lines are skipped by the reader but still counted. A quoted value that spans
+several lines makes the numbering approximate; the reader then says so (``LINE_NUMBERS``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from pipeline.inputs.columns import canonical_column_name
+from pipeline.inputs.dates import parse_dates
+from pipeline.inputs.problems import found, found_in_file
+from pipeline.inputs.tables import DATE_COLUMNS, YEAR_TABLES
+
+STRING = pd.StringDtype("pyarrow")
+
+
+@dataclass
+class FileRead:
+    """What reading one file gave: the normalised frame (or None), counts and problems."""
+
+    relpath: str
+    table: str
+    year: int | None
+    frame: pd.DataFrame | None = None
+    rows_read: int = 0
+    sha256: str = ""
+    missing_columns: list[str] = field(default_factory=list)
+    problems: list[pd.DataFrame] = field(default_factory=list)
+    skipped_lines: int = 0
+
+
+def _header_names(data: bytes) -> list[str]:
+    """Return the column names on the first non-blank line of ``data``."""
+    for line in data.splitlines():
+        if line.strip():
+            text = line.decode("utf-8", errors="replace").lstrip("\ufeff")
+            return next(csv.reader([text]))
+    return []
+
+
+def _physical_lines(data: bytes) -> np.ndarray:
+    """Return the 1-based line numbers of the non-blank lines of ``data`` (as the reader sees them)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(raw == ord("\n"))
+    if raw.size and raw[-1] != ord("\n"):
+        ends = np.append(ends, raw.size)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts
+    # a line holding only "\r" counts as blank too
+    carriage = np.zeros(lengths.shape, dtype=bool)
+    has_one = lengths == 1
+    carriage[has_one] = raw[starts[has_one]] == ord("\r")
+    blank = (lengths == 0) | carriage
+    return np.flatnonzero(~blank) + 1
+
+
+def _read_strings(data: bytes, names: list[str]) -> tuple[pa.Table, list[tuple[int | None, str]]]:
+    """Read every column as text; return the table and the (line index, text) of bad lines."""
+    bad: list[tuple[int | None, str]] = []
+
+    def on_bad_line(row: pcsv.InvalidRow) -> str:
+        bad.append((row.number, row.text))
+        return "skip"
+
+    def read(threads: bool) -> pa.Table:
+        return pcsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pcsv.ReadOptions(
+                column_names=[f"c{i}" for i in range(len(names))],
+                skip_rows=1,
+                use_threads=threads,
+            ),
+            parse_options=pcsv.ParseOptions(invalid_row_handler=on_bad_line),
+            convert_options=pcsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(len(names))},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    table = read(threads=True)
+    if bad:  # read again on one thread: only then does the reader give line numbers
+        bad.clear()
+        table = read(threads=False)
+    return table, bad
+
+
+def _normalise_text(column: pa.ChunkedArray) -> pa.Array:
+    """Trim, upper-case, and turn empty strings into nulls."""
+    values = pc.utf8_upper(pc.utf8_trim_whitespace(column.combine_chunks()))
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+
+
+def read_year_file(
+    path: Path,
+    relpath: str,
+    table: str,
+    year: int,
+    la: str | None,
+    known_las: set[str],
+    new_to_old_la: dict[str, str],
+) -> FileRead:
+    """Read ``INPUT/<year>/<table>.csv`` into the normalised form (see the module docstring).
+
+    ``la`` is the ``--la`` option: used when the file has no ``LA`` column, and checked against
+    the column when it has one. The frame is None when the file cannot be read at all.
+    """
+    result = FileRead(relpath=relpath, table=table, year=year)
+    data = path.read_bytes()
+    result.sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        data = data.decode("cp1252", errors="replace").encode("utf-8")
+        result.problems.append(found_in_file(relpath, rule="ENCODING", year=year))
+    names = _header_names(data)
+    if not names or all(not name.strip() for name in names):
+        result.problems.append(found_in_file(relpath, rule="UNREADABLE_FILE", year=year))
+        return result
+    try:
+        raw, bad_lines = _read_strings(data, names)
+    except (pa.ArrowInvalid, ValueError) as error:
+        result.problems.append(
+            found_in_file(relpath, rule="UNREADABLE_FILE", value=str(error)[:200], year=year)
+        )
+        return result
+    result.rows_read = raw.num_rows + len(bad_lines)
+    result.skipped_lines = len(bad_lines)
+
+    # --- line numbers ------------------------------------------------------------------------
+    rows = np.arange(raw.num_rows, dtype=np.int64) + 2
+    lines = None
+    if bad_lines or b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n")):
+        lines = _physical_lines(data)
+        bad_index = {number - 1 for number, _ in bad_lines if number is not None}
+        keep = np.ones(len(lines), dtype=bool)
+        keep[0] = False  # the header line
+        keep[[index for index in bad_index if index < len(lines)]] = False
+        good = np.flatnonzero(keep)
+        if good.size == raw.num_rows:
+            rows = lines[good]
+        else:
+            result.problems.append(found_in_file(relpath, rule="LINE_NUMBERS", year=year))
+    for number, text in bad_lines:
+        line = int(lines[number - 1]) if lines is not None and number is not None else None
+        result.problems.append(
+            found_in_file(relpath, rule="BAD_ROW", value=text[:200], row=line, year=year)
+        )
+
+    # --- columns -----------------------------------------------------------------------------
+    expected = YEAR_TABLES[table]
+    wanted = set(expected) | {"LA"}
+    position: dict[str, int] = {}
+    for index, name in enumerate(names):
+        canonical = canonical_column_name(name)
+        if canonical in position and canonical in wanted:
+            result.problems.append(
+                found_in_file(
+                    relpath, rule="DUPLICATE_COLUMN", column=canonical, value=name, row=1, year=year
+                )
+            )
+        elif canonical in wanted:
+            position[canonical] = index
+        else:
+            result.problems.append(
+                found_in_file(relpath, rule="UNUSED_COLUMN", column=name, row=1, year=year)
+            )
+    result.missing_columns = [column for column in expected if column not in position]
+    for column in result.missing_columns:
+        result.problems.append(
+            found_in_file(relpath, rule="MISSING_COLUMN", column=column, row=1, year=year)
+        )
+
+    columns: dict[str, pa.Array] = {}
+    dates = set(DATE_COLUMNS[table])
+    blank = pa.nulls(raw.num_rows, pa.string())
+    for column in expected:
+        present = column in position
+        columns[column] = _normalise_text(raw.column(position[column])) if present else blank
+    frame = pd.DataFrame(
+        {name: pd.Series(values, dtype=STRING) for name, values in columns.items()}
+    )
+    frame["ROW"] = rows
+    frame.insert(0, "YEAR", np.int64(year))
+    files = {year: relpath}
+
+    # --- LA ----------------------------------------------------------------------------------
+    if "LA" in position:
+        la_values = pd.Series(_normalise_text(raw.column(position["LA"])), dtype=STRING)
+        la_values = la_values.replace(new_to_old_la)
+        frame.insert(0, "LA", la_values)
+        unknown = la_values.notna() & ~la_values.isin(known_las)
+        result.problems.append(
+            found(frame[la_values.isna()], rule="MISSING_VALUE", column="LA", files=files)
+        )
+        result.problems.append(found(frame[unknown], rule="LA_UNKNOWN", column="LA", files=files))
+        if la is not None:
+            other = la_values.notna() & (la_values != la)
+            result.problems.append(
+                found(frame[other], rule="LA_MISMATCH", column="LA", files=files)
+            )
+    else:
+        frame.insert(0, "LA", pd.Series(la, index=frame.index, dtype=STRING))
+        if la is None:
+            result.problems.append(
+                found_in_file(relpath, rule="LA_NOT_GIVEN", column="LA", row=1, year=year)
+            )
+
+    # --- dates -------------------------------------------------------------------------------
+    for column in expected:
+        if column not in dates:
+            continue
+        text = columns[column]
+        parsed = parse_dates(text)
+        bad = pc.is_valid(text).to_numpy(zero_copy_only=False) & np.isnat(parsed)
+        if bad.any():
+            where = frame.loc[bad]
+            result.problems.append(
+                found(where, rule="DATE_FORMAT", column=column, files=files, value=where[column])
+            )
+        frame[column] = parsed
+    result.frame = frame
+    return result

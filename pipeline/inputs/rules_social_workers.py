@@ -1,0 +1,57 @@
+"""Rules about the social worker module (``social_workers.csv``).
+
+Overlaps are checked on the rows de-duplicated across years (same ``LA``, ``CHILD``, ``SW_ID``,
+``SW_DECOM``: the latest year's row is kept).
+
+| rule | severity | what it catches |
+|---|---|---|
+| ``SW_DEC_BEFORE_SW_DECOM`` | error | the social worker episode ends before it starts |
+| ``SW_DECOM_AFTER_YEAR`` | error | ``SW_DECOM`` after 31 March of the collection year |
+| ``SW_DEC_AFTER_YEAR`` | error | ``SW_DEC`` after 31 March of the collection year (leave it blank: still open) |
+| ``SW_EPISODES_OVERLAP`` | warning | two social workers at once for one child: cover is allowed, and the measures keep the episode that started first |
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.inputs.problems import ERROR, WARNING, Rule, found
+from pipeline.inputs.raw import RawInputs, collection_year_bounds, latest_rows, same_as_previous
+
+RULES = [
+    Rule("SW_DEC_BEFORE_SW_DECOM", ERROR, "The social worker episode ends (SW_DEC) before it starts (SW_DECOM): correct one of the dates."),
+    Rule("SW_DECOM_AFTER_YEAR", ERROR, "SW_DECOM is after 31 March of the collection year: the episode belongs in next year's return."),
+    Rule("SW_DEC_AFTER_YEAR", ERROR, "SW_DEC is after 31 March of the collection year: leave it blank for an episode still open at 31 March."),
+    Rule("SW_EPISODES_OVERLAP", WARNING, "This social worker episode starts before the child's previous one ended (cover is allowed; the measures keep the episode that started first): check the dates if it is not cover."),
+]  # fmt: skip
+
+
+def check_social_worker_dates(raw: RawInputs) -> list[pd.DataFrame]:
+    """Dates impossible within the row's own collection year."""
+    workers = raw["social_workers"]
+    files = raw.files_of("social_workers")
+    _, end = collection_year_bounds(workers["YEAR"])
+    decom, dec = workers["SW_DECOM"], workers["SW_DEC"]
+    return [
+        found(workers[dec < decom], rule="SW_DEC_BEFORE_SW_DECOM", column="SW_DEC", files=files),
+        found(workers[decom > end], rule="SW_DECOM_AFTER_YEAR", column="SW_DECOM", files=files),
+        found(workers[dec > end], rule="SW_DEC_AFTER_YEAR", column="SW_DEC", files=files),
+    ]
+
+
+def check_social_worker_overlaps(raw: RawInputs) -> list[pd.DataFrame]:
+    """Social worker episodes of one child that overlap (after de-duplication across years)."""
+    workers = raw["social_workers"]
+    files = raw.files_of("social_workers")
+    latest = latest_rows(workers, ["CHILD", "SW_ID", "SW_DECOM"])
+    latest = latest.sort_values(["LA", "CHILD", "SW_DECOM", "SW_ID"], kind="stable")
+    same_child = same_as_previous(latest, ["LA", "CHILD"])
+    # the latest end so far among the child's earlier episodes (an open one never ends)
+    ends = latest["SW_DEC"].fillna(pd.Timestamp.max)
+    ended_by = ends.groupby([latest["LA"], latest["CHILD"]], observed=True).cummax()
+    previous_end = ended_by.shift(1)
+    overlaps = same_child & (latest["SW_DECOM"] < previous_end).fillna(False)
+    return [found(latest[overlaps], rule="SW_EPISODES_OVERLAP", column="SW_DECOM", files=files)]
+
+
+CHECKS = [check_social_worker_dates, check_social_worker_overlaps]

@@ -1,0 +1,150 @@
+"""Rules about files, columns, keys and the links between tables.
+
+The reader (:mod:`pipeline.inputs.reading`, :mod:`pipeline.inputs.loading`) reports the
+file-level rules; the checks below report the rest.
+
+| rule | severity | what it catches |
+|---|---|---|
+| ``NO_INPUT`` | error | input folder missing, or no ``<year>`` folders in it |
+| ``MISSING_FILE`` | error | a year lacks ``header.csv`` or ``episodes.csv`` |
+| ``UNREADABLE_FILE`` | error | a file is empty or is not CSV |
+| ``BAD_ROW`` | error | a line has the wrong number of fields (the line is not used) |
+| ``LINE_NUMBERS`` | warning | a quoted value spans lines, so row numbers are approximate |
+| ``ENCODING`` | warning | the file is not UTF-8; it was read as Windows-1252 |
+| ``MISSING_COLUMN`` | error | a required column is absent |
+| ``DUPLICATE_COLUMN`` | error | two columns mean the same (e.g. ``DECOM`` and ``decom``) |
+| ``UNUSED_COLUMN`` | warning | a column the index does not use (it is ignored) |
+| ``UNUSED_FILE`` | warning | a file or folder outside the layout (it is ignored) |
+| ``MANIFEST`` | error | ``manifest.json`` is not valid JSON of the expected shape |
+| ``LA_NOT_GIVEN`` | error | no ``LA`` column and no ``--la`` option |
+| ``LA_UNKNOWN`` | error | an LA code that is not one of the 153 English LAs |
+| ``LA_MISMATCH`` | error | the ``LA`` column disagrees with ``--la`` |
+| ``DATE_FORMAT`` | error | a date that is not ``dd/mm/yyyy`` or ``yyyy-mm-dd``, or does not exist |
+| ``MISSING_VALUE`` | error | a blank cell where a value is required (keys, dates, codes) |
+| ``DUPLICATE_HEADER`` | error | the same ``CHILD`` twice in one header file |
+| ``DUPLICATE_EPISODE`` | error | the same ``CHILD`` + ``DECOM`` twice in one episodes file |
+| ``DUPLICATE_SW_EPISODE`` | warning | the same ``CHILD`` + ``SW_ID`` + ``SW_DECOM`` twice (the measures drop copies) |
+| ``EPISODE_WITHOUT_HEADER`` | error | episodes of a child with no header row that year |
+| ``HEADER_WITHOUT_EPISODE`` | warning | a header row of a child with no episode that year |
+| ``SW_WITHOUT_HEADER`` | warning | social worker rows of a child with no header row that year |
+| ``LINK_BLANK`` | error | a blank URN in ``school_links.csv`` |
+| ``CONTEXT_NOT_NUMBER`` | error | a non-numeric indicator in ``la_context.csv`` |
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.inputs.problems import ERROR, WARNING, Rule, found
+from pipeline.inputs.raw import RawInputs
+
+RULES = [
+    Rule("NO_INPUT", ERROR, "No inputs found: give a folder holding <year>/header.csv and <year>/episodes.csv (e.g. 2024/episodes.csv)."),
+    Rule("MISSING_FILE", ERROR, "A required file is missing: every year folder needs header.csv and episodes.csv."),
+    Rule("UNREADABLE_FILE", ERROR, "The file is empty or cannot be read as CSV: export it again as comma-separated text with a header line."),
+    Rule("BAD_ROW", ERROR, "This line has a different number of fields from the header line, so it was not used: check for stray commas or quotes."),
+    Rule("LINE_NUMBERS", WARNING, "A quoted value spans several lines, so the row numbers given for this file are approximate: remove line breaks inside cells."),
+    Rule("ENCODING", WARNING, "The file is not UTF-8; it was read as Windows-1252: save it as UTF-8 to be sure names and codes read correctly."),
+    Rule("MISSING_COLUMN", ERROR, "A required column is missing: add it with its SSDA903 name (see the methodology's input table)."),
+    Rule("DUPLICATE_COLUMN", ERROR, "Two columns have the same meaning once names are normalised: keep one and delete the other."),
+    Rule("UNUSED_COLUMN", WARNING, "This column is not used by the index and was ignored: rename it if it holds an SSDA903 field under another name."),
+    Rule("UNUSED_FILE", WARNING, "This file or folder is not part of the input layout (<year>/<table>.csv) and was ignored."),
+    Rule("MANIFEST", ERROR, "manifest.json cannot be read: it must be a JSON object (keys synthetic, sw_supplied); fix or delete it."),
+    Rule("LA_NOT_GIVEN", ERROR, "The file has no LA column: add one with the DfE 3-digit LA code, or run with --la CODE."),
+    Rule("LA_UNKNOWN", ERROR, "Not a DfE 3-digit code of an English local authority: use the code of the LA's current geography (e.g. 886 for Kent)."),
+    Rule("LA_MISMATCH", ERROR, "The LA column disagrees with --la: run without --la, or with the LA the file belongs to."),
+    Rule("DATE_FORMAT", ERROR, "Not a valid date: write dates as dd/mm/yyyy (or yyyy-mm-dd), and check the day exists."),
+    Rule("MISSING_VALUE", ERROR, "This cell must not be blank: fill in the value from the child's record."),
+    Rule("DUPLICATE_HEADER", ERROR, "The same child appears twice in this header file: keep one row per child."),
+    Rule("DUPLICATE_EPISODE", ERROR, "Two episodes of this child start on the same date in this file: keep one and correct the other."),
+    Rule("DUPLICATE_SW_EPISODE", WARNING, "The same social worker episode (CHILD, SW_ID, SW_DECOM) is repeated: the copies are ignored by the measures; remove them."),
+    Rule("EPISODE_WITHOUT_HEADER", ERROR, "This child has episodes but no row in the same year's header file: add the header row (DOB, SEX, ...)."),
+    Rule("HEADER_WITHOUT_EPISODE", WARNING, "This child is in the header file but has no episode in that year: remove the row or add the episodes."),
+    Rule("SW_WITHOUT_HEADER", WARNING, "This child has social worker episodes but no row in the same year's header file; the rows are not used."),
+    Rule("LINK_BLANK", ERROR, "school_links.csv needs both URN and PREDECESSOR_URN on every row."),
+    Rule("CONTEXT_NOT_NUMBER", ERROR, "la_context.csv indicators must be numbers (blank if unknown)."),
+]  # fmt: skip
+
+#: Columns that must not be blank, per table.
+REQUIRED_VALUES: dict[str, list[str]] = {
+    "header": ["CHILD", "SEX", "DOB", "ETHNIC"],
+    "episodes": ["CHILD", "DECOM", "RNE", "LS", "PLACE"],
+    "social_workers": ["CHILD", "SW_ID", "SW_DECOM"],
+    "school_census": ["URN", "CENSUS_DATE", "ENTRY_DATE"],
+}
+
+#: Natural keys that must be unique within one file: table -> (columns, rule).
+UNIQUE_KEYS: dict[str, tuple[list[str], str]] = {
+    "header": (["CHILD"], "DUPLICATE_HEADER"),
+    "episodes": (["CHILD", "DECOM"], "DUPLICATE_EPISODE"),
+    "social_workers": (["CHILD", "SW_ID", "SW_DECOM"], "DUPLICATE_SW_EPISODE"),
+}
+
+
+def check_missing_values(raw: RawInputs) -> list[pd.DataFrame]:
+    """Blank required cells (``MISSING_VALUE``), skipping columns a file lacked altogether."""
+    out = []
+    for table, columns in REQUIRED_VALUES.items():
+        frame = raw[table]
+        for column in columns:
+            blank = frame[column].isna() & raw.has_column(table, column)
+            out.append(
+                found(frame[blank], rule="MISSING_VALUE", column=column, files=raw.files_of(table))
+            )
+    return out
+
+
+def check_duplicate_keys(raw: RawInputs) -> list[pd.DataFrame]:
+    """Keys repeated within one file: every repeat after the first is reported."""
+    out = []
+    for table, (key, rule) in UNIQUE_KEYS.items():
+        frame = raw[table]
+        present = frame[key].notna().all(axis=1)
+        repeated = frame.duplicated(["LA", "YEAR", *key], keep="first") & present
+        out.append(found(frame[repeated], rule=rule, column=key[-1], files=raw.files_of(table)))
+    return out
+
+
+def _keys_in(frame: pd.DataFrame, other: pd.DataFrame) -> pd.Series:
+    """True for rows of ``frame`` whose ``LA, YEAR, CHILD`` appear in ``other``."""
+    keys = other[["LA", "YEAR", "CHILD"]].dropna().drop_duplicates()
+    keys["_present"] = True
+    merged = frame[["LA", "YEAR", "CHILD"]].merge(keys, on=["LA", "YEAR", "CHILD"], how="left")
+    return pd.Series(merged["_present"].fillna(False).to_numpy(dtype=bool), index=frame.index)
+
+
+def check_header_links(raw: RawInputs) -> list[pd.DataFrame]:
+    """Episodes and social worker rows need a header row in the same LA and year, and back."""
+    header, episodes, workers = raw["header"], raw["episodes"], raw["social_workers"]
+    out = []
+    orphan = episodes["CHILD"].notna() & ~_keys_in(episodes, header)
+    out.append(
+        found(
+            episodes[orphan],
+            rule="EPISODE_WITHOUT_HEADER",
+            column="CHILD",
+            files=raw.files_of("episodes"),
+        )
+    )
+    idle = header["CHILD"].notna() & ~_keys_in(header, episodes)
+    out.append(
+        found(
+            header[idle],
+            rule="HEADER_WITHOUT_EPISODE",
+            column="CHILD",
+            files=raw.files_of("header"),
+        )
+    )
+    stray = workers["CHILD"].notna() & ~_keys_in(workers, header)
+    out.append(
+        found(
+            workers[stray],
+            rule="SW_WITHOUT_HEADER",
+            column="CHILD",
+            files=raw.files_of("social_workers"),
+        )
+    )
+    return out
+
+
+CHECKS = [check_missing_values, check_duplicate_keys, check_header_links]
