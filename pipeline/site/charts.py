@@ -1,0 +1,116 @@
+"""Write charts into the site: Vega-Lite spec, static SVG fallback, data CSV and table.
+
+A chart on a page is a ``<figure>`` holding the static SVG (shown when JavaScript is off),
+the spec inline (drawn interactively by the bundled vega-embed when JavaScript is on), a text
+description, the table of the data behind it in a ``<details>`` element and links to the CSV
+and SVG. SVGs are rendered by ``vl_convert`` in a small thread pool when :meth:`flush` runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from html import escape
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import vl_convert
+
+from pipeline.site.html_blocks import html_table, raw_html
+
+#: Folder (inside the site source) that holds generated chart files.
+CHART_FOLDER = "_generated/charts"
+#: Folder (inside the site source) that holds the bundled JavaScript.
+VEGA_FOLDER = "_generated/vega"
+#: Width of the static SVG fallbacks, in pixels.
+SVG_WIDTH = 640
+
+
+def write_vega_bundle(site_dir: Path) -> Path:
+    """Write vega, vega-lite and vega-embed as one local script (no CDN) and return it."""
+    path = site_dir / VEGA_FOLDER / "vega-bundle.js"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    marker = path.with_suffix(".version")
+    version = f"{vl_convert.get_vega_version()}|{vl_convert.get_vega_embed_version()}"
+    if not path.exists() or not marker.exists() or marker.read_text() != version:
+        path.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
+        marker.write_text(version)
+    return path
+
+
+def _fixed_width(spec: dict) -> dict:
+    """A copy of a spec with ``width: container`` replaced by a fixed width (for SVG)."""
+    fixed = copy.deepcopy(spec)
+    if fixed.get("width") == "container":
+        fixed["width"] = SVG_WIDTH
+    fixed.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
+    return fixed
+
+
+class ChartWriter:
+    """Collect the charts of a site build and write their files."""
+
+    def __init__(self, site_dir: Path) -> None:
+        self.site_dir = site_dir
+        self.folder = site_dir / CHART_FOLDER
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._pending: list[tuple[Path, dict]] = []
+        self.count = 0
+
+    def figure(
+        self,
+        name: str,
+        chart: alt.TopLevelMixin,
+        *,
+        title: str,
+        description: str,
+        table_columns: Sequence[str],
+        table_rows: Sequence[Sequence[str]],
+        data: pd.DataFrame,
+        root: str,
+    ) -> str:
+        """Queue a chart and return its figure as a raw HTML block for a ``.qmd`` page.
+
+        ``name`` is the file stem inside ``_generated/charts`` (may contain ``/``); ``root``
+        is the relative path from the page to the site root (e.g. ``../../``); ``data`` is
+        written as the chart's CSV; ``table_rows`` are HTML cells of the data table.
+        """
+        spec = chart.to_dict(validate=False)
+        svg_path = self.folder / f"{name}.svg"
+        csv_path = self.folder / f"{name}.csv"
+        svg_path.parent.mkdir(parents=True, exist_ok=True)
+        data.to_csv(csv_path, index=False)
+        self._pending.append((svg_path, _fixed_width(spec)))
+        self.count += 1
+        href = f"{root}{CHART_FOLDER}/{name}"
+        element_id = "chart-" + name.replace("/", "-")
+        spec_json = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
+        table = html_table(f"Data behind the chart: {title}", table_columns, table_rows)
+        html = (
+            f'<figure class="chart" id="{element_id}" aria-labelledby="{element_id}-title">'
+            f'<figcaption><p class="chart-title" id="{element_id}-title">{escape(title)}</p>'
+            f'<p class="chart-description">{escape(description)}</p></figcaption>'
+            f'<div class="chart-canvas" data-spec="{element_id}-spec">'
+            f'<img src="{href}.svg" alt="Chart: {escape(title)}. {escape(description)} '
+            'The figures are in the data table below the chart." loading="lazy"></div>'
+            f'<script type="application/json" id="{element_id}-spec">{spec_json}</script>'
+            f"<details><summary>Show the data behind this chart</summary>{table}</details>"
+            f'<p class="chart-links"><a href="{href}.csv" download>Download the data (CSV)</a>'
+            f' <a href="{href}.svg" download>Download the chart (SVG)</a></p></figure>'
+        )
+        return raw_html(html)
+
+    def flush(self, workers: int = 2) -> int:
+        """Render every queued SVG (in a thread pool) and return how many were written."""
+        pending, self._pending = self._pending, []
+
+        def render(item: tuple[Path, dict]) -> None:
+            path, spec = item
+            path.write_text(vl_convert.vegalite_to_svg(spec), encoding="utf-8")
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(render, pending))
+        return len(pending)

@@ -1,0 +1,64 @@
+"""Generate the website's pages (``.qmd``) from a published data package."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pipeline.logs import log
+from pipeline.site.area_tables import AreaTables
+from pipeline.site.charts import CHART_FOLDER, ChartWriter, write_vega_bundle
+from pipeline.site.package import SitePackage
+from pipeline.site.pages_downloads import (
+    DOWNLOADS_FOLDER,
+    atom_feed,
+    copy_versions,
+    downloads_page,
+    hand_written_includes,
+    methodology_includes,
+    releases_page,
+)
+from pipeline.site.pages_la import LocalAuthorityPages
+from pipeline.site.pages_overview import OverviewPage
+from pipeline.site.pages_region import RegionPages
+
+#: Folders of the site source that the generator owns and rewrites on every run.
+GENERATED_FOLDERS = ["la", "region", CHART_FOLDER, DOWNLOADS_FOLDER]
+
+
+def generate_pages(package_dir: Path, site_dir: Path) -> list[Path]:
+    """Write the site's generated pages from the data package in ``package_dir``.
+
+    Reads only the package folder (and ``../versions.json``); writes ``index.qmd``,
+    ``downloads.qmd``, ``releases.qmd``, ``region/<slug>/index.qmd``,
+    ``la/<new_la_code>-<slug>/index.qmd``, the chart files, the methodology includes, the
+    Atom feed and a copy of every package version under ``site/downloads/``. Returns the
+    ``.qmd`` pages written.
+    """
+    package_dir, site_dir = Path(package_dir), Path(site_dir)
+    package = SitePackage.open(package_dir)
+    site_dir.mkdir(parents=True, exist_ok=True)
+    for folder in GENERATED_FOLDERS:
+        if (site_dir / folder).exists():
+            shutil.rmtree(site_dir / folder)
+    write_vega_bundle(site_dir)
+    charts = ChartWriter(site_dir)
+    areas = AreaTables(package)
+    versions = copy_versions(package, site_dir)
+    pages = [OverviewPage(package, areas, site_dir, charts).generate()]
+    pages += RegionPages(package, areas, site_dir, charts).generate()
+    pages += LocalAuthorityPages(package, site_dir, charts).generate()
+    pages.append(downloads_page(package, site_dir, versions))
+    pages.append(releases_page(package, site_dir, versions))
+    atom_feed(package, site_dir, versions)
+    methodology_includes(package, site_dir)
+    hand_written_includes(package, site_dir)
+    svgs = charts.flush()
+    log.info(
+        "pages: %d pages, %d charts from package %s (version %s)",
+        len(pages),
+        svgs,
+        package_dir,
+        package.version,
+    )
+    return pages

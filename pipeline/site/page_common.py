@@ -1,0 +1,125 @@
+"""What every generated page shares: front matter, release line, synthetic banner, citation."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from pipeline.site.charts import VEGA_FOLDER
+from pipeline.site.package import SitePackage
+
+SYNTHETIC_BANNER = (
+    "These statistics are built from synthetic data: they are made up by a computer model "
+    "to look like England's children in care, and are not real figures about any child, "
+    "local authority or region."
+)
+
+
+def templates() -> Environment:
+    """The Jinja2 environment of the page templates (``pipeline/site/templates``)."""
+    environment = Environment(
+        loader=PackageLoader("pipeline.site", "templates"),
+        autoescape=False,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        # Quarto uses ``{#id}`` for heading anchors, so Jinja comments use another marker.
+        comment_start_string="<%#",
+        comment_end_string="#%>",
+    )
+    environment.filters["yaml_string"] = lambda text: json.dumps(str(text), ensure_ascii=False)
+    return environment
+
+
+def long_date(iso: str) -> str:
+    """``2025-03-27`` -> ``27 March 2025`` (the text itself when it is not an ISO date)."""
+    try:
+        day = date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    return f"{day.day} {day:%B %Y}"
+
+
+@dataclass
+class PageFrame:
+    """The release-level facts every page shows."""
+
+    package: SitePackage
+
+    def banner(self) -> str:
+        """The synthetic-data banner (empty for real data)."""
+        if not self.package.synthetic:
+            return ""
+        return (
+            '<div class="synthetic-banner" role="note" aria-label="Synthetic data">'
+            f"<p><strong>Synthetic data.</strong> {escape(SYNTHETIC_BANNER)}</p></div>"
+        )
+
+    def release_line(self, root: str) -> str:
+        """Which release and version the page shows, with a link to the downloads."""
+        p = self.package
+        return (
+            '<p class="release-line">'
+            f"Release: <strong>{escape(p.release_title)}</strong>, "
+            f"version <strong>{escape(p.version)}</strong>, "
+            f"published {escape(long_date(p.release_date))}. "
+            f'<a href="{root}downloads.html">All versions and downloads</a>.</p>'
+        )
+
+    def header(self, root: str) -> str:
+        """Banner and release line, as one HTML fragment."""
+        return self.banner() + self.release_line(root)
+
+    def citation_text(self, page_title: str) -> str:
+        """The plain citation of a page."""
+        p = self.package
+        year = p.release_date[:4]
+        return (
+            f"Stability Index team ({year}). {p.release_title}: {page_title}. "
+            f"Version {p.version}, published {long_date(p.release_date)}."
+            + (" Built from synthetic data." if p.synthetic else "")
+        )
+
+    def cite_box(self, page_title: str, page_path: str) -> str:
+        """The "cite this page" box: citation, permanent address and a copy button.
+
+        ``page_path`` is the page's address relative to the site root (e.g. ``la/E1-x/``); the
+        script turns it into a full address in the browser.
+        """
+        text = self.citation_text(page_title)
+        return (
+            '<section class="cite-box" aria-labelledby="cite-heading">'
+            '<h2 id="cite-heading">Cite this page</h2>'
+            f'<p id="citation">{escape(text)} Available at: '
+            f'<span class="permanent-address" data-path="{escape(page_path)}">'
+            f"/{escape(page_path)}</span></p>"
+            f"<dl><dt>Title</dt><dd>{escape(page_title)}</dd>"
+            f"<dt>Release</dt><dd>{escape(self.package.release_title)}</dd>"
+            f"<dt>Version</dt><dd>{escape(self.package.version)}</dd>"
+            f"<dt>Date</dt><dd>{escape(long_date(self.package.release_date))}</dd></dl>"
+            '<button type="button" class="copy-button" data-copy-target="citation">'
+            "Copy the citation</button>"
+            '<span class="copy-status" role="status" aria-live="polite"></span></section>'
+        )
+
+    @staticmethod
+    def scripts(root: str, charts: bool) -> str:
+        """Script tags for a generated page (the vega bundle only when it has charts)."""
+        tags = []
+        if charts:
+            tags.append(f'<script src="{root}{VEGA_FOLDER}/vega-bundle.js" defer></script>')
+        tags.append(f'<script src="{root}assets/site.js" defer></script>')
+        return "".join(tags)
+
+
+def write_page(path: Path, text: str) -> Path:
+    """Write a generated page (creating its folder) and return its path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

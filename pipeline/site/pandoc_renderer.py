@@ -1,0 +1,207 @@
+"""The built-in renderer: Quarto markdown pages to HTML with pandoc, when Quarto is absent.
+
+Handles the Quarto features the site's pages use: YAML front matter (title, description),
+``{{< include FILE >}}`` shortcodes, raw HTML blocks, callouts (``::: {.callout-note}``, via a
+Lua filter) and ``.qmd`` links (rewritten to ``.html``). Pages are converted in a few batches
+(one pandoc process per batch, split on markers) in a small thread pool, so ~170 pages take
+seconds, then wrapped in an accessible Jinja2 layout (skip link, navigation, search, footer).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypandoc
+import yaml
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+PANDOC_FORMAT = "markdown-auto_identifiers+raw_html+fenced_divs+bracketed_spans"
+LUA_FILTER = Path(__file__).with_name("callouts.lua")
+INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+?)\s*>\}\}")
+FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+QMD_LINK = re.compile(r'(href="[^"#:]*?)\.qmd(#[^"]*)?"')
+MARKER = "<!--PAGE-SPLIT-{index}-->"
+MARKER_PATTERN = re.compile(r"<!--PAGE-SPLIT-(\d+)-->")
+NAVIGATION = [
+    ("Overview", "index.html"),
+    ("Methodology", "methodology.html"),
+    ("Glossary", "glossary.html"),
+    ("Downloads", "downloads.html"),
+    ("Releases", "releases.html"),
+    ("About", "about.html"),
+    ("Accessibility", "accessibility.html"),
+]
+#: Files of the site source that are published as they are.
+STATIC_ITEMS = [
+    "styles.css",
+    "assets",
+    "_generated/charts",
+    "_generated/vega",
+    "downloads",
+    "releases.xml",
+]
+
+
+class RenderError(Exception):
+    """A page could not be rendered (the message names the file and the problem)."""
+
+
+@dataclass
+class SourcePage:
+    """One ``.qmd`` page: where it comes from, where it goes, its metadata and markdown."""
+
+    source: Path
+    output: Path
+    root: str
+    meta: dict
+    markdown: str
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict, str]:
+    """Return ``(front matter, body)`` of a Quarto page; raise RenderError on bad YAML."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as error:
+        raise RenderError(f"{path}: front matter is not valid YAML ({error})") from error
+    if not isinstance(meta, dict):
+        raise RenderError(f"{path}: front matter must be a mapping")
+    return meta, text[match.end() :]
+
+
+def expand_includes(text: str, folder: Path, seen: tuple[Path, ...] = ()) -> str:
+    """Replace ``{{< include FILE >}}`` with the file's text (relative to ``folder``)."""
+
+    def replace(match: re.Match[str]) -> str:
+        path = (folder / match.group(1)).resolve()
+        if path in seen:
+            raise RenderError(f"{path}: included from itself")
+        if not path.exists():
+            raise RenderError(f"{folder}: included file {match.group(1)} not found")
+        included = path.read_text(encoding="utf-8")
+        return expand_includes(included, path.parent, (*seen, path))
+
+    return INCLUDE.sub(replace, text)
+
+
+def collect_pages(source: Path, output: Path) -> list[SourcePage]:
+    """Every ``.qmd`` page of ``source`` (folders starting with ``_`` or ``.`` are skipped)."""
+    pages = []
+    for path in sorted(source.rglob("*.qmd")):
+        relative = path.relative_to(source)
+        if any(part.startswith(("_", ".")) for part in relative.parts):
+            continue
+        meta, body = split_front_matter(path.read_text(encoding="utf-8"), path)
+        depth = len(relative.parts) - 1
+        pages.append(
+            SourcePage(
+                source=path,
+                output=output / relative.with_suffix(".html"),
+                root="../" * depth,
+                meta=meta,
+                markdown=expand_includes(body, path.parent),
+            )
+        )
+    return pages
+
+
+def convert_batch(pages: list[SourcePage]) -> list[str]:
+    """Convert several pages' markdown with one pandoc run; return each page's HTML body."""
+    document = "\n\n".join(
+        f"{MARKER.format(index=index)}\n\n{page.markdown}\n" for index, page in enumerate(pages)
+    )
+    command = [
+        pypandoc.get_pandoc_path(),
+        "--from",
+        PANDOC_FORMAT,
+        "--to",
+        "html5",
+        "--wrap=none",
+        "--lua-filter",
+        str(LUA_FILTER),
+    ]
+    result = subprocess.run(command, input=document, capture_output=True, text=True)
+    if result.returncode != 0:
+        names = ", ".join(str(p.source) for p in pages[:3])
+        raise RenderError(f"pandoc failed on {names}...: {result.stderr.strip()}")
+    parts = MARKER_PATTERN.split(result.stdout)
+    bodies: dict[int, str] = {int(parts[i]): parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+    if sorted(bodies) != list(range(len(pages))):
+        raise RenderError("pandoc output lost a page marker: check for unbalanced ::: divs")
+    return [bodies[index].strip() for index in range(len(pages))]
+
+
+def _layout() -> Environment:
+    return Environment(
+        loader=PackageLoader("pipeline.site", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+
+
+def copy_static(source: Path, output: Path) -> None:
+    """Copy styles, scripts, chart files, downloads and the feed into the output."""
+    for item in STATIC_ITEMS:
+        path = source / item
+        target = output / item
+        if path.is_dir():
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(path, target, ignore=shutil.ignore_patterns("*.md", "*.version"))
+        elif path.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+
+def render_with_pandoc(source: Path, output: Path, batches: int = 4, workers: int = 2) -> int:
+    """Render every page of ``source`` into ``output``; return the number of pages.
+
+    ``output`` is emptied first (it is a build product).
+    """
+    pages = collect_pages(source, output)
+    if not pages:
+        raise RenderError(f"{source}: no .qmd pages to render")
+    if output.exists():
+        shutil.rmtree(output)
+    output.mkdir(parents=True)
+    size = max(1, -(-len(pages) // batches))
+    chunks = [pages[i : i + size] for i in range(0, len(pages), size)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        bodies = [body for chunk in pool.map(convert_batch, chunks) for body in chunk]
+    template = _layout().get_template("layout.html.j2")
+    synthetic = (source / "_generated" / "release-header.md").exists() and "Synthetic data" in (
+        source / "_generated" / "release-header.md"
+    ).read_text(encoding="utf-8")
+    version = ".".join(str(part) for part in pypandoc.get_pandoc_version().split(".")[:2])
+    for page, body in zip(pages, bodies, strict=True):
+        body = QMD_LINK.sub(lambda m: f'{m.group(1)}.html{m.group(2) or ""}"', body)
+        current = page.output.relative_to(output).as_posix()
+        html = template.render(
+            title=str(page.meta.get("title", page.source.stem)),
+            description=str(page.meta.get("description", "")),
+            root=page.root,
+            body=_Markup(body),
+            nav=[
+                {"text": text, "href": href, "current": href == current}
+                for text, href in NAVIGATION
+            ],
+            synthetic=synthetic,
+            has_site_js="assets/site.js" in body,
+            pandoc_version=version,
+        )
+        page.output.parent.mkdir(parents=True, exist_ok=True)
+        page.output.write_text(html, encoding="utf-8")
+    copy_static(source, output)
+    return len(pages)
+
+
+def _Markup(text: str):  # noqa: ANN202, N802 - jinja2's Markup, imported lazily
+    from markupsafe import Markup
+
+    return Markup(text)
