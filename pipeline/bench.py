@@ -147,7 +147,9 @@ def bench_scale(scale: float, years: list[int], with_site: bool) -> dict[str, An
         protected, summary = _timed(
             stages, "disclose", lambda v: sum(len(x.frame) for x in v[0].values()), disclose
         )
-        metadata = release_metadata(tables, summary, synthetic=True, seed=2024, scale=scale)
+        metadata = release_metadata(
+            tables, summary, synthetic=True, seed=2024, scale=scale, published=protected
+        )
         package_dir = _timed(
             stages,
             "package",

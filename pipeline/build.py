@@ -7,6 +7,7 @@ leaving partial outputs behind.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,7 +185,9 @@ def run_build(
     except DisclosureError as error:
         raise BuildError(f"disclosure audit failed, nothing was written: {error}") from error
 
-    metadata = release_metadata(tables, summary, synthetic=synthetic, seed=seed, scale=scale)
+    metadata = release_metadata(
+        tables, summary, synthetic=synthetic, seed=seed, scale=scale, published=published
+    )
     try:
         with step("package", rows_in=sum(len(t.frame) for t in published.values())):
             build.package_dir = write_package(
@@ -206,20 +209,62 @@ def run_build(
     return build
 
 
-def release_metadata(tables, summary, *, synthetic: bool, seed: int, scale: float):  # noqa: ANN001, ANN201
+def release_date_for(latest_year: int) -> str:
+    """The release date recorded in the package: the last Thursday of November after the year.
+
+    It is derived from the data (never the clock) so that the same inputs give the same bytes;
+    DfE's children looked after statistics are published in late November.
+    """
+    day = dt.date(latest_year, 11, 30)
+    while day.weekday() != 3:  # Thursday
+        day -= dt.timedelta(days=1)
+    return day.isoformat()
+
+
+HEADLINE_MEASURES = ["placement_2plus", "school_midyear", "sw_2plus", "no_change"]
+
+
+def headline_figures(published: dict, latest_year: int) -> tuple[tuple[str, str], ...]:
+    """England's published headline percentages for the latest year, for the release note."""
+    from pipeline.measures.schema import FLAGS
+
+    frame = published["stability_measures"].frame
+    rows = frame[
+        (frame["geographic_level"] == "National")
+        & (frame["time_period"].astype(str) == str(latest_year))
+        & (frame["period"] == "During the year")
+        & (frame["breakdown"] == "Total")
+    ]
+    figures = []
+    for measure in HEADLINE_MEASURES:
+        row = rows[rows["measure"] == measure]
+        if len(row):
+            number, cohort, percent = (row.iloc[0][c] for c in ["number", "cohort", "percent"])
+            try:
+                shown = f"{float(percent):.1f}% ({int(number):,} of {int(cohort):,} children)"
+            except ValueError:
+                shown = str(percent)
+            figures.append((FLAGS[measure][0], shown))
+    return tuple(figures)
+
+
+def release_metadata(tables, summary, *, synthetic: bool, seed: int, scale: float, published=None):  # noqa: ANN001, ANN201
     """Describe the release for the package: title, years, provenance and the synthetic flag."""
     from pipeline.packaging import ReleaseMetadata
 
-    years = sorted(tables.years)
+    years = sorted(int(y) for y in tables.years)
     latest = years[-1]
-    return ReleaseMetadata.for_build(
-        synthetic=synthetic or bool(tables.synthetic),
-        collection_years=years,
+    synthetic = synthetic or bool(tables.synthetic)
+    return ReleaseMetadata(
+        synthetic=synthetic,
+        collection_years=tuple(years),
         latest_year=latest,
+        release_date=release_date_for(latest),
         seed=seed if synthetic else None,
         scale=scale if synthetic else None,
         input_files=dict(sorted(tables.source_files.items())),
         suppression_markdown=summary.to_markdown(),
+        headline_figures=headline_figures(published, latest) if published else (),
     )
 
 
