@@ -78,7 +78,8 @@ def meta_frame(table: PublishedTable) -> pd.DataFrame:
                 "indicator_dp": "" if indicator.dp is None else str(indicator.dp),
             }
         )
-    return pd.DataFrame(rows, columns=META_COLUMNS).fillna("").astype(str)
+    frame = pd.DataFrame(rows, columns=META_COLUMNS).astype(object)
+    return frame.where(frame.notna(), "").astype(str)
 
 
 def _read(path: Path) -> pd.DataFrame:

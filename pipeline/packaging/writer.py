@@ -121,9 +121,14 @@ def _validate(folder: Path) -> None:
     report = frictionless.validate(str(folder / "datapackage.json"))
     problems: list[str] = []
     if not report.valid:
-        for row in report.flatten(["taskName", "rowNumber", "fieldName", "type", "note"]):
-            task, row_number, field, kind, note = row
-            problems.append(f"data/{task}.csv, row {row_number}, column {field}: {kind} ({note})")
+        problems += [f"{error.note}" for error in report.errors]
+        for task in report.tasks:
+            for error in task.errors:
+                row = getattr(error, "row_number", None)
+                column = getattr(error, "field_name", None)
+                where = f"{task.place}" + (f", row {row}" if row else "")
+                where += f", column {column}" if column else ""
+                problems.append(f"{where}: {error.type} ({error.note})")
     problems += check_ees(folder)
     if problems:
         raise PackageBuildError(
