@@ -1,0 +1,122 @@
+"""Child characteristics at 31 March: the breakdown labels of ``CHARACTERISTICS``."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from pipeline.geography import la_lookup
+from pipeline.inputs.tables import ETHNIC_GROUPS, SEMH_NEED
+from pipeline.measures.schema import LEGAL_STATUS_GROUPS, PLACEMENT_TYPE_GROUPS
+
+SEN_PROVISION_LABELS = {"N": "No SEN", "K": "SEN support", "E": "EHC plan"}
+PHASE_LABELS = {"PR": "Primary", "MP": "Primary", "MS": "Secondary", "SE": "Secondary"}
+GENDER_LABELS = {"1": "Male", "2": "Female"}
+NOT_KNOWN = "Not known"
+
+
+class MeasuresInputError(ValueError):
+    """Input rows the measures cannot label (a code outside the SSDA903 lists)."""
+
+
+def _case(column: str, labels: dict[str, str], otherwise: str = "NULL") -> str:
+    """SQL ``CASE`` mapping the codes of ``column`` to labels."""
+    quoted = {code: label.replace("'", "''") for code, label in labels.items()}
+    arms = " ".join(f"WHEN '{code}' THEN '{label}'" for code, label in quoted.items())
+    return f"CASE {column} {arms} ELSE {otherwise} END"
+
+
+def _age_band(column: str, bands: list[tuple[int, str]]) -> str:
+    """SQL ``CASE`` putting an age into bands given as (lowest age, label), ascending."""
+    arms = " ".join(f"WHEN {column} >= {low} THEN '{label}'" for low, label in reversed(bands))
+    return f"CASE {arms} END"
+
+
+def create_child_characteristics(con: duckdb.DuckDBPyConnection) -> None:
+    """Table ``child_characteristics``: one row per ``C(Y)`` child with every breakdown label.
+
+    Age and time in care at 31 March; gender (``SEX``); ethnicity group (``ETHNIC``); placement
+    type, legal status and location (``PL_LA`` against the LA's 3-digit or ONS code) of the
+    episode open at 31 March; age at the start of the current period of care; SEN provision,
+    SEMH need and phase from the child's latest census row in the year (``Not known`` outside
+    the school cohort); UASC from the header; census match; social worker module supplied.
+    Raises :class:`MeasuresInputError` naming the rows whose codes have no label.
+    """
+    ons = pd.DataFrame(
+        [(code, info["new_la_code"]) for code, info in la_lookup().items()],
+        columns=["LA", "ONS_CODE"],
+    )
+    con.register("la_ons_codes", ons)
+    age = _age_band(
+        "c.age",
+        [(0, "Under 1"), (1, "1 to 4"), (5, "5 to 9"), (10, "10 to 15"), (16, "16 and over")],
+    )
+    entry = _age_band(
+        "c.age_at_entry",
+        [(0, "Under 1"), (1, "1 to 4"), (5, "5 to 11"), (12, "12 to 15"), (16, "16 and over")],
+    )
+    con.execute(
+        f"""
+        CREATE TABLE child_characteristics AS
+        SELECT c.LA, c.CHILD, c.YEAR,
+            {age} AS age_group,
+            {_case("c.SEX", GENDER_LABELS)} AS gender,
+            {_case("c.ETHNIC", ETHNIC_GROUPS)} AS ethnicity_group,
+            {_case("c.PLACE", PLACEMENT_TYPE_GROUPS)} AS placement_type_group,
+            {_case("c.LS", LEGAL_STATUS_GROUPS)} AS legal_status_group,
+            CASE WHEN c.period_start <= make_date(c.YEAR - 1, 3, 31) THEN '12 months or more'
+                 ELSE 'Under 12 months' END AS time_in_care,
+            {entry} AS age_at_entry_group,
+            CASE WHEN c.PL_LA IS NULL THEN '{NOT_KNOWN}'
+                 WHEN c.PL_LA = c.LA OR c.PL_LA = o.ONS_CODE THEN 'Inside the LA boundary'
+                 ELSE 'Outside the LA boundary' END AS placement_location,
+            CASE WHEN r.CHILD IS NULL THEN '{NOT_KNOWN}'
+                 ELSE {_case("r.SEN_PROVISION", SEN_PROVISION_LABELS, f"'{NOT_KNOWN}'")}
+                 END AS sen_provision,
+            CASE WHEN r.CHILD IS NULL THEN '{NOT_KNOWN}'
+                 WHEN r.SEN_PRIMARY_NEED = '{SEMH_NEED}' THEN 'SEMH primary need'
+                 ELSE 'Other or no primary need' END AS semh_need,
+            CASE WHEN c.UASC = '1' THEN 'Unaccompanied asylum-seeking child'
+                 ELSE 'Not an unaccompanied asylum-seeking child' END AS uasc,
+            CASE WHEN r.CHILD IS NULL THEN 'Other or not known'
+                 ELSE {_case("r.PHASE", PHASE_LABELS, "'Other or not known'")}
+                 END AS school_phase,
+            CASE WHEN c.age < 5 THEN 'Under 5 (not in the school cohort)'
+                 WHEN r.CHILD IS NULL THEN 'Not matched' ELSE 'Matched' END
+                 AS school_census_match,
+            CASE WHEN s.LA IS NULL THEN 'Not supplied' ELSE 'Supplied' END AS sw_data_supplied,
+            c.DECOM
+        FROM cohort c
+        LEFT JOIN latest_census_row r USING (LA, CHILD, YEAR)
+        LEFT JOIN sw_supplied s ON s.LA = c.LA AND s.YEAR = c.YEAR
+        LEFT JOIN la_ons_codes o ON o.LA = c.LA
+        """
+    )
+    _check_labelled(con)
+
+
+def _check_labelled(con: duckdb.DuckDBPyConnection) -> None:
+    """Raise :class:`MeasuresInputError` when a code has no breakdown label."""
+    checks = {
+        "gender": ("header", "SEX"),
+        "ethnicity_group": ("header", "ETHNIC"),
+        "placement_type_group": ("episodes", "PLACE"),
+        "legal_status_group": ("episodes", "LS"),
+    }
+    problems = []
+    for column, (table, source) in checks.items():
+        bad = con.execute(
+            f"""
+            SELECT k.LA, k.CHILD, k.YEAR, k.DECOM, c.{source} AS value
+            FROM child_characteristics k JOIN cohort c USING (LA, CHILD, YEAR)
+            WHERE k.{column} IS NULL ORDER BY ALL LIMIT 5
+            """
+        ).fetchall()
+        problems += [
+            f"{table}: LA {la}, CHILD {child}"
+            + (f", episode starting {decom:%d/%m/%Y}" if table == "episodes" else "")
+            + f" (year {year}): {source} {value!r} is not a known code"
+            for la, child, year, decom, value in bad
+        ]
+    if problems:
+        raise MeasuresInputError("Codes with no breakdown label:\n" + "\n".join(problems))

@@ -1,0 +1,118 @@
+"""The measures step: ``InputTables`` -> child-level table, events and exclusions."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+
+from pipeline.inputs.tables import InputTables
+from pipeline.measures import cohorts, placement_moves, school_moves, social_worker_changes
+from pipeline.measures.characteristics import create_child_characteristics
+from pipeline.measures.periods import child_level_sql, create_child_windows, create_window_counts
+from pipeline.measures.prepare import load_tables
+from pipeline.measures.schema import CHILD_LEVEL_COLUMNS, PERIODS
+
+log = logging.getLogger(__name__)
+
+EVENT_COLUMNS = ["LA", "CHILD", "YEAR", "event", "date", "reason", "rule", "midyear", "counted"]
+EXCLUSION_COLUMNS = ["LA", "YEAR", "reason", "children"]
+
+_ARROW_TO_PANDAS = {
+    pa.int64(): pd.Int64Dtype(),
+    pa.int32(): pd.Int64Dtype(),
+    pa.bool_(): pd.BooleanDtype(),
+    pa.string(): pd.StringDtype(),
+    pa.large_string(): pd.StringDtype(),
+}
+
+
+@dataclass
+class MeasuresResult:
+    """What the measures step hands to aggregation (docs/contracts.md sections 2 and 6).
+
+    Attributes:
+        children: one row per ``LA x CHILD x YEAR x PERIOD`` with ``CHILD_LEVEL_COLUMNS``,
+            sorted by LA, YEAR, PERIOD (in ``PERIODS`` order) and CHILD. Never published.
+        events: placement moves, school moves and social worker changes dated in year Y of
+            children in ``C(Y)`` (school and social worker events: of children in those
+            cohorts), counted or not (``counted``), with the ``rule`` that decided.
+        exclusions: ``LA, YEAR, reason, children``: children looked after at 31 March left out
+            of ``C(Y)``, school-age children not matched to the census, and census pupils not
+            matched to a child.
+    """
+
+    children: pd.DataFrame
+    events: pd.DataFrame
+    exclusions: pd.DataFrame
+
+
+def _to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Convert an Arrow table to pandas with nullable dtypes (Int64, boolean, string)."""
+    return table.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
+
+
+def compute_measures(tables: InputTables) -> MeasuresResult:
+    """Compute every child-level measure of METHODS.md sections 2 to 4 for every year.
+
+    Steps (each one SQL table over all LAs and years at once): de-duplicate the returns, clean
+    the social worker episodes, build the cohorts, classify every placement episode, school
+    enrolment and social worker episode, count them over each child's period windows, derive
+    the flags and attach the characteristics.
+    """
+    con = load_tables(tables)
+    try:
+        cohorts.create_year_dates(con)
+        cohorts.create_periods_of_care(con)
+        cohorts.create_year_cohort(con)
+        cohorts.create_looked_after_in_year(con)
+        cohorts.create_school_cohort(con)
+        social_worker_changes.create_social_worker_episodes(con)
+        social_worker_changes.create_social_worker_changes(con)
+        cohorts.create_social_worker_cohort(con)
+        placement_moves.create_placement_episode_rules(con)
+        placement_moves.create_current_carer_start(con)
+        school_moves.create_school_enrolments(con)
+        create_child_characteristics(con)
+        create_child_windows(con)
+        create_window_counts(con)
+
+        order = " ".join(f"WHEN '{code}' THEN {rank}" for rank, code in enumerate(PERIODS))
+        columns = ", ".join(CHILD_LEVEL_COLUMNS)
+        children = _to_pandas(
+            con.sql(
+                f"SELECT {columns} FROM ({child_level_sql()}) "
+                f"ORDER BY LA, YEAR, CASE PERIOD {order} END, CHILD"
+            ).to_arrow_table()
+        )
+        children["YEAR"] = children["YEAR"].astype("int64")
+        events_sql = " UNION ALL ".join(
+            [
+                placement_moves.placement_events_sql(),
+                school_moves.school_events_sql(),
+                social_worker_changes.social_worker_events_sql(),
+            ]
+        )
+        events = _to_pandas(
+            con.sql(
+                f"SELECT {', '.join(EVENT_COLUMNS)} FROM ({events_sql}) "
+                "ORDER BY LA, YEAR, CHILD, date, event, rule"
+            ).to_arrow_table()
+        )
+        events["YEAR"] = events["YEAR"].astype("int64")
+        events["date"] = pd.to_datetime(events["date"]).astype("datetime64[ns]")
+        exclusions = cohorts.exclusions_frame(con)
+        exclusions = exclusions.astype(
+            {"LA": "string", "YEAR": "int64", "reason": "string", "children": "int64"}
+        ).reset_index(drop=True)
+    finally:
+        con.close()
+    log.info(
+        "measures: %d child-period rows, %d events, %d exclusion rows",
+        len(children),
+        len(events),
+        len(exclusions),
+    )
+    return MeasuresResult(children=children, events=events, exclusions=exclusions)

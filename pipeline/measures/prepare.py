@@ -1,0 +1,156 @@
+"""Load the normalised input tables into DuckDB and de-duplicate them.
+
+The same episode appears in the return of every year it touches, so every table is reduced to
+one row per natural key, keeping the row from the latest collection year (METHODS.md section 1;
+``InputTables`` docstring). Short-break episodes (``LS`` ``V3``/``V4``) are split off here
+because METHODS.md section 3 rule 3 drops them "before anything else".
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from pipeline.inputs.tables import (
+    EPISODE_COLUMNS,
+    HEADER_COLUMNS,
+    SCHOOL_CENSUS_COLUMNS,
+    SCHOOL_LINK_COLUMNS,
+    SHORT_BREAK_LS,
+    SOCIAL_WORKER_COLUMNS,
+    TEMPORARY_PLACE,
+    InputTables,
+)
+
+#: A UPN that identifies a pupil: a check letter then 11 digits and a digit or letter.
+#: Placeholder codes (``UN1``-``UN10``) never match the school census.
+UPN_PATTERN = r"^[A-Z][0-9]{11}[0-9A-Z]$"
+
+#: Furthest a chain of school links is followed (academy conversion after merger ...).
+MAX_LINK_DEPTH = 25
+
+
+def sql_list(codes: set[str]) -> str:
+    """Render a set of codes as a SQL list literal, e.g. ``('V3', 'V4')``."""
+    return "(" + ", ".join(f"'{code}'" for code in sorted(codes)) + ")"
+
+
+def _with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Return ``frame`` restricted to ``LA, YEAR`` + ``columns``, adding absent ones as blank."""
+    frame = frame.copy()
+    for column in ["LA", "YEAR", *columns]:
+        if column not in frame.columns:
+            frame[column] = pd.Series(pd.NA, index=frame.index, dtype="string")
+    return frame[["LA", "YEAR", *columns]]
+
+
+def canonical_school_urns(links: pd.DataFrame) -> pd.DataFrame:
+    """Map every linked URN to the earliest school of its chain of predecessors.
+
+    ``school_links`` says a school (``URN``) took over from ``PREDECESSOR_URN`` (academy
+    conversion, merger). Following the chain to its root gives one identifier per school, so a
+    pupil "moving" between a predecessor and its successor has not moved (METHODS.md section 3).
+    Returns ``URN, CANONICAL_URN`` for every URN that appears in a link.
+    """
+    links = links.dropna(subset=["URN", "PREDECESSOR_URN"])
+    links = links[links["URN"] != links["PREDECESSOR_URN"]]
+    parent = links.drop_duplicates("URN").set_index("URN")["PREDECESSOR_URN"].astype(str)
+    urns = pd.Index(pd.concat([links["URN"], links["PREDECESSOR_URN"]]).astype(str).unique())
+    root = pd.Series(urns, index=urns)
+    for _ in range(MAX_LINK_DEPTH):
+        step = root.map(parent)
+        moved = step.notna() & (step != root)
+        if not moved.any():
+            break
+        root = root.where(~moved, step)
+    return pd.DataFrame({"URN": urns.astype("string"), "CANONICAL_URN": root.astype("string")})
+
+
+def load_tables(tables: InputTables) -> duckdb.DuckDBPyConnection:
+    """Open an in-memory DuckDB database holding the de-duplicated input tables.
+
+    Tables created: ``header`` (one row per LA x CHILD, latest year), ``episodes_all`` (one row
+    per LA x CHILD x DECOM, latest year), ``episodes`` (the same without short breaks),
+    ``sw_episodes_raw`` (one row per LA x CHILD x SW_ID x SW_DECOM, latest year), ``census``
+    (one row per UPN x CENSUS_DATE x URN with a pupil UPN, plus ``CANONICAL_URN``), ``years``
+    and ``sw_supplied``.
+    """
+    con = duckdb.connect(":memory:")
+    con.execute("SET preserve_insertion_order = false")
+    con.register("header_in", _with_columns(tables.header, HEADER_COLUMNS))
+    con.register("episodes_in", _with_columns(tables.episodes, EPISODE_COLUMNS))
+    con.register("sw_in", _with_columns(tables.social_workers, SOCIAL_WORKER_COLUMNS))
+    con.register("census_in", _with_columns(tables.school_census, SCHOOL_CENSUS_COLUMNS))
+    links = tables.school_links
+    if links is None or links.empty:
+        links = pd.DataFrame(columns=SCHOOL_LINK_COLUMNS, dtype="string")
+    con.register("links_in", canonical_school_urns(links))
+    years = sorted({int(year) for year in tables.years} or set())
+    if not years and not tables.episodes.empty:
+        years = sorted({int(year) for year in tables.episodes["YEAR"].unique()})
+    con.register("years_in", pd.DataFrame({"YEAR": pd.Series(years, dtype="int64")}))
+    supplied = pd.DataFrame(sorted(tables.sw_supplied), columns=["LA", "YEAR"]).astype(
+        {"LA": "string", "YEAR": "int64"}
+    )
+    con.register("sw_supplied_in", supplied)
+
+    short_breaks = sql_list(SHORT_BREAK_LS)
+    con.execute(
+        """
+        CREATE TABLE years AS SELECT CAST(YEAR AS INTEGER) AS YEAR FROM years_in;
+        CREATE TABLE sw_supplied AS
+            SELECT DISTINCT CAST(LA AS VARCHAR) AS LA, CAST(YEAR AS INTEGER) AS YEAR
+            FROM sw_supplied_in;
+        CREATE TABLE header AS
+            SELECT CAST(LA AS VARCHAR) AS LA, CAST(CHILD AS VARCHAR) AS CHILD,
+                   CAST(SEX AS VARCHAR) AS SEX, CAST(DOB AS DATE) AS DOB,
+                   CAST(ETHNIC AS VARCHAR) AS ETHNIC, CAST(UPN AS VARCHAR) AS UPN,
+                   CAST(UASC AS VARCHAR) AS UASC
+            FROM header_in
+            QUALIFY row_number() OVER (PARTITION BY LA, CHILD ORDER BY YEAR DESC) = 1;
+        """
+    )
+    con.execute(
+        f"""
+        CREATE TABLE episodes_all AS
+            SELECT CAST(LA AS VARCHAR) AS LA, CAST(CHILD AS VARCHAR) AS CHILD,
+                   CAST(DECOM AS DATE) AS DECOM, CAST(DEC AS DATE) AS DEC,
+                   CAST(RNE AS VARCHAR) AS RNE, CAST(LS AS VARCHAR) AS LS,
+                   CAST(PLACE AS VARCHAR) AS PLACE, CAST(REC AS VARCHAR) AS REC,
+                   CAST(REASON_PLACE_CHANGE AS VARCHAR) AS REASON_PLACE_CHANGE,
+                   CAST(PL_POST AS VARCHAR) AS PL_POST, CAST(URN AS VARCHAR) AS URN,
+                   CAST(PL_LA AS VARCHAR) AS PL_LA,
+                   coalesce(LS IN {short_breaks}, false) AS short_break
+            FROM episodes_in
+            WHERE DECOM IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY LA, CHILD, DECOM ORDER BY YEAR DESC) = 1;
+        CREATE TABLE episodes AS
+            SELECT * EXCLUDE (short_break) FROM episodes_all WHERE NOT short_break;
+        CREATE TABLE sw_episodes_raw AS
+            SELECT CAST(LA AS VARCHAR) AS LA, CAST(CHILD AS VARCHAR) AS CHILD,
+                   CAST(SW_ID AS VARCHAR) AS SW_ID, CAST(SW_DECOM AS DATE) AS SW_DECOM,
+                   CAST(SW_DEC AS DATE) AS SW_DEC, CAST(SW_REASON AS VARCHAR) AS SW_REASON
+            FROM sw_in
+            WHERE SW_DECOM IS NOT NULL AND SW_ID IS NOT NULL
+            QUALIFY row_number() OVER (
+                PARTITION BY LA, CHILD, SW_ID, SW_DECOM ORDER BY YEAR DESC) = 1;
+        CREATE TABLE census AS
+            SELECT CAST(c.LA AS VARCHAR) AS LA, CAST(c.YEAR AS INTEGER) AS YEAR,
+                   CAST(c.UPN AS VARCHAR) AS UPN, CAST(c.URN AS VARCHAR) AS URN,
+                   coalesce(l.CANONICAL_URN, CAST(c.URN AS VARCHAR)) AS CANONICAL_URN,
+                   CAST(c.CENSUS_DATE AS DATE) AS CENSUS_DATE,
+                   CAST(c.ENTRY_DATE AS DATE) AS ENTRY_DATE,
+                   CAST(c.SEN_PROVISION AS VARCHAR) AS SEN_PROVISION,
+                   CAST(c.SEN_PRIMARY_NEED AS VARCHAR) AS SEN_PRIMARY_NEED,
+                   CAST(c.PHASE AS VARCHAR) AS PHASE
+            FROM census_in c LEFT JOIN links_in l ON CAST(c.URN AS VARCHAR) = l.URN
+            WHERE regexp_full_match(CAST(c.UPN AS VARCHAR), '{UPN_PATTERN}')
+                  AND c.CENSUS_DATE IS NOT NULL AND c.URN IS NOT NULL
+            QUALIFY row_number() OVER (
+                PARTITION BY c.UPN, c.CENSUS_DATE, c.URN ORDER BY c.YEAR DESC) = 1;
+        """
+    )
+    return con
+
+
+TEMPORARY_PLACE_SQL = sql_list(TEMPORARY_PLACE)

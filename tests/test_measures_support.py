@@ -1,0 +1,173 @@
+"""Build small ``InputTables`` by hand for the measures tests (no tests here).
+
+A case describes children of LA ``886`` with readable records. Each episode, social worker
+episode and census row is written into the return of every collection year it touches, as real
+SSDA903 returns do, so every case also exercises the engine's de-duplication. A record may pin
+itself to listed returns with ``returns: [2023]`` (e.g. an episode still open in the 2023 return
+but closed in the 2024 one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from pipeline.inputs.tables import (
+    EPISODE_COLUMNS,
+    HEADER_COLUMNS,
+    SCHOOL_CENSUS_COLUMNS,
+    SOCIAL_WORKER_COLUMNS,
+    InputTables,
+)
+
+LA = "886"
+
+EPISODE_DEFAULTS = {
+    "rne": "S",
+    "ls": "C2",
+    "cin": "N1",
+    "place": "U1",
+    "place_provider": "PR1",
+    "dec": None,
+    "rec": None,
+    "reason": None,
+    "home_post": "ME1 1AA",
+    "pl_post": "ME2 2BB",
+    "urn": "SC100001",
+    "pl_la": LA,
+}
+
+
+def _date(value: Any) -> pd.Timestamp | None:
+    """Parse a YAML date, ISO string or None into a Timestamp (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value)
+    return pd.Timestamp(str(value))
+
+
+def _touches(year: int, start: pd.Timestamp | None, end: pd.Timestamp | None) -> bool:
+    """True when a record from ``start`` to ``end`` (None = open) touches collection year."""
+    first, last = pd.Timestamp(year - 1, 4, 1), pd.Timestamp(year, 3, 31)
+    return (start is None or start <= last) and (end is None or end >= first)
+
+
+def _returns(record: dict, years: Iterable[int], start, end) -> list[int]:
+    """The collection years whose returns carry ``record``."""
+    if "returns" in record:
+        return list(record["returns"])
+    return [year for year in years if _touches(year, start, end)]
+
+
+def build_tables(case: dict) -> InputTables:
+    """Build normalised ``InputTables`` from a case dictionary (see the golden YAML files)."""
+    years = [int(y) for y in case["years"]]
+    header, episodes, workers, census = [], [], [], []
+    for child_id, child in case["children"].items():
+        for year in years:
+            header.append(
+                {
+                    "LA": child.get("la", LA),
+                    "YEAR": year,
+                    "CHILD": str(child_id),
+                    "SEX": str(child.get("sex", "1")),
+                    "DOB": _date(child["dob"]),
+                    "ETHNIC": child.get("ethnic", "WBRI"),
+                    "UPN": child.get("upn", f"A{abs(hash(child_id)) % 10**12:012d}"),
+                    "UASC": str(child.get("uasc", "0")),
+                }
+            )
+        for raw in child.get("episodes", []):
+            record = {**EPISODE_DEFAULTS, **raw}
+            start, end = _date(record["decom"]), _date(record["dec"])
+            for year in _returns(raw, years, start, end):
+                pinned_end = end
+                if "returns" not in raw and end is not None and end > pd.Timestamp(year, 3, 31):
+                    pinned_end = None  # the episode was still open when that return was made
+                episodes.append(
+                    {
+                        "LA": child.get("la", LA),
+                        "YEAR": year,
+                        "CHILD": str(child_id),
+                        "DECOM": start,
+                        "RNE": record["rne"],
+                        "LS": record["ls"],
+                        "CIN": record["cin"],
+                        "PLACE": record["place"],
+                        "PLACE_PROVIDER": record["place_provider"],
+                        "DEC": pinned_end,
+                        "REC": record["rec"] if pinned_end is not None else None,
+                        "REASON_PLACE_CHANGE": record["reason"] if pinned_end is not None else None,
+                        "HOME_POST": record["home_post"],
+                        "PL_POST": record["pl_post"],
+                        "URN": record["urn"],
+                        "PL_LA": record["pl_la"],
+                    }
+                )
+        for raw in child.get("social_workers", []):
+            start, end = _date(raw["start"]), _date(raw.get("end"))
+            for year in _returns(raw, years, start, end):
+                workers.append(
+                    {
+                        "LA": child.get("la", LA),
+                        "YEAR": year,
+                        "CHILD": str(child_id),
+                        "SW_ID": str(raw["id"]),
+                        "SW_DECOM": start,
+                        "SW_DEC": end,
+                        "SW_REASON": raw.get("reason"),
+                    }
+                )
+            for _ in range(int(raw.get("copies", 1)) - 1):
+                workers.append(dict(workers[-1]))
+        upn = header[-1]["UPN"]
+        for raw in child.get("census", []):
+            when = _date(raw["date"])
+            year = when.year + 1 if when.month >= 4 else when.year
+            census.append(
+                {
+                    "LA": child.get("la", LA),
+                    "YEAR": year,
+                    "UPN": raw.get("upn", upn),
+                    "URN": str(raw["urn"]),
+                    "CENSUS_TERM": {1: "SPRING", 5: "SUMMER"}.get(when.month, "AUTUMN"),
+                    "CENSUS_DATE": when,
+                    "ENTRY_DATE": _date(raw.get("entry")),
+                    "NCYEAR": str(raw.get("ncyear", "5")),
+                    "SEN_PROVISION": raw.get("sen", "N"),
+                    "SEN_PRIMARY_NEED": raw.get("need"),
+                    "PHASE": raw.get("phase", "PR"),
+                    "IS_PRU": "0",
+                }
+            )
+    sw_years = case.get("sw_supplied", years)
+    return InputTables(
+        header=_frame(header, HEADER_COLUMNS, ["DOB"]),
+        episodes=_frame(episodes, EPISODE_COLUMNS, ["DECOM", "DEC"]),
+        social_workers=_frame(workers, SOCIAL_WORKER_COLUMNS, ["SW_DECOM", "SW_DEC"]),
+        school_census=_frame(census, SCHOOL_CENSUS_COLUMNS, ["CENSUS_DATE", "ENTRY_DATE"]),
+        school_links=pd.DataFrame(
+            [{"URN": str(a), "PREDECESSOR_URN": str(b)} for a, b in case.get("links", [])],
+            columns=["URN", "PREDECESSOR_URN"],
+            dtype="string",
+        ),
+        years=years,
+        sw_supplied={(LA, int(y)) for y in sw_years},
+    )
+
+
+def _frame(rows: list[dict], columns: list[str], dates: list[str]) -> pd.DataFrame:
+    """A normalised frame: ``LA, YEAR`` + columns, strings as ``string``, dates as ns."""
+    frame = pd.DataFrame(rows, columns=["LA", "YEAR", *columns])
+    for column in frame.columns:
+        if column == "YEAR":
+            frame[column] = frame[column].astype("int64")
+        elif column in dates:
+            frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+        else:
+            frame[column] = frame[column].astype("string")
+    return frame
