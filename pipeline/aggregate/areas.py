@@ -1,0 +1,150 @@
+"""England / region / LA roll-up and the EES time and geography columns of every table.
+
+Every table is first counted at LA level (one row per ``LA x YEAR x filters``); regional and
+national rows are sums over LAs, so England = sum of regions = sum of LAs. A count that is not
+available for an LA (the social worker module was not supplied) is left out of the sums: the
+regional and national figures then cover the LAs with data, and additivity holds over the LAs
+whose cells are not ``x``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import pandas as pd
+
+from pipeline import geography
+from pipeline.published import (
+    EES_TIME_GEOGRAPHY_COLUMNS,
+    LEVEL_LA,
+    LEVEL_NATIONAL,
+    LEVEL_REGIONAL,
+    TIME_IDENTIFIER,
+)
+
+LEVEL_ORDER = {LEVEL_NATIONAL: 0, LEVEL_REGIONAL: 1, LEVEL_LA: 2}
+#: Column of a roll-up frame counting the LAs that contributed to a row.
+LAS_WITH_DATA = "las_with_data"
+
+
+class UnknownLocalAuthorityError(ValueError):
+    """An LA code in the data is not one of England's 153 LAs (see ``pipeline.geography``)."""
+
+
+@cache
+def _la_table() -> pd.DataFrame:
+    table = geography.local_authorities()
+    return table[["old_la_code", "new_la_code", "la_name", "region_code", "region_name"]]
+
+
+def region_of(la_codes: pd.Series) -> pd.Series:
+    """Return the region code of each LA code; raise for a code not in the geography table."""
+    lookup = _la_table().set_index("old_la_code")["region_code"]
+    regions = la_codes.map(lookup)
+    unknown = sorted(set(la_codes[regions.isna()].astype(str)))
+    if unknown:
+        raise UnknownLocalAuthorityError(
+            f"LA codes not in pipeline/data/geography.csv: {', '.join(unknown)}"
+        )
+    return regions
+
+
+def roll_up(
+    la_frame: pd.DataFrame,
+    keys: Sequence[str],
+    counts: Sequence[str],
+    available: str | None = None,
+) -> pd.DataFrame:
+    """Add regional and national rows that sum the LA rows' ``counts``.
+
+    ``la_frame`` has ``LA``, ``YEAR``, the filter ``keys`` and the ``counts``. When ``available``
+    names a boolean column, rows where it is False are left out of the sums (and keep their own
+    values on the LA row). Returns one frame with ``geographic_level``, ``region_code``,
+    ``old_la_code`` (blank where not applicable), ``YEAR``, the keys, the counts and
+    ``las_with_data`` (1 or 0 on LA rows; the number of contributing LAs on higher levels).
+    """
+    frame = la_frame.copy()
+    frame["region_code"] = region_of(frame["LA"]).to_numpy()
+    ok = frame[available].astype(bool) if available else pd.Series(True, index=frame.index)
+    frame[LAS_WITH_DATA] = ok.astype("int64")
+    contributing = frame[ok]
+    keys = list(keys)
+    counts = list(counts)
+    all_regions = frame[["YEAR", "region_code", *keys]].drop_duplicates()
+    regional = all_regions.merge(
+        contributing.groupby(["YEAR", "region_code", *keys], as_index=False, dropna=False)[
+            [*counts, LAS_WITH_DATA]
+        ].sum(),
+        on=["YEAR", "region_code", *keys],
+        how="left",
+    )
+    all_national = frame[["YEAR", *keys]].drop_duplicates()
+    national = all_national.merge(
+        contributing.groupby(["YEAR", *keys], as_index=False, dropna=False)[
+            [*counts, LAS_WITH_DATA]
+        ].sum(),
+        on=["YEAR", *keys],
+        how="left",
+    )
+    for part in (regional, national):
+        part[[*counts, LAS_WITH_DATA]] = part[[*counts, LAS_WITH_DATA]].fillna(0).astype("int64")
+    la_rows = frame.rename(columns={"LA": "old_la_code"})
+    la_rows["geographic_level"] = LEVEL_LA
+    regional["geographic_level"] = LEVEL_REGIONAL
+    regional["old_la_code"] = ""
+    national["geographic_level"] = LEVEL_NATIONAL
+    national["region_code"] = ""
+    national["old_la_code"] = ""
+    columns = ["geographic_level", "region_code", "old_la_code", "YEAR", *keys]
+    columns += [*counts, LAS_WITH_DATA]
+    if available:
+        la_rows = la_rows.drop(columns=[available])
+    return pd.concat([national[columns], regional[columns], la_rows[columns]], ignore_index=True)
+
+
+def add_ees_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Replace ``YEAR``/``geographic_level``/``region_code``/``old_la_code`` by the EES columns.
+
+    Fills codes and names from ``pipeline.geography``; columns of a level that does not apply
+    to a row are blank strings. The EES columns come first, in their published order.
+    """
+    las = _la_table().set_index("old_la_code")
+    regions = geography.regions().set_index("region_code")["region_name"]
+    out = pd.DataFrame(index=frame.index)
+    out["time_period"] = frame["YEAR"].astype(int).astype(str)
+    out["time_identifier"] = TIME_IDENTIFIER
+    out["geographic_level"] = frame["geographic_level"].to_numpy()
+    out["country_code"] = geography.COUNTRY_CODE
+    out["country_name"] = geography.COUNTRY_NAME
+    is_la = frame["geographic_level"] == LEVEL_LA
+    region_code = frame["region_code"].where(~is_la, frame["old_la_code"].map(las["region_code"]))
+    out["region_code"] = region_code.fillna("").astype(str)
+    out["region_name"] = region_code.map(regions).fillna("").astype(str)
+    out["old_la_code"] = frame["old_la_code"].where(is_la, "").astype(str)
+    out["new_la_code"] = out["old_la_code"].map(las["new_la_code"]).fillna("").astype(str)
+    out["la_name"] = out["old_la_code"].map(las["la_name"]).fillna("").astype(str)
+    rest = frame.drop(columns=["YEAR", "geographic_level", "region_code", "old_la_code"])
+    return pd.concat([out, rest], axis=1)[EES_TIME_GEOGRAPHY_COLUMNS + list(rest.columns)]
+
+
+def sort_rows(frame: pd.DataFrame, filter_orders: dict[str, Sequence[str]]) -> pd.DataFrame:
+    """Sort by time, level, region and LA code, then each filter in its display order."""
+    keys = pd.DataFrame(
+        {
+            "_time": frame["time_period"].astype(int),
+            "_level": frame["geographic_level"].map(LEVEL_ORDER),
+            "_region": frame["region_code"].where(frame["geographic_level"] != LEVEL_LA, ""),
+            "_la": frame["old_la_code"],
+        },
+        index=frame.index,
+    )
+    for name, order in filter_orders.items():
+        position = {item: i for i, item in enumerate(order)}
+        ranks = frame[name].map(position)
+        if ranks.isna().any():
+            bad = sorted(set(frame.loc[ranks.isna(), name].astype(str)))
+            raise ValueError(f"filter {name!r} has items outside its display order: {bad}")
+        keys[f"_f_{name}"] = ranks
+    order = keys.sort_values(list(keys.columns), kind="stable").index
+    return frame.loc[order].reset_index(drop=True)

@@ -1,0 +1,188 @@
+"""Case-mix adjustment (METHODS.md section 6): observed against expected per LA.
+
+For each collection year and headline flag, a logistic regression (statsmodels GLM, binomial
+family, logit link) of the flag on child characteristics is fitted on every child in England
+whose flag is known (period ``1y``). Each characteristic is one-hot coded against a reference
+category, the largest category in that year's fitting sample; categories with fewer than
+``MIN_CATEGORY_CHILDREN`` children are merged into the reference so that a handful of children
+cannot drive a coefficient (or be identified by it).
+
+Expected number for an LA = sum of its children's fitted probabilities; its variance under the
+model = sum p(1 - p). Funnel limits for the observed number are expected +/- z * sd, with
+z = 1.96 (95%) and 3.09 (99.8%), shown as limits for the ratio observed / expected. Real LAs
+differ for reasons the model cannot see, so when the LAs' z-scores are over-dispersed the sd is
+inflated by sqrt(phi), phi being the mean of the squared z-scores winsorised at the 10th and
+90th percentiles (Spiegelhalter, Statistics in Medicine 2005); phi is never taken below 1.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from pipeline.measures.schema import CHARACTERISTICS
+
+from .cells import la_years, needs_sw_module
+
+CASE_MIX_MEASURES = ["placement_2plus", "school_midyear", "sw_2plus", "multiple_any"]
+CASE_MIX_CHARACTERISTICS = [
+    "age_group",
+    "age_at_entry_group",
+    "gender",
+    "ethnicity_group",
+    "legal_status_group",
+    "placement_type_group",
+    "time_in_care",
+    "uasc",
+    "semh_need",
+]
+MIN_CATEGORY_CHILDREN = 10
+Z_95 = 1.959964
+Z_998 = 3.090232
+HIGHER_998 = "Significantly higher than expected (99.8% limits)"
+HIGHER_95 = "Significantly higher than expected (95% limits)"
+AS_EXPECTED = "As expected"
+LOWER_95 = "Significantly lower than expected (95% limits)"
+LOWER_998 = "Significantly lower than expected (99.8% limits)"
+RESULTS = [HIGHER_998, HIGHER_95, AS_EXPECTED, LOWER_95, LOWER_998]
+INTERCEPT = "Intercept"
+INTERCEPT_REFERENCE = "All reference categories"
+
+
+def design_matrix(frame: pd.DataFrame) -> tuple[np.ndarray, list[str], list[str]]:
+    """One-hot design matrix (with intercept) over the case-mix characteristics.
+
+    Returns ``(X, term labels, reference category of each term)``. A characteristic with
+    fewer than two usable categories is left out.
+    """
+    columns = [np.ones(len(frame))]
+    terms = [INTERCEPT]
+    references = [INTERCEPT_REFERENCE]
+    for name in CASE_MIX_CHARACTERISTICS:
+        topic, categories = CHARACTERISTICS[name]
+        values = frame[name].astype(str).to_numpy()
+        sizes = pd.Series(values).value_counts()
+        present = [c for c in categories if sizes.get(c, 0) > 0]
+        if len(present) < 2:
+            continue
+        reference = max(present, key=lambda c: (sizes[c], -categories.index(c)))
+        for category in present:
+            if category == reference or sizes[category] < MIN_CATEGORY_CHILDREN:
+                continue
+            columns.append((values == category).astype(float))
+            terms.append(f"{topic}: {category}")
+            references.append(reference)
+    return np.column_stack(columns), terms, references
+
+
+def fit_model(frame: pd.DataFrame, flag: str):  # noqa: ANN201 - (fitted p, coefficients)
+    """Fit the logistic model of ``flag`` and return ``(fitted probabilities, coefficients)``.
+
+    ``coefficients`` has ``term, reference_category, odds_ratio, odds_ratio_lower_ci,
+    odds_ratio_upper_ci, p_value``. ``frame`` must hold only children whose flag is known.
+    """
+    import statsmodels.api as sm
+
+    y = frame[flag].astype(bool).to_numpy(dtype=float)
+    x, terms, references = design_matrix(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = sm.GLM(y, x, family=sm.families.Binomial()).fit()
+    params = np.asarray(fitted.params)
+    se = np.asarray(fitted.bse)
+    coefficients = pd.DataFrame(
+        {
+            "term": terms,
+            "reference_category": references,
+            "odds_ratio": np.exp(params),
+            "odds_ratio_lower_ci": np.exp(params - Z_95 * se),
+            "odds_ratio_upper_ci": np.exp(params + Z_95 * se),
+            "p_value": np.asarray(fitted.pvalues),
+        }
+    )
+    return np.asarray(fitted.fittedvalues), coefficients
+
+
+def overdispersion(z_scores: np.ndarray) -> float:
+    """Winsorised overdispersion factor phi (at least 1) from the LAs' z-scores."""
+    z = z_scores[np.isfinite(z_scores)]
+    if len(z) < 10:
+        return 1.0
+    low, high = np.percentile(z, [10, 90])
+    return max(1.0, float(np.mean(np.clip(z, low, high) ** 2)))
+
+
+def funnel(observed: np.ndarray, expected: np.ndarray, variance: np.ndarray, phi: float):  # noqa: ANN201
+    """Ratio, funnel limits for the ratio and the result text for each area."""
+    o, e, v = (np.asarray(a, dtype=float) for a in (observed, expected, variance))
+    sd = np.sqrt(v * phi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = pd.DataFrame(
+            {
+                "observed_expected_ratio": o / e,
+                "ratio_lower_95": np.maximum(0.0, 1 - Z_95 * sd / e),
+                "ratio_upper_95": 1 + Z_95 * sd / e,
+                "ratio_lower_998": np.maximum(0.0, 1 - Z_998 * sd / e),
+                "ratio_upper_998": 1 + Z_998 * sd / e,
+            }
+        )
+    result = np.select(
+        [o > e + Z_998 * sd, o > e + Z_95 * sd, o < e - Z_998 * sd, o < e - Z_95 * sd],
+        [HIGHER_998, HIGHER_95, LOWER_998, LOWER_95],
+        AS_EXPECTED,
+    )
+    out["case_mix_result"] = np.where(e > 0, result, None)
+    return out
+
+
+def case_mix_frames(children: pd.DataFrame, tables):  # noqa: ANN001, ANN201
+    """Return ``(LA-level frame, coefficient frame)`` for every year and case-mix measure.
+
+    The LA frame has ``LA, YEAR, measure, available, cohort, observed, expected, variance``
+    (LA-years whose flag is not available have ``available`` False); the coefficient frame has
+    ``YEAR, measure`` plus the columns of :func:`fit_model`.
+    """
+    rows = children[children["PERIOD"] == "1y"]
+    universe = la_years(tables, "1y")
+    la_parts, coefficient_parts = [], []
+    for year in sorted(set(rows["YEAR"].astype(int))):
+        in_year = rows[rows["YEAR"] == year]
+        year_universe = universe[universe["YEAR"] == year]
+        for measure in CASE_MIX_MEASURES:
+            sample = in_year[in_year[measure].notna()]
+            if needs_sw_module(measure):
+                ok = set(year_universe.loc[year_universe["sw_ok"], "LA"])
+                sample = sample[sample["LA"].astype(str).isin(ok)]
+            y = sample[measure].astype(bool)
+            base = year_universe[["LA", "YEAR"]].assign(measure=measure)
+            base["available"] = year_universe["sw_ok"] if needs_sw_module(measure) else True
+            if sample.empty or y.all() or not y.any():
+                base["available"] = False
+                la_parts.append(base)
+                continue
+            fitted, coefficients = fit_model(sample, measure)
+            coefficient_parts.append(coefficients.assign(YEAR=year, measure=measure))
+            per_la = (
+                pd.DataFrame(
+                    {
+                        "LA": sample["LA"].astype(str).to_numpy(),
+                        "cohort": 1,
+                        "observed": y.to_numpy(dtype="int64"),
+                        "expected": fitted,
+                        "variance": fitted * (1 - fitted),
+                    }
+                )
+                .groupby("LA", as_index=False)
+                .sum()
+            )
+            la_parts.append(base.merge(per_la, on="LA", how="left"))
+    la_frame = pd.concat(la_parts, ignore_index=True)
+    for column in ["cohort", "observed"]:
+        la_frame[column] = la_frame[column].fillna(0).astype("int64")
+    la_frame[["expected", "variance"]] = la_frame[["expected", "variance"]].fillna(0.0)
+    coefficients = (
+        pd.concat(coefficient_parts, ignore_index=True) if coefficient_parts else pd.DataFrame()
+    )
+    return la_frame, coefficients

@@ -1,0 +1,102 @@
+"""Cohorts, availability and symbol-filled indicator cells shared by the table builders."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.measures.schema import FLAGS, PERIODS
+from pipeline.symbols import NOT_APPLICABLE, NOT_AVAILABLE
+
+from .wilson import wilson_interval
+
+#: Years a period's window covers, counting back from the collection year.
+PERIOD_YEARS: dict[str, int] = {"1y": 1, "2y": 2, "consecutive": 2, "3y": 3, "4y": 4}
+#: Flag cohorts that need the social worker module (so ``x`` where it was not supplied).
+SW_COHORTS = {"social_worker", "complete_case"}
+SW_FLAGS = [name for name, (_, cohort) in FLAGS.items() if cohort in SW_COHORTS]
+
+
+def needs_sw_module(measure: str) -> bool:
+    """True when a flag is defined on the social worker or complete-case cohort."""
+    return FLAGS[measure][1] in SW_COHORTS
+
+
+def la_years(tables, period: str) -> pd.DataFrame:  # noqa: ANN001 - InputTables (duck typed)
+    """Return ``LA, YEAR`` pairs for which a period can be computed, plus ``sw_ok``.
+
+    An LA-year is in the period's universe when the LA's input holds every year of the window
+    (``Y``, ``Y-1``, ... for the period's length); ``sw_ok`` is True when the LA supplied the
+    social worker module for every year of the window.
+    """
+    if period not in PERIODS:
+        raise ValueError(f"unknown period {period!r}; expected one of {list(PERIODS)}")
+    present = tables.header[["LA", "YEAR"]].dropna().drop_duplicates()
+    present = present.astype({"LA": str, "YEAR": int})
+    have = set(zip(present["LA"], present["YEAR"], strict=True))
+    supplied = {(str(la), int(year)) for la, year in tables.sw_supplied}
+    length = PERIOD_YEARS[period]
+    rows = []
+    for la, year in sorted(have):
+        window = [(la, year - k) for k in range(length)]
+        if all(pair in have for pair in window):
+            rows.append((la, year, all(pair in supplied for pair in window)))
+    return pd.DataFrame(rows, columns=["LA", "YEAR", "sw_ok"]).astype(
+        {"LA": str, "YEAR": "int64", "sw_ok": bool}
+    )
+
+
+def percent_columns(number: pd.Series, cohort: pd.Series) -> pd.DataFrame:
+    """Return ``percent``, ``percent_lower_ci``, ``percent_upper_ci`` (nan where cohort is 0)."""
+    n = cohort.to_numpy(dtype=float)
+    x = number.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        percent = np.where(n > 0, 100.0 * x / n, np.nan)
+    lower, upper = wilson_interval(x, n)
+    return pd.DataFrame(
+        {"percent": percent, "percent_lower_ci": lower, "percent_upper_ci": upper},
+        index=number.index,
+    )
+
+
+def with_symbols(
+    values: pd.Series,
+    not_available: pd.Series | np.ndarray | None = None,
+    not_applicable: pd.Series | np.ndarray | None = None,
+) -> pd.Series:
+    """Put ``x`` where ``not_available`` and ``z`` where ``not_applicable`` (``x`` wins).
+
+    Returns the series unchanged (numeric dtype) when no cell needs a symbol; otherwise an
+    ``object`` series of Python ints/floats and symbol strings.
+    """
+    x_mask = np.zeros(len(values), bool) if not_available is None else np.asarray(not_available)
+    z_mask = np.zeros(len(values), bool) if not_applicable is None else np.asarray(not_applicable)
+    z_mask = z_mask & ~x_mask
+    if not x_mask.any() and not z_mask.any():
+        return values
+    cells = values.astype(object)
+    cells[z_mask] = NOT_APPLICABLE
+    cells[x_mask] = NOT_AVAILABLE
+    return cells
+
+
+def flag_matrices(children: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
+    """Return ``cohort__<flag>`` (flag not NA) and ``number__<flag>`` (flag True) as int32."""
+    columns: dict[str, np.ndarray] = {}
+    for flag in flags:
+        values = children[flag]
+        columns[f"cohort__{flag}"] = values.notna().to_numpy(dtype="int32")
+        columns[f"number__{flag}"] = values.fillna(False).astype(bool).to_numpy(dtype="int32")
+    return pd.DataFrame(columns, index=children.index)
+
+
+def check_labels(children: pd.DataFrame, column: str, allowed: list[str]) -> None:
+    """Raise ``ValueError`` naming the column and values when a label is outside ``allowed``."""
+    values = children[column]
+    bad = values[~values.isin(allowed)]
+    if len(bad):
+        examples = sorted(set(bad.astype(str)))[:5]
+        raise ValueError(
+            f"child-level table, column {column!r}: {len(bad)} rows hold labels outside "
+            f"pipeline.measures.schema ({examples}); every child needs one of {allowed}"
+        )

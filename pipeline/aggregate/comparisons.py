@@ -1,0 +1,1 @@
+def derive_comparisons(protected): return {}

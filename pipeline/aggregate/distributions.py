@@ -1,0 +1,151 @@
+"""``two_year_split`` and ``placement_moves_distribution`` (METHODS.md section 4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.measures.schema import PERIODS, TOTAL
+from pipeline.published import Filter, Indicator, PublishedTable
+
+from .cells import la_years
+from .shares import count_items, publish_shares
+
+#: Area label -> (first-year count column, second-year count column, needs the SW module).
+SPLIT_AREAS: dict[str, tuple[str, str, bool]] = {
+    "Placement moves": ("placement_moves_first_year", "placement_moves_second_year", False),
+    "School moves": ("school_moves_first_year", "school_moves_second_year", False),
+    "Social worker changes": ("sw_changes_first_year", "sw_changes_second_year", True),
+}
+SPLITS = ["No change", "First year only", "Second year only", "Both years"]
+MOVE_BANDS = ["0", "1", "2 to 3", "4", "5 or more"]
+DISTRIBUTION_PERIODS = ["1y", "2y", "3y", "4y"]
+
+
+def _period_universe(children: pd.DataFrame, tables, period: str):  # noqa: ANN001, ANN202
+    rows = children[children["PERIOD"] == period]
+    universe = la_years(tables, period)
+    universe = universe[universe["YEAR"].isin(set(rows["YEAR"].astype(int)))]
+    return rows, universe.reset_index(drop=True)
+
+
+def split_labels(first: pd.Series, second: pd.Series) -> pd.Series:
+    """Label each child ``No change`` / ``First year only`` / ``Second year only`` / ``Both years``.
+
+    NA (the child is outside the area's cohort) where either count is NA.
+    """
+    a = first.astype("Int64").fillna(-1).to_numpy() > 0
+    b = second.astype("Int64").fillna(-1).to_numpy() > 0
+    labels = np.select(
+        [a & b, a & ~b, ~a & b], ["Both years", "First year only", "Second year only"], "No change"
+    ).astype(object)
+    labels[(first.isna() | second.isna()).to_numpy()] = None
+    return pd.Series(labels, index=first.index)
+
+
+def move_bands(moves: pd.Series) -> pd.Series:
+    """Band a count of placement moves: ``0``, ``1``, ``2 to 3``, ``4``, ``5 or more`` (NA kept)."""
+    values = moves.astype("Int64").fillna(-1).to_numpy()
+    labels = np.select(
+        [values == 0, values == 1, (values >= 2) & (values <= 3), values == 4, values >= 5],
+        MOVE_BANDS,
+        "",
+    ).astype(object)
+    labels[values < 0] = None
+    return pd.Series(labels, index=moves.index)
+
+
+def two_year_split(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
+    """Children of the two-year cohort by when their changes happened, per area."""
+    rows, universe = _period_universe(children, tables, "2y")
+    parts = []
+    for area, (first, second, needs_sw) in SPLIT_AREAS.items():
+        counted = count_items(rows, split_labels(rows[first], rows[second]), universe, SPLITS)
+        counted = counted.merge(universe, on=["LA", "YEAR"])
+        counted["available"] = counted["sw_ok"] if needs_sw else True
+        parts.append(
+            counted.drop(columns="sw_ok").assign(area=area).rename(columns={"item": "split"})
+        )
+    la_frame = pd.concat(parts, ignore_index=True)
+    frame = publish_shares(
+        la_frame,
+        {"area": list(SPLIT_AREAS), "split": [TOTAL, *SPLITS]},
+        "split",
+        available="available",
+    )
+    return PublishedTable(
+        name="two_year_split",
+        title="Changes over two years: first year only, second year only or both",
+        description=(
+            "Children looked after at 31 March who were also looked after in the previous year "
+            "(the two-year cohort), by whether their placement moves, school moves or social "
+            "worker changes happened in the first year only, the second year only, both years "
+            "or neither. The Total is the area's two-year cohort: all children for placement "
+            "moves, children found in the school census for school moves, and children with a "
+            "social worker in an LA that supplied the social worker module in both years for "
+            "social worker changes (x where it did not; regional and national figures cover "
+            "the LAs that supplied it)."
+        ),
+        frame=frame,
+        filters=[
+            Filter("area", "Area of change", "Placement, school or social worker", additive=False),
+            Filter(
+                "split",
+                "When the changes happened",
+                "The items add up to the Total (the area's two-year cohort)",
+            ),
+        ],
+        indicators=_share_indicators("Children", "of the area's two-year cohort"),
+    )
+
+
+def placement_moves_distribution(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
+    """Children by number of placement moves, over one to four years."""
+    parts = []
+    for period in DISTRIBUTION_PERIODS:
+        rows, universe = _period_universe(children, tables, period)
+        if rows.empty or universe.empty:
+            continue
+        counted = count_items(rows, move_bands(rows["placement_moves"]), universe, MOVE_BANDS)
+        parts.append(counted.assign(period=PERIODS[period]).rename(columns={"item": "moves"}))
+    la_frame = pd.concat(parts, ignore_index=True)
+    frame = publish_shares(
+        la_frame,
+        {
+            "period": [PERIODS[p] for p in DISTRIBUTION_PERIODS],
+            "moves": [TOTAL, *MOVE_BANDS],
+        },
+        "moves",
+    )
+    return PublishedTable(
+        name="placement_moves_distribution",
+        title="Children by number of placement moves over one to four years",
+        description=(
+            "Children looked after at 31 March by how many placement moves (changes of carer) "
+            "they had during the year, or across two, three or four years ending on that date "
+            "(the longer windows count children of the year cohort who were looked after in "
+            "the first year of the window). The Total is the period's cohort."
+        ),
+        frame=frame,
+        filters=[
+            Filter("period", "Period", "The window the moves are counted over", additive=False),
+            Filter("moves", "Placement moves", "Number of moves; the bands add up to the Total"),
+        ],
+        indicators=_share_indicators("Children", "of the period's cohort"),
+    )
+
+
+def _share_indicators(what: str, of: str) -> list[Indicator]:
+    return [
+        Indicator("number", what, kind="count", description=f"{what} in the item"),
+        Indicator(
+            "percent",
+            "Percentage",
+            unit="%",
+            dp=0,
+            kind="percent",
+            description=f"100 x number / number in the Total item ({of})",
+            numerator="number",
+            field_type="number",
+        ),
+    ]

@@ -1,0 +1,120 @@
+"""``placement_change_reasons`` and ``social_worker_change_reasons`` from counted events.
+
+Codes are labelled in plain English following the SSDA903 guide's descriptions; the mapping
+below is the documented one (code -> published label).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.measures.schema import TOTAL
+from pipeline.published import Filter, Indicator, PublishedTable
+
+from .cells import la_years
+from .shares import count_items, publish_shares
+
+#: REASON_PLACE_CHANGE code -> label (``PLACE``, a change of placement status only, and blank
+#: reasons are not published: they are not a reason for a change of carer).
+PLACEMENT_CHANGE_REASONS: dict[str, str] = {
+    "CARPL": "Change to or carrying out the care plan",
+    "CLOSE": "Provider resigned or the placement closed",
+    "ALLEG": "Allegation (section 47 enquiry)",
+    "STAND": "Concerns about the standard of care",
+    "APPRR": "Carer's approval removed",
+    "CREQB": "Carer asked for the placement to end because of the child's behaviour",
+    "CREQO": "Carer asked for the placement to end for another reason",
+    "CHILD": "Child asked for the placement to end",
+    "LAREQ": "Local authority asked for the placement to end",
+    "OTHER": "Other reason",
+}
+EXCLUDED_PLACEMENT_REASONS = {"PLACE"}
+
+#: SW_REASON code -> label.
+SOCIAL_WORKER_CHANGE_REASONS: dict[str, str] = {
+    "MANAGE": "Management decision to reallocate the case",
+    "FCONTA": "Child or family asked for a change",
+    "LEFTRL": "Social worker left the role",
+    "ORGRST": "Organisational restructure",
+    "TSPROC": "Transfer between teams as part of the usual process",
+    "ABSENC": "Social worker absent (for example sickness or leave)",
+    "CHCHAN": "Change in the child's circumstances",
+    "PCCHAN": "Change of placement",
+    "SWDIED": "Social worker died",
+    "OTHERS": "Other reason",
+}
+
+
+def _label(reasons: pd.Series, mapping: dict[str, str], skip: set[str], what: str) -> pd.Series:
+    codes = reasons.astype("string").str.strip().str.upper()
+    codes = codes.where(codes != "", pd.NA)
+    unknown = sorted(set(codes.dropna()) - set(mapping) - skip)
+    if unknown:
+        raise ValueError(f"events: {what} reason codes not in the SSDA903 list: {unknown}")
+    return codes.map(mapping).astype(object).where(codes.notna() & ~codes.isin(skip), None)
+
+
+def placement_change_reasons(events: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
+    """Counted placement moves in the year by ``REASON_PLACE_CHANGE``."""
+    universe = la_years(tables, "1y")
+    moves = events[events["event"] == "placement_move"]
+    labels = _label(
+        moves["reason"], PLACEMENT_CHANGE_REASONS, EXCLUDED_PLACEMENT_REASONS, "placement"
+    )
+    order = list(PLACEMENT_CHANGE_REASONS.values())
+    la_frame = count_items(moves, labels, universe, order).rename(columns={"item": "reason"})
+    frame = publish_shares(la_frame, {"reason": [TOTAL, *order]}, "reason")
+    return PublishedTable(
+        name="placement_change_reasons",
+        title="Reasons for placement moves",
+        description=(
+            "Placement moves (changes of carer) counted in the year for children looked after "
+            "at 31 March, by the reason recorded on the episode that ended (REASON_PLACE_CHANGE). "
+            "Moves with no reason recorded, or recorded as PLACE (a change in the status of the "
+            "placement only), are not in this table, so its Total can be lower than the number "
+            "of moves counted in the stability measures."
+        ),
+        frame=frame,
+        filters=[Filter("reason", "Reason for the move", "The items add up to the Total")],
+        indicators=_indicators("Placement moves", "moves"),
+    )
+
+
+def social_worker_change_reasons(events: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
+    """Counted social worker changes in the year by ``SW_REASON``."""
+    universe = la_years(tables, "1y")
+    changes = events[events["event"] == "sw_change"]
+    labels = _label(changes["reason"], SOCIAL_WORKER_CHANGE_REASONS, set(), "social worker")
+    order = list(SOCIAL_WORKER_CHANGE_REASONS.values())
+    la_frame = count_items(changes, labels, universe, order).rename(columns={"item": "reason"})
+    la_frame = la_frame.merge(universe, on=["LA", "YEAR"])
+    frame = publish_shares(la_frame, {"reason": [TOTAL, *order]}, "reason", available="sw_ok")
+    return PublishedTable(
+        name="social_worker_change_reasons",
+        title="Reasons for social worker changes",
+        description=(
+            "Changes of social worker counted in the year for children looked after at 31 March "
+            "with a social worker, by the reason recorded (SW_REASON). Changes with no reason "
+            "recorded are not in this table. LAs that did not supply the social worker module "
+            "show x; regional and national figures cover only the LAs that supplied it."
+        ),
+        frame=frame,
+        filters=[Filter("reason", "Reason for the change", "The items add up to the Total")],
+        indicators=_indicators("Social worker changes", "changes"),
+    )
+
+
+def _indicators(what: str, unit_word: str) -> list[Indicator]:
+    return [
+        Indicator("number", what, kind="count", description=f"{what} with the reason"),
+        Indicator(
+            "percent",
+            "Percentage",
+            unit="%",
+            dp=0,
+            kind="percent",
+            description=f"100 x number / {unit_word} in the Total item",
+            numerator="number",
+            field_type="number",
+        ),
+    ]

@@ -1,0 +1,81 @@
+"""Tables of counts split into items that add up to a ``Total`` item, with percent of Total.
+
+Used by ``two_year_split``, ``placement_moves_distribution`` and the reasons tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from pipeline.measures.schema import TOTAL
+
+from .areas import LAS_WITH_DATA, add_ees_columns, roll_up, sort_rows
+from .cells import with_symbols
+
+
+def count_items(
+    keys: pd.DataFrame,
+    items: pd.Series,
+    universe: pd.DataFrame,
+    order: Sequence[str],
+    weights: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Count rows (or sum ``weights``) per ``LA, YEAR, item``, with a ``Total`` item.
+
+    ``keys`` holds ``LA`` and ``YEAR`` for each row; rows whose item is NA are not counted.
+    Every LA-year of ``universe`` gets every item of ``order`` (zeros included). An item outside
+    ``order`` raises ``ValueError``. Returns ``LA, YEAR, item, number``.
+    """
+    frame = pd.DataFrame(
+        {
+            "LA": keys["LA"].astype(str).to_numpy(),
+            "YEAR": keys["YEAR"].astype("int64").to_numpy(),
+            "item": items.to_numpy(dtype=object),
+            "number": 1 if weights is None else weights.to_numpy(dtype="int64"),
+        }
+    )
+    frame = frame[frame["item"].notna()]
+    unknown = sorted(set(frame["item"]) - set(order))
+    if unknown:
+        raise ValueError(f"items outside the published list {list(order)}: {unknown}")
+    per_item = frame.groupby(["LA", "YEAR", "item"], as_index=False)["number"].sum()
+    totals = per_item.groupby(["LA", "YEAR"], as_index=False)["number"].sum().assign(item=TOTAL)
+    counted = pd.concat([totals, per_item], ignore_index=True)
+    grid = universe[["LA", "YEAR"]].merge(pd.DataFrame({"item": [TOTAL, *order]}), how="cross")
+    out = grid.merge(counted, on=["LA", "YEAR", "item"], how="left")
+    out["number"] = out["number"].fillna(0).astype("int64")
+    return out
+
+
+def publish_shares(
+    la_frame: pd.DataFrame,
+    filters: dict[str, Sequence[str]],
+    share_filter: str,
+    available: str | None = None,
+) -> pd.DataFrame:
+    """Roll ``number`` up to regions and England and add ``percent`` of the ``Total`` item.
+
+    ``la_frame`` holds ``LA, YEAR``, the filter columns (keys of ``filters``, mapped to their
+    display order), ``number`` and optionally a boolean ``available`` column (False gives ``x``
+    in every indicator of that LA row, and the LA is left out of the sums). ``percent`` is
+    ``z`` where the Total is 0. Returns the frame in EES layout, sorted.
+    """
+    keys = list(filters)
+    rolled = roll_up(la_frame, keys, ["number"], available=available)
+    group = [c for c in ["geographic_level", "region_code", "old_la_code", "YEAR", *keys]]
+    group.remove(share_filter)
+    totals = rolled[rolled[share_filter] == TOTAL][[*group, "number"]]
+    rolled = rolled.merge(totals.rename(columns={"number": "_total"}), on=group, how="left")
+    not_available = (rolled[LAS_WITH_DATA] == 0).to_numpy()
+    total = rolled["_total"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        percent = pd.Series(
+            np.where(total > 0, 100.0 * rolled["number"].to_numpy(dtype=float) / total, np.nan)
+        )
+    out = rolled.drop(columns=["_total", LAS_WITH_DATA])
+    out["number"] = with_symbols(rolled["number"], not_available)
+    out["percent"] = with_symbols(percent, not_available, total == 0)
+    return sort_rows(add_ees_columns(out), filters)

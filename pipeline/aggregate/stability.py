@@ -1,0 +1,249 @@
+"""The main table, ``stability_measures``: cohort, number, percent and 95% Wilson interval.
+
+Layout (kept to a sensible size for the package and the site):
+
+* ``Total`` rows for every year, period (1y, 2y, 3y, 4y), measure valid for the period, and
+  level (England, regions, LAs);
+* characteristic breakdowns (every topic, every category, zero rows included) for 1y and 2y at
+  national and regional level for every year, and at LA level for the latest year only, period
+  1y, and the LA headline measures.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.measures.schema import CHARACTERISTICS, FLAGS, PERIODS, TOTAL
+from pipeline.published import LEVEL_LA, Filter, Indicator, PublishedTable
+
+from .areas import LAS_WITH_DATA, add_ees_columns, roll_up, sort_rows
+from .cells import (
+    check_labels,
+    flag_matrices,
+    la_years,
+    needs_sw_module,
+    percent_columns,
+    with_symbols,
+)
+
+PLACEMENT_FLAGS = ["placement_1plus", "placement_2plus", "placement_4plus"]
+#: Measures published for each period (long-term stability is a point-in-time measure).
+PERIOD_MEASURES: dict[str, list[str]] = {
+    "1y": list(FLAGS),
+    "2y": [flag for flag in FLAGS if flag != "long_term_stable"],
+    "3y": PLACEMENT_FLAGS,
+    "4y": PLACEMENT_FLAGS,
+}
+BREAKDOWN_PERIODS = ["1y", "2y"]
+#: Measures broken down by characteristic at LA level (latest year, period 1y).
+LA_BREAKDOWN_MEASURES = [
+    "placement_2plus",
+    "school_midyear",
+    "sw_2plus",
+    "multiple_any",
+    "no_change",
+    "long_term_stable",
+]
+INDICATORS = ["cohort", "number", "percent", "percent_lower_ci", "percent_upper_ci"]
+
+
+def _topic_counts(
+    children: pd.DataFrame, universe: pd.DataFrame, flags: list[str], breakdowns: bool
+) -> pd.DataFrame:
+    """Wide LA-level counts for the Total (and every breakdown), zero rows included."""
+    matrices = flag_matrices(children, flags)
+    keyed = pd.concat(
+        [children[["LA", "YEAR"]].astype({"LA": str, "YEAR": "int64"}), matrices], axis=1
+    )
+    parts = []
+    total = keyed.groupby(["LA", "YEAR"]).sum()
+    total = universe.set_index(["LA", "YEAR"]).join(total).fillna(0)
+    parts.append(total.reset_index().assign(breakdown_topic=TOTAL, breakdown=TOTAL))
+    for column, (topic, categories) in (CHARACTERISTICS if breakdowns else {}).items():
+        check_labels(children, column, categories)
+        keyed["breakdown"] = children[column].astype(str).to_numpy()
+        grouped = keyed.groupby(["LA", "YEAR", "breakdown"]).sum()
+        full = pd.MultiIndex.from_product([universe.index, categories], names=["_row", "breakdown"])
+        frame = pd.DataFrame(index=full).reset_index()
+        frame = frame.join(universe, on="_row").drop(columns="_row")
+        frame = frame.merge(grouped.reset_index(), on=["LA", "YEAR", "breakdown"], how="left")
+        parts.append(frame.fillna(0).assign(breakdown_topic=topic))
+        keyed = keyed.drop(columns="breakdown")
+    wide = pd.concat(parts, ignore_index=True)
+    count_columns = list(matrices.columns)
+    wide[count_columns] = wide[count_columns].astype("int64")
+    return wide
+
+
+def _long(wide: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
+    """Turn ``cohort__f``/``number__f`` columns into rows per measure."""
+    keys = ["LA", "YEAR", "sw_ok", "breakdown_topic", "breakdown"]
+    parts = []
+    for flag in flags:
+        part = wide[keys].copy()
+        part["measure"] = flag
+        part["cohort"] = wide[f"cohort__{flag}"].to_numpy()
+        part["number"] = wide[f"number__{flag}"].to_numpy()
+        part["available"] = part["sw_ok"] if needs_sw_module(flag) else True
+        parts.append(part.drop(columns="sw_ok"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _period_rows(children: pd.DataFrame, tables, period: str) -> pd.DataFrame:  # noqa: ANN001
+    """All rows of one period at every level (before the LA breakdown rows are trimmed)."""
+    universe = la_years(tables, period)
+    rows = children[children["PERIOD"] == period]
+    if rows.empty or universe.empty:
+        return pd.DataFrame()
+    years_with_rows = set(rows["YEAR"].astype(int))
+    universe = universe[universe["YEAR"].isin(years_with_rows)].reset_index(drop=True)
+    flags = PERIOD_MEASURES[period]
+    wide = _topic_counts(rows, universe, flags, breakdowns=period in BREAKDOWN_PERIODS)
+    long = _long(wide, flags)
+    long["period"] = PERIODS[period]
+    keys = ["period", "measure", "breakdown_topic", "breakdown"]
+    return roll_up(long, keys, ["cohort", "number"], available="available")
+
+
+def stability_measures(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
+    """Build ``stability_measures`` from the child-level table (see the module docstring)."""
+    parts = [_period_rows(children, tables, period) for period in PERIOD_MEASURES]
+    frame = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    latest = int(frame["YEAR"].max())
+    is_total = frame["breakdown_topic"] == TOTAL
+    la_breakdown = (
+        (frame["geographic_level"] == LEVEL_LA)
+        & ~is_total
+        & (
+            (frame["YEAR"] != latest)
+            | (frame["period"] != PERIODS["1y"])
+            | ~frame["measure"].isin(LA_BREAKDOWN_MEASURES)
+        )
+    )
+    frame = frame[~la_breakdown].reset_index(drop=True)
+    return _publish(frame)
+
+
+def _publish(frame: pd.DataFrame) -> PublishedTable:
+    not_available = (frame[LAS_WITH_DATA] == 0).to_numpy()
+    empty = (frame["cohort"] == 0).to_numpy()
+    stats = percent_columns(frame["number"], frame["cohort"])
+    out = frame.drop(columns=[LAS_WITH_DATA])
+    out["cohort"] = with_symbols(frame["cohort"], not_available)
+    out["number"] = with_symbols(frame["number"], not_available)
+    for column in ["percent", "percent_lower_ci", "percent_upper_ci"]:
+        out[column] = with_symbols(stats[column], not_available, empty)
+    out = add_ees_columns(out)
+    topics = [TOTAL] + [topic for topic, _ in CHARACTERISTICS.values()]
+    categories = [TOTAL] + list(
+        dict.fromkeys(c for _, cats in CHARACTERISTICS.values() for c in cats)
+    )
+    out = sort_rows(
+        out,
+        {
+            "period": list(PERIODS.values()),
+            "measure": list(FLAGS),
+            "breakdown_topic": topics,
+            "breakdown": categories,
+        },
+    )
+    return PublishedTable(
+        name="stability_measures",
+        title="Placement, school and social worker stability of children looked after",
+        description=DESCRIPTION,
+        frame=out,
+        filters=FILTERS,
+        indicators=INDICATOR_META,
+    )
+
+
+DESCRIPTION = (
+    "Children looked after at 31 March who had a change of placement, school or social worker, "
+    "by period, measure and characteristic, for England, regions and local authorities. "
+    "Each measure is counted on its own cohort: all children looked after (placement "
+    "measures), children found in the school census (school measures), children with a social "
+    "worker open at 31 March in an LA that supplied the social worker module (social worker "
+    "measures), and children in both of those cohorts (combined measures). Where an LA did not "
+    "supply the social worker module its social worker and combined measures show x (not "
+    "available); regional and national figures for those measures cover only the LAs that "
+    "supplied it, so a region's value is the sum over its LAs with data. Characteristic "
+    "breakdowns are published for every year at national and regional level, and for the "
+    "latest year at LA level (headline measures, during the year). Percentages whose cohort "
+    "is 0 show z. Intervals are 95% Wilson score intervals."
+)
+
+FILTERS = [
+    Filter(
+        "period",
+        "Period",
+        "The window the changes are counted over: one year, or two, three or four years "
+        "ending on 31 March of the reporting year",
+        additive=False,
+    ),
+    Filter(
+        "measure",
+        "Measure",
+        "The stability measure (its code); see the measures dictionary for its definition",
+        additive=False,
+    ),
+    Filter(
+        "breakdown_topic",
+        "Breakdown topic",
+        "The child characteristic the figures are split by (Total for all children)",
+        additive=False,
+    ),
+    Filter(
+        "breakdown",
+        "Breakdown",
+        "The category of the characteristic; the categories of a topic add up to the Total",
+        additive=True,
+    ),
+]
+
+INDICATOR_META = [
+    Indicator(
+        "cohort",
+        "Children in the cohort",
+        kind="count",
+        description="Children in the measure's cohort (the denominator of the percentage)",
+    ),
+    Indicator(
+        "number",
+        "Children with the change",
+        kind="count",
+        description="Children in the cohort for whom the measure is true",
+    ),
+    Indicator(
+        "percent",
+        "Percentage",
+        unit="%",
+        dp=0,
+        kind="percent",
+        description="100 x number / cohort, full precision",
+        numerator="number",
+        denominator="cohort",
+        field_type="number",
+    ),
+    Indicator(
+        "percent_lower_ci",
+        "Percentage, lower 95% limit",
+        unit="%",
+        dp=1,
+        kind="percent",
+        description="Lower end of the 95% Wilson score interval for the percentage",
+        numerator="number",
+        denominator="cohort",
+        field_type="number",
+    ),
+    Indicator(
+        "percent_upper_ci",
+        "Percentage, upper 95% limit",
+        unit="%",
+        dp=1,
+        kind="percent",
+        description="Upper end of the 95% Wilson score interval for the percentage",
+        numerator="number",
+        denominator="cohort",
+        field_type="number",
+    ),
+]
