@@ -1,0 +1,433 @@
+"""Episodes of care (the SSDA903 episodes table) from the periods of care.
+
+Inside each period, changes happen as a Poisson process whose rate depends on the LA, a
+child-level frailty and the risk factors of the 2018 index (entered care aged 12-15, emergency or
+youth justice legal status at entry, SEMH need, pupil referral unit, aged 16+, the first months of a
+period). Each change starts a new episode the day the previous one ends (``REC`` ``X1``):
+
+* a change of carer (``RNE`` ``P``, or ``B`` with a legal status change);
+* a change of placement with the same carer (``T``, or ``U`` with a legal status change);
+* a legal status change only (``L``);
+* a temporary placement (``T0``-``T4``) and the return to the same placement;
+* placement for adoption: with the current foster carer (``A3``/``A5``, ``T``/``U``) or not
+  (``A4``/``A6``, ``P``/``B``), some months before the adoption order ends the period.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.synth.areas import Areas
+from pipeline.synth.children import ADOPTED, Population, Window
+from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, anniversary
+from pipeline.synth.draws import choose
+from pipeline.synth.legal import entry_status, status_changes
+from pipeline.synth.placements import (
+    NO_URN,
+    draw_place,
+    draw_placement_la,
+    draw_providers,
+    draw_temporary,
+    draw_urns,
+    fake_postcodes,
+)
+
+# Kinds of event that start an episode.
+START, MOVE, SAME_CARER, TEMP_START, TEMP_END = 0, 1, 2, 3, 4
+STATUS_ONLY, STATUS_AND_MOVE, STATUS_SAME_CARER, ADOPT_OTHER, ADOPT_CARER = 5, 6, 7, 8, 9
+CARER_CHANGES = [START, MOVE, STATUS_AND_MOVE, ADOPT_OTHER]
+#: Kinds that are placement moves (a change of carer while in care).
+MOVE_KINDS = [MOVE, STATUS_AND_MOVE, ADOPT_OTHER]
+
+BASE_CHANGE_RATE = 0.30  # changes of placement per child-year before multipliers
+EARLY_DAYS, EARLY_FACTOR = 150, 2.6
+AGE_16_FACTOR = 1.5
+MAX_FACTOR = EARLY_FACTOR * AGE_16_FACTOR
+CHANGE_KINDS, CHANGE_PROBABILITIES = [MOVE, SAME_CARER, TEMP_START], [0.90, 0.065, 0.035]
+CIN_CODES = ["N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8"]
+CIN_PROBABILITIES = [0.65, 0.03, 0.03, 0.14, 0.08, 0.02, 0.003, 0.047]
+MOVE_REASONS = [
+    "CARPL",
+    "CLOSE",
+    "ALLEG",
+    "STAND",
+    "APPRR",
+    "CREQB",
+    "CREQO",
+    "CHILD",
+    "LAREQ",
+    "OTHER",
+]
+MOVE_REASON_PROBABILITIES = [0.34, 0.04, 0.02, 0.02, 0.01, 0.11, 0.08, 0.08, 0.1, 0.2]
+
+EPISODE_OUTPUT = [
+    "child", "la", "period", "start", "end", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER",
+    "REC", "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN", "PL_LA", "is_move",
+]  # fmt: skip
+
+
+def build_episodes(
+    population: Population, areas: Areas, window: Window, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Return every episode of every period of care, sorted by child and start day.
+
+    ``end`` is :data:`NO_DATE` for episodes still open at the end of the latest year; ``is_move``
+    marks episodes that start with a change of carer inside a period (used for school moves).
+    """
+    children, periods = population.children, population.periods
+    care = periods[periods["ls_group"] == "care"].reset_index(drop=True)
+    breaks = periods[periods["ls_group"] != "care"].reset_index(drop=True)
+    care_episodes = _care_episodes(care, children, areas, window, rng)
+    break_episodes = _short_break_episodes(breaks, areas, window, rng)
+    episodes = pd.concat([care_episodes, break_episodes], ignore_index=True)
+    episodes = episodes.sort_values(["child", "start"], kind="stable").reset_index(drop=True)
+    return episodes[EPISODE_OUTPUT]
+
+
+def _care_episodes(
+    care: pd.DataFrame,
+    children: pd.DataFrame,
+    areas: Areas,
+    window: Window,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    child = care["child"].to_numpy()
+    dob = children["dob"].to_numpy()[child]
+    start = care["start"].to_numpy()
+    end = care["end"].to_numpy()
+    sim_end = np.minimum(end, window.last_day + 1)
+    age_at_entry = start - dob
+    uasc = children["uasc"].to_numpy()[child]
+    status = entry_status(age_at_entry, uasc, rng)
+    period = care["period"].to_numpy()
+
+    events = pd.concat(
+        [
+            _placement_changes(care, children, areas, status, sim_end, rng),
+            _status_events(period, start, sim_end, status, rng),
+        ],
+        ignore_index=True,
+    )
+    adoption = _adoption_events(care, sim_end, window, rng)
+    events = _before_adoption(events, adoption)
+    events = pd.concat([events, adoption], ignore_index=True)
+    period_end = pd.Series(sim_end, index=period)
+    events = _tidy_events(events, period_end)
+
+    first = pd.DataFrame(
+        {
+            "period": period,
+            "day": start,
+            "kind": START,
+            "new_status": status,
+            "temp_code": "",
+            "temp_id": -1,
+        }
+    )
+    frame = pd.concat([first, events], ignore_index=True)
+    frame = frame.sort_values(["period", "day"], kind="stable").reset_index(drop=True)
+    info = care.set_index("period")
+    p = frame["period"].to_numpy()
+    frame["child"] = info["child"].reindex(p).to_numpy()
+    frame["la"] = info["la"].reindex(p).to_numpy()
+    period_end_day = info["end"].reindex(p).to_numpy()
+    period_rec = info["rec"].reindex(p).to_numpy()
+
+    last_in_period = np.r_[p[1:] != p[:-1], True]
+    next_day = np.r_[frame["day"].to_numpy()[1:], NO_DATE]
+    episode_end = np.where(last_in_period, period_end_day, next_day)
+    open_at_end = episode_end > window.last_day
+    frame["start"] = frame["day"]
+    frame["end"] = np.where(open_at_end, NO_DATE, episode_end)
+    kind = frame["kind"].to_numpy()
+    next_kind = np.r_[kind[1:], -1]
+    next_kind = np.where(last_in_period, -1, next_kind)
+    frame["REC"] = np.where(open_at_end, "", np.where(last_in_period, period_rec, "X1"))
+
+    frame["LS"] = frame["new_status"].replace("", np.nan).groupby(frame["period"]).ffill()
+    changed_status = frame["new_status"].to_numpy() != ""
+    frame["RNE"] = _reason_new_episode(kind, changed_status)
+    frame["is_move"] = np.isin(kind, MOVE_KINDS)
+    _add_placement_details(frame, children, areas, rng)
+    frame["REASON_PLACE_CHANGE"] = _placement_change_reasons(kind, next_kind, open_at_end, rng)
+    cin = np.array(CIN_CODES, dtype=object)[choose(rng, 8, CIN_PROBABILITIES, len(care))]
+    cin = np.where(uasc, "N8", cin)
+    home = fake_postcodes(rng, len(care))
+    frame["CIN"] = pd.Series(cin, index=period).reindex(p).to_numpy()
+    frame["HOME_POST"] = pd.Series(home, index=period).reindex(p).to_numpy()
+    return frame
+
+
+def _placement_changes(
+    care: pd.DataFrame,
+    children: pd.DataFrame,
+    areas: Areas,
+    status: np.ndarray,
+    sim_end: np.ndarray,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Changes of placement: a thinned Poisson process per period of care."""
+    child = care["child"].to_numpy()
+    start = care["start"].to_numpy()
+    dob = children["dob"].to_numpy()[child]
+    entry_age = (start - dob) / DAYS_PER_YEAR
+    multiplier = (
+        areas.placement_multiplier[care["la"].to_numpy()]
+        * children["placement_frailty"].to_numpy()[child]
+        * np.where((entry_age >= 12) & (entry_age < 16), 1.6, 1.0)
+        * np.where(np.isin(status, ["L1", "L2", "L3", "J1", "J2", "J3"]), 1.5, 1.0)
+        * np.where(children["semh"].to_numpy()[child], 1.4, 1.0)
+        * np.where(children["pru"].to_numpy()[child], 1.6, 1.0)
+        * np.where(children["uasc"].to_numpy()[child], 0.8, 1.0)
+    )
+    length = np.maximum(sim_end - start, 1)
+    expected = BASE_CHANGE_RATE / DAYS_PER_YEAR * multiplier * MAX_FACTOR * length
+    counts = rng.poisson(expected)
+    row = np.repeat(np.arange(len(care)), counts)
+    day = (
+        start[row] + 1 + np.floor(rng.uniform(0, 1, len(row)) * (length[row] - 1)).astype(np.int64)
+    )
+    sixteen = anniversary(dob, 16)
+    factor = np.where(day - start[row] < EARLY_DAYS, EARLY_FACTOR, 1.0) * np.where(
+        day >= sixteen[row], AGE_16_FACTOR, 1.0
+    )
+    accepted = (rng.uniform(0, 1, len(row)) < factor / MAX_FACTOR) & (day < sim_end[row])
+    row, day = row[accepted], day[accepted]
+    kind = np.array(CHANGE_KINDS)[choose(rng, 3, CHANGE_PROBABILITIES, len(row))]
+    temp_code, temp_length = draw_temporary(rng, len(row))
+    is_temp = kind == TEMP_START
+    temp_id = np.where(is_temp, np.arange(len(row)), -1)
+    changes = pd.DataFrame(
+        {
+            "period": care["period"].to_numpy()[row],
+            "day": day,
+            "kind": kind,
+            "new_status": "",
+            "temp_code": np.where(is_temp, temp_code, ""),
+            "temp_id": temp_id,
+        }
+    )
+    returns = changes[is_temp].copy()
+    returns["day"] = returns["day"].to_numpy() + temp_length[is_temp]
+    returns["kind"] = TEMP_END
+    returns["temp_code"] = ""
+    return pd.concat([changes, returns], ignore_index=True)
+
+
+def _status_events(
+    period: np.ndarray,
+    start: np.ndarray,
+    sim_end: np.ndarray,
+    status: np.ndarray,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Legal status changes, mostly on their own (``L``), some with a placement change."""
+    changes = status_changes(period, start, sim_end, status, rng)
+    kind = np.array([STATUS_ONLY, STATUS_AND_MOVE, STATUS_SAME_CARER])[
+        choose(rng, 3, [0.75, 0.15, 0.10], len(changes))
+    ]
+    changes["kind"] = kind
+    changes["temp_code"] = ""
+    changes["temp_id"] = -1
+    return changes
+
+
+def _adoption_events(
+    care: pd.DataFrame, sim_end: np.ndarray, window: Window, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Placement for adoption some months before an adoption order ends the period."""
+    adopted = np.isin(care["rec"].to_numpy(), ADOPTED)
+    start, end = care["start"].to_numpy(), care["end"].to_numpy()
+    day = end - rng.integers(90, 330, len(care))
+    fits = adopted & (day > start) & (day < sim_end)
+    n = int(fits.sum())
+    which = choose(rng, 4, [0.15, 0.03, 0.67, 0.15], n)  # A5, A3, A6, A4
+    with_carer = which < 2
+    placement_order = (which == 0) | (which == 2)
+    return pd.DataFrame(
+        {
+            "period": care["period"].to_numpy()[fits],
+            "day": day[fits],
+            "kind": np.where(with_carer, ADOPT_CARER, ADOPT_OTHER),
+            "new_status": np.where(placement_order, "E1", ""),
+            "temp_code": np.array(["A5", "A3", "A6", "A4"], dtype=object)[which],
+            "temp_id": -1,
+        }
+    )
+
+
+def _before_adoption(events: pd.DataFrame, adoption: pd.DataFrame) -> pd.DataFrame:
+    """Drop changes on or after the day a child is placed for adoption (they stay put)."""
+    placed = pd.Series(adoption["day"].to_numpy(), index=adoption["period"].to_numpy())
+    limit = placed.reindex(events["period"].to_numpy()).to_numpy()
+    keep = np.isnan(limit) | (events["day"].to_numpy() < limit)
+    dropped_pairs = set(events.loc[~keep & (events["temp_id"] >= 0), "temp_id"])
+    keep &= ~events["temp_id"].isin(dropped_pairs).to_numpy()
+    return events[keep]
+
+
+def _tidy_events(events: pd.DataFrame, period_end: pd.Series) -> pd.DataFrame:
+    """Sort events, keep temporary stays clean and give every event its own day.
+
+    Nothing happens during a temporary placement except the return; events on the same day are
+    spread over following days; events (and temporary stays) that no longer fit are dropped.
+    """
+    order = {TEMP_END: 0}
+    events = events.assign(order=events["kind"].map(order).fillna(1))
+    events = events.sort_values(["period", "day", "order"], kind="stable").reset_index(drop=True)
+    sign = np.select([events["kind"] == TEMP_START, events["kind"] == TEMP_END], [1, -1], 0)
+    inside_before = pd.Series(sign).groupby(events["period"].to_numpy()).cumsum().to_numpy() - sign
+    is_temp_end = events["kind"].to_numpy() == TEMP_END
+    nested_pairs = set(events.loc[(sign == 1) & (inside_before > 0), "temp_id"])
+    drop = ((inside_before > 0) & ~is_temp_end) | events["temp_id"].isin(nested_pairs).to_numpy()
+    events = events[~drop].reset_index(drop=True)
+
+    rank = events.groupby("period").cumcount().to_numpy()
+    shifted = (
+        pd.Series(events["day"].to_numpy() - rank).groupby(events["period"].to_numpy()).cummax()
+    )
+    events["day"] = shifted.to_numpy() + rank
+    limit = period_end.reindex(events["period"].to_numpy()).to_numpy()
+    too_late = events["day"].to_numpy() >= limit
+    late_pairs = set(events.loc[too_late & (events["temp_id"] >= 0), "temp_id"])
+    too_late |= events["temp_id"].isin(late_pairs).to_numpy()
+    return events[~too_late].drop(columns="order").reset_index(drop=True)
+
+
+def _reason_new_episode(kind: np.ndarray, changed_status: np.ndarray) -> np.ndarray:
+    """``RNE`` code of each episode from the kind of change that started it."""
+    return np.select(
+        [
+            kind == START,
+            np.isin(kind, [MOVE, TEMP_START, TEMP_END]),
+            kind == SAME_CARER,
+            kind == STATUS_ONLY,
+            kind == STATUS_AND_MOVE,
+            kind == STATUS_SAME_CARER,
+            kind == ADOPT_OTHER,
+            kind == ADOPT_CARER,
+        ],
+        [
+            "S",
+            "P",
+            "T",
+            "L",
+            "B",
+            "U",
+            np.where(changed_status, "B", "P"),
+            np.where(changed_status, "U", "T"),
+        ],
+        "P",
+    )
+
+
+def _add_placement_details(
+    frame: pd.DataFrame, children: pd.DataFrame, areas: Areas, rng: np.random.Generator
+) -> None:
+    """Fill ``PLACE, PLACE_PROVIDER, URN, PL_LA, PL_POST`` per carer and address."""
+    kind = frame["kind"].to_numpy()
+    carer_change = np.isin(kind, CARER_CHANGES)
+    address_change = carer_change | np.isin(kind, [SAME_CARER, STATUS_SAME_CARER])
+    carer = np.cumsum(carer_change) - 1
+    address = np.cumsum(address_change) - 1
+    first_of_carer = np.flatnonzero(carer_change)
+    age = frame["day"].to_numpy() - children["dob"].to_numpy()[frame["child"].to_numpy()]
+    place = draw_place(age[first_of_carer], rng)
+    forced = kind[first_of_carer] == ADOPT_OTHER
+    place = np.where(forced, frame["temp_code"].to_numpy()[first_of_carer], place)
+    provider = draw_providers(place, rng)
+    urn = draw_urns(place, provider, rng)
+    placement_la = draw_placement_la(areas, frame["la"].to_numpy()[first_of_carer], place, rng)
+    postcode = fake_postcodes(rng, int(address[-1]) + 1)
+
+    episode_place = place[carer]
+    same_carer_moves = (
+        pd.Series(np.isin(kind, [SAME_CARER, STATUS_SAME_CARER])).groupby(carer).cumsum()
+    )
+    settled = same_carer_moves.to_numpy() > 0
+    episode_place = np.where(settled & (episode_place == "U6"), "U4", episode_place)
+    episode_place = np.where(settled & (episode_place == "U3"), "U1", episode_place)
+    episode_provider = provider[carer]
+    episode_urn = urn[carer]
+    episode_la = placement_la[carer]
+    episode_post = postcode[address]
+
+    adopt_carer = kind == ADOPT_CARER
+    episode_place = np.where(adopt_carer, frame["temp_code"].to_numpy(), episode_place)
+    episode_provider = np.where(
+        adopt_carer, draw_providers(np.full(len(kind), "A5"), rng), episode_provider
+    )
+    episode_urn = np.where(adopt_carer, NO_URN, episode_urn)
+
+    temporary = kind == TEMP_START
+    episode_place = np.where(temporary, frame["temp_code"].to_numpy(), episode_place)
+    episode_provider = np.where(temporary, "", episode_provider)
+    episode_urn = np.where(temporary, NO_URN, episode_urn)
+    episode_la = np.where(temporary, areas.codes.astype(object)[frame["la"].to_numpy()], episode_la)
+    episode_post = np.where(temporary, fake_postcodes(rng, len(kind)), episode_post)
+
+    frame["PLACE"] = episode_place
+    frame["PLACE_PROVIDER"] = episode_provider
+    frame["URN"] = episode_urn
+    frame["PL_LA"] = episode_la
+    frame["PL_POST"] = episode_post
+
+
+def _placement_change_reasons(
+    kind: np.ndarray, next_kind: np.ndarray, open_at_end: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """``REASON_PLACE_CHANGE`` on episodes that end in a placement change, blank otherwise."""
+    n = len(kind)
+    move_reason = np.array(MOVE_REASONS, dtype=object)[
+        choose(rng, len(MOVE_REASONS), MOVE_REASON_PROBABILITIES, n)
+    ]
+    same_carer_reason = np.where(rng.uniform(0, 1, n) < 0.85, "PLACE", "CARPL")
+    before_temporary = np.where(rng.uniform(0, 1, n) < 0.5, "OTHER", "CARPL")
+    reason = np.select(
+        [
+            kind == TEMP_START,
+            np.isin(next_kind, [MOVE, STATUS_AND_MOVE]),
+            next_kind == TEMP_START,
+            np.isin(next_kind, [ADOPT_OTHER, ADOPT_CARER]),
+            np.isin(next_kind, [SAME_CARER, STATUS_SAME_CARER]),
+        ],
+        ["", move_reason, before_temporary, "CARPL", same_carer_reason],
+        "",
+    )
+    return np.where(open_at_end, "", reason)
+
+
+def _short_break_episodes(
+    breaks: pd.DataFrame, areas: Areas, window: Window, rng: np.random.Generator
+) -> pd.DataFrame:
+    """One episode per short-break period: ``S``, ``LS`` ``V3``/``V4``, ending ``E8``."""
+    n = len(breaks)
+    child = breaks["child"].to_numpy()
+    home = rng.uniform(0, 1, child.max() + 1 if n else 0) < 0.5
+    in_home = home[child] if n else np.zeros(0, dtype=bool)
+    open_at_end = breaks["end"].to_numpy() > window.last_day
+    la = breaks["la"].to_numpy()
+    urn_pool = draw_urns(np.full(len(home), "K2"), np.full(len(home), "PR1"), rng)
+    postcodes = fake_postcodes(rng, len(home))
+    return pd.DataFrame(
+        {
+            "child": child,
+            "la": la,
+            "period": breaks["period"].to_numpy(),
+            "start": breaks["start"].to_numpy(),
+            "end": np.where(open_at_end, NO_DATE, breaks["end"].to_numpy()),
+            "RNE": "S",
+            "LS": breaks["ls_group"].to_numpy(),
+            "CIN": "N2",
+            "PLACE": np.where(in_home, "K2", "U6"),
+            "PLACE_PROVIDER": "PR1",
+            "REC": np.where(open_at_end, "", breaks["rec"].to_numpy()),
+            "REASON_PLACE_CHANGE": "",
+            "HOME_POST": fake_postcodes(rng, n),
+            "PL_POST": postcodes[child] if n else np.zeros(0, dtype=object),
+            "URN": np.where(in_home, urn_pool[child] if n else "", NO_URN),
+            "PL_LA": areas.codes.astype(object)[la],
+            "is_move": False,
+        }
+    )

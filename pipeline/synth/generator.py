@@ -1,0 +1,137 @@
+"""``generate``: write the synthetic England in the input layout of docs/contracts.md section 1."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.logs import log
+from pipeline.synth.areas import build_areas, la_context
+from pipeline.synth.children import Window, simulate_population
+from pipeline.synth.draws import stream
+from pipeline.synth.episodes import build_episodes
+from pipeline.synth.returns import (
+    census_table,
+    child_ids,
+    episode_table,
+    header_table,
+    header_upns,
+    social_worker_table,
+    write_csv,
+    year_children,
+)
+from pipeline.synth.schools import build_schools, census_rows, pupil_numbers, school_histories
+from pipeline.synth.social_workers import build_social_workers
+
+GENERATOR_VERSION = "1.0.0"
+DEFAULT_YEARS = list(range(2019, 2025))
+MAX_SCALE = 5.0
+
+
+def generate(
+    out_dir: Path, seed: int = 2024, scale: float = 1.0, years: list[int] | None = None
+) -> Path:
+    """Write a synthetic England (all 153 LAs) for ``years`` into ``out_dir`` and return it.
+
+    Layout: ``<year>/header.csv, episodes.csv, social_workers.csv, school_census.csv`` (each with
+    an ``LA`` column first), ``school_links.csv``, ``la_context.csv`` and ``manifest.json``.
+    The latest year has about ``83,600 * scale`` children looked after at 31 March. The same
+    ``seed``, ``scale`` and ``years`` always give byte-identical files.
+    """
+    years = _checked_years(years)
+    if not 0 < scale <= MAX_SCALE:
+        raise ValueError(f"scale must be above 0 and at most {MAX_SCALE}, got {scale}")
+    out_dir = Path(out_dir)
+    window = Window(years)
+    areas = build_areas(stream(seed, "areas"))
+    population = simulate_population(areas, window, scale, stream(seed, "children"))
+    episodes = build_episodes(population, areas, window, stream(seed, "episodes"))
+    social = build_social_workers(population, episodes, areas, window, stream(seed, "social"))
+    schools = build_schools(areas, window, stream(seed, "schools"))
+    histories = school_histories(
+        population, episodes, schools, areas, window, stream(seed, "histories")
+    )
+
+    identity = stream(seed, "identity")
+    ids = child_ids(population, areas, identity)
+    permanent = pupil_numbers(population.children, areas)
+    upn_draws = identity.uniform(0, 1, len(population.children))
+    headers: dict[int, pd.DataFrame] = {}
+    known = []
+    for year in years:
+        children = year_children(episodes, year)
+        upns = header_upns(population, permanent, children, year, upn_draws)
+        headers[year] = header_table(population, ids, areas, children, upns)
+        with_upn = children[upns == permanent[children]]
+        known.append(pd.DataFrame({"child": with_upn, "YEAR": year}))
+    census = census_rows(
+        population, histories, schools, pd.concat(known, ignore_index=True), stream(seed, "census")
+    )
+
+    _clear_stale_years(out_dir, years)
+    supplied_by_year: dict[str, list[str]] = {}
+    for year in years:
+        folder = out_dir / str(year)
+        supplied = areas.sw_supplied(year)
+        supplied_by_year[str(year)] = sorted(areas.codes[supplied].tolist())
+        children = year_children(episodes, year)
+        write_csv(headers[year], folder / "header.csv")
+        write_csv(episode_table(episodes, ids, areas, year), folder / "episodes.csv")
+        write_csv(
+            social_worker_table(social, ids, areas, children, year, supplied),
+            folder / "social_workers.csv",
+        )
+        write_csv(census_table(census, permanent, areas, year), folder / "school_census.csv")
+    links = schools.links().sort_values("URN", kind="stable")
+    write_csv(links, out_dir / "school_links.csv")
+    write_csv(la_context(areas, stream(seed, "context")), out_dir / "la_context.csv")
+    manifest = {
+        "synthetic": True,
+        "seed": seed,
+        "scale": scale,
+        "years": years,
+        "sw_supplied": supplied_by_year,
+        "generator": f"pipeline.synth {GENERATOR_VERSION}",
+    }
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    log.info(
+        "synth: %s children looked after at 31 March %s, %s LAs",
+        f"{int(_looked_after_at_end(episodes, window.last_day)):,}",
+        years[-1],
+        areas.count,
+    )
+    return out_dir
+
+
+def _checked_years(years: list[int] | None) -> list[int]:
+    """Sorted distinct collection years; an error for an empty list or implausible years."""
+    chosen = sorted({int(y) for y in (DEFAULT_YEARS if years is None else years)})
+    if not chosen:
+        raise ValueError("years must name at least one collection year")
+    if chosen[0] < 2000 or chosen[-1] > 2100:
+        raise ValueError(f"collection years must be between 2000 and 2100, got {chosen}")
+    return chosen
+
+
+def _clear_stale_years(out_dir: Path, years: list[int]) -> None:
+    """Remove year folders of an earlier synthetic run that this run does not write."""
+    if not (out_dir / "manifest.json").exists():
+        return
+    for child in out_dir.iterdir():
+        if child.is_dir() and re.fullmatch(r"\d{4}", child.name) and int(child.name) not in years:
+            shutil.rmtree(child)
+
+
+def _looked_after_at_end(episodes: pd.DataFrame, last_day: int) -> int:
+    """Children with an episode open at the end of the window (short breaks included)."""
+    open_episode = episodes["end"].to_numpy() == -1
+    return len(
+        np.unique(
+            episodes["child"].to_numpy()[open_episode & (episodes["start"].to_numpy() <= last_day)]
+        )
+    )

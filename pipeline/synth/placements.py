@@ -1,0 +1,133 @@
+"""Placement details: type (``PLACE``), provider, Ofsted URN, placement LA and postcodes.
+
+Drawn once per carer (a run of episodes with the same carer), so ``L``, ``T`` and ``U`` episodes
+keep the carer's details and a child returning from a temporary placement is back with the same
+``PLACE``, ``PL_POST`` and ``URN``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.synth.areas import Areas
+from pipeline.synth.dates import DAYS_PER_YEAR
+from pipeline.synth.draws import choose, choose_by_row
+
+NO_URN = "XXXXXXX"
+#: Placement types drawn for a new carer, and their probabilities by age band at the move.
+PLACE_TYPES = ["FOSTER", "RELATIVE", "P1", "R3", "K2", "K1", "S1", "H5", "P2", "R5", "R2", "Z1"]
+AGE_BAND_EDGES = np.array([5, 10, 14, 16])  # bands: 0-4, 5-9, 10-13, 14-15, 16-17
+PLACE_PROBABILITIES = np.array(
+    [
+        [0.70, 0.17, 0.07, 0.03, 0.000, 0.000, 0.00, 0.00, 0.00, 0.00, 0.01, 0.01],
+        [0.72, 0.16, 0.07, 0.00, 0.030, 0.000, 0.01, 0.00, 0.00, 0.00, 0.00, 0.01],
+        [0.66, 0.13, 0.06, 0.00, 0.110, 0.005, 0.02, 0.00, 0.00, 0.00, 0.00, 0.015],
+        [0.52, 0.10, 0.05, 0.00, 0.220, 0.010, 0.02, 0.05, 0.00, 0.01, 0.00, 0.02],
+        [0.32, 0.06, 0.03, 0.00, 0.160, 0.010, 0.00, 0.33, 0.05, 0.02, 0.00, 0.02],
+    ]
+)
+FOSTER_CODES, FOSTER_PROBABILITIES = ["U4", "U5", "U6"], [0.42, 0.03, 0.55]
+RELATIVE_CODES, RELATIVE_PROBABILITIES = ["U1", "U2", "U3"], [0.35, 0.03, 0.62]
+#: Placement type -> (providers, probabilities).
+PROVIDERS: dict[str, tuple[list[str], list[float]]] = {
+    "P1": (["PR0"], [1.0]),
+    "U1": (["PR1"], [1.0]),
+    "U2": (["PR1"], [1.0]),
+    "U3": (["PR1"], [1.0]),
+    "U4": (["PR1", "PR4", "PR5"], [0.55, 0.38, 0.07]),
+    "U5": (["PR1", "PR4", "PR5"], [0.55, 0.38, 0.07]),
+    "U6": (["PR1", "PR4", "PR5"], [0.55, 0.38, 0.07]),
+    "K2": (["PR4", "PR1", "PR5"], [0.75, 0.2, 0.05]),
+    "K1": (["PR1", "PR2"], [0.6, 0.4]),
+    "S1": (["PR4", "PR5"], [0.8, 0.2]),
+    "H5": (["PR4", "PR5", "PR1"], [0.6, 0.2, 0.2]),
+    "P2": (["PR1"], [1.0]),
+    "R5": (["PR3"], [1.0]),
+    "R2": (["PR3"], [1.0]),
+    "R3": (["PR1", "PR4"], [0.7, 0.3]),
+    "Z1": (["PR1", "PR4"], [0.7, 0.3]),
+    "A3": (["PR1", "PR2", "PR5"], [0.7, 0.1, 0.2]),
+    "A4": (["PR1", "PR2", "PR5"], [0.7, 0.1, 0.2]),
+    "A5": (["PR1", "PR2", "PR5"], [0.7, 0.1, 0.2]),
+    "A6": (["PR1", "PR2", "PR5"], [0.7, 0.1, 0.2]),
+}
+#: Placements with an Ofsted-registered provider (homes, secure units, agency foster care).
+REGISTERED_PLACES = {"K1", "K2", "S1", "R1"}
+AGENCY_PROVIDERS = {"PR4", "PR5"}
+INSIDE_LA_SHARE = 0.62
+TEMPORARY_CODES, TEMPORARY_PROBABILITIES = (
+    ["T0", "T1", "T2", "T3", "T4"],
+    [0.2, 0.25, 0.15, 0.25, 0.15],
+)
+PROVIDER_POOL_SIZE = 6000
+POSTCODE_LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"), dtype=object)
+
+
+def fake_postcodes(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Return plausible-looking postcodes in the unused ``ZZ`` area (e.g. ``ZZ14 3QT``)."""
+    districts = np.array([f"ZZ{n}" for n in range(1, 100)], dtype=object)
+    letters = POSTCODE_LETTERS
+    sectors = np.array([str(d) for d in range(10)], dtype=object)
+    return (
+        districts[rng.integers(0, 99, size)]
+        + " "
+        + sectors[rng.integers(0, 10, size)]
+        + letters[rng.integers(0, 20, size)]
+        + letters[rng.integers(0, 20, size)]
+    )
+
+
+def draw_place(age_days: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Draw the placement type of new carers from the child's age at the move."""
+    band = np.searchsorted(AGE_BAND_EDGES, age_days / DAYS_PER_YEAR, side="right")
+    kind = np.array(PLACE_TYPES, dtype=object)[choose_by_row(rng, PLACE_PROBABILITIES[band])]
+    n = len(kind)
+    foster = np.array(FOSTER_CODES, dtype=object)[choose(rng, 3, FOSTER_PROBABILITIES, n)]
+    relative = np.array(RELATIVE_CODES, dtype=object)[choose(rng, 3, RELATIVE_PROBABILITIES, n)]
+    return np.where(kind == "FOSTER", foster, np.where(kind == "RELATIVE", relative, kind))
+
+
+def draw_providers(place: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Draw a ``PLACE_PROVIDER`` consistent with each placement type."""
+    provider = np.full(len(place), "", dtype=object)
+    for code, (options, probabilities) in PROVIDERS.items():
+        mask = place == code
+        if mask.any():
+            provider[mask] = np.array(options, dtype=object)[
+                choose(rng, len(options), probabilities, int(mask.sum()))
+            ]
+    return provider
+
+
+def draw_urns(place: np.ndarray, provider: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Ofsted URNs (``SC`` + 6 digits) for registered providers, ``XXXXXXX`` otherwise."""
+    pool = np.array([f"SC{n:06d}" for n in range(100_000, 100_000 + PROVIDER_POOL_SIZE * 7, 7)])
+    registered = np.isin(place, list(REGISTERED_PLACES)) | (
+        np.isin(place, FOSTER_CODES) & np.isin(provider, list(AGENCY_PROVIDERS))
+    )
+    urn = pool.astype(object)[rng.integers(0, PROVIDER_POOL_SIZE, len(place))]
+    return np.where(registered, urn, NO_URN)
+
+
+def draw_placement_la(
+    areas: Areas, la: np.ndarray, place: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """DfE code of the LA each placement is in: mostly the child's own LA, else a neighbour."""
+    n = len(la)
+    inside_share = np.where(place == "P1", 0.9, INSIDE_LA_SHARE)
+    inside = rng.uniform(0, 1, n) < inside_share
+    nearby = rng.uniform(0, 1, n) < 0.75
+    other = np.where(nearby, areas.region_mates(rng, la), rng.integers(0, areas.count, n))
+    other = np.where(other == la, (la + 1) % areas.count, other)
+    return areas.codes.astype(object)[np.where(inside, la, other)]
+
+
+def draw_temporary(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Temporary placement codes ``T0``-``T4`` and their lengths in days."""
+    code = np.array(TEMPORARY_CODES, dtype=object)[choose(rng, 5, TEMPORARY_PROBABILITIES, size)]
+    length = np.select(
+        [code == "T1", code == "T4", code == "T0"],
+        [rng.integers(1, 22, size), rng.integers(1, 8, size), rng.integers(1, 11, size)],
+        rng.integers(3, 15, size),
+    )
+    return code, length

@@ -1,0 +1,164 @@
+"""Cut the simulated histories into yearly SSDA903 returns and write them as CSV files.
+
+Each collection year's return holds what a real one would: a header row for every child looked
+after at any time in the year, every episode open at any time in the year (an episode still open
+at 31 March has blank ``DEC``, ``REC`` and ``REASON_PLACE_CHANGE`` even if it ends later), the
+social worker episodes of LAs that supplied the module, and the school census rows of the
+year's pupils. Dates are written ``dd/mm/yyyy``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.inputs.tables import (
+    EPISODE_COLUMNS,
+    HEADER_COLUMNS,
+    SCHOOL_CENSUS_COLUMNS,
+    SOCIAL_WORKER_COLUMNS,
+)
+from pipeline.logs import log
+from pipeline.synth.areas import Areas
+from pipeline.synth.children import Population
+from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, format_days, year_end, year_start
+
+UPN_UNKNOWN_SHARE = 0.02
+UASC_WITHOUT_UPN_SHARE = 0.6
+
+
+def child_ids(population: Population, areas: Areas, rng: np.random.Generator) -> np.ndarray:
+    """CHILD ids: LA code + a 6-digit serial in random order, unique nationally."""
+    children = population.children
+    la = children["la"].to_numpy()
+    shuffled = rng.permutation(len(children))
+    serial = pd.Series(np.empty(len(children), dtype=np.int64))
+    order = np.lexsort((shuffled, la))
+    serial.iloc[order] = pd.Series(la[order]).groupby(la[order]).cumcount().to_numpy() + 1
+    numbers = np.char.zfill(serial.to_numpy().astype(str), 6).astype(object)
+    return areas.codes.astype(object)[la] + numbers
+
+
+def overlaps_year(start: np.ndarray, end: np.ndarray, year: int) -> np.ndarray:
+    """True for spells open at any time in collection year ``year`` (``end`` may be NO_DATE)."""
+    return (start <= year_end(year)) & ((end == NO_DATE) | (end >= year_start(year)))
+
+
+def year_children(episodes: pd.DataFrame, year: int) -> np.ndarray:
+    """Indices of the children with an episode open at any time in ``year``."""
+    touching = overlaps_year(episodes["start"].to_numpy(), episodes["end"].to_numpy(), year)
+    return np.unique(episodes["child"].to_numpy()[touching])
+
+
+def header_upns(
+    population: Population,
+    permanent: np.ndarray,
+    children: np.ndarray,
+    year: int,
+    rng_draws: np.ndarray,
+) -> np.ndarray:
+    """UPN in ``year``'s header: ``UN1`` under 5, ``UN2``/``UN5`` for a few, else permanent."""
+    table = population.children
+    age = (year_end(year) - table["dob"].to_numpy()[children]) / DAYS_PER_YEAR
+    draw = rng_draws[children]
+    uasc = table["uasc"].to_numpy()[children]
+    return np.select(
+        [age < 5, uasc & (draw < UASC_WITHOUT_UPN_SHARE), draw < UPN_UNKNOWN_SHARE],
+        ["UN1", "UN2", "UN5"],
+        permanent[children],
+    )
+
+
+def header_table(
+    population: Population, ids: np.ndarray, areas: Areas, children: np.ndarray, upns: np.ndarray
+) -> pd.DataFrame:
+    """The header return for one year."""
+    table = population.children
+    frame = pd.DataFrame(
+        {
+            "LA": areas.codes[table["la"].to_numpy()[children]],
+            "CHILD": ids[children],
+            "SEX": table["sex"].to_numpy()[children],
+            "DOB": format_days(table["dob"].to_numpy()[children]),
+            "ETHNIC": table["ethnic"].to_numpy()[children],
+            "UPN": upns,
+            "UASC": np.where(table["uasc"].to_numpy()[children], "1", "0"),
+        }
+    )
+    return frame.sort_values(["LA", "CHILD"], kind="stable")[["LA", *HEADER_COLUMNS]]
+
+
+def episode_table(episodes: pd.DataFrame, ids: np.ndarray, areas: Areas, year: int) -> pd.DataFrame:
+    """The episodes return for one year (open episodes have blank DEC, REC and reason)."""
+    touching = overlaps_year(episodes["start"].to_numpy(), episodes["end"].to_numpy(), year)
+    part = episodes[touching]
+    end = part["end"].to_numpy()
+    still_open = (end == NO_DATE) | (end > year_end(year))
+    frame = part.assign(
+        LA=areas.codes[part["la"].to_numpy()],
+        CHILD=ids[part["child"].to_numpy()],
+        DECOM=format_days(part["start"].to_numpy()),
+        DEC=format_days(np.where(still_open, NO_DATE, end)),
+        REC=np.where(still_open, "", part["REC"].to_numpy()),
+        REASON_PLACE_CHANGE=np.where(still_open, "", part["REASON_PLACE_CHANGE"].to_numpy()),
+    )
+    frame = frame.sort_values(["LA", "CHILD", "start"], kind="stable")
+    return frame[["LA", *EPISODE_COLUMNS]]
+
+
+def social_worker_table(
+    social: pd.DataFrame,
+    ids: np.ndarray,
+    areas: Areas,
+    children: np.ndarray,
+    year: int,
+    supplied: np.ndarray,
+) -> pd.DataFrame:
+    """The social worker return for one year: LAs that supplied it, children in the header."""
+    start, end = social["SW_DECOM"].to_numpy(), social["SW_DEC"].to_numpy()
+    in_header = np.zeros(len(ids), dtype=bool)
+    in_header[children] = True
+    keep = overlaps_year(start, end, year) & in_header[social["child"].to_numpy()]
+    keep &= supplied[social["la"].to_numpy()]
+    part = social[keep]
+    end = part["SW_DEC"].to_numpy()
+    still_open = (end == NO_DATE) | (end > year_end(year))
+    frame = part.assign(
+        LA=areas.codes[part["la"].to_numpy()],
+        CHILD=ids[part["child"].to_numpy()],
+        SW_DECOM_TEXT=format_days(part["SW_DECOM"].to_numpy()),
+        SW_DEC=format_days(np.where(still_open, NO_DATE, end)),
+        SW_REASON=np.where(still_open, "", part["SW_REASON"].to_numpy()),
+    )
+    frame = frame.sort_values(["LA", "CHILD", "SW_DECOM", "SW_ID"], kind="stable")
+    frame["SW_DECOM"] = frame["SW_DECOM_TEXT"]
+    return frame[["LA", *SOCIAL_WORKER_COLUMNS]]
+
+
+def census_table(
+    census: pd.DataFrame, permanent: np.ndarray, areas: Areas, year: int
+) -> pd.DataFrame:
+    """The school census rows matched to ``year``'s header UPNs."""
+    part = census[census["YEAR"].to_numpy() == year]
+    frame = part.assign(
+        LA=areas.codes[part["la"].to_numpy()],
+        UPN=permanent[part["child"].to_numpy()],
+        CENSUS_DATE=format_days(part["CENSUS_DATE"].to_numpy()),
+        ENTRY_DATE=format_days(part["ENTRY_DATE"].to_numpy()),
+        sort_day=part["CENSUS_DATE"].to_numpy(),
+    )
+    frame = frame.sort_values(["LA", "UPN", "sort_day"], kind="stable")
+    return frame[["LA", *SCHOOL_CENSUS_COLUMNS]]
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write one table (UTF-8, ``\\n`` line ends, no index) and log its row count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, lineterminator="\n")
+    log.info(
+        "synth: %s %s rows",
+        path.relative_to(path.parents[1]) if len(path.parents) > 1 else path,
+        f"{len(frame):,}",
+    )

@@ -1,0 +1,356 @@
+"""Schools, pupils' school histories and the termly school census rows matched by UPN.
+
+Every LA has primary, secondary, all-through and pupil referral unit (PRU) schools; about a fifth
+convert to academies (a new URN, listed in ``school_links.csv`` with its predecessor). A child's
+school history has a first school, the normal move to secondary school at the start of year 7,
+start-of-year moves, mid-year moves (more for SEMH needs and PRU pupils) and moves that follow a
+placement move. Census rows (summer, autumn, spring) are written for pupils with a UPN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.synth.areas import Areas
+from pipeline.synth.children import Population, Window
+from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, academic_year, day_number, nth_weekday
+from pipeline.synth.upn import make_upns
+
+PRIMARY, SECONDARY, ALL_THROUGH, PRU_PRIMARY, PRU_SECONDARY = 0, 1, 2, 3, 4
+SCHOOL_KINDS = 5
+CONVERSION_SHARE = 0.2
+FIRST_URN, ACADEMY_URN_OFFSET = 100_001, 50_000
+MIDYEAR_RATE = 0.035  # random mid-year moves per pupil-year before risk factors
+START_OF_YEAR_SHARE = 0.025
+MOVE_WITH_PLACEMENT, MOVE_WITH_PLACEMENT_OUTSIDE_LA = 0.22, 0.4
+MATCHED_SHARE, SIXTH_FORM_SHARE, ALL_THROUGH_SHARE = 0.965, 0.35, 0.04
+ROW_MISSING_SHARE = 0.015
+CENSUS_TERMS = ["SUMMER", "AUTUMN", "SPRING"]
+CENSUS_OUTPUT = [
+    "child", "la", "YEAR", "URN", "CENSUS_TERM", "CENSUS_DATE", "ENTRY_DATE", "NCYEAR",
+    "SEN_PROVISION", "SEN_PRIMARY_NEED", "PHASE", "IS_PRU",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Schools:
+    """All schools: one entry per school, grouped in pools by LA and kind."""
+
+    urn: np.ndarray
+    successor_urn: np.ndarray
+    conversion_day: np.ndarray  # NO_DATE when the school did not convert
+    phase: np.ndarray
+    is_pru: np.ndarray
+    pool_start: np.ndarray  # [la, kind] -> first school index
+    pool_size: np.ndarray  # [la, kind] -> number of schools
+
+    def links(self) -> pd.DataFrame:
+        """``URN, PREDECESSOR_URN`` of every academy conversion, sorted by URN."""
+        converted = self.conversion_day != NO_DATE
+        return pd.DataFrame(
+            {
+                "URN": self.successor_urn[converted].astype(str),
+                "PREDECESSOR_URN": self.urn[converted].astype(str),
+            }
+        )
+
+
+def build_schools(areas: Areas, window: Window, rng: np.random.Generator) -> Schools:
+    """Create every LA's schools with URNs, phases and academy conversions."""
+    size = np.zeros((areas.count, SCHOOL_KINDS), dtype=np.int64)
+    size[:, PRIMARY] = 20 + np.round(areas.children_2024 / 7)
+    size[:, SECONDARY] = 6 + np.round(areas.children_2024 / 25)
+    size[:, ALL_THROUGH] = 1 + np.round(areas.children_2024 / 200)
+    size[:, PRU_PRIMARY] = 1
+    size[:, PRU_SECONDARY] = 1
+    flat = size.ravel()
+    pool_start = (np.cumsum(flat) - flat).reshape(size.shape)
+    kind = np.repeat(np.tile(np.arange(SCHOOL_KINDS), areas.count), flat)
+    n = len(kind)
+    middle = rng.uniform(0, 1, n) < 0.05
+    phase = np.select(
+        [kind == PRIMARY, kind == SECONDARY, kind == ALL_THROUGH, kind == PRU_PRIMARY],
+        [np.where(middle, "MP", "PR"), np.where(middle, "MS", "SE"), "AT", "PR"],
+        "SE",
+    )
+    years = np.arange(min(window.years) - 3, max(window.years) + 1)
+    september = rng.uniform(0, 1, n) < 0.6
+    year = years[rng.integers(0, len(years), n)]
+    conversion = (
+        np.array([day_number(int(y), 9, 1) for y in years]),
+        np.array([day_number(int(y), 4, 1) for y in years]),
+    )
+    position = year - years[0]
+    conversion_day = np.where(september, conversion[0][position], conversion[1][position])
+    converts = (
+        (rng.uniform(0, 1, n) < CONVERSION_SHARE) & (kind != PRU_PRIMARY) & (kind != PRU_SECONDARY)
+    )
+    urn = FIRST_URN + np.arange(n)
+    return Schools(
+        urn=urn,
+        successor_urn=urn + ACADEMY_URN_OFFSET,
+        conversion_day=np.where(converts, conversion_day, NO_DATE),
+        phase=phase,
+        is_pru=(kind == PRU_PRIMARY) | (kind == PRU_SECONDARY),
+        pool_start=pool_start,
+        pool_size=size,
+    )
+
+
+def pupil_numbers(children: pd.DataFrame, areas: Areas) -> np.ndarray:
+    """Give every child a permanent UPN, allocated by their LA in their reception year."""
+    la = children["la"].to_numpy()
+    serial = pd.Series(np.arange(len(children))).groupby(la).cumcount().to_numpy()
+    reception_year = academic_year(children["dob"].to_numpy()) + 5
+    return make_upns(areas.codes[la], serial, reception_year)
+
+
+def school_histories(
+    population: Population,
+    episodes: pd.DataFrame,
+    schools: Schools,
+    areas: Areas,
+    window: Window,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Every school enrolment in the window: ``child, day, school`` sorted by child and day."""
+    children = population.children
+    dob = children["dob"].to_numpy()
+    cohort = academic_year(dob)  # school year of birth; reception starts in September cohort + 5
+    first_year = int(academic_year(np.array([window.first_day - 365]))[0])
+    last_year = int(academic_year(np.array([window.last_day]))[0])
+    n = len(children)
+    all_through = rng.uniform(0, 1, n) < ALL_THROUGH_SHARE
+    nc_first = first_year - cohort - 5
+
+    def september(year: np.ndarray, size: int) -> np.ndarray:
+        days = (
+            (np.asarray(year, dtype="int64") - 1970).astype("datetime64[Y]").astype("datetime64[M]")
+        )
+        return (days + np.timedelta64(8, "M")).astype("datetime64[D]").astype(
+            np.int64
+        ) + rng.integers(0, 6, size)
+
+    # First school: at the start of the window, or at reception for younger children.
+    at_school = (nc_first >= 0) & (nc_first <= 13)
+    starts_later = (nc_first < 0) & (cohort + 5 <= last_year)
+    who = np.flatnonzero(at_school | starts_later)
+    phase_start = np.where(nc_first[who] >= 7, cohort[who] + 12, cohort[who] + 5)
+    phase_start = np.where(all_through[who], cohort[who] + 5, phase_start)
+    entry = september(phase_start, len(who))
+    window_start = day_number(first_year, 9, 1)
+    late_joiner = at_school[who] & (rng.uniform(0, 1, len(who)) < 0.25)
+    joined = entry + np.floor(
+        rng.uniform(0, 1, len(who)) * np.maximum(window_start - entry, 0)
+    ).astype(np.int64)
+    entry = np.where(late_joiner, joined, entry)
+    first_kind = np.where(
+        all_through[who], ALL_THROUGH, np.where(nc_first[who] >= 7, SECONDARY, PRIMARY)
+    )
+    parts = [
+        pd.DataFrame(
+            {"child": who, "day": entry, "kind": first_kind, "la": children["la"].to_numpy()[who]}
+        )
+    ]
+
+    # Normal transfer to secondary school at the start of year 7.
+    transfer_year = cohort + 12
+    moves_up = (transfer_year > first_year) & (transfer_year <= last_year) & ~all_through
+    who = np.flatnonzero(moves_up)
+    parts.append(
+        pd.DataFrame(
+            {
+                "child": who,
+                "day": september(transfer_year[who], len(who)),
+                "kind": SECONDARY,
+                "la": children["la"].to_numpy()[who],
+            }
+        )
+    )
+
+    # Start-of-year and mid-year moves, more often for SEMH needs, PRU pupils and older pupils.
+    school_years = np.arange(first_year, last_year + 1)
+    child_year = np.repeat(np.arange(n), len(school_years))
+    year = np.tile(school_years, n)
+    nc = year - cohort[child_year] - 5
+    in_school = (nc >= 1) & (nc <= 10)
+    child_year, year, nc = child_year[in_school], year[in_school], nc[in_school]
+    start_move = rng.uniform(0, 1, len(year)) < START_OF_YEAR_SHARE
+    parts.append(
+        _moves(
+            child_year[start_move],
+            september(year[start_move], int(start_move.sum())),
+            nc[start_move],
+            children,
+            rng,
+        )
+    )
+    risk = (
+        np.where(children["semh"].to_numpy()[child_year], 1.7, 1.0)
+        * np.where(children["pru"].to_numpy()[child_year], 2.0, 1.0)
+        * np.where(nc >= 7, 1.3, 1.0)
+    )
+    count = rng.poisson(MIDYEAR_RATE * risk)
+    row = np.repeat(np.arange(len(year)), count)
+    term_start = np.array([day_number(int(y), 9, 22) for y in school_years])[year[row] - first_year]
+    day = term_start + np.floor(rng.uniform(0, 1, len(row)) * 300).astype(np.int64)
+    parts.append(_moves(child_year[row], day, nc[row], children, rng, to_pru=True))
+
+    # Moves that follow a placement move.
+    moves = episodes[episodes["is_move"].to_numpy()]
+    mover = moves["child"].to_numpy()
+    move_day = moves["start"].to_numpy() + rng.integers(2, 22, len(moves))
+    nc_move = academic_year(move_day) - cohort[mover] - 5
+    outside = moves["PL_LA"].to_numpy() != areas.codes[moves["la"].to_numpy()]
+    follows = (
+        (nc_move >= 0)
+        & (nc_move <= 11)
+        & (
+            rng.uniform(0, 1, len(moves))
+            < np.where(outside, MOVE_WITH_PLACEMENT_OUTSIDE_LA, MOVE_WITH_PLACEMENT)
+        )
+        & (move_day >= window.first_day - 365)
+    )
+    summer = _in_summer_holiday(move_day)
+    move_day = np.where(summer, september(academic_year(move_day) + 1, len(move_day)), move_day)
+    nc_move = academic_year(move_day) - cohort[mover] - 5
+    placed_la = (
+        pd.Series(np.arange(areas.count), index=areas.codes)
+        .reindex(moves["PL_LA"].to_numpy())
+        .to_numpy()
+    )
+    linked = _moves(
+        mover[follows], move_day[follows], nc_move[follows], children, rng, la=placed_la[follows]
+    )
+    parts.append(linked[linked["day"] <= window.last_day])
+
+    events = pd.concat(parts, ignore_index=True)
+    events = events.sort_values(["child", "day"], kind="stable").drop_duplicates(["child", "day"])
+    events = events.reset_index(drop=True)
+    events["school"] = _pick_schools(events, schools, rng)
+    return events[["child", "day", "school"]]
+
+
+def _moves(
+    child: np.ndarray,
+    day: np.ndarray,
+    nc: np.ndarray,
+    children: pd.DataFrame,
+    rng: np.random.Generator,
+    to_pru: bool = False,
+    la: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """School moves for the given pupils: the kind of school follows the pupil's year group."""
+    kind = np.where(nc >= 7, SECONDARY, PRIMARY)
+    if to_pru:
+        pru_share = np.where(children["pru"].to_numpy()[child], 0.4, 0.02)
+        into_pru = rng.uniform(0, 1, len(child)) < pru_share
+        kind = np.where(into_pru, np.where(nc >= 7, PRU_SECONDARY, PRU_PRIMARY), kind)
+    own_la = children["la"].to_numpy()[child]
+    return pd.DataFrame(
+        {"child": child, "day": day, "kind": kind, "la": own_la if la is None else la}
+    )
+
+
+def _in_summer_holiday(day: np.ndarray) -> np.ndarray:
+    """True for days from 21 July to 31 August (a move then starts in September)."""
+    dates = np.asarray(day).astype("datetime64[D]")
+    month = dates.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    day_of_month = (dates - dates.astype("datetime64[M]").astype("datetime64[D]")).astype(
+        np.int64
+    ) + 1
+    return (month == 8) | ((month == 7) & (day_of_month >= 21))
+
+
+def _pick_schools(events: pd.DataFrame, schools: Schools, rng: np.random.Generator) -> np.ndarray:
+    """Pick a school from the right pool; a move never lands in the school the pupil is leaving."""
+    la, kind = events["la"].to_numpy(), events["kind"].to_numpy()
+    start, size = schools.pool_start[la, kind], schools.pool_size[la, kind]
+    offset = rng.integers(0, 1 << 30, len(events)) % size
+    school = start + offset
+    child = events["child"].to_numpy()
+    same_child = np.r_[False, child[1:] == child[:-1]]
+    previous = np.r_[-1, school[:-1]]
+    clash = same_child & (school == previous) & (size > 1)
+    return np.where(clash, start + (offset + 1) % size, school)
+
+
+def census_rows(
+    population: Population,
+    histories: pd.DataFrame,
+    schools: Schools,
+    upn_known: pd.DataFrame,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Termly census rows for pupils with a UPN in each year's return (``upn_known``: ``child,
+    YEAR`` pairs whose header has a permanent UPN)."""
+    children = population.children
+    n = len(children)
+    matched = rng.uniform(0, 1, n) < MATCHED_SHARE
+    sixth_form = rng.uniform(0, 1, n) < SIXTH_FORM_SHARE
+    pairs = upn_known[matched[upn_known["child"].to_numpy()]]
+    frames = []
+    for term in CENSUS_TERMS:
+        year = pairs["YEAR"].to_numpy()
+        days = {int(y): _census_day(term, int(y)) for y in np.unique(year)}
+        census_day = pd.Series(year).map(days).to_numpy(dtype=np.int64)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "child": pairs["child"].to_numpy(),
+                    "YEAR": year,
+                    "day": census_day,
+                    "CENSUS_TERM": term,
+                }
+            )
+        )
+    rows = pd.concat(frames, ignore_index=True)
+    cohort = academic_year(children["dob"].to_numpy())[rows["child"].to_numpy()]
+    nc = academic_year(rows["day"].to_numpy()) - cohort - 5
+    keep = (nc >= 0) & ((nc <= 11) | ((nc <= 13) & sixth_form[rows["child"].to_numpy()]))
+    keep &= rng.uniform(0, 1, len(rows)) >= ROW_MISSING_SHARE
+    rows = rows[keep].assign(nc=nc[keep]).sort_values(["day", "child"], kind="stable")
+    rows = pd.merge_asof(
+        rows,
+        histories.rename(columns={"day": "entry"}).sort_values(["entry", "child"], kind="stable"),
+        left_on="day",
+        right_on="entry",
+        by="child",
+        direction="backward",
+    )
+    rows = rows[rows["school"].notna()].copy()
+    school = rows["school"].to_numpy().astype(np.int64)
+    converted = (schools.conversion_day[school] != NO_DATE) & (
+        schools.conversion_day[school] <= rows["day"].to_numpy()
+    )
+    entry = rows["entry"].to_numpy().astype(np.int64)
+    rows["URN"] = np.where(converted, schools.successor_urn[school], schools.urn[school]).astype(
+        str
+    )
+    rows["ENTRY_DATE"] = np.where(
+        converted, np.maximum(entry, schools.conversion_day[school]), entry
+    )
+    rows["CENSUS_DATE"] = rows["day"]
+    rows["NCYEAR"] = np.where(rows["nc"] == 0, "R", rows["nc"].astype(str))
+    child = rows["child"].to_numpy()
+    rows["SEN_PROVISION"] = children["sen_provision"].to_numpy()[child]
+    rows["SEN_PRIMARY_NEED"] = children["sen_need"].to_numpy()[child]
+    rows["PHASE"] = schools.phase[school]
+    rows["IS_PRU"] = np.where(schools.is_pru[school], "1", "0")
+    rows["la"] = children["la"].to_numpy()[child]
+    return rows.sort_values(["child", "day"], kind="stable").reset_index(drop=True)[CENSUS_OUTPUT]
+
+
+def _census_day(term: str, year: int) -> int:
+    """Census day of a term in collection year ``year`` (summer and autumn fall in ``year - 1``)."""
+    if term == "SUMMER":
+        return nth_weekday(year - 1, 5, 3, 3)
+    if term == "AUTUMN":
+        return nth_weekday(year - 1, 10, 3, 1)
+    return nth_weekday(year, 1, 3, 3)
+
+
+__all__ = ["Schools", "build_schools", "census_rows", "pupil_numbers", "school_histories"]

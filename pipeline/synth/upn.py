@@ -1,0 +1,57 @@
+"""Unique pupil numbers (UPNs) with the DfE check letter.
+
+A permanent UPN is 13 characters: a check letter followed by 12 digits (3-digit LA code of the
+allocating authority, 4-digit establishment number, 2-digit year of allocation, 3-digit serial).
+The check letter comes from the DfE modulus-23 rule: multiply characters 2 to 13 by the weights
+2 to 13, sum, take the remainder after division by 23, and look it up in
+``ABCDEFGHJKLMNPQRTUVWXYZ`` (I, O and S are never used).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+WEIGHTS = np.arange(2, 14, dtype=np.int64)
+
+
+def check_letter(digits: str) -> str:
+    """Return the DfE check letter for the 12 characters that follow it in a UPN."""
+    if len(digits) != 12:
+        raise ValueError(f"a UPN body has 12 characters, got {len(digits)}: {digits!r}")
+    values = [int(ch) if ch.isdigit() else CHECK_LETTERS.index(ch) for ch in digits]
+    return CHECK_LETTERS[int(np.dot(values, WEIGHTS)) % 23]
+
+
+def is_valid_upn(upn: str) -> bool:
+    """Return True when ``upn`` is a 13-character permanent UPN with the right check letter."""
+    if len(upn) != 13 or upn[0] not in CHECK_LETTERS:
+        return False
+    body = upn[1:]
+    if not body[:-1].isdigit() or not (body[-1].isdigit() or body[-1] in CHECK_LETTERS):
+        return False
+    return check_letter(body) == upn[0]
+
+
+def make_upns(
+    la_codes: np.ndarray, serials: np.ndarray, allocation_years: np.ndarray
+) -> np.ndarray:
+    """Build permanent UPNs, unique for distinct ``(la_code, serial)`` pairs (serial < 9,000,000).
+
+    The serial fills the establishment number (``1000 + serial // 1000``) and the 3-digit serial.
+    """
+    serials = np.asarray(serials, dtype=np.int64)
+    if len(serials) and serials.max() >= 9_000_000:
+        raise ValueError("UPN serials must be below 9,000,000 within one LA")
+    la_numbers = np.asarray(la_codes).astype(np.int64)
+    establishment = 1000 + serials // 1000
+    body = (
+        la_numbers * 10**9
+        + establishment * 10**5
+        + (np.asarray(allocation_years, dtype=np.int64) % 100) * 10**3
+        + serials % 1000
+    )
+    digits = (body[:, None] // 10 ** np.arange(11, -1, -1, dtype=np.int64)) % 10
+    letters = np.array(list(CHECK_LETTERS), dtype=object)[(digits @ WEIGHTS) % 23]
+    text = np.char.zfill(body.astype(str), 12).astype(object)
+    return letters + text
