@@ -50,6 +50,10 @@ class Rule:
 
 def empty_found() -> pd.DataFrame:
     """Return a problem frame with no rows."""
+    return _EMPTY.copy()
+
+
+def _empty_found() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "file": pd.Series(dtype="string"),
@@ -62,6 +66,9 @@ def empty_found() -> pd.DataFrame:
             "YEAR": pd.Series(dtype="Int64"),
         }
     )
+
+
+_EMPTY = _empty_found()
 
 
 def as_text(values: pd.Series) -> pd.Series:

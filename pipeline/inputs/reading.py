@@ -142,8 +142,9 @@ def read_year_file(
             found_in_file(relpath, rule="UNREADABLE_FILE", value=str(error)[:200], year=year)
         )
         return result
-    result.rows_read = raw.num_rows + len(bad_lines)
-    result.skipped_lines = len(bad_lines)
+    malformed = [(number, text) for number, text in bad_lines if text.strip()]
+    result.rows_read = raw.num_rows + len(malformed)
+    result.skipped_lines = len(malformed)
 
     # --- line numbers ------------------------------------------------------------------------
     rows = np.arange(raw.num_rows, dtype=np.int64) + 2
@@ -159,7 +160,7 @@ def read_year_file(
             rows = lines[good]
         else:
             result.problems.append(found_in_file(relpath, rule="LINE_NUMBERS", year=year))
-    for number, text in bad_lines:
+    for number, text in malformed:  # lines of spaces only are blank lines, not data
         line = int(lines[number - 1]) if lines is not None and number is not None else None
         result.problems.append(
             found_in_file(relpath, rule="BAD_ROW", value=text[:200], row=line, year=year)
@@ -205,7 +206,11 @@ def read_year_file(
     # --- LA ----------------------------------------------------------------------------------
     if "LA" in position:
         la_values = pd.Series(_normalise_text(raw.column(position["LA"])), dtype=STRING)
-        la_values = la_values.replace(new_to_old_la)
+        other_codes = la_values.notna() & ~la_values.isin(known_las)
+        if other_codes.any():  # ONS codes (E10000016) become DfE codes (886)
+            la_values[other_codes] = la_values[other_codes].map(
+                lambda code: new_to_old_la.get(code, code)
+            )
         frame.insert(0, "LA", la_values)
         unknown = la_values.notna() & ~la_values.isin(known_las)
         result.problems.append(
