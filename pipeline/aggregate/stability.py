@@ -135,18 +135,20 @@ def _publish(frame: pd.DataFrame) -> PublishedTable:
         out[column] = with_symbols(stats[column], not_available, empty)
     out = add_ees_columns(out)
     topics = [TOTAL] + [topic for topic, _ in CHARACTERISTICS.values()]
-    categories = [TOTAL] + list(
-        dict.fromkeys(c for _, cats in CHARACTERISTICS.values() for c in cats)
-    )
+    position = {(TOTAL, TOTAL): 0}
+    for topic, categories in CHARACTERISTICS.values():
+        position.update({(topic, item): i for i, item in enumerate(categories)})
+    pairs = pd.Series(list(zip(out["breakdown_topic"], out["breakdown"], strict=True)))
+    out["_position"] = pairs.map(position).to_numpy()
     out = sort_rows(
         out,
         {
             "period": list(PERIODS.values()),
             "measure": list(FLAGS),
             "breakdown_topic": topics,
-            "breakdown": categories,
+            "_position": range(max(position.values()) + 1),
         },
-    )
+    ).drop(columns="_position")
     return PublishedTable(
         name="stability_measures",
         title="Placement, school and social worker stability of children looked after",
