@@ -63,21 +63,54 @@ def _returns(record: dict, years: Iterable[int], start, end) -> list[int]:
     return [year for year in years if _touches(year, start, end)]
 
 
-def build_tables(case: dict) -> InputTables:
-    """Build normalised ``InputTables`` from a case dictionary (see the golden YAML files)."""
+def tag_upn(upn: str, tag: int) -> str:
+    """Make a pupil UPN unique to one case by writing ``tag`` into digits 2-4 (``UN`` codes
+    and other placeholders are left alone)."""
+    if len(upn) == 13 and upn[1:].isdigit():
+        return f"{upn[0]}{tag:03d}{upn[4:]}"
+    return upn
+
+
+def build_tables(*cases: dict, las: list[str] | None = None) -> InputTables:
+    """Build normalised ``InputTables`` from case dictionaries (see the golden YAML files).
+
+    Several cases can share one ``InputTables`` when each has its own LA (``las``) and the
+    same collection years; pupil UPNs are then made unique per case.
+    """
+    las = las or [case.get("la", LA) for case in cases]
+    years = sorted({int(y) for case in cases for y in case["years"]})
+    header, episodes, workers, census, links = [], [], [], [], []
+    sw_supplied = set()
+    for tag, (case, la) in enumerate(zip(cases, las, strict=True)):
+        _add_case(case, la, tag if len(cases) > 1 else 0, header, episodes, workers, census)
+        links += [{"URN": str(a), "PREDECESSOR_URN": str(b)} for a, b in case.get("links", [])]
+        sw_supplied |= {(la, int(y)) for y in case.get("sw_supplied", case["years"])}
+    return InputTables(
+        header=_frame(header, HEADER_COLUMNS, ["DOB"]),
+        episodes=_frame(episodes, EPISODE_COLUMNS, ["DECOM", "DEC"]),
+        social_workers=_frame(workers, SOCIAL_WORKER_COLUMNS, ["SW_DECOM", "SW_DEC"]),
+        school_census=_frame(census, SCHOOL_CENSUS_COLUMNS, ["CENSUS_DATE", "ENTRY_DATE"]),
+        school_links=pd.DataFrame(links, columns=["URN", "PREDECESSOR_URN"], dtype="string"),
+        years=years,
+        sw_supplied=sw_supplied,
+    )
+
+
+def _add_case(case: dict, la: str, tag: int, header, episodes, workers, census) -> None:
+    """Append the rows of one case (LA ``la``) to the row lists."""
     years = [int(y) for y in case["years"]]
-    header, episodes, workers, census = [], [], [], []
-    for child_id, child in case["children"].items():
+    for number, (child_id, child) in enumerate(case["children"].items()):
+        default_upn = f"A{number + 1:012d}"
         for year in years:
             header.append(
                 {
-                    "LA": child.get("la", LA),
+                    "LA": la,
                     "YEAR": year,
                     "CHILD": str(child_id),
                     "SEX": str(child.get("sex", "1")),
                     "DOB": _date(child["dob"]),
                     "ETHNIC": child.get("ethnic", "WBRI"),
-                    "UPN": child.get("upn", f"A{abs(hash(child_id)) % 10**12:012d}"),
+                    "UPN": tag_upn(str(child.get("upn", default_upn)), tag),
                     "UASC": str(child.get("uasc", "0")),
                 }
             )
@@ -90,7 +123,7 @@ def build_tables(case: dict) -> InputTables:
                     pinned_end = None  # the episode was still open when that return was made
                 episodes.append(
                     {
-                        "LA": child.get("la", LA),
+                        "LA": la,
                         "YEAR": year,
                         "CHILD": str(child_id),
                         "DECOM": start,
@@ -113,7 +146,7 @@ def build_tables(case: dict) -> InputTables:
             for year in _returns(raw, years, start, end):
                 workers.append(
                     {
-                        "LA": child.get("la", LA),
+                        "LA": la,
                         "YEAR": year,
                         "CHILD": str(child_id),
                         "SW_ID": str(raw["id"]),
@@ -130,9 +163,9 @@ def build_tables(case: dict) -> InputTables:
             year = when.year + 1 if when.month >= 4 else when.year
             census.append(
                 {
-                    "LA": child.get("la", LA),
+                    "LA": la,
                     "YEAR": year,
-                    "UPN": raw.get("upn", upn),
+                    "UPN": tag_upn(str(raw["upn"]), tag) if "upn" in raw else upn,
                     "URN": str(raw["urn"]),
                     "CENSUS_TERM": {1: "SPRING", 5: "SUMMER"}.get(when.month, "AUTUMN"),
                     "CENSUS_DATE": when,
@@ -144,20 +177,6 @@ def build_tables(case: dict) -> InputTables:
                     "IS_PRU": "0",
                 }
             )
-    sw_years = case.get("sw_supplied", years)
-    return InputTables(
-        header=_frame(header, HEADER_COLUMNS, ["DOB"]),
-        episodes=_frame(episodes, EPISODE_COLUMNS, ["DECOM", "DEC"]),
-        social_workers=_frame(workers, SOCIAL_WORKER_COLUMNS, ["SW_DECOM", "SW_DEC"]),
-        school_census=_frame(census, SCHOOL_CENSUS_COLUMNS, ["CENSUS_DATE", "ENTRY_DATE"]),
-        school_links=pd.DataFrame(
-            [{"URN": str(a), "PREDECESSOR_URN": str(b)} for a, b in case.get("links", [])],
-            columns=["URN", "PREDECESSOR_URN"],
-            dtype="string",
-        ),
-        years=years,
-        sw_supplied={(LA, int(y)) for y in sw_years},
-    )
 
 
 def _frame(rows: list[dict], columns: list[str], dates: list[str]) -> pd.DataFrame:

@@ -1,0 +1,108 @@
+"""Golden tests: hand-written episode histories with hand-computed measures.
+
+Each ``tests/golden/*.yaml`` file is one case: the children's records (see
+``test_measures_support.build_tables``), and under ``expect`` the rows of the child-level
+table with the values worked out by hand in the file's comments (``null`` = ``<NA>``;
+``absent: true`` = no such row). ``events`` and ``exclusions`` list rows that must be present.
+
+To keep the suite fast, cases with the same collection years are computed together, each in
+an LA of its own (cases cannot see each other: every measure is per LA and child).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from test_measures_support import build_tables
+
+from pipeline.geography import la_lookup
+from pipeline.measures import MeasuresResult, compute_measures
+from pipeline.measures.schema import CHILD_LEVEL_COLUMNS
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = sorted(GOLDEN.glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def golden_results() -> dict[str, tuple[str, dict, MeasuresResult]]:
+    """Every case's LA, case dictionary and result, computed once per group of years."""
+    cases = {path.stem: yaml.safe_load(path.read_text()) for path in CASES}
+    pinned = {str(case["la"]) for case in cases.values() if "la" in case}
+    spare = iter(code for code in sorted(la_lookup()) if code not in pinned)
+    las = {name: str(case["la"]) if "la" in case else next(spare) for name, case in cases.items()}
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for name, case in cases.items():
+        groups.setdefault(tuple(case["years"]), []).append(name)
+    results = {}
+    for names in groups.values():
+        tables = build_tables(*(cases[n] for n in names), las=[las[n] for n in names])
+        result = compute_measures(tables)
+        for name in names:
+            results[name] = (las[name], cases[name], result)
+    return results
+
+
+def _same(actual: object, expected: object) -> bool:
+    """Compare a table cell with a YAML value (``None`` means missing)."""
+    if expected is None:
+        return actual is pd.NA or actual is None or pd.isna(actual)
+    if actual is pd.NA or pd.isna(actual):
+        return False
+    if isinstance(expected, bool):
+        return bool(actual) is expected
+    return actual == expected
+
+
+def test_there_are_at_least_thirty_cases() -> None:
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("path", CASES, ids=[path.stem for path in CASES])
+def test_golden_case(path: Path, golden_results) -> None:
+    la, case, result = golden_results[path.stem]
+    children = result.children[result.children["LA"] == la]
+    events = result.events[result.events["LA"] == la]
+    exclusions = result.exclusions[result.exclusions["LA"] == la]
+    assert list(children.columns) == CHILD_LEVEL_COLUMNS
+    for row in case.get("expect", []):
+        row = dict(row)
+        key = (str(row.pop("child")), int(row.pop("year")), row.pop("period"))
+        match = children[
+            (children["CHILD"] == key[0])
+            & (children["YEAR"] == key[1])
+            & (children["PERIOD"] == key[2])
+        ]
+        if row.pop("absent", False):
+            assert match.empty, f"{path.stem}: unexpected row {key}"
+            continue
+        assert len(match) == 1, f"{path.stem}: expected one row {key}, found {len(match)}"
+        actual = match.iloc[0]
+        wrong = {
+            column: (actual[column], value)
+            for column, value in row.items()
+            if not _same(actual[column], value)
+        }
+        assert not wrong, f"{path.stem} {key}: (actual, expected) {wrong}"
+    for event in case.get("events", []):
+        event = dict(event)
+        found = events[
+            (events["CHILD"] == str(event.pop("child")))
+            & (events["YEAR"] == int(event.pop("year")))
+            & (events["date"] == pd.Timestamp(str(event.pop("date"))))
+            & (events["event"] == event.pop("event"))
+        ]
+        assert len(found) == 1, f"{path.stem}: event not found once: {event}"
+        wrong = {
+            k: (found.iloc[0][k], v) for k, v in event.items() if not _same(found.iloc[0][k], v)
+        }
+        assert not wrong, f"{path.stem} event: (actual, expected) {wrong}"
+    for exclusion in case.get("exclusions", []):
+        found = exclusions[
+            (exclusions["YEAR"] == int(exclusion["year"]))
+            & (exclusions["reason"] == exclusion["reason"])
+        ]
+        children_counted = int(found["children"].sum()) if len(found) else 0
+        assert children_counted == exclusion["children"], f"{path.stem}: {exclusion}"
