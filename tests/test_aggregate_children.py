@@ -56,11 +56,15 @@ def children_frame(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=CHILD_LEVEL_COLUMNS)
     for column in COUNT_COLUMNS + SPLIT_COUNT_COLUMNS:
         frame[column] = frame[column].astype("Int64")
-    for column in list(FLAGS) + PREVIOUS_YEAR_FLAG_COLUMNS + [
-        "in_school_cohort",
-        "in_sw_cohort",
-        "in_long_term_cohort",
-    ]:
+    for column in (
+        list(FLAGS)
+        + PREVIOUS_YEAR_FLAG_COLUMNS
+        + [
+            "in_school_cohort",
+            "in_sw_cohort",
+            "in_long_term_cohort",
+        ]
+    ):
         frame[column] = frame[column].astype("boolean")
     frame["YEAR"] = frame["YEAR"].astype("int64")
     return frame
@@ -72,9 +76,9 @@ def input_tables(
     la_context: pd.DataFrame | None = None,
 ) -> InputTables:
     """Input tables whose header holds one placeholder row per LA-year (all that aggregate reads)."""
-    header = pd.DataFrame(
-        [{"LA": la, "YEAR": year, "CHILD": "X"} for la, year in la_years]
-    ).astype({"LA": "string", "YEAR": "int64"})
+    header = pd.DataFrame([{"LA": la, "YEAR": year, "CHILD": "X"} for la, year in la_years]).astype(
+        {"LA": "string", "YEAR": "int64"}
+    )
     empty = pd.DataFrame({"LA": pd.Series(dtype="string"), "YEAR": pd.Series(dtype="int64")})
     tables = InputTables(
         header=header,

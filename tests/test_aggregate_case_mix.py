@@ -1,0 +1,89 @@
+"""Case-mix model: recovers a known odds ratio and flags an LA with a true excess."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_aggregate_children import child, children_frame, input_tables
+
+from pipeline.aggregate.case_mix import funnel, overdispersion
+from pipeline.aggregate.case_mix_tables import case_mix_tables
+from pipeline.geography import local_authorities
+
+LAS = local_authorities()["old_la_code"].tolist()[:30]
+EXCESS_LA = LAS[4]
+PER_LA = 300
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict:
+    """30 LAs x 300 children. Baseline odds 0.1; age 16+ triples the odds (OR 3); female
+    has no effect; in one LA every child's odds are doubled (a true excess)."""
+    rng = np.random.default_rng(2018)
+    n = len(LAS) * PER_LA
+    template = children_frame([child(LAS[0], 0)])
+    frame = template.loc[np.zeros(n, int)].reset_index(drop=True)
+    frame["LA"] = np.repeat(LAS, PER_LA)
+    frame["CHILD"] = [f"C{i}" for i in range(n)]
+    older = rng.random(n) < 0.3
+    frame["age_group"] = np.where(older, "16 and over", "10 to 15")
+    frame["gender"] = np.where(rng.random(n) < 0.5, "Female", "Male")
+    odds = 0.1 * np.where(older, 3.0, 1.0) * np.where(frame["LA"] == EXCESS_LA, 2.0, 1.0)
+    flag = rng.random(n) < odds / (1 + odds)
+    frame["placement_2plus"] = pd.array(flag, dtype="boolean")
+    inputs = input_tables([(la, 2024) for la in LAS])
+    return case_mix_tables(frame, inputs)
+
+
+def test_recovers_the_odds_ratio(tables: dict) -> None:
+    coefficients = tables["case_mix_coefficients"].frame
+    rows = coefficients[coefficients["measure"] == "placement_2plus"].set_index("term")
+    older = rows.loc["Age at 31 March: 16 and over"]
+    assert older["odds_ratio"] == pytest.approx(3.0, rel=0.15)
+    assert older["odds_ratio_lower_ci"] < 3.0 < older["odds_ratio_upper_ci"]
+    assert older["p_value"] < 1e-6
+    assert older["reference_category"] == "10 to 15"  # the largest age group
+    gender = rows[rows.index.str.startswith("Gender: ")]
+    assert len(gender) == 1 and gender["p_value"].iloc[0] > 0.001  # no true effect
+    assert rows.loc["Intercept", "reference_category"] == "All reference categories"
+
+
+def test_flags_the_la_with_a_true_excess(tables: dict) -> None:
+    frame = tables["case_mix"].frame
+    placement = frame[frame["measure"] == "placement_2plus"]
+    la = placement[placement["old_la_code"] == EXCESS_LA].iloc[0]
+    assert la["case_mix_result"].startswith("Significantly higher than expected")
+    assert la["observed_expected_ratio"] > 1.3  # true ratio about 1.7 (odds doubled at p 0.1-0.2)
+    flagged = placement[placement["case_mix_result"] != "As expected"]
+    assert len(flagged) <= 4  # the excess LA plus at most a few chance findings
+    national = placement[placement["geographic_level"] == "National"].iloc[0]
+    assert national["observed_expected_ratio"] == pytest.approx(1.0)
+    assert national["cohort"] == len(LAS) * PER_LA
+    # Expected = sum of fitted probabilities, so over England it equals observed.
+    assert national["expected"] == pytest.approx(national["observed"])
+
+
+def test_social_worker_measure_without_module_is_x(tables: dict) -> None:
+    frame = tables["case_mix"].frame
+    sw = frame[frame["measure"] == "sw_2plus"]
+    # every child's sw_2plus is False, so there is nothing to model: not available
+    assert (sw["case_mix_result"] == "x").all()
+
+
+def test_funnel_limits_hand_worked() -> None:
+    # expected 100, variance 90: sd = 9.4868; 95% limits 100 +/- 18.594 -> ratio 0.814..1.186
+    out = funnel(np.array([130.0, 100.0, 75.0]), np.array([100.0] * 3), np.array([90.0] * 3), 1.0)
+    assert out["ratio_upper_95"].iloc[0] == pytest.approx(1 + 1.959964 * np.sqrt(90) / 100)
+    assert out["ratio_upper_998"].iloc[0] == pytest.approx(1 + 3.090232 * np.sqrt(90) / 100)
+    assert list(out["case_mix_result"]) == [
+        "Significantly higher than expected (99.8% limits)",  # 130 > 100 + 29.3
+        "As expected",
+        "Significantly lower than expected (95% limits)",  # 75 < 81.4 but > 70.7
+    ]
+
+
+def test_overdispersion_is_at_least_one_and_grows_with_spread() -> None:
+    rng = np.random.default_rng(1)
+    assert overdispersion(rng.normal(0, 0.5, 200)) == 1.0
+    assert overdispersion(rng.normal(0, 2.0, 200)) == pytest.approx(4 * 0.68, rel=0.3)
