@@ -26,6 +26,8 @@ from pipeline.packaging import (
     write_package,
 )
 from pipeline.packaging.schemas import table_schema
+from pipeline.packaging.validation import check_frictionless, check_rows
+from pipeline.packaging.writer import build_folder
 from pipeline.published import EES_TIME_GEOGRAPHY_COLUMNS
 
 
@@ -150,20 +152,13 @@ def test_la_extract_holds_every_la_row_and_no_identifiers(package: Path) -> None
     assert extract.columns[0] == "table_name"
     assert not IDENTIFIER_COLUMNS & {c.upper() for c in extract.columns}
     assert set(extract["old_la_code"]) == {"887"}
-    tables = make_tables()
-    for name, table in tables.items():
-        la_rows = table.frame[table.frame["old_la_code"] == "887"]
-        mine = extract[extract["table_name"] == name]
-        assert len(mine) == len(la_rows) * len(table.indicators), name
-    row = extract[
-        (extract["table_name"] == "stability_measures")
-        & (extract["time_period"] == "2024")
-        & (extract["filter_2_item"] == "placement_2plus")
-        & (extract["filter_4_item"] == "Male")
-        & (extract["indicator"] == "number")
-    ]
-    assert row["value"].tolist() == ["c"]
-    assert row["filter_4"].tolist() == ["breakdown"]
+    for name, table in make_tables().items():
+        la_rows = table.frame[table.frame["old_la_code"] == "887"].reset_index(drop=True)
+        mine = extract[extract["table_name"] == name].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine[table.columns], la_rows[table.columns])
+        others = [c for c in extract.columns if c not in table.columns and c != "table_name"]
+        assert (mine[others] == "").all().all(), name
+    assert extract["table_name"].tolist() == sorted(extract["table_name"])
 
 
 def test_spreadsheet_has_cover_contents_notes_and_tables(package: Path) -> None:
@@ -243,6 +238,27 @@ def test_failed_build_leaves_no_folder(tmp_path: Path) -> None:
     with pytest.raises(PackageBuildError, match=r"stability_measures.*row 2.*number.*type-error"):
         write_package(tables, tmp_path, make_metadata())
     assert list((tmp_path / "stability-index").iterdir()) == []
+
+
+def test_row_checks_cover_rows_frictionless_samples_past(tmp_path: Path) -> None:
+    tables = make_tables()
+    frame = tables["stability_measures"].frame
+    frame.loc[40, "number"] = "1.5"
+    frame.loc[41, "percent"] = "101.000000"
+    frame.loc[42, "time_identifier"] = "Financial year"
+    frame.loc[44, ["breakdown_topic", "breakdown"]] = ["Total", "Total"]  # repeats row 42's key
+    folder = tmp_path / "built"
+    folder.mkdir()
+    build_folder(tables, folder, make_metadata(), "1.0.0", [], "First release.")
+    assert check_frictionless(folder, row_budget=10) == []  # rows 40+ are past the sample
+    problems = check_rows(folder)
+    where = "data/stability_measures.csv, rows"
+    assert f"{where} 42, column number: not of type integer" in problems
+    assert f"{where} 43, column percent: above the maximum" in problems
+    assert f"{where} 44, column time_identifier: not one of the enum" in problems
+    assert any(p.startswith(f"{where} 44, 46: primary key") for p in problems)
+    full = check_frictionless(folder, row_budget=1000)
+    assert {p.split(": ")[1].split(" ")[0] for p in full} >= {"type-error", "constraint-error"}
 
 
 def test_unknown_la_code_fails_the_foreign_key(tmp_path: Path) -> None:

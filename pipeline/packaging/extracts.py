@@ -1,14 +1,20 @@
 """Convenience downloads built from the published tables: per-LA extracts and a spreadsheet.
 
-Per-LA extract ``la/<old_la_code>.csv``: every LA row of every EES table for one LA in one
-long file with a common column set, one row per table row and indicator::
+Per-LA extract ``la/<old_la_code>.csv``: every LA row of every EES table for one LA, the
+tables stacked one under another (in name order, each keeping its row order) with a common
+column set::
 
     table_name, <EES time and geography columns>,
-    filter_1, filter_1_item, ..., filter_K, filter_K_item, indicator, value
+    <every filter and descriptive column of any table>, <every indicator column of any table>
 
-``filter_N`` names the table's N-th filter (or descriptive column) and ``filter_N_item`` holds
-its value; slots a table does not use are blank. ``value`` is the published cell (a number or
-a symbol). Tables are in name order; rows keep the table's order, indicators their column order.
+A cell is blank only where its table has no such column; ``table_name`` says which columns
+belong to a row (see the table's ``.meta.csv``). Filter columns come in the order they first
+appear across the tables taken in name order, then indicator columns likewise.
+
+Spreadsheet ``stability-index.xlsx`` (gptables: cover, contents, notes, one sheet per main
+table): England and regional rows plus the latest year's LA rows at every additive ``Total``.
+When a sheet would pass :data:`SHEET_ROW_LIMIT` rows, England and regional rows are cut to the
+latest year, then (if still too long) to ``Total`` rows; the sheet's subtitle says which.
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ SPREADSHEET_TABLES = [
 ]
 TOTAL = "Total"
 SHEET_NAME_LIMIT = 31
+SHEET_ROW_LIMIT = 15_000
 #: Columns that hold one value in every row, left out of the spreadsheet for readability.
 CONSTANT_COLUMNS = ["time_identifier", "country_code", "country_name"]
 
@@ -52,70 +59,80 @@ def _descriptive_columns(table: PublishedTable) -> list[str]:
     return [f.name for f in table.filters] + list(table.extra_columns)
 
 
+def _first_seen(lists: list[list[str]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for names in lists:
+        seen.update(dict.fromkeys(names))
+    return list(seen)
+
+
 def extract_columns(tables: dict[str, PublishedTable]) -> list[str]:
     """The common column set of the per-LA extracts for these tables."""
-    slots = max([len(_descriptive_columns(t)) for t in tables.values() if t.ees] + [1])
-    filter_columns = []
-    for n in range(1, slots + 1):
-        filter_columns += [f"filter_{n}", f"filter_{n}_item"]
-    return ["table_name", *EES_TIME_GEOGRAPHY_COLUMNS, *filter_columns, "indicator", "value"]
-
-
-def _long_rows(table: PublishedTable, rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """One table's rows for one LA in the long layout (one row per table row and indicator)."""
-    wide = pd.DataFrame({"table_name": table.name}, index=rows.index)
-    for column in EES_TIME_GEOGRAPHY_COLUMNS:
-        wide[column] = rows[column]
-    for n, column in enumerate(_descriptive_columns(table), start=1):
-        wide[f"filter_{n}"] = column
-        wide[f"filter_{n}_item"] = rows[column]
-    indicators = [i.name for i in table.indicators]
-    wide[indicators] = rows[indicators]
-    wide["_row"] = range(len(wide))
-    ids = [c for c in wide.columns if c not in indicators]
-    long = wide.melt(id_vars=ids, value_vars=indicators, var_name="indicator", value_name="value")
-    long = long.sort_values("_row", kind="stable")
-    return long.reindex(columns=columns, fill_value="")
+    ees = [tables[name] for name in sorted(tables) if tables[name].ees]
+    descriptive = _first_seen([_descriptive_columns(t) for t in ees])
+    indicators = _first_seen([[i.name for i in t.indicators] for t in ees])
+    clash = set(descriptive) & set(indicators)
+    if clash:
+        raise ValueError(
+            f"column(s) {sorted(clash)} are filters in one table, indicators in another"
+        )
+    return ["table_name", *EES_TIME_GEOGRAPHY_COLUMNS, *descriptive, *indicators]
 
 
 def write_la_extracts(tables: dict[str, PublishedTable], folder: Path) -> list[Path]:
     """Write ``folder/<old_la_code>.csv`` for every LA with rows in any EES table."""
     columns = extract_columns(tables)
-    ees_tables = [tables[name] for name in sorted(tables) if tables[name].ees]
-    groups: list[tuple[PublishedTable, pd.DataFrame, dict[str, object]]] = []
+    groups: list[tuple[pd.DataFrame, dict[str, object]]] = []
     codes: set[str] = set()
-    for table in ees_tables:
+    for name in sorted(tables):
+        table = tables[name]
+        if not table.ees:
+            continue
         frame = table.frame
-        la_rows = frame[frame["geographic_level"] == LEVEL_LA]
+        la_rows = frame.loc[frame["geographic_level"] == LEVEL_LA, table.columns]
+        la_rows = la_rows.astype("string").fillna("").astype(str)
+        la_rows.insert(0, "table_name", name)
         indices = la_rows.groupby("old_la_code", sort=True).indices
-        groups.append((table, la_rows, indices))
+        groups.append((la_rows, indices))
         codes.update(indices)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for code in sorted(codes):
-        parts = [
-            _long_rows(table, la_rows.iloc[indices[code]], columns)
-            for table, la_rows, indices in groups
-            if code in indices
-        ]
+        parts = [rows.iloc[indices[code]] for rows, indices in groups if code in indices]
+        extract = pd.concat(parts, ignore_index=True).reindex(columns=columns, fill_value="")
         path = folder / f"{code}.csv"
-        pd.concat(parts, ignore_index=True).to_csv(
-            path, index=False, lineterminator="\n", encoding="utf-8"
-        )
+        extract.fillna("").to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
         written.append(path)
     return written
 
 
-def spreadsheet_rows(table: PublishedTable, latest_year: int) -> pd.DataFrame:
-    """National and Regional rows, plus the latest year's LA rows at every additive ``Total``."""
+def spreadsheet_rows(table: PublishedTable, latest_year: int) -> tuple[pd.DataFrame, str]:
+    """The rows of a table's sheet and a sentence saying which rows they are.
+
+    England and regional rows, plus the latest year's LA rows at every additive ``Total``;
+    cut down (latest year, then ``Total`` rows only) while over :data:`SHEET_ROW_LIMIT`.
+    """
     frame = table.frame
     level = frame["geographic_level"]
-    keep = level.isin([LEVEL_NATIONAL, LEVEL_REGIONAL])
-    la_total = (level == LEVEL_LA) & (frame["time_period"].astype(str) == str(latest_year))
+    latest = frame["time_period"].astype(str) == str(latest_year)
+    totals = pd.Series(True, index=frame.index)
     for item in table.filters:
         if item.additive:
-            la_total &= frame[item.name] == TOTAL
-    return frame.loc[keep | la_total, table.columns].reset_index(drop=True)
+            totals &= frame[item.name] == TOTAL
+    higher = level.isin([LEVEL_NATIONAL, LEVEL_REGIONAL])
+    la_rows = (level == LEVEL_LA) & latest & totals
+    la_text = f"local authorities for {latest_year} (Total rows only)"
+    tiers = [
+        (higher, f"England and regions for every year; {la_text}."),
+        (higher & latest, f"England and regions for {latest_year}; {la_text}."),
+        (higher & totals, f"England and regions for every year (Total rows only); {la_text}."),
+    ]
+    selected, description = tiers[-1][0] | la_rows, tiers[-1][1]
+    for keep, text in tiers:
+        if (keep | la_rows).sum() <= SHEET_ROW_LIMIT:
+            selected, description = keep | la_rows, text
+            break
+    return frame.loc[selected, table.columns].reset_index(drop=True), description
 
 
 def _typed_cells(table: PublishedTable, rows: pd.DataFrame) -> pd.DataFrame:
@@ -155,7 +172,7 @@ def write_spreadsheet(
     sheets = {}
     for name in names:
         table = tables[name]
-        rows = spreadsheet_rows(table, metadata.latest_year)
+        rows, selection = spreadsheet_rows(table, metadata.latest_year)
         if rows.empty:
             continue
         sheets[name[:SHEET_NAME_LIMIT]] = gptables.GPTable(
@@ -164,8 +181,7 @@ def write_spreadsheet(
             title=f"{table.title}$$symbols$$",
             subtitles=[
                 table.description,
-                "England and regions for every year; local authorities for "
-                f"{metadata.latest_year} (Total rows only). Every row is in data/{name}.csv.",
+                f"{selection} Every row is in data/{name}.csv.",
             ],
             scope="Children looked after in England",
             source=f"Stability Index data package {version}",

@@ -14,16 +14,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import frictionless
 import pandas as pd
 
 from pipeline.logs import log
 from pipeline.packaging import descriptor as descriptor_module
 from pipeline.packaging import reference, schemas, versions
 from pipeline.packaging.descriptor import ResourceFile
-from pipeline.packaging.ees import check_ees, meta_frame
+from pipeline.packaging.ees import meta_frame
 from pipeline.packaging.extracts import write_la_extracts, write_spreadsheet
 from pipeline.packaging.metadata import PACKAGE_NAME, ReleaseMetadata
+from pipeline.packaging.validation import package_problems
 from pipeline.published import PublishedTable
 
 RESERVED_NAMES = {"geography", "measures"}
@@ -118,18 +118,7 @@ def _write_resources(tables: dict[str, PublishedTable], folder: Path) -> list[Re
 
 def _validate(folder: Path) -> None:
     """Run every gate on a built folder; raise :class:`PackageBuildError` listing problems."""
-    report = frictionless.validate(str(folder / "datapackage.json"))
-    problems: list[str] = []
-    if not report.valid:
-        problems += [f"{error.note}" for error in report.errors]
-        for task in report.tasks:
-            for error in task.errors:
-                row = getattr(error, "row_number", None)
-                column = getattr(error, "field_name", None)
-                where = f"{task.place}" + (f", row {row}" if row else "")
-                where += f", column {column}" if column else ""
-                problems.append(f"{where}: {error.type} ({error.note})")
-    problems += check_ees(folder)
+    problems = package_problems(folder)
     if problems:
         raise PackageBuildError(
             f"the package failed validation ({len(problems)} problem(s)):\n- "

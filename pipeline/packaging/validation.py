@@ -1,0 +1,152 @@
+"""The gates a built package folder must pass before it is moved into place.
+
+1. ``frictionless.validate`` on ``datapackage.json``: descriptor, headers, every cell against
+   its Table Schema, primary and foreign keys, ``bytes`` and ``hash``. Frictionless reads a few
+   thousand rows a second, so a resource longer than :data:`FRICTIONLESS_ROW_BUDGET` rows is
+   checked by Frictionless on its first rows only, and by 2. on every row.
+2. :func:`check_rows`: the same cell rules (type, required, enum, pattern, minimum, maximum),
+   primary key and geography foreign key, vectorised with pandas on every row, plus the
+   ``bytes`` and ``hash`` of every file.
+3. :func:`pipeline.packaging.ees.check_ees`: the Explore Education Statistics file rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import frictionless
+import pandas as pd
+
+from pipeline.packaging.ees import check_ees
+
+#: Resources up to this many rows are validated row by row by Frictionless itself.
+FRICTIONLESS_ROW_BUDGET = 200_000
+INTEGER = r"[+-]?[0-9]+"
+NUMBER = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
+
+
+def _rows(mask: pd.Series) -> str:
+    rows = (mask[mask].index + 2).tolist()
+    shown = ", ".join(str(r) for r in rows[:5])
+    return shown + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+
+
+def check_field(
+    cells: pd.Series, field: dict[str, Any], missing: list[str], where: str
+) -> list[str]:
+    """Check one column's text cells against its Table Schema field (vectorised)."""
+    problems = []
+    name = field["name"]
+    absent = cells.isin(missing)
+    present = ~absent
+    constraints = field.get("constraints", {})
+    if constraints.get("required") and absent.any():
+        problems.append(f"{where}, rows {_rows(absent)}, column {name}: required value missing")
+    kind = field.get("type", "string")
+    numbers = None
+    if kind in {"integer", "number"}:
+        valid = cells.str.fullmatch(INTEGER if kind == "integer" else NUMBER)
+        wrong = present & ~valid
+        if wrong.any():
+            problems.append(f"{where}, rows {_rows(wrong)}, column {name}: not of type {kind}")
+        numbers = pd.to_numeric(cells.where(present & valid), errors="coerce")
+    if "enum" in constraints:
+        wrong = present & ~cells.isin([str(v) for v in constraints["enum"]])
+        if wrong.any():
+            problems.append(f"{where}, rows {_rows(wrong)}, column {name}: not one of the enum")
+    if "pattern" in constraints:
+        wrong = present & ~cells.str.fullmatch(constraints["pattern"])
+        if wrong.any():
+            problems.append(f"{where}, rows {_rows(wrong)}, column {name}: does not match pattern")
+    if numbers is not None:
+        if "minimum" in constraints:
+            low = numbers < constraints["minimum"]
+            if low.any():
+                problems.append(f"{where}, rows {_rows(low)}, column {name}: below the minimum")
+        if "maximum" in constraints:
+            high = numbers > constraints["maximum"]
+            if high.any():
+                problems.append(f"{where}, rows {_rows(high)}, column {name}: above the maximum")
+    return problems
+
+
+def check_rows(folder: Path) -> list[str]:
+    """Check every row of every resource against the descriptor (see the module docstring)."""
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    frames: dict[str, pd.DataFrame] = {}
+    problems: list[str] = []
+    for resource in descriptor["resources"]:
+        path = folder / resource["path"]
+        data = path.read_bytes()
+        if resource.get("bytes") != len(data):
+            problems.append(f"{resource['path']}: bytes {resource.get('bytes')} != {len(data)}")
+        if resource.get("hash") != "sha256:" + hashlib.sha256(data).hexdigest():
+            problems.append(f"{resource['path']}: hash does not match the file")
+        frames[resource["name"]] = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8"
+        )
+    for resource in descriptor["resources"]:
+        frame = frames[resource["name"]]
+        schema = resource["schema"]
+        where = resource["path"]
+        names = [f["name"] for f in schema["fields"]]
+        if list(frame.columns) != names:
+            problems.append(f"{where}: header {list(frame.columns)} != schema fields {names}")
+            continue
+        missing = schema.get("missingValues", [""])
+        for field in schema["fields"]:
+            problems += check_field(frame[field["name"]], field, missing, where)
+        key = schema.get("primaryKey", [])
+        if key:
+            repeated = frame.duplicated(subset=key, keep=False)
+            if repeated.any():
+                problems.append(f"{where}, rows {_rows(repeated)}: primary key {key} repeated")
+        for foreign in schema.get("foreignKeys", []):
+            target = frames[foreign["reference"]["resource"]]
+            local = frame[foreign["fields"]].astype(str)
+            filled = ~local.isin(missing).all(axis=1)
+            reference = target[foreign["reference"]["fields"]].astype(str)
+            found = pd.Series(
+                pd.MultiIndex.from_frame(local).isin(pd.MultiIndex.from_frame(reference)),
+                index=frame.index,
+            )
+            unknown = filled & ~found
+            if unknown.any():
+                problems.append(
+                    f"{where}, rows {_rows(unknown)}, column(s) {', '.join(foreign['fields'])}: "
+                    f"not found in {foreign['reference']['resource']}"
+                )
+    return problems
+
+
+def check_frictionless(folder: Path, row_budget: int = FRICTIONLESS_ROW_BUDGET) -> list[str]:
+    """Run ``frictionless.validate`` (rows beyond ``row_budget`` are left to :func:`check_rows`)."""
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    longest = 0
+    for resource in descriptor["resources"]:
+        with open(folder / resource["path"], "rb") as stream:
+            longest = max(longest, sum(1 for _ in stream) - 1)
+    limit = row_budget if longest > row_budget else None
+    report = frictionless.validate(str(folder / "datapackage.json"), limit_rows=limit)
+    if report.valid:
+        return []
+    problems = [f"datapackage.json: {error.type} ({error.note})" for error in report.errors]
+    for task in report.tasks:
+        for error in task.errors:
+            row = getattr(error, "row_number", None)
+            column = getattr(error, "field_name", None)
+            where = f"{task.place}" + (f", row {row}" if row else "")
+            where += f", column {column}" if column else ""
+            problems.append(f"{where}: {error.type} ({error.note})")
+    return problems
+
+
+def package_problems(folder: Path, row_budget: int = FRICTIONLESS_ROW_BUDGET) -> list[str]:
+    """Every problem of a built package folder (empty when it may be published)."""
+    problems = check_frictionless(folder, row_budget)
+    problems += [p for p in check_rows(folder) if p not in problems]
+    problems += check_ees(folder)
+    return problems
