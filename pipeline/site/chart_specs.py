@@ -30,9 +30,15 @@ def _configure(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin:
     )
 
 
-def time_series(frame: pd.DataFrame, title: str, description: str) -> alt.TopLevelMixin:
-    """Lines over years: columns ``year`` (label), ``series``, ``percent``."""
-    series = list(dict.fromkeys(frame["series"]))
+def time_series(
+    frame: pd.DataFrame, title: str, description: str, series: list[str] | None = None
+) -> alt.TopLevelMixin:
+    """Lines over years: columns ``year`` (label), ``series``, ``percent``.
+
+    ``series`` fixes the colour, shape and dash of each series (default: those in ``frame``),
+    so the same measure looks the same on every page.
+    """
+    series = series or list(dict.fromkeys(frame["series"]))
     colour = alt.Color(
         "series:N",
         title=None,
@@ -186,12 +192,14 @@ def stacked_shares(frame: pd.DataFrame, title: str, description: str) -> alt.Top
     return _configure(chart, description)
 
 
-def compared_bars(frame: pd.DataFrame, title: str, description: str) -> alt.TopLevelMixin:
+def compared_bars(
+    frame: pd.DataFrame, title: str, description: str, roles: list[str] | None = None
+) -> alt.TopLevelMixin:
     """One bar per area: columns ``area``, ``role`` (``This LA``/``Neighbour``/...), ``percent``.
 
     The LA itself is named "(this LA)" in its label as well as coloured differently.
     """
-    roles = list(dict.fromkeys(frame["role"]))
+    roles = roles or list(dict.fromkeys(frame["role"]))
     chart = (
         alt.Chart(frame)
         .mark_bar()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Sequence
+import os
+import shutil
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from html import escape
 from pathlib import Path
@@ -33,12 +35,23 @@ def write_vega_bundle(site_dir: Path) -> Path:
     """Write vega, vega-lite and vega-embed as one local script (no CDN) and return it."""
     path = site_dir / VEGA_FOLDER / "vega-bundle.js"
     path.parent.mkdir(parents=True, exist_ok=True)
-    marker = path.with_suffix(".version")
-    version = f"{vl_convert.get_vega_version()}|{vl_convert.get_vega_embed_version()}"
-    if not path.exists() or not marker.exists() or marker.read_text() != version:
-        path.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
-        marker.write_text(version)
+    version = "-".join(
+        [vl_convert.__version__, vl_convert.get_vega_version(), vl_convert.get_vega_embed_version()]
+    )
+    cache = bundle_cache_dir() / f"vega-bundle-{version}.js"
+    if not cache.exists():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
+        partial.replace(cache)
+    shutil.copyfile(cache, path)
     return path
+
+
+def bundle_cache_dir() -> Path:
+    """Where the JavaScript bundle is cached between builds (it takes seconds to make)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "stability-index"
 
 
 def _fixed_width(spec: dict) -> dict:
@@ -48,6 +61,41 @@ def _fixed_width(spec: dict) -> dict:
         fixed["width"] = SVG_WIDTH
     fixed.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
     return fixed
+
+
+class SpecTemplates:
+    """Reuse one Altair-built spec for many pages that differ only in data and title.
+
+    Building an Altair chart takes tens of milliseconds; the 153 LA pages share two chart
+    designs, so each design is built once (with fixed scale domains) and its dataset, title
+    and description are swapped for each page.
+    """
+
+    def __init__(self) -> None:
+        self._specs: dict[str, dict] = {}
+
+    def spec(
+        self,
+        key: str,
+        build: Callable[[pd.DataFrame, str, str], alt.TopLevelMixin],
+        data: pd.DataFrame,
+        title: str,
+        description: str,
+    ) -> dict:
+        """The spec of ``build(data, title, description)``, from the cached design ``key``."""
+        template = self._specs.get(key)
+        if template is None:
+            template = build(data, title, description).to_dict(validate=False)
+            if len(template.get("datasets", {})) != 1:
+                raise ValueError(f"chart design {key!r} must have exactly one dataset")
+            self._specs[key] = template
+            return template
+        spec = dict(template)
+        (name,) = template["datasets"]
+        spec["datasets"] = {name: json.loads(data.to_json(orient="records"))}
+        spec["title"] = title
+        spec["description"] = description
+        return spec
 
 
 class ChartWriter:
@@ -63,7 +111,7 @@ class ChartWriter:
     def figure(
         self,
         name: str,
-        chart: alt.TopLevelMixin,
+        chart: alt.TopLevelMixin | dict,
         *,
         title: str,
         description: str,
@@ -78,7 +126,7 @@ class ChartWriter:
         is the relative path from the page to the site root (e.g. ``../../``); ``data`` is
         written as the chart's CSV; ``table_rows`` are HTML cells of the data table.
         """
-        spec = chart.to_dict(validate=False)
+        spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
         svg_path = self.folder / f"{name}.svg"
         csv_path = self.folder / f"{name}.csv"
         svg_path.parent.mkdir(parents=True, exist_ok=True)

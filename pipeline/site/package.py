@@ -56,7 +56,9 @@ def read_csv_text(path: Path) -> pd.DataFrame:
     """Read a CSV with every cell as text (blank cells as empty strings)."""
     if not path.exists():
         raise PackageError(f"{path}: file not found in the data package")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+    # Plain Python strings (object dtype): pages read many single cells, which is much
+    # faster than with pandas' Arrow-backed string dtype.
+    return pd.read_csv(path, dtype=object, keep_default_na=False, na_values=[])
 
 
 @dataclass
@@ -146,7 +148,7 @@ class SitePackage:
         query = f"SELECT * FROM read_csv(?, all_varchar = true, header = true) WHERE {where}"
         with duckdb.connect() as connection:
             frame = connection.execute(query, [str(path)]).df()
-        return frame.fillna("").astype(str)
+        return frame.fillna("").astype(str).astype(object)
 
     def has_table(self, name: str) -> bool:
         """True when ``data/<name>.csv`` exists."""
@@ -154,15 +156,28 @@ class SitePackage:
 
     @cached_property
     def geography(self) -> pd.DataFrame:
-        """The LAs of the package's geography resource, with a ``slug`` and ``page`` column."""
+        """The LAs of the package's geography resource, with ``slug``, ``page``, ``region_slug``.
+
+        The resource may also hold national and regional rows (``geographic_level``); only LA
+        rows are returned. ``page`` is the resource's ``page_path`` when it has one.
+        """
         table = self.table("geography").copy()
+        source = self.folder / "data" / "geography.csv"
+        if "geographic_level" in table:
+            table = table[table["geographic_level"] == "Local authority"].copy()
         for column in ("old_la_code", "new_la_code", "la_name", "region_code", "region_name"):
             if column not in table:
-                raise PackageError(f"{self.folder / 'data/geography.csv'}: no {column!r} column")
+                raise PackageError(f"{source}: no {column!r} column")
+        if table.empty:
+            raise PackageError(f"{source}: no local authority rows")
         if "slug" not in table or (table["slug"] == "").any():
             table["slug"] = table["la_name"].map(slugify)
-        table["page"] = "la/" + table["new_la_code"] + "-" + table["slug"] + "/"
-        table["region_slug"] = table["region_name"].map(slugify)
+        if "page_path" in table and (table["page_path"] != "").all():
+            table["page"] = table["page_path"].map(lambda path: path.strip("/") + "/")
+        else:
+            table["page"] = "la/" + table["new_la_code"] + "-" + table["slug"] + "/"
+        if "region_slug" not in table or (table["region_slug"] == "").any():
+            table["region_slug"] = table["region_name"].map(slugify)
         return table.sort_values(["region_name", "la_name"]).reset_index(drop=True)
 
     @cached_property

@@ -90,15 +90,20 @@ class PageFrame:
         """The "cite this page" box: citation, permanent address and a copy button.
 
         ``page_path`` is the page's address relative to the site root (e.g. ``la/E1-x/``); the
-        script turns it into a full address in the browser.
+        permanent address is the package's ``homepage`` followed by it (without a homepage the
+        script turns the path into a full address in the browser).
         """
         text = self.citation_text(page_title)
+        homepage = str(self.package.descriptor.get("homepage") or "")
+        if homepage and not homepage.endswith("/"):
+            homepage += "/"
+        address = f"{homepage}{page_path}" if homepage else f"/{page_path}"
         return (
             '<section class="cite-box" aria-labelledby="cite-heading">'
             '<h2 id="cite-heading">Cite this page</h2>'
             f'<p id="citation">{escape(text)} Available at: '
             f'<span class="permanent-address" data-path="{escape(page_path)}">'
-            f"/{escape(page_path)}</span></p>"
+            f"{escape(address)}</span></p>"
             f"<dl><dt>Title</dt><dd>{escape(page_title)}</dd>"
             f"<dt>Release</dt><dd>{escape(self.package.release_title)}</dd>"
             f"<dt>Version</dt><dd>{escape(self.package.version)}</dd>"

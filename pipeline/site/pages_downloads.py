@@ -194,8 +194,9 @@ def methodology_includes(package: SitePackage, site_dir: Path) -> list[Path]:
     """Write the generated parts of the methodology page into ``site/_generated/``.
 
     ``odds-ratios.md``: the case-mix model's odds ratios (``case_mix_coefficients``);
-    ``methodology-decisions.md``: ``docs/methodology-decisions.md`` of the project, read at
-    generation time (headings demoted to sit under the page's own).
+    ``methodology-decisions.md``: ``docs/methodology-decisions.md`` of the project (next to
+    ``site_dir``, else of this checkout), read at generation time (headings demoted to sit
+    under the page's own).
     """
     folder = site_dir / "_generated"
     folder.mkdir(parents=True, exist_ok=True)
@@ -231,9 +232,13 @@ def methodology_includes(package: SitePackage, site_dir: Path) -> list[Path]:
         "\n".join(blocks) if blocks else "The package has no case-mix coefficients.\n",
         encoding="utf-8",
     )
-    decisions_source = site_dir.parent / "docs" / "methodology-decisions.md"
+    candidates = [
+        site_dir.parent / "docs" / "methodology-decisions.md",
+        Path(__file__).resolve().parents[2] / "docs" / "methodology-decisions.md",
+    ]
+    decisions_source = next((path for path in candidates if path.exists()), None)
     decisions = folder / "methodology-decisions.md"
-    if decisions_source.exists():
+    if decisions_source is not None:
         text = shift_headings(decisions_source.read_text(encoding="utf-8"), 2)
     else:
         text = "The record of methodology decisions is not available in this build.\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.site.chart_specs import compared_bars, time_series
-from pipeline.site.charts import ChartWriter
+from pipeline.site.charts import ChartWriter, SpecTemplates
 from pipeline.site.display import (
     cell_html,
     is_symbol,
@@ -27,6 +27,20 @@ from pipeline.site.package import (
     rows_of,
 )
 from pipeline.site.page_common import PageFrame, templates, write_page
+
+
+class LaExtract:
+    """A per-LA extract split by ``table_name`` once (pages look tables up many times)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.tables = {name: part for name, part in frame.groupby("table_name", sort=False)}
+
+    def rows(self, table_name: str, columns: list[str]) -> pd.DataFrame:
+        """The rows of one table restricted to ``columns`` (see :func:`rows_of`)."""
+        part = self.tables.get(table_name, self.frame.iloc[0:0])
+        return rows_of(part, table_name, columns)
+
 
 GEO = ["time_period", "old_la_code", "new_la_code", "la_name", "region_name"]
 COMPARISON_COLUMNS = [
@@ -71,6 +85,8 @@ class LocalAuthorityPages:
         self.charts = charts
         self.frame = PageFrame(package)
         self.template = templates().get_template("la.qmd.j2")
+        self.specs = SpecTemplates()
+        self.series_labels = [package.label(m) for m in HEADLINE_MEASURES]
         comparison = package.table("la_comparison")
         latest = comparison[comparison["time_period"] == package.latest_year]
         self.all_comparison = latest.set_index(["old_la_code", "measure"])
@@ -84,7 +100,7 @@ class LocalAuthorityPages:
         """Write the page of one LA."""
         p = self.package
         root = "../../"
-        extract = p.la_extract(la.old_la_code)
+        extract = LaExtract(p.la_extract(la.old_la_code))
         used: set[str] = set()
         latest = p.latest_year
         download = f"{root}downloads/{p.version}/la/{la.old_la_code}.csv"
@@ -119,14 +135,13 @@ class LocalAuthorityPages:
         return write_page(path, self.template.render(**context))
 
     # -- sections ---------------------------------------------------------------------------
-    def tiles(self, extract: pd.DataFrame, la, used: set[str]) -> str:  # noqa: ANN001
+    def tiles(self, extract: LaExtract, la, used: set[str]) -> str:  # noqa: ANN001
         """Headline tiles: LA value and interval, region, England, neighbours, change, rank."""
         p = self.package
         latest = p.latest_year
-        comparison = rows_of(extract, "la_comparison", ["time_period", *COMPARISON_COLUMNS])
+        comparison = extract.rows("la_comparison", ["time_period", *COMPARISON_COLUMNS])
         comparison = comparison[comparison["time_period"] == latest].set_index("measure")
-        measures = rows_of(
-            extract,
+        measures = extract.rows(
             "stability_measures",
             [
                 "time_period",
@@ -146,9 +161,7 @@ class LocalAuthorityPages:
             & (measures["breakdown_topic"] == TOTAL)
             & (measures["breakdown"] == TOTAL)
         ].set_index("measure")
-        series = rows_of(
-            extract, "time_series", ["time_period", "measure", "change_percentage_points"]
-        )
+        series = extract.rows("time_series", ["time_period", "measure", "change_percentage_points"])
         change = series[series["time_period"] == latest].set_index("measure")
         items = []
         for measure in HEADLINE_MEASURES:
@@ -194,10 +207,10 @@ class LocalAuthorityPages:
             )
         return raw_html('<ul class="tiles">' + "".join(items) + "</ul>")
 
-    def case_mix(self, extract: pd.DataFrame, used: set[str]) -> str:
+    def case_mix(self, extract: LaExtract, used: set[str]) -> str:
         """The case-mix result of each measure, in plain words."""
         p = self.package
-        rows = rows_of(extract, "case_mix", ["time_period", *CASE_MIX_COLUMNS])
+        rows = extract.rows("case_mix", ["time_period", *CASE_MIX_COLUMNS])
         rows = rows[rows["time_period"] == p.latest_year]
         if rows.empty:
             return "The case-mix model has no result for this local authority."
@@ -215,10 +228,10 @@ class LocalAuthorityPages:
             )
         return raw_html('<ul class="case-mix">' + "".join(items) + "</ul>")
 
-    def time_series(self, extract: pd.DataFrame, la, root: str, used: set[str]) -> str:  # noqa: ANN001
+    def time_series(self, extract: LaExtract, la, root: str, used: set[str]) -> str:  # noqa: ANN001
         """The LA's headline measures over the years: chart and table."""
         p = self.package
-        rows = rows_of(extract, "time_series", ["time_period", "measure", "percent"])
+        rows = extract.rows("time_series", ["time_period", "measure", "percent"])
         rows = rows[rows["measure"].isin(HEADLINE_MEASURES)]
         if rows.empty:
             return "There is no time series for this local authority."
@@ -244,9 +257,16 @@ class LocalAuthorityPages:
             f"{year_label(years[0])} to {year_label(years[-1])}. Suppressed or unavailable "
             "values are not drawn."
         )
+        spec = self.specs.spec(
+            "la-time-series",
+            lambda d, t, s: time_series(d, t, s, series=self.series_labels),
+            data,
+            title,
+            description,
+        )
         return self.charts.figure(
             f"la/{la.old_la_code}-time-series",
-            time_series(data, title, description),
+            spec,
             title=title,
             description=description,
             table_columns=["Measure", *[year_label(y) for y in years]],
@@ -255,11 +275,10 @@ class LocalAuthorityPages:
             root=root,
         )
 
-    def neighbours(self, extract: pd.DataFrame, la, root: str, used: set[str]) -> str:  # noqa: ANN001
+    def neighbours(self, extract: LaExtract, la, root: str, used: set[str]) -> str:  # noqa: ANN001
         """The LA against its statistical neighbours: chart (placement moves) and table."""
         p = self.package
-        neighbours = rows_of(
-            extract,
+        neighbours = extract.rows(
             "statistical_neighbours",
             ["time_period", "neighbour_rank", "neighbour_old_la_code", "neighbour_la_name"],
         )
@@ -305,22 +324,29 @@ class LocalAuthorityPages:
             f"Percentage of children with {label.lower()} in {year_label(p.latest_year)} in "
             f"{la.la_name} and each of its statistical neighbours (closest first)."
         )
+        data = pd.DataFrame(chart_rows, columns=["area", "role", "percent"])
+        spec = self.specs.spec(
+            "la-neighbours",
+            lambda d, t, s: compared_bars(d, t, s, roles=["This LA", "Statistical neighbour"]),
+            data,
+            title,
+            description,
+        )
         return self.charts.figure(
             f"la/{la.old_la_code}-neighbours",
-            compared_bars(pd.DataFrame(chart_rows), title, description),
+            spec,
             title=title,
             description=description,
             table_columns=["Local authority", *[p.label(m) for m in measures]],
             table_rows=table_rows,
-            data=pd.DataFrame(chart_rows),
+            data=data,
             root=root,
         )
 
-    def breakdowns(self, extract: pd.DataFrame, used: set[str]) -> list[str]:
+    def breakdowns(self, extract: LaExtract, used: set[str]) -> list[str]:
         """One table per breakdown topic: cohort and the headline percentages."""
         p = self.package
-        rows = rows_of(
-            extract,
+        rows = extract.rows(
             "stability_measures",
             [
                 "time_period",
@@ -365,12 +391,10 @@ class LocalAuthorityPages:
             )
         return blocks
 
-    def two_year(self, extract: pd.DataFrame, used: set[str]) -> str:
+    def two_year(self, extract: LaExtract, used: set[str]) -> str:
         """Changes across two years split into first year, second year, both."""
         p = self.package
-        rows = rows_of(
-            extract, "two_year_split", ["time_period", "area", "split", "number", "percent"]
-        )
+        rows = extract.rows("two_year_split", ["time_period", "area", "split", "number", "percent"])
         rows = rows[rows["time_period"] == p.latest_year]
         if rows.empty:
             return "No two-year figures are published for this local authority."
@@ -397,7 +421,7 @@ class LocalAuthorityPages:
             )
         )
 
-    def data_quality(self, extract: pd.DataFrame, used: set[str]) -> str:
+    def data_quality(self, extract: LaExtract, used: set[str]) -> str:
         """The LA's data quality figures for the latest year."""
         p = self.package
         columns = [
@@ -408,7 +432,7 @@ class LocalAuthorityPages:
             ("sw_module_supplied", "Social worker data supplied", "text"),
             ("validation_warnings", "Validation warnings", "count"),
         ]
-        rows = rows_of(extract, "data_quality", ["time_period"] + [c for c, _, _ in columns])
+        rows = extract.rows("data_quality", ["time_period"] + [c for c, _, _ in columns])
         rows = rows[rows["time_period"] == p.latest_year]
         if rows.empty:
             return "No data quality figures are published for this local authority."

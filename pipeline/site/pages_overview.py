@@ -93,8 +93,7 @@ class OverviewPage:
         title = "England: headline measures over time"
         description = (
             "Percentage of children in care in England with each headline measure, by year "
-            "ending 31 March. The vertical axis does not start at zero where that would hide "
-            "the changes."
+            "ending 31 March."
         )
         chart = time_series(data, title, description)
         return self._figure("time-series", chart, title, description, columns, rows, data)

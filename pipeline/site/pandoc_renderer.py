@@ -138,6 +138,31 @@ def convert_batch(pages: list[SourcePage]) -> list[str]:
     return [bodies[index].strip() for index in range(len(pages))]
 
 
+BARE_TABLE = re.compile(r"(<table(?:\s[^>]*)?>.*?</table>)", re.S)
+THEAD = re.compile(r"<thead>.*?</thead>", re.S)
+
+
+def accessible_tables(html: str) -> str:
+    """Give pandoc's own tables (from markdown) header scopes and a scrolling wrapper.
+
+    Tables built by the generator already have both (class ``data-table``).
+    """
+
+    def fix(match: re.Match[str]) -> str:
+        table = match.group(1)
+        if 'class="data-table"' in table[:80]:
+            return table
+        table = THEAD.sub(
+            lambda head: re.sub(r"<th(?![^>]*\bscope=)", '<th scope="col"', head.group(0)),
+            table,
+        )
+        return (
+            f'<div class="table-wrap" tabindex="0" role="region" aria-label="Table">{table}</div>'
+        )
+
+    return BARE_TABLE.sub(fix, html)
+
+
 def _layout() -> Environment:
     return Environment(
         loader=PackageLoader("pipeline.site", "templates"),
@@ -153,7 +178,8 @@ def copy_static(source: Path, output: Path) -> None:
         if path.is_dir():
             if target.exists():
                 shutil.rmtree(target)
-            shutil.copytree(path, target, ignore=shutil.ignore_patterns("*.md", "*.version"))
+            ignore = shutil.ignore_patterns("*.md", "*.version") if item.startswith("_") else None
+            shutil.copytree(path, target, ignore=ignore)
         elif path.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
@@ -180,7 +206,9 @@ def render_with_pandoc(source: Path, output: Path, batches: int = 4, workers: in
     ).read_text(encoding="utf-8")
     version = ".".join(str(part) for part in pypandoc.get_pandoc_version().split(".")[:2])
     for page, body in zip(pages, bodies, strict=True):
-        body = QMD_LINK.sub(lambda m: f'{m.group(1)}.html{m.group(2) or ""}"', body)
+        body = accessible_tables(
+            QMD_LINK.sub(lambda m: f'{m.group(1)}.html{m.group(2) or ""}"', body)
+        )
         current = page.output.relative_to(output).as_posix()
         html = template.render(
             title=str(page.meta.get("title", page.source.stem)),

@@ -42,7 +42,8 @@
     document.querySelectorAll(".permanent-address[data-path]").forEach(function (span) {
       var base = document.querySelector('meta[name="site-root"]');
       var root = base ? new URL(base.getAttribute("content"), document.baseURI) : null;
-      if (root && window.location.protocol.indexOf("http") === 0) {
+      var relative = span.textContent.trim().charAt(0) === "/";
+      if (relative && root && window.location.protocol.indexOf("http") === 0) {
         span.textContent = new URL(span.getAttribute("data-path"), root).href;
       }
     });

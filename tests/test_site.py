@@ -1,0 +1,349 @@
+"""The website built from the small sample package: pages, links, numbers, symbols, sources."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree as ET
+
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline.site import generate_pages, render
+from pipeline.site.display import count_text, percent_text, points_text, ratio_text
+from tests.fixtures.sample_package import LAS, NO_SW_LA, SUPPRESSED_LA, write_sample_package
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Built:
+    """The sample package, the generated pages and the rendered site of one session."""
+
+    def __init__(self, project: Path, package: Path, pages: list[Path], renderer: str) -> None:
+        self.project = project
+        self.package = package
+        self.pages = pages
+        self.renderer = renderer
+        self.site = project / "_site"
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Generate and render the site once from the sample package (pandoc renderer)."""
+    project = tmp_path_factory.mktemp("site-project")
+    shutil.copy2(ROOT / "_quarto.yml", project / "_quarto.yml")
+    shutil.copytree(
+        ROOT / "site",
+        project / "site",
+        ignore=shutil.ignore_patterns(
+            "la", "region", "_generated", "downloads", "index.qmd", "downloads.qmd", "releases.qmd"
+        ),
+    )
+    package = write_sample_package(project / "datapackages")
+    pages = generate_pages(package, project / "site")
+    renderer = render(project)
+    return Built(project, package, pages, renderer)
+
+
+class _Collector(HTMLParser):
+    """Collect links, resource loads, ``<data>`` cells, headings and ids of one page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.loads: list[tuple[str, str]] = []
+        self.cells: list[dict[str, str]] = []
+        self.ids: set[str] = set()
+        self._cell: dict[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if "id" in values:
+            self.ids.add(values["id"])
+        if tag == "a" and "href" in values:
+            self.links.append(values["href"])
+        elif "src" in values:
+            self.loads.append((tag, values["src"]))
+        elif tag == "link" and "href" in values:
+            self.loads.append((tag, values["href"]))
+        if tag == "data":
+            self._cell = {**values, "text": ""}
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell["text"] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "data" and self._cell is not None:
+            self.cells.append(self._cell)
+            self._cell = None
+
+
+def parse(path: Path) -> _Collector:
+    collector = _Collector()
+    collector.feed(path.read_text(encoding="utf-8"))
+    return collector
+
+
+def html_files(site: Path) -> list[Path]:
+    return [p for p in site.rglob("*.html") if "pagefind" not in p.parts]
+
+
+def la_page(built: Built, old_code: str) -> Path:
+    la = next(la for la in LAS if la[0] == old_code)
+    return built.site / "la" / f"{la[1]}-{la[3]}" / "index.html"
+
+
+def test_every_page_is_generated_and_rendered(built: Built) -> None:
+    expected = [
+        "index.html",
+        "downloads.html",
+        "releases.html",
+        "methodology.html",
+        "about.html",
+        "accessibility.html",
+        "glossary.html",
+        "region/london/index.html",
+        "region/north-east/index.html",
+    ]
+    expected += [la_page(built, la[0]).relative_to(built.site).as_posix() for la in LAS]
+    missing = [page for page in expected if not (built.site / page).exists()]
+    assert missing == []
+    assert len(built.pages) == 1 + 2 + len(LAS) + 2
+    assert built.renderer in {"pandoc", "quarto"}
+    if shutil.which("quarto") is None:
+        assert built.renderer == "pandoc"
+    assert (built.site / "pagefind" / "pagefind-ui.js").exists()
+
+
+def test_package_files_and_la_extracts_are_copied_into_downloads(built: Built) -> None:
+    folder = built.site / "downloads" / "1.0.0"
+    assert (folder / "datapackage.json").read_bytes() == (
+        built.package / "datapackage.json"
+    ).read_bytes()
+    for old, *_ in LAS:
+        assert (folder / "la" / f"{old}.csv").exists()
+    downloads = (built.site / "downloads.html").read_text(encoding="utf-8")
+    descriptor = yaml.safe_load((built.package / "datapackage.json").read_text())
+    for resource in descriptor["resources"]:
+        assert resource["hash"].removeprefix("sha256:") in downloads, resource["path"]
+
+
+def test_no_broken_internal_links_or_resources(built: Built) -> None:
+    broken = []
+    for page in html_files(built.site):
+        collected = parse(page)
+        targets = collected.links + [src for _, src in collected.loads]
+        for href in targets:
+            parts = urlsplit(href)
+            if parts.scheme or href.startswith(("mailto:", "data:")):
+                continue
+            if not parts.path:
+                if parts.fragment and parts.fragment not in collected.ids:
+                    broken.append(f"{page}: #{parts.fragment}")
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{page.relative_to(built.site)} -> {href}")
+            elif (
+                parts.fragment
+                and target.suffix == ".html"
+                and parts.fragment not in parse(target).ids
+            ):
+                broken.append(f"{page.relative_to(built.site)} -> {href} (no anchor)")
+    assert broken == []
+
+
+def test_nothing_is_loaded_from_another_host(built: Built) -> None:
+    external = re.compile(r"^(https?:)?//", re.I)
+    loads = []
+    for page in html_files(built.site):
+        loads += [f"{page}: <{tag}> {src}" for tag, src in parse(page).loads if external.match(src)]
+    for sheet in built.site.rglob("*.css"):
+        text = sheet.read_text(encoding="utf-8")
+        loads += [
+            f"{sheet}: {u}" for u in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^)'\"]+)", text)
+        ]
+        loads += [f"{sheet}: @import" for _ in re.findall(r"@import\s+url\(\s*['\"]?https?:", text)]
+    for svg in built.site.rglob("*.svg"):
+        text = svg.read_text(encoding="utf-8")
+        loads += [f"{svg}: {u}" for u in re.findall(r"(?:xlink:)?href=\"(https?://[^\"]+)", text)]
+    assert loads == []
+
+
+def _cells_of_extract(built: Built, old_code: str) -> set[str]:
+    extract = pd.read_csv(
+        built.package / "la" / f"{old_code}.csv", dtype=str, keep_default_na=False
+    )
+    return set(extract.drop(columns="table_name").to_numpy().ravel())
+
+
+FORMAT = {
+    "percent": percent_text,
+    "count": count_text,
+    "points": points_text,
+    "ratio": ratio_text,
+    "text": lambda cell: cell,
+}
+
+
+@pytest.mark.parametrize("old_code", [la[0] for la in LAS])
+def test_every_number_on_an_la_page_is_a_cell_of_its_csv(built: Built, old_code: str) -> None:
+    cells = parse(la_page(built, old_code)).cells
+    own = [cell for cell in cells if cell["data-source"] == "la"]
+    assert len(own) > 50
+    extract = _cells_of_extract(built, old_code)
+    not_in_csv = [cell["value"] for cell in own if cell["value"] not in extract]
+    assert not_in_csv == []
+    for cell in own:
+        kind = cell["data-kind"]
+        expected = cell["value"] if kind == "symbol" else FORMAT[kind](cell["value"])
+        assert cell["text"].strip() == expected, cell
+
+
+def test_neighbour_numbers_come_from_the_package(built: Built) -> None:
+    comparison = pd.read_csv(
+        built.package / "data" / "la_comparison.csv", dtype=str, keep_default_na=False
+    )
+    values = set(comparison["percent"])
+    cells = parse(la_page(built, "202")).cells
+    package_cells = [c for c in cells if c["data-source"] == "package"]
+    assert package_cells
+    assert all(c["value"] in values for c in package_cells)
+
+
+def test_suppressed_and_unavailable_cells_are_shown_as_symbols(built: Built) -> None:
+    small = parse(la_page(built, SUPPRESSED_LA)).cells
+    assert any(c["value"] == "c" and c["text"] == "c" for c in small)
+    text = la_page(built, SUPPRESSED_LA).read_text(encoding="utf-8")
+    assert "suppressed to protect confidentiality" in text
+    no_sw = parse(la_page(built, NO_SW_LA)).cells
+    assert any(c["value"] == "x" and c["text"] == "x" for c in no_sw)
+    assert not any(re.fullmatch(r"\d", c["value"] or "") and c["text"] == "x" for c in no_sw)
+
+
+def test_headline_summary_uses_the_published_percentages(built: Built) -> None:
+    series = pd.read_csv(
+        built.package / "data" / "time_series.csv", dtype=str, keep_default_na=False
+    )
+    row = series[
+        (series["geographic_level"] == "National")
+        & (series["time_period"] == "2024")
+        & (series["measure"] == "placement_2plus")
+    ].iloc[0]
+    text = (built.site / "index.html").read_text(encoding="utf-8")
+    shown = percent_text(row["percent"])
+    before = percent_text(row["percent_previous_year"])
+    sentence = re.search(
+        r"About 1 in \d+ children in care \((\d+%)\) had two or more placement "
+        r"moves in 2023-24, ([^.<]+)\.",
+        text,
+    )
+    assert sentence is not None
+    assert sentence.group(1) == shown
+    if shown == before:
+        assert sentence.group(2).startswith("the same as")
+    else:
+        assert before in sentence.group(2)
+
+
+def test_every_page_has_the_synthetic_banner_release_and_citation(built: Built) -> None:
+    for page in html_files(built.site):
+        if "downloads" in page.relative_to(built.site).parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        assert "These statistics are built from synthetic data" in text, page
+        assert "version <strong>1.0.0</strong>" in text, page
+        assert "Cite this page" in text, page
+        assert text.count("<h1") == 1, page
+        assert '<html lang="en-GB">' in text, page
+
+
+def test_charts_have_svg_fallback_description_table_and_csv(built: Built) -> None:
+    text = (built.site / "index.html").read_text(encoding="utf-8")
+    figures = re.findall(r'<figure class="chart".*?</figure>', text, re.S)
+    assert len(figures) >= 6
+    for figure in figures:
+        assert re.search(r'<img src="[^"]+\.svg" alt="Chart: ', figure)
+        assert "<details><summary>" in figure and "<caption>" in figure
+        assert re.search(r'href="[^"]+\.csv" download', figure)
+        assert 'type="application/json"' in figure
+    svgs = list((built.site / "_generated" / "charts").rglob("*.svg"))
+    assert svgs and all(p.read_text(encoding="utf-8").lstrip().startswith("<svg") for p in svgs)
+    assert (built.site / "_generated" / "vega" / "vega-bundle.js").stat().st_size > 100_000
+
+
+def test_la_page_weight_is_under_budget(built: Built) -> None:
+    for la in LAS:
+        page = la_page(built, la[0])
+        charts = built.site / "_generated" / "charts" / "la"
+        size = page.stat().st_size + sum(p.stat().st_size for p in charts.glob(f"{la[0]}-*.svg"))
+        assert size < 1_000_000
+
+
+def test_atom_feed_lists_every_version(built: Built) -> None:
+    feed = ET.parse(built.site / "releases.xml").getroot()
+    ns = {"atom": "http://www.w3.org/2005/Atom"}
+    entries = feed.findall("atom:entry", ns)
+    assert [e.find("atom:title", ns).text for e in entries] == [
+        "Stability Index 2024 (version 1.0.0)"
+    ]
+    link = entries[0].find("atom:link", ns).get("href")
+    assert link.startswith("downloads.html#v1-0-0")
+
+
+def _fenced_divs_balanced(text: str) -> bool:
+    depth, in_code = 0, False
+    for line in text.splitlines():
+        if re.match(r"^\s*```", line):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        if re.match(r"^:{3,}\s*\S", line):
+            depth += 1
+        elif re.match(r"^:{3,}\s*$", line):
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0 and not in_code
+
+
+def test_qmd_sources_are_valid_quarto_markdown(built: Built) -> None:
+    sources = list((built.project / "site").rglob("*.qmd"))
+    assert len(sources) >= len(built.pages) + 4
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        match = re.match(r"^---\n(.*?)\n---\n", text, re.S)
+        assert match, f"{source}: no front matter"
+        meta = yaml.safe_load(match.group(1))
+        assert isinstance(meta, dict) and meta.get("title"), source
+        assert _fenced_divs_balanced(text), f"{source}: unbalanced ::: or ``` fences"
+        assert not re.search(r"^# ", text, re.M), f"{source}: a second h1 (the title is the h1)"
+
+
+def test_fence_checker_catches_an_unclosed_div() -> None:
+    assert _fenced_divs_balanced("::: {.callout-note}\ntext\n:::\n")
+    assert not _fenced_divs_balanced("::: {.callout-note}\ntext\n")
+    assert not _fenced_divs_balanced("```{=html}\n<p>\n")
+
+
+def test_quarto_project_file_is_a_valid_website_project() -> None:
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    assert config["project"]["type"] == "website"
+    assert config["project"]["output-dir"] == "_site"
+    assert all(item.startswith("site/") for item in config["project"]["render"])
+    assert config["website"]["search"] is True
+    hrefs = [item["href"] for item in config["website"]["navbar"]["left"]]
+    for href in hrefs:
+        assert href.startswith("site/") and href.endswith(".qmd")
+    assert config["format"]["html"]["embed-resources"] is False
+    assert config["format"]["html"]["html-math-method"] == "plain"
+    for hand_written in ["methodology", "about", "accessibility", "glossary"]:
+        assert (ROOT / "site" / f"{hand_written}.qmd").exists()
