@@ -144,19 +144,16 @@ def _add_case(case: dict, la: str, tag: int, header, episodes, workers, census) 
         for raw in child.get("social_workers", []):
             start, end = _date(raw["start"]), _date(raw.get("end"))
             for year in _returns(raw, years, start, end):
-                workers.append(
-                    {
-                        "LA": la,
-                        "YEAR": year,
-                        "CHILD": str(child_id),
-                        "SW_ID": str(raw["id"]),
-                        "SW_DECOM": start,
-                        "SW_DEC": end,
-                        "SW_REASON": raw.get("reason"),
-                    }
-                )
-            for _ in range(int(raw.get("copies", 1)) - 1):
-                workers.append(dict(workers[-1]))
+                row = {
+                    "LA": la,
+                    "YEAR": year,
+                    "CHILD": str(child_id),
+                    "SW_ID": str(raw["id"]),
+                    "SW_DECOM": start,
+                    "SW_DEC": end,
+                    "SW_REASON": raw.get("reason"),
+                }
+                workers += [dict(row) for _ in range(int(raw.get("copies", 1)))]
         upn = header[-1]["UPN"]
         for raw in child.get("census", []):
             when = _date(raw["date"])
