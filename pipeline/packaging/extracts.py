@@ -90,7 +90,7 @@ def write_la_extracts(tables: dict[str, PublishedTable], folder: Path) -> list[P
             continue
         frame = table.frame
         la_rows = frame.loc[frame["geographic_level"] == LEVEL_LA, table.columns]
-        la_rows = la_rows.astype("string").fillna("").astype(str)
+        la_rows = la_rows.astype("string").fillna("")
         la_rows.insert(0, "table_name", name)
         indices = la_rows.groupby("old_la_code", sort=True).indices
         groups.append((la_rows, indices))

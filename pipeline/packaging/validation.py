@@ -23,7 +23,7 @@ import pandas as pd
 from pipeline.packaging.ees import check_ees
 
 #: Resources up to this many rows are validated row by row by Frictionless itself.
-FRICTIONLESS_ROW_BUDGET = 200_000
+FRICTIONLESS_ROW_BUDGET = 50_000
 INTEGER = r"[+-]?[0-9]+"
 NUMBER = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
 
@@ -52,7 +52,8 @@ def check_field(
         wrong = present & ~valid
         if wrong.any():
             problems.append(f"{where}, rows {_rows(wrong)}, column {name}: not of type {kind}")
-        numbers = pd.to_numeric(cells.where(present & valid), errors="coerce")
+        if "minimum" in constraints or "maximum" in constraints:
+            numbers = cells.where(present & valid, "nan").astype("float64")
     if "enum" in constraints:
         wrong = present & ~cells.isin([str(v) for v in constraints["enum"]])
         if wrong.any():

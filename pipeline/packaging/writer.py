@@ -56,7 +56,7 @@ def _table_cells(table: PublishedTable) -> pd.DataFrame:
             "be published"
         )
     frame = table.frame[table.columns]
-    return frame.astype("string").fillna("").astype(str)
+    return frame.astype("string").fillna("")
 
 
 def _write_resources(tables: dict[str, PublishedTable], folder: Path) -> list[ResourceFile]:
