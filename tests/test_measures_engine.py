@@ -1,0 +1,113 @@
+"""The measures step's contract: columns, types, order, errors and de-duplication."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_measures_support import build_tables
+
+from pipeline.measures import MeasuresInputError, compute_measures
+from pipeline.measures.prepare import canonical_school_urns
+from pipeline.measures.schema import (
+    CHARACTERISTICS,
+    CHILD_LEVEL_COLUMNS,
+    COUNT_COLUMNS,
+    FLAGS,
+    PERIODS,
+    SPLIT_COUNT_COLUMNS,
+)
+
+STEADY_CHILD = {"dob": "2012-06-01", "episodes": [{"decom": "2020-01-01", "rne": "S"}]}
+
+
+def test_empty_input_gives_empty_tables_with_the_contract_columns() -> None:
+    result = compute_measures(build_tables({"years": [2024], "children": {}}))
+    assert list(result.children.columns) == CHILD_LEVEL_COLUMNS
+    assert result.children.empty
+    assert list(result.events.columns) == [
+        "LA", "CHILD", "YEAR", "event", "date", "reason", "rule", "midyear", "counted",
+    ]  # fmt: skip
+    assert list(result.exclusions.columns) == ["LA", "YEAR", "reason", "children"]
+
+
+def test_column_types_follow_the_schema() -> None:
+    case = {"years": [2023, 2024], "children": {"C1": STEADY_CHILD}}
+    children = compute_measures(build_tables(case)).children
+    for column in COUNT_COLUMNS + SPLIT_COUNT_COLUMNS:
+        assert children[column].dtype == "Int64", column
+    for column in list(FLAGS) + ["in_school_cohort", "in_sw_cohort", "in_long_term_cohort"]:
+        assert children[column].dtype == "boolean", column
+    for column, (_, labels) in CHARACTERISTICS.items():
+        assert children[column].dtype == "string", column
+        assert children[column].isin(labels).all(), column
+    assert children["YEAR"].dtype == "int64"
+
+
+def test_rows_are_sorted_by_la_year_period_order_and_child() -> None:
+    case = {"years": [2023, 2024], "children": {"C2": STEADY_CHILD, "C1": STEADY_CHILD}}
+    tables = build_tables(case, case, las=["886", "202"])
+    children = compute_measures(tables).children
+    rank = {period: n for n, period in enumerate(PERIODS)}
+    keys = list(
+        zip(
+            children["LA"],
+            children["YEAR"],
+            children["PERIOD"].map(rank),
+            children["CHILD"],
+            strict=True,
+        )
+    )
+    assert keys == sorted(keys)
+    assert set(children["PERIOD"]) == {"1y", "2y", "consecutive"}
+    # The same child identifier in two LAs is two children.
+    assert len(children[(children["CHILD"] == "C1") & (children["PERIOD"] == "1y")]) == 4
+
+
+def test_unknown_codes_stop_the_run_naming_row_and_column() -> None:
+    child = {"dob": "2012-06-01", "sex": "9", "episodes": [{"decom": "2020-01-01", "place": "Q9"}]}
+    with pytest.raises(MeasuresInputError) as error:
+        compute_measures(build_tables({"years": [2024], "children": {"C7": child}}))
+    message = str(error.value)
+    assert "header: LA 886, CHILD C7" in message and "SEX '9'" in message
+    assert "episode starting 01/01/2020" in message and "PLACE 'Q9'" in message
+
+
+def test_census_row_repeated_in_two_returns_is_not_a_move() -> None:
+    child = {
+        "dob": "2012-06-01",
+        "upn": "A123456789012",
+        "episodes": [{"decom": "2020-01-01"}],
+        "census": [
+            {"urn": "100", "date": "2023-10-05", "entry": "2019-09-04"},
+            {"urn": "200", "date": "2024-01-18", "entry": "2023-11-06"},
+        ],
+    }
+    tables = build_tables({"years": [2024], "children": {"C1": child}})
+    repeated = tables.school_census.assign(YEAR=2023)
+    tables.school_census = pd.concat([tables.school_census, repeated], ignore_index=True)
+    children = compute_measures(tables).children
+    assert children.loc[children["PERIOD"] == "1y", "school_moves"].tolist() == [1]
+
+
+def test_events_belong_to_children_in_the_year_cohort() -> None:
+    left = {
+        "dob": "2012-06-01",
+        "episodes": [
+            {"decom": "2020-01-01", "dec": "2023-06-01", "rec": "X1"},
+            {"decom": "2023-06-01", "rne": "P", "urn": "SC2", "dec": "2023-12-01", "rec": "E13"},
+        ],
+    }
+    result = compute_measures(build_tables({"years": [2024], "children": {"C1": left}}))
+    assert result.children.empty
+    assert result.events.empty
+
+
+def test_school_links_follow_chains_to_the_first_school() -> None:
+    links = pd.DataFrame(
+        {"URN": ["300", "200", "900", "800"], "PREDECESSOR_URN": ["200", "100", "800", "900"]},
+        dtype="string",
+    )
+    canonical = canonical_school_urns(links).set_index("URN")["CANONICAL_URN"].to_dict()
+    assert canonical["300"] == "100" and canonical["200"] == "100" and canonical["100"] == "100"
+    # A cycle (bad links) ends without hanging; both schools map inside the cycle.
+    assert {canonical["900"], canonical["800"]} <= {"800", "900"}
