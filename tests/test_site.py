@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -347,3 +348,53 @@ def test_quarto_project_file_is_a_valid_website_project() -> None:
     assert config["format"]["html"]["html-math-method"] == "plain"
     for hand_written in ["methodology", "about", "accessibility", "glossary"]:
         assert (ROOT / "site" / f"{hand_written}.qmd").exists()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.browser
+def test_browser_draws_charts_without_console_errors(built: Built) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    from pipeline.site.serve import make_server
+
+    server = make_server(built.site, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    la = la_page(built, SUPPRESSED_LA).relative_to(built.site).as_posix()
+    problems: list[str] = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
+            for path in ["index.html", la]:
+                page = browser.new_page()
+                page.on(
+                    "console",
+                    lambda m, p=path: (
+                        problems.append(f"{p}: {m.text}") if m.type == "error" else None
+                    ),
+                )
+                page.on("pageerror", lambda e, p=path: problems.append(f"{p}: {e}"))
+                page.goto(base + path, wait_until="networkidle")
+                page.wait_for_selector(".chart-drawn svg", timeout=15_000)
+                assert page.locator(".chart-drawn svg").count() >= 2
+                assert page.locator("h1").count() == 1
+                page.close()
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert problems == []

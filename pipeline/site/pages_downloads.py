@@ -217,7 +217,7 @@ def methodology_includes(package: SitePackage, site_dir: Path) -> list[Path]:
                 for r in part.itertuples(index=False)
             ]
             blocks.append(
-                f"#### {package.label(str(measure))}\n"
+                f"### {package.label(str(measure))}\n"
                 + raw_html(
                     html_table(
                         f"Odds ratios of the case-mix model: {package.label(str(measure))}, "

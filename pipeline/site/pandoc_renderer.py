@@ -14,6 +14,7 @@ import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import pypandoc
@@ -91,6 +92,34 @@ def expand_includes(text: str, folder: Path, seen: tuple[Path, ...] = ()) -> str
     return INCLUDE.sub(replace, text)
 
 
+def check_fenced_divs(markdown: str, path: Path) -> None:
+    """Raise RenderError when a page's ``:::`` divs or code fences are not balanced.
+
+    Pages are converted together in batches, so an unclosed div would swallow the next page.
+    """
+    depth, fence = 0, ""
+    for number, line in enumerate(markdown.splitlines(), start=1):
+        marker = re.match(r"^\s*(`{3,}|~{3,})", line)
+        if marker:
+            if not fence:
+                fence = marker.group(1)
+            elif marker.group(1).startswith(fence) and not line.strip()[len(fence) :].strip():
+                fence = ""
+            continue
+        if fence:
+            continue
+        if re.match(r"^:{3,}\s*\S", line):
+            depth += 1
+        elif re.match(r"^:{3,}\s*$", line):
+            depth -= 1
+            if depth < 0:
+                raise RenderError(f"{path}: line {number}: ':::' closes a div that is not open")
+    if fence:
+        raise RenderError(f"{path}: a code block ({fence}) is not closed (unbalanced fences)")
+    if depth:
+        raise RenderError(f"{path}: {depth} '::: {{...}}' div(s) not closed (unbalanced divs)")
+
+
 def collect_pages(source: Path, output: Path) -> list[SourcePage]:
     """Every ``.qmd`` page of ``source`` (folders starting with ``_`` or ``.`` are skipped)."""
     pages = []
@@ -99,6 +128,8 @@ def collect_pages(source: Path, output: Path) -> list[SourcePage]:
         if any(part.startswith(("_", ".")) for part in relative.parts):
             continue
         meta, body = split_front_matter(path.read_text(encoding="utf-8"), path)
+        body = expand_includes(body, path.parent)
+        check_fenced_divs(body, path)
         depth = len(relative.parts) - 1
         pages.append(
             SourcePage(
@@ -106,7 +137,7 @@ def collect_pages(source: Path, output: Path) -> list[SourcePage]:
                 output=output / relative.with_suffix(".html"),
                 root="../" * depth,
                 meta=meta,
-                markdown=expand_includes(body, path.parent),
+                markdown=body,
             )
         )
     return pages
@@ -143,24 +174,33 @@ THEAD = re.compile(r"<thead>.*?</thead>", re.S)
 
 
 def accessible_tables(html: str) -> str:
-    """Give pandoc's own tables (from markdown) header scopes and a scrolling wrapper.
+    """Make pandoc's own output (from markdown) match the generator's accessible markup.
 
-    Tables built by the generator already have both (class ``data-table``).
+    Tables get ``scope="col"`` on their header cells and a scrolling wrapper named after the
+    caption; code blocks become keyboard-focusable so they can be scrolled. Tables built by the
+    generator already have both (class ``data-table``).
     """
+    count = 0
 
     def fix(match: re.Match[str]) -> str:
+        nonlocal count
         table = match.group(1)
         if 'class="data-table"' in table[:80]:
             return table
+        count += 1
         table = THEAD.sub(
-            lambda head: re.sub(r"<th(?![^>]*\bscope=)", '<th scope="col"', head.group(0)),
+            lambda head: re.sub(r"<th(?=[\s>])(?![^>]*\bscope=)", '<th scope="col"', head.group(0)),
             table,
         )
+        caption = re.search(r"<caption>(.*?)</caption>", table, re.S)
+        label = re.sub(r"<[^>]+>", "", caption.group(1)).strip() if caption else f"Table {count}"
         return (
-            f'<div class="table-wrap" tabindex="0" role="region" aria-label="Table">{table}</div>'
+            f'<div class="table-wrap" tabindex="0" role="region" aria-label="{escape(label)}">'
+            f"{table}</div>"
         )
 
-    return BARE_TABLE.sub(fix, html)
+    html = BARE_TABLE.sub(fix, html)
+    return re.sub(r"<pre(?=[\s>])(?![^>]*tabindex)", '<pre tabindex="0"', html)
 
 
 def _layout() -> Environment:

@@ -1,0 +1,158 @@
+"""Small, direct tests of the site's building blocks: display rules and the pandoc renderer."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.site import render
+from pipeline.site.display import (
+    cell_html,
+    change_phrase,
+    count_text,
+    one_in_n,
+    percent_text,
+    points_text,
+    year_label,
+)
+from pipeline.site.package import PackageError, SitePackage
+from pipeline.site.pages_downloads import shift_headings
+from pipeline.site.pandoc_renderer import (
+    RenderError,
+    accessible_tables,
+    expand_includes,
+    render_with_pandoc,
+    split_front_matter,
+)
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ("12.500000", "13%"),
+        ("12.499999", "12%"),
+        ("0.500000", "1%"),
+        ("99.5", "100%"),
+        ("c", "c"),
+        ("x", "x"),
+        ("low", "low"),
+    ],
+)
+def test_percentages_round_half_up_and_symbols_stay(cell: str, shown: str) -> None:
+    assert percent_text(cell) == shown
+
+
+def test_counts_points_and_years_are_formatted_for_display() -> None:
+    assert count_text("8860") == "8,860"
+    assert count_text("83630") == "83,630"
+    assert points_text("1.25") == "+1.3 pp"
+    assert points_text("-0.35") == "−0.4 pp"
+    assert points_text("0.0") == "±0.0 pp"
+    assert year_label("2024") == "2023-24"
+    with pytest.raises(ValueError, match="not a number or a symbol"):
+        percent_text("twelve")
+
+
+def test_cells_keep_the_csv_value_and_explain_symbols() -> None:
+    assert cell_html("10.4", "percent") == (
+        '<data value="10.4" data-source="la" data-kind="percent">10%</data>'
+    )
+    suppressed = cell_html("c", "count", "package")
+    assert 'value="c"' in suppressed and "suppressed to protect confidentiality" in suppressed
+
+
+def test_plain_english_phrases_follow_the_rounded_figures() -> None:
+    assert one_in_n("10.4") == "About 1 in 10"
+    assert one_in_n("25.2") == "About 1 in 4"
+    assert one_in_n("68.0") == "About 7 in 10"
+    assert change_phrase("10.4", "9.6", "2023") == "the same as in 2022-23"
+    assert change_phrase("11.6", "9.6", "2023") == "up from 10% in 2022-23"
+    assert change_phrase("8.2", "9.6", "2023") == "down from 10% in 2022-23"
+    assert change_phrase("8.2", "z", "2023") == "the first year with this measure"
+    assert change_phrase("8.2", "c", "2023").startswith("no comparison with 2022-23")
+
+
+def test_included_markdown_keeps_one_h1_per_page() -> None:
+    text = "# Decisions\n\n## One\n\n```\n# not a heading\n```\n"
+    assert shift_headings(text, 2) == "### Decisions\n\n#### One\n\n```\n# not a heading\n```\n"
+
+
+def test_front_matter_errors_name_the_file(tmp_path: Path) -> None:
+    meta, body = split_front_matter('---\ntitle: "A"\n---\nBody\n', tmp_path / "a.qmd")
+    assert meta == {"title": "A"} and body == "Body\n"
+    with pytest.raises(RenderError, match="b.qmd: front matter is not valid YAML"):
+        split_front_matter("---\ntitle: [unclosed\n---\n", tmp_path / "b.qmd")
+
+
+def test_includes_are_expanded_and_missing_ones_reported(tmp_path: Path) -> None:
+    (tmp_path / "_part.md").write_text("Included text.\n", encoding="utf-8")
+    assert expand_includes("A\n{{< include _part.md >}}\n", tmp_path) == "A\nIncluded text.\n\n"
+    with pytest.raises(RenderError, match="included file _missing.md not found"):
+        expand_includes("{{< include _missing.md >}}", tmp_path)
+
+
+def test_markdown_tables_get_header_scopes_and_a_named_wrapper() -> None:
+    html = (
+        '<table><caption>Symbols</caption><thead><tr><th>Symbol</th><th style="x">Meaning'
+        "</th></tr></thead><tbody><tr><td>c</td><td>suppressed</td></tr></tbody></table>"
+        "<pre><code>x</code></pre>"
+    )
+    fixed = accessible_tables(html)
+    assert fixed.count('<th scope="col"') == 2
+    assert "<thead>" in fixed
+    assert 'aria-label="Symbols"' in fixed
+    assert '<pre tabindex="0">' in fixed
+
+
+def test_pandoc_renderer_handles_callouts_links_and_folders(tmp_path: Path) -> None:
+    source, output = tmp_path / "site", tmp_path / "_site"
+    (source / "la" / "E1-x").mkdir(parents=True)
+    (source / "styles.css").write_text("body{}", encoding="utf-8")
+    (source / "index.qmd").write_text(
+        '---\ntitle: "Home"\n---\n\n::: {.callout-note title="Read me"}\nA note.\n:::\n\n'
+        "[An LA](la/E1-x/index.qmd#top)\n",
+        encoding="utf-8",
+    )
+    (source / "la" / "E1-x" / "index.qmd").write_text(
+        '---\ntitle: "An LA"\n---\n\n## Part {#top}\n\n[Home](../../index.qmd)\n',
+        encoding="utf-8",
+    )
+    assert render_with_pandoc(source, output) == 2
+    home = (output / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Home</h1>" in home and '<html lang="en-GB">' in home
+    assert 'class="callout-note callout"' in home and "<strong>Read me</strong>" in home
+    assert 'href="la/E1-x/index.html#top"' in home
+    la = (output / "la" / "E1-x" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../../index.html"' in la and 'href="../../styles.css"' in la
+    assert (output / "styles.css").exists()
+
+
+def test_an_unclosed_div_is_an_error_not_a_lost_page(tmp_path: Path) -> None:
+    source = tmp_path / "site"
+    source.mkdir()
+    (source / "a.qmd").write_text('---\ntitle: "A"\n---\n\n::: {.callout-note}\nOpen\n')
+    (source / "b.qmd").write_text('---\ntitle: "B"\n---\n\nB\n')
+    with pytest.raises(RenderError, match="unbalanced"):
+        render_with_pandoc(source, tmp_path / "_site")
+
+
+def test_render_says_which_renderer_it_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "site"
+    source.mkdir()
+    (source / "index.qmd").write_text('---\ntitle: "Only page"\n---\n\nText.\n')
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert render(tmp_path) == "pandoc"
+    assert (tmp_path / "_site" / "index.html").exists()
+
+
+def test_a_folder_without_a_descriptor_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(PackageError, match="datapackage.json: not found"):
+        SitePackage.open(tmp_path)
+    (tmp_path / "datapackage.json").write_text(json.dumps({"version": "1.0.0"}))
+    with pytest.raises(PackageError, match="no 'resources' property"):
+        SitePackage.open(tmp_path)
