@@ -277,6 +277,15 @@ def test_identifier_column_is_refused(tmp_path: Path) -> None:
         write_package({table.name: table}, tmp_path, make_metadata())
 
 
+def test_disclosure_file_audit_stops_a_upn_in_a_text_cell(tmp_path: Path) -> None:
+    pytest.importorskip("pipeline.disclosure")
+    tables = make_tables()
+    tables["statistical_neighbours"].frame.loc[0, "neighbour_la_name"] = "A123456789012"
+    with pytest.raises(PackageBuildError, match="disclosure audit"):
+        write_package(tables, tmp_path, make_metadata())
+    assert list((tmp_path / "stability-index").iterdir()) == []
+
+
 def test_schema_rejects_a_wrong_type_and_accepts_symbols() -> None:
     table = stability_table()
     descriptor = table_schema(table)

@@ -152,7 +152,7 @@ def _typed_cells(table: PublishedTable, rows: pd.DataFrame) -> pd.DataFrame:
         out[column] = out[column].mask(out[column].astype(str) == "", "[z]")
     labels = {f.name: f.label for f in table.filters}
     labels.update({i.name: i.label for i in table.indicators})
-    renamed = {}
+    renamed: dict[str, str] = {}
     for column in out.columns:
         label = labels.get(column, column.replace("_", " ").capitalize())
         renamed[column] = label if label not in renamed.values() else f"{label} ({column})"

@@ -125,14 +125,17 @@ def _validate(folder: Path) -> None:
             + "\n- ".join(problems[:50])
         )
     try:
-        from pipeline.disclosure import audit_files  # written in parallel; optional
-    except ImportError:
+        from pipeline.disclosure import DisclosureError, audit_files
+    except ImportError:  # the disclosure step is optional for the packaging step
         log.debug("package: pipeline.disclosure.audit_files not available, file audit skipped")
         return
-    result = audit_files(folder)
+    try:
+        result = audit_files(folder)
+    except DisclosureError as error:
+        raise PackageBuildError(f"disclosure audit of the package files failed: {error}") from error
     if isinstance(result, list | tuple) and result:
         raise PackageBuildError(
-            "disclosure audit of the files failed:\n- " + "\n- ".join(map(str, result))
+            "disclosure audit of the package files failed:\n- " + "\n- ".join(map(str, result))
         )
 
 
