@@ -241,7 +241,10 @@ def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, Va
     school_links = _read_school_links(root, out)
     la_context = _read_la_context(root, out)
     synthetic, sw_supplied = _read_manifest(root, out)
-    out.problems.extend(run_checks(raw))
+    try:
+        out.problems.extend(run_checks(raw))
+    finally:
+        raw.close()
 
     header = raw["header"]
     la_years = sorted(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import duckdb
 import pandas as pd
 
 from pipeline.inputs.tables import YEAR_TABLES
@@ -24,6 +25,19 @@ class RawInputs:
     tables: dict[str, pd.DataFrame]
     files: dict[str, dict[int, str]] = field(default_factory=dict)
     missing_columns: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+    _connection: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection the checks share (opened on first use; see :meth:`close`)."""
+        if self._connection is None:
+            self._connection = duckdb.connect()
+        return self._connection
+
+    def close(self) -> None:
+        """Close the DuckDB connection, if one was opened."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def __getitem__(self, table: str) -> pd.DataFrame:
         return self.tables[table]
@@ -56,28 +70,6 @@ def empty_table(table: str) -> pd.DataFrame:
         columns[column] = pd.Series(dtype=dtype)
     columns["ROW"] = pd.Series(dtype="int64")
     return pd.DataFrame(columns)
-
-
-def latest_rows(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
-    """Keep one row per ``LA`` + ``key``: the one from the latest ``YEAR`` (last in file order).
-
-    Episodes open across a year end appear in the return of every year they touch; this is the
-    de-duplication of :mod:`pipeline.inputs.tables`. Rows with a blank key are dropped. The
-    result is sorted by ``LA`` and ``key``.
-    """
-    columns = ["LA", *key]
-    usable = frame[frame[columns].notna().all(axis=1)]
-    ordered = usable.sort_values([*columns, "YEAR", "ROW"], kind="stable")
-    return ordered.drop_duplicates(columns, keep="last")
-
-
-def same_as_previous(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """True where a row has the same ``columns`` values as the row before it (frame order)."""
-    same = pd.Series(True, index=frame.index)
-    for column in columns:
-        values = frame[column]
-        same &= (values == values.shift(1)).fillna(False).astype(bool)
-    return same
 
 
 def collection_year_bounds(years: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -49,7 +49,7 @@ class FileRead:
 
 def _header_names(data: bytes) -> list[str]:
     """Return the column names on the first non-blank line of ``data``."""
-    for line in data.splitlines():
+    for line in data[: 1 << 16].splitlines():
         if line.strip():
             text = line.decode("utf-8", errors="replace").lstrip("\ufeff")
             return next(csv.reader([text]))

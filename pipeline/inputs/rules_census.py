@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.inputs.problems import ERROR, WARNING, Rule, found
 from pipeline.inputs.raw import RawInputs, collection_year_bounds
@@ -32,21 +34,39 @@ RULES = [
 ]  # fmt: skip
 
 
-def valid_upn(upns: pd.Series) -> pd.Series:
-    """True for valid UPNs (check letter right) and ``UN1``-``UN10``; False for others and blanks."""
-    text = upns.astype("string")
-    shaped = text.str.fullmatch(r"[A-HJ-NP-RTUV-Z]\d{12}").fillna(False).astype(bool)
-    valid = text.isin(NO_UPN_CODES).fillna(False).astype(bool)
-    if shaped.any():
-        candidates = text[shaped].to_numpy(dtype=str)
-        codes = np.frombuffer("".join(candidates).encode("ascii"), dtype=np.uint8)
-        codes = codes.reshape(len(candidates), 13)
+def _valid_distinct(values: pa.Array) -> np.ndarray:
+    """Validity of each of ``values`` (distinct, non-null UPN strings)."""
+    shaped = pc.match_substring_regex(values, r"^[A-HJ-NP-RTUV-Z][0-9]{12}$").fill_null(False)
+    valid = pc.is_in(values, value_set=pa.array(sorted(NO_UPN_CODES))).fill_null(False)
+    valid = valid.to_numpy(zero_copy_only=False).copy()
+    rows = np.flatnonzero(shaped.to_numpy(zero_copy_only=False))
+    if rows.size:
+        # every candidate is 13 ASCII bytes: view their bytes as a (n, 13) matrix
+        candidates = values.take(pa.array(rows))
+        offsets, data = candidates.buffers()[1], candidates.buffers()[2]
+        start = int(np.frombuffer(offsets, dtype=np.int32)[candidates.offset])
+        codes = np.frombuffer(data, dtype=np.uint8)[start : start + 13 * rows.size]
+        codes = codes.reshape(rows.size, 13)
         digits = codes[:, 1:].astype(np.int64) - ord("0")
         total = digits @ np.arange(2, 14, dtype=np.int64)
         letters = np.frombuffer(CHECK_LETTERS.encode("ascii"), dtype=np.uint8)
-        right = letters[total % 23] == codes[:, 0]
-        valid.loc[shaped[shaped].index] = right
+        valid[rows] = letters[total % 23] == codes[:, 0]
     return valid
+
+
+def valid_upn(upns: pd.Series) -> pd.Series:
+    """True for valid UPNs (check letter right) and ``UN1``-``UN10``; False for others and blanks."""
+    values = pa.array(upns.astype("string").array)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    values = values.cast(pa.string())
+    encoded = pc.dictionary_encode(values)  # check each distinct UPN once
+    distinct = _valid_distinct(encoded.dictionary.cast(pa.string()))
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    present = encoded.indices.is_valid().to_numpy(zero_copy_only=False)
+    valid = np.zeros(len(values), dtype=bool)
+    valid[present] = distinct[indices[present].astype(np.int64)]
+    return pd.Series(valid, index=upns.index)
 
 
 def check_upns(raw: RawInputs) -> list[pd.DataFrame]:

@@ -26,7 +26,8 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.inputs.problems import ERROR, WARNING, Rule, found
-from pipeline.inputs.raw import RawInputs, collection_year_bounds, latest_rows, same_as_previous
+from pipeline.inputs.raw import RawInputs, collection_year_bounds
+from pipeline.inputs.sql import query, rows_at
 from pipeline.inputs.tables import REC_STILL_LOOKED_AFTER, TEMPORARY_PLACE
 
 RULES = [
@@ -72,49 +73,94 @@ def check_episode_dates(raw: RawInputs) -> list[pd.DataFrame]:
     ]
 
 
+#: Episodes de-duplicated across years, each with its predecessor's dates and ``REC``.
+_STILL_LOOKED_AFTER = ", ".join(f"'{code}'" for code in sorted(REC_STILL_LOOKED_AFTER))
+_SEQUENCE = f"""
+with latest as (
+    select * from e
+    where LA is not null and CHILD is not null and DECOM is not null
+    qualify row_number() over (partition by LA, CHILD, DECOM order by YEAR desc, ROW desc) = 1
+), windowed as (
+    select *,
+        lag(DECOM) over child_order as previous_decom,
+        lag(DEC) over child_order as previous_dec,
+        lag(REC) over child_order as previous_rec,
+        make_date(cast(min(YEAR) over (partition by LA) as integer) - 1, 4, 1) as window_start
+    from latest
+    window child_order as (partition by LA, CHILD order by DECOM)
+), flagged as (
+    select *,
+        previous_decom is not null and (previous_dec is null or DECOM < previous_dec)
+            as overlapping,
+        coalesce(previous_dec = DECOM and previous_rec in ({_STILL_LOOKED_AFTER}), false)
+            as continues
+    from windowed
+)
+"""
+
+
 def check_episode_sequences(raw: RawInputs) -> list[pd.DataFrame]:
     """Overlapping episodes and the first episode of a period of care, per child."""
     episodes = raw["episodes"]
     files = raw.files_of("episodes")
-    latest = latest_rows(episodes, ["CHILD", "DECOM"])
-    same_child = same_as_previous(latest, ["LA", "CHILD"])
-    previous_dec = latest["DEC"].shift(1)
-    previous_rec = latest["REC"].shift(1)
-    previous_open = same_child & previous_dec.isna()
-    overlaps = same_child & (previous_open | (latest["DECOM"] < previous_dec).fillna(False))
-    continues = (
-        same_child
-        & (previous_dec == latest["DECOM"]).fillna(False)
-        & previous_rec.isin(REC_STILL_LOOKED_AFTER).fillna(False)
+    flagged = query(
+        raw.connection(),
+        _SEQUENCE
+        + """
+        select _pos, overlapping,
+            not overlapping and not continues and DECOM >= window_start
+                and RNE is not null and RNE <> 'S' as wrong_rne
+        from flagged
+        where overlapping or wrong_rne
+        """,
+        {"e": (episodes, ["LA", "YEAR", "ROW", "CHILD", "DECOM", "DEC", "REC", "RNE"])},
     )
-    first_year = latest.groupby("LA", observed=True)["YEAR"].transform("min")
-    window_start, _ = collection_year_bounds(first_year)
-    starts_care = ~continues & ~overlaps & (latest["DECOM"] >= window_start)
-    wrong_rne = starts_care & latest["RNE"].notna() & (latest["RNE"] != "S")
+    overlaps = rows_at(episodes, flagged.loc[flagged["overlapping"], "_pos"])
+    wrong_rne = rows_at(episodes, flagged.loc[flagged["wrong_rne"], "_pos"])
     return [
-        found(latest[overlaps], rule="EPISODES_OVERLAP", column="DECOM", files=files),
-        found(latest[wrong_rne], rule="FIRST_EPISODE_RNE", column="RNE", files=files),
+        found(overlaps, rule="EPISODES_OVERLAP", column="DECOM", files=files),
+        found(wrong_rne, rule="FIRST_EPISODE_RNE", column="RNE", files=files),
     ]
+
+
+#: Each episode row with the child's DOB from the same LA and year's header (first row).
+_WITH_DOB = """
+with dob as (
+    select LA, YEAR, CHILD, DOB from h
+    where DOB is not null
+    qualify row_number() over (partition by LA, YEAR, CHILD order by ROW) = 1
+), joined as (
+    select e._pos, e.DECOM, dob.DOB,
+        year(e.DECOM) - year(dob.DOB)
+            - case when month(e.DECOM) * 100 + day(e.DECOM) < month(dob.DOB) * 100 + day(dob.DOB)
+                   then 1 else 0 end as age
+    from e join dob using (LA, YEAR, CHILD)
+    where e.DECOM is not null
+)
+"""
 
 
 def check_episode_ages(raw: RawInputs) -> list[pd.DataFrame]:
     """Episodes starting before birth or at 18 or over (``DOB`` from the same year's header)."""
     episodes = raw["episodes"]
     files = raw.files_of("episodes")
-    header = raw["header"][["LA", "YEAR", "CHILD", "DOB"]].dropna()
-    header = header.drop_duplicates(["LA", "YEAR", "CHILD"])
-    dob = episodes[["LA", "YEAR", "CHILD"]].merge(header, on=["LA", "YEAR", "CHILD"], how="left")
-    dob = pd.Series(dob["DOB"].to_numpy(), index=episodes.index)
-    decom = episodes["DECOM"]
-    before_birth = (decom < dob).fillna(False)
-    birthday_passed = (decom.dt.month > dob.dt.month) | (
-        (decom.dt.month == dob.dt.month) & (decom.dt.day >= dob.dt.day)
+    flagged = query(
+        raw.connection(),
+        _WITH_DOB
+        + """
+        select _pos, DECOM < DOB as before_birth, age >= 18 as adult
+        from joined where DECOM < DOB or age >= 18
+        """,
+        {
+            "e": (episodes, ["LA", "YEAR", "CHILD", "DECOM"]),
+            "h": (raw["header"], ["LA", "YEAR", "CHILD", "DOB", "ROW"]),
+        },
     )
-    age = decom.dt.year - dob.dt.year - (~birthday_passed).astype("int64")
-    adult = (age >= 18).fillna(False)
+    before_birth = rows_at(episodes, flagged.loc[flagged["before_birth"], "_pos"])
+    adult = rows_at(episodes, flagged.loc[flagged["adult"], "_pos"])
     return [
-        found(episodes[before_birth], rule="DOB_AFTER_DECOM", column="DECOM", files=files),
-        found(episodes[adult], rule="AGED_18_AT_DECOM", column="DECOM", files=files),
+        found(before_birth, rule="DOB_AFTER_DECOM", column="DECOM", files=files),
+        found(adult, rule="AGED_18_AT_DECOM", column="DECOM", files=files),
     ]
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.inputs.problems import ERROR, WARNING, Rule, found
-from pipeline.inputs.raw import RawInputs, collection_year_bounds, latest_rows, same_as_previous
+from pipeline.inputs.raw import RawInputs, collection_year_bounds
+from pipeline.inputs.sql import select_rows
 
 RULES = [
     Rule("SW_DEC_BEFORE_SW_DECOM", ERROR, "The social worker episode ends (SW_DEC) before it starts (SW_DECOM): correct one of the dates."),
@@ -42,16 +43,32 @@ def check_social_worker_dates(raw: RawInputs) -> list[pd.DataFrame]:
 def check_social_worker_overlaps(raw: RawInputs) -> list[pd.DataFrame]:
     """Social worker episodes of one child that overlap (after de-duplication across years)."""
     workers = raw["social_workers"]
+    overlapping = select_rows(
+        raw.connection(),
+        """
+        with latest as (
+            select * from w
+            where LA is not null and CHILD is not null and SW_ID is not null
+              and SW_DECOM is not null
+            qualify row_number() over (
+                partition by LA, CHILD, SW_ID, SW_DECOM order by YEAR desc, ROW desc) = 1
+        ), windowed as (
+            -- earlier episodes of the child: is one still open, and their latest end
+            select *,
+                bool_or(SW_DEC is null) over earlier as previous_open,
+                max(SW_DEC) over earlier as previous_end
+            from latest
+            window earlier as (
+                partition by LA, CHILD order by SW_DECOM, SW_ID
+                rows between unbounded preceding and 1 preceding)
+        )
+        select _pos from windowed
+        where coalesce(previous_open, false) or SW_DECOM < previous_end
+        """,
+        {"w": (workers, ["LA", "YEAR", "ROW", "CHILD", "SW_ID", "SW_DECOM", "SW_DEC"])},
+    )
     files = raw.files_of("social_workers")
-    latest = latest_rows(workers, ["CHILD", "SW_ID", "SW_DECOM"])
-    latest = latest.sort_values(["LA", "CHILD", "SW_DECOM", "SW_ID"], kind="stable")
-    same_child = same_as_previous(latest, ["LA", "CHILD"])
-    # the latest end so far among the child's earlier episodes (an open one never ends)
-    ends = latest["SW_DEC"].fillna(pd.Timestamp.max)
-    ended_by = ends.groupby([latest["LA"], latest["CHILD"]], observed=True).cummax()
-    previous_end = ended_by.shift(1)
-    overlaps = same_child & (latest["SW_DECOM"] < previous_end).fillna(False)
-    return [found(latest[overlaps], rule="SW_EPISODES_OVERLAP", column="SW_DECOM", files=files)]
+    return [found(overlapping, rule="SW_EPISODES_OVERLAP", column="SW_DECOM", files=files)]
 
 
 CHECKS = [check_social_worker_dates, check_social_worker_overlaps]

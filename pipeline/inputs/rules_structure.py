@@ -37,6 +37,7 @@ import pandas as pd
 
 from pipeline.inputs.problems import ERROR, WARNING, Rule, found
 from pipeline.inputs.raw import RawInputs
+from pipeline.inputs.sql import select_rows
 
 RULES = [
     Rule("NO_INPUT", ERROR, "No inputs found: give a folder holding <year>/header.csv and <year>/episodes.csv (e.g. 2024/episodes.csv)."),
@@ -95,56 +96,62 @@ def check_missing_values(raw: RawInputs) -> list[pd.DataFrame]:
 
 
 def check_duplicate_keys(raw: RawInputs) -> list[pd.DataFrame]:
-    """Keys repeated within one file: every repeat after the first is reported."""
+    """Keys repeated within one file: every repeat after the first (in file order) is reported."""
     out = []
     for table, (key, rule) in UNIQUE_KEYS.items():
         frame = raw[table]
-        present = frame[key].notna().all(axis=1)
-        repeated = frame.duplicated(["LA", "YEAR", *key], keep="first") & present
-        out.append(found(frame[repeated], rule=rule, column=key[-1], files=raw.files_of(table)))
+        keys = ", ".join(key)
+        present = " and ".join(f"{column} is not null" for column in ["LA", *key])
+        repeated = select_rows(
+            raw.connection(),
+            f"""
+            select _pos from t where {present}
+            qualify row_number() over (partition by LA, YEAR, {keys} order by ROW) > 1
+            """,
+            {"t": (frame, ["LA", "YEAR", "ROW", *key])},
+        )
+        out.append(found(repeated, rule=rule, column=key[-1], files=raw.files_of(table)))
     return out
 
 
-def _keys_in(frame: pd.DataFrame, other: pd.DataFrame) -> pd.Series:
-    """True for rows of ``frame`` whose ``LA, YEAR, CHILD`` appear in ``other``."""
-    keys = other[["LA", "YEAR", "CHILD"]].dropna().drop_duplicates()
-    keys["_present"] = True
-    merged = frame[["LA", "YEAR", "CHILD"]].merge(keys, on=["LA", "YEAR", "CHILD"], how="left")
-    return pd.Series(merged["_present"].fillna(False).to_numpy(dtype=bool), index=frame.index)
+def _without_match(raw: RawInputs, frame: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``frame`` whose ``LA, YEAR, CHILD`` do not appear in ``other``."""
+    return select_rows(
+        raw.connection(),
+        """
+        select _pos from t
+        where LA is not null and CHILD is not null
+          and not exists (
+            select 1 from o where o.LA = t.LA and o.YEAR = t.YEAR and o.CHILD = t.CHILD
+          )
+        """,
+        {"t": (frame, ["LA", "YEAR", "CHILD"]), "o": (other, ["LA", "YEAR", "CHILD"])},
+    )
 
 
 def check_header_links(raw: RawInputs) -> list[pd.DataFrame]:
     """Episodes and social worker rows need a header row in the same LA and year, and back."""
     header, episodes, workers = raw["header"], raw["episodes"], raw["social_workers"]
-    out = []
-    orphan = episodes["CHILD"].notna() & ~_keys_in(episodes, header)
-    out.append(
+    return [
         found(
-            episodes[orphan],
+            _without_match(raw, episodes, header),
             rule="EPISODE_WITHOUT_HEADER",
             column="CHILD",
             files=raw.files_of("episodes"),
-        )
-    )
-    idle = header["CHILD"].notna() & ~_keys_in(header, episodes)
-    out.append(
+        ),
         found(
-            header[idle],
+            _without_match(raw, header, episodes),
             rule="HEADER_WITHOUT_EPISODE",
             column="CHILD",
             files=raw.files_of("header"),
-        )
-    )
-    stray = workers["CHILD"].notna() & ~_keys_in(workers, header)
-    out.append(
+        ),
         found(
-            workers[stray],
+            _without_match(raw, workers, header),
             rule="SW_WITHOUT_HEADER",
             column="CHILD",
             files=raw.files_of("social_workers"),
-        )
-    )
-    return out
+        ),
+    ]
 
 
 CHECKS = [check_missing_values, check_duplicate_keys, check_header_links]
