@@ -67,13 +67,13 @@ def build_areas(rng: np.random.Generator) -> Areas:
     n = len(table)
     pct = table["pct_3plus_placements_average"].to_numpy(dtype=float)
     pct = np.where(pct <= 0, NATIONAL_3PLUS_PERCENT, pct)
-    placement_multiplier = np.clip((pct / NATIONAL_3PLUS_PERCENT) ** 1.4, 0.3, 2.6)
+    placement_multiplier = np.clip((pct / NATIONAL_3PLUS_PERCENT) ** 1.8, 0.25, 3.0)
     london = (table["region_code"] == LONDON_REGION_CODE).to_numpy()
     deprivation = rng.normal(0.0, 1.0, n) + np.where(london, 0.3, 0.0)
     uasc_multiplier = np.exp(rng.normal(0.0, 0.6, n)) * np.where(london, 1.6, 1.0)
     kent = (table["old_la_code"] == "886").to_numpy()
     uasc_multiplier = np.where(kent, 4.0, uasc_multiplier)
-    sw_turnover = np.exp(rng.normal(0.0, 0.45, n))
+    sw_turnover = np.exp(rng.normal(0.0, 0.3, n))
     return Areas(
         codes=table["old_la_code"].to_numpy(dtype=str),
         region_codes=table["region_code"].to_numpy(dtype=str),

@@ -29,7 +29,7 @@ SHORT_BREAK_CHILDREN_PER_CHILD_LOOKED_AFTER = 0.04
 MAX_PERIODS_PER_CHILD = 4
 
 #: Age at entry (years) for children who are not UASC: band edges and probabilities.
-ENTRY_AGE_BANDS = np.array([[0, 1], [1, 5], [5, 10], [10, 16], [16, 18]], dtype=float)
+ENTRY_AGE_BANDS = np.array([[0, 1], [1, 5], [5, 10], [10, 16], [16, 17.95]], dtype=float)
 ENTRY_AGE_PROBABILITIES = [0.20, 0.16, 0.17, 0.34, 0.13]
 
 ETHNIC_CODES = [
@@ -167,7 +167,7 @@ def _first_entries(
             "sen_need": sen_need,
             "pru": pru,
             "placement_frailty": placement_frailty,
-            "sw_frailty": rng.gamma(3.0, 1 / 3.0, n) * placement_frailty**0.25,
+            "sw_frailty": rng.gamma(20.0, 1 / 20.0, n) * placement_frailty**0.15,
         }
     )
 
@@ -179,12 +179,12 @@ def _period_lengths(
     n = len(age_days)
     age = age_days / DAYS_PER_YEAR
     p_short = np.select([age < 1, age < 5, age < 10, age < 16], [0.10, 0.17, 0.2, 0.24], 0.3)
-    p_until_18 = np.select([age < 5, age < 10], [0.12, 0.3], 0.42)
+    p_until_18 = np.select([age < 5, age < 10], [0.12, 0.24], 0.31)
     p_short = np.where(uasc, 0.04, p_short)
     p_until_18 = np.where(uasc, 0.88, p_until_18)
     kind = rng.uniform(0, 1, n)
     short = 1 + rng.exponential(80.0, n)
-    medium_mean = np.where(age < 5, 2.4, 2.6) * DAYS_PER_YEAR
+    medium_mean = np.where(age < 5, 1.9, 1.9) * DAYS_PER_YEAR
     medium = rng.gamma(1.6, medium_mean / 1.6, n)
     length = np.where(kind < p_short, short, np.where(kind < p_short + p_until_18, 1e9, medium))
     length = np.maximum(np.minimum(np.floor(length).astype(np.int64), days_to_18), 1)

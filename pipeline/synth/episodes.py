@@ -40,7 +40,7 @@ CARER_CHANGES = [START, MOVE, STATUS_AND_MOVE, ADOPT_OTHER]
 #: Kinds that are placement moves (a change of carer while in care).
 MOVE_KINDS = [MOVE, STATUS_AND_MOVE, ADOPT_OTHER]
 
-BASE_CHANGE_RATE = 0.30  # changes of placement per child-year before multipliers
+BASE_CHANGE_RATE = 0.335  # changes of placement per child-year before multipliers
 EARLY_DAYS, EARLY_FACTOR = 150, 2.6
 AGE_16_FACTOR = 1.5
 MAX_FACTOR = EARLY_FACTOR * AGE_16_FACTOR

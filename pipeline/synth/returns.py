@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -25,7 +26,7 @@ from pipeline.synth.areas import Areas
 from pipeline.synth.children import Population
 from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, format_days, year_end, year_start
 
-UPN_UNKNOWN_SHARE = 0.02
+UPN_UNKNOWN_SHARE = 0.015
 UASC_WITHOUT_UPN_SHARE = 0.6
 
 
@@ -154,11 +155,15 @@ def census_table(
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write one table (UTF-8, ``\\n`` line ends, no index) and log its row count."""
+    """Write one table as UTF-8 CSV (``\n`` line ends, quotes only where needed, blank cells
+    empty) and log its row count. DuckDB writes it: several times faster than pandas."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, lineterminator="\n")
-    log.info(
-        "synth: %s %s rows",
-        path.relative_to(path.parents[1]) if len(path.parents) > 1 else path,
-        f"{len(frame):,}",
-    )
+    text = frame.astype(str).replace("", None)
+    connection = duckdb.connect()
+    try:
+        connection.execute("SET enable_progress_bar = false")
+        connection.register("frame", text)
+        connection.execute(f"COPY frame TO '{path.as_posix()}' (HEADER, DELIMITER ',')")
+    finally:
+        connection.close()
+    log.info("synth: %s/%s %s rows", path.parent.name, path.name, f"{len(frame):,}")

@@ -16,17 +16,17 @@ import pandas as pd
 
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import Population, Window
-from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, academic_year, day_number, nth_weekday
+from pipeline.synth.dates import NO_DATE, academic_year, day_number, nth_weekday
 from pipeline.synth.upn import make_upns
 
 PRIMARY, SECONDARY, ALL_THROUGH, PRU_PRIMARY, PRU_SECONDARY = 0, 1, 2, 3, 4
 SCHOOL_KINDS = 5
 CONVERSION_SHARE = 0.2
 FIRST_URN, ACADEMY_URN_OFFSET = 100_001, 50_000
-MIDYEAR_RATE = 0.035  # random mid-year moves per pupil-year before risk factors
-START_OF_YEAR_SHARE = 0.025
-MOVE_WITH_PLACEMENT, MOVE_WITH_PLACEMENT_OUTSIDE_LA = 0.22, 0.4
-MATCHED_SHARE, SIXTH_FORM_SHARE, ALL_THROUGH_SHARE = 0.965, 0.35, 0.04
+MIDYEAR_RATE = 0.085  # random mid-year moves per pupil-year before risk factors
+START_OF_YEAR_SHARE = 0.08
+MOVE_WITH_PLACEMENT, MOVE_WITH_PLACEMENT_OUTSIDE_LA = 0.18, 0.32
+MATCHED_SHARE, SIXTH_FORM_SHARE, ALL_THROUGH_SHARE = 0.98, 0.35, 0.04
 ROW_MISSING_SHARE = 0.015
 CENSUS_TERMS = ["SUMMER", "AUTUMN", "SPRING"]
 CENSUS_OUTPUT = [
