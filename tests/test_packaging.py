@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -189,47 +190,59 @@ def test_rebuild_into_another_folder_is_byte_identical(package: Path, tmp_path: 
     assert versions == (package.parent / "versions.json").read_bytes()
 
 
-def test_same_version_same_bytes_is_a_no_op(tmp_path: Path) -> None:
-    first = write_package(make_tables(), tmp_path, make_metadata())
-    before = files_of(tmp_path)
-    second = write_package(make_tables(), tmp_path, make_metadata())
-    assert second == first
-    assert files_of(tmp_path) == before
+def copy_of(package: Path, tmp_path: Path) -> Path:
+    """A copy of the module's package root (``stability-index/`` and its versions)."""
+    shutil.copytree(package.parent, tmp_path / "stability-index")
+    return tmp_path
 
 
-def test_same_version_different_bytes_is_an_error(tmp_path: Path) -> None:
-    write_package(make_tables(), tmp_path, make_metadata())
-    before = files_of(tmp_path)
+def test_same_version_same_bytes_is_a_no_op(package: Path, tmp_path: Path) -> None:
+    root = copy_of(package, tmp_path)
+    before = files_of(root)
+    again = write_package(make_tables(), root, make_metadata())
+    assert again == root / "stability-index" / "1.0.0"
+    assert files_of(root) == before
+
+
+def test_same_version_different_bytes_is_an_error(package: Path, tmp_path: Path) -> None:
+    root = copy_of(package, tmp_path)
+    before = files_of(root)
     tables = make_tables()
     tables["data_quality"].frame.loc[0, "children_looked_after"] = "999"
-    with pytest.raises(PackageExistsError, match="--bump patch"):
-        write_package(tables, tmp_path, make_metadata())
-    with pytest.raises(PackageExistsError, match="1.0.0"):
-        write_package(tables, tmp_path, make_metadata(), version="1.0.0")
-    assert files_of(tmp_path) == before
+    with pytest.raises(PackageExistsError, match=r"version 1\.0\.0 already exists.*--bump patch"):
+        write_package(tables, root, make_metadata(), version="1.0.0")
+    assert files_of(root) == before
 
 
-def test_bumps_write_new_versions_with_changelog_and_index(tmp_path: Path) -> None:
-    write_package(make_tables(), tmp_path, make_metadata())
+def test_bumps_write_new_versions_with_changelog_and_index(package: Path, tmp_path: Path) -> None:
+    root = copy_of(package, tmp_path)
     patch = write_package(
-        make_tables(), tmp_path, make_metadata(changes="Corrected a label."), bump="patch"
+        make_tables(), root, make_metadata(changes="Corrected a label."), bump="patch"
     )
-    minor = write_package(make_tables(), tmp_path, make_metadata(), bump="minor")
-    major = write_package(make_tables(), tmp_path, make_metadata(), bump="major")
+    minor = write_package(make_tables(), root, make_metadata(), bump="minor")
+    major = write_package(make_tables(), root, make_metadata(), bump="major")
     assert [patch.name, minor.name, major.name] == ["1.0.1", "1.1.0", "2.0.0"]
     changelog = (major / "CHANGELOG.md").read_text(encoding="utf-8")
     headings = re.findall(r"^## (\S+)", changelog, flags=re.MULTILINE)
     assert headings == ["2.0.0", "1.1.0", "1.0.1", "1.0.0"]
     assert "Corrected a label." in changelog
     assert "Breaking change release following 1.1.0." in changelog
-    index = json.loads((tmp_path / "stability-index" / "versions.json").read_text())
+    assert re.findall(r"^## (\S+)", (patch / "CHANGELOG.md").read_text(), re.MULTILINE) == [
+        "1.0.1",
+        "1.0.0",
+    ]
+    index = json.loads((root / "stability-index" / "versions.json").read_text())
     assert index["latest"] == "2.0.0"
     assert [v["version"] for v in index["versions"]] == ["2.0.0", "1.1.0", "1.0.1", "1.0.0"]
     for entry in index["versions"]:
-        data = (tmp_path / "stability-index" / entry["version"] / "datapackage.json").read_bytes()
+        data = (root / "stability-index" / entry["version"] / "datapackage.json").read_bytes()
         assert entry["datapackage_sha256"] == hashlib.sha256(data).hexdigest()
-    rebuilt = write_package(make_tables(), tmp_path, make_metadata())
-    assert rebuilt.name == "2.0.0"
+    # With no version and no bump, the latest version is rebuilt: different bytes are refused.
+    tables = make_tables()
+    tables["data_quality"].frame.loc[0, "children_looked_after"] = "999"
+    with pytest.raises(PackageExistsError, match=r"version 2\.0\.0 already exists"):
+        write_package(tables, root, make_metadata())
+    assert not [p for p in (root / "stability-index").iterdir() if p.name.startswith(".")]
 
 
 def test_failed_build_leaves_no_folder(tmp_path: Path) -> None:

@@ -145,8 +145,10 @@ def release_note_text(
         "",
     ]
     lines += [f"- `{symbol}`: {meaning}" for symbol, meaning in SYMBOLS.items()]
-    lines += ["", "## Suppression", ""]
-    lines += [metadata.suppression_markdown.strip() or "No suppression summary was supplied.", ""]
+    suppression = metadata.suppression_markdown.strip()
+    if not suppression.startswith("#"):
+        lines += ["", "## Suppression", ""]
+    lines += ["", suppression or "No suppression summary was supplied.", ""]
     if metadata.data_quality:
         lines += ["## Data quality", ""]
         lines += [f"- {note}" for note in metadata.data_quality]

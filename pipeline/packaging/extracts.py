@@ -59,6 +59,10 @@ def _descriptive_columns(table: PublishedTable) -> list[str]:
     return [f.name for f in table.filters] + list(table.extra_columns)
 
 
+def _has_la_rows(table: PublishedTable) -> bool:
+    return table.ees and bool((table.frame["geographic_level"] == LEVEL_LA).any())
+
+
 def _first_seen(lists: list[list[str]]) -> list[str]:
     seen: dict[str, None] = {}
     for names in lists:
@@ -68,7 +72,10 @@ def _first_seen(lists: list[list[str]]) -> list[str]:
 
 def extract_columns(tables: dict[str, PublishedTable]) -> list[str]:
     """The common column set of the per-LA extracts for these tables."""
-    ees = [tables[name] for name in sorted(tables) if tables[name].ees]
+    ees = [tables[name] for name in sorted(tables) if _has_la_rows(tables[name])]
+    named = [t.name for t in ees if "table_name" in t.columns]
+    if named:
+        raise ValueError(f"table(s) {named} have a 'table_name' column, used by the LA extracts")
     descriptive = _first_seen([_descriptive_columns(t) for t in ees])
     indicators = _first_seen([[i.name for i in t.indicators] for t in ees])
     clash = set(descriptive) & set(indicators)
@@ -86,7 +93,7 @@ def write_la_extracts(tables: dict[str, PublishedTable], folder: Path) -> list[P
     codes: set[str] = set()
     for name in sorted(tables):
         table = tables[name]
-        if not table.ees:
+        if not _has_la_rows(table):
             continue
         frame = table.frame
         la_rows = frame.loc[frame["geographic_level"] == LEVEL_LA, table.columns]

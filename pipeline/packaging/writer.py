@@ -170,7 +170,10 @@ def build_folder(
 ) -> None:
     """Write every file of one version into an empty ``folder`` (no validation)."""
     resources = _write_resources(tables, folder)
-    write_la_extracts(tables, folder / "la")
+    try:
+        write_la_extracts(tables, folder / "la")
+    except ValueError as error:
+        raise PackageBuildError(f"per-LA extracts: {error}") from error
     write_spreadsheet(tables, folder / "stability-index.xlsx", metadata, version)
     _write_text(folder / "CHANGELOG.md", versions.changelog_text(changelog_entries))
     _write_text(
