@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline import geography
 from pipeline.inputs.columns import fold_column_name
@@ -275,8 +276,17 @@ def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, Va
 
 
 def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
+    """Stack the years' frames, each text column as ONE arrow chunk.
+
+    (pyarrow's ``take`` on a many-chunk column concatenates the chunks on every call, which
+    makes every later row selection cost a full copy.)
+    """
     if not frames:
         return empty_table(table)
     if len(frames) == 1:
         return frames[0].reset_index(drop=True)
-    return pd.concat(frames, ignore_index=True)
+    stacked = pa.concat_tables(
+        [pa.Table.from_pandas(frame, preserve_index=False) for frame in frames]
+    ).combine_chunks()
+    mapping = {pa.string(): STRING, pa.large_string(): STRING}
+    return stacked.to_pandas(types_mapper=mapping.get)

@@ -103,9 +103,13 @@ def _read_strings(data: bytes, names: list[str]) -> tuple[pa.Table, list[tuple[i
     return table, bad
 
 
-def _normalise_text(column: pa.ChunkedArray) -> pa.Array:
-    """Trim, upper-case, and turn empty strings into nulls."""
-    values = pc.utf8_upper(pc.utf8_trim_whitespace(column.combine_chunks()))
+def _normalise_text(column: pa.ChunkedArray, ascii_only: bool = False) -> pa.Array:
+    """Trim, upper-case, and turn empty strings into nulls (ASCII kernels when possible)."""
+    values = column.combine_chunks()
+    if ascii_only:
+        values = pc.ascii_upper(pc.ascii_trim_whitespace(values))
+    else:
+        values = pc.utf8_upper(pc.utf8_trim_whitespace(values))
     return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
 
 
@@ -144,6 +148,7 @@ def read_year_file(
         return result
     malformed = [(number, text) for number, text in bad_lines if text.strip()]
     result.rows_read = raw.num_rows + len(malformed)
+    ascii_only = bool(np.frombuffer(data, dtype=np.uint8).max(initial=0) < 128)
     result.skipped_lines = len(malformed)
 
     # --- line numbers ------------------------------------------------------------------------
@@ -195,7 +200,9 @@ def read_year_file(
     blank = pa.nulls(raw.num_rows, pa.string())
     for column in expected:
         present = column in position
-        columns[column] = _normalise_text(raw.column(position[column])) if present else blank
+        columns[column] = (
+            _normalise_text(raw.column(position[column]), ascii_only) if present else blank
+        )
     frame = pd.DataFrame(
         {name: pd.Series(values, dtype=STRING) for name, values in columns.items()}
     )
@@ -205,7 +212,7 @@ def read_year_file(
 
     # --- LA ----------------------------------------------------------------------------------
     if "LA" in position:
-        la_values = pd.Series(_normalise_text(raw.column(position["LA"])), dtype=STRING)
+        la_values = pd.Series(_normalise_text(raw.column(position["LA"]), ascii_only), dtype=STRING)
         other_codes = la_values.notna() & ~la_values.isin(known_las)
         if other_codes.any():  # ONS codes (E10000016) become DfE codes (886)
             la_values[other_codes] = la_values[other_codes].map(

@@ -105,7 +105,11 @@ def check_duplicate_keys(raw: RawInputs) -> list[pd.DataFrame]:
         repeated = select_rows(
             raw.connection(),
             f"""
-            select _pos from t where {present}
+            with repeated_keys as (
+                select LA, YEAR, {keys} from t where {present}
+                group by all having count(*) > 1
+            )
+            select _pos from t semi join repeated_keys using (LA, YEAR, {keys})
             qualify row_number() over (partition by LA, YEAR, {keys} order by ROW) > 1
             """,
             {"t": (frame, ["LA", "YEAR", "ROW", *key])},
