@@ -6,7 +6,7 @@ child looked after in the window has a complete past), at an annual rate that gr
 and stays until the 18th birthday; some children who return home come back into care later
 (a new period, ``RNE`` ``S``). The number of children is then thinned, LA by LA, so the number
 looked after at 31 March of the latest year matches the LA's real 2024 figure times ``scale``.
-Short-break-only children (``LS`` ``V3``/``V4``) are made separately.
+Short-break-only children (``LS`` ``V3``/``V4``) come from :mod:`pipeline.synth.short_breaks`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.synth.areas import Areas
-from pipeline.synth.dates import DAYS_PER_YEAR, anniversary, day_number, year_end, year_start
+from pipeline.synth.dates import DAYS_PER_YEAR, anniversary, year_end, year_start
 from pipeline.synth.draws import choose
 
 ENTRY_GROWTH_PER_YEAR = 0.015
@@ -25,7 +25,6 @@ STARTS_PER_CHILD_LOOKED_AFTER = 0.36  # ~30k starts for ~84k looked after
 OVERSAMPLE = 1.35  # draw more than needed, then thin to the target
 HISTORY_YEARS = 19
 UASC_SHARE_OF_STARTS = 0.09
-SHORT_BREAK_CHILDREN_PER_CHILD_LOOKED_AFTER = 0.04
 MAX_PERIODS_PER_CHILD = 4
 
 #: Age at entry (years) for children who are not UASC: band edges and probabilities.
@@ -98,11 +97,6 @@ def simulate_population(
     periods = _periods_of_care(children, window, rng)
     children, periods = _thin_to_target(areas, window, scale, children, periods, rng)
     children["short_break"] = False
-    breaks_children, breaks_periods = _short_break_children(areas, window, scale, rng)
-    breaks_children["child"] += len(children)
-    breaks_periods["child"] += len(children)
-    children = pd.concat([children, breaks_children], ignore_index=True)
-    periods = pd.concat([periods, breaks_periods], ignore_index=True)
     periods = periods.sort_values(["child", "start"], kind="stable").reset_index(drop=True)
     periods["period"] = np.arange(len(periods))
     return Population(children=children, periods=periods)
@@ -259,83 +253,3 @@ def _thin_to_target(
     periods["la"] = kept["la"].to_numpy()[periods["child"].to_numpy()]
     periods["ls_group"] = "care"
     return kept.drop(columns=["first_start"]), periods.reset_index(drop=True)
-
-
-def _short_break_children(
-    areas: Areas, window: Window, scale: float, rng: np.random.Generator
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Disabled children looked after only during short breaks (``V3`` one long agreement, ``V4``
-    each stay recorded)."""
-    expected = areas.children_2024 * scale * SHORT_BREAK_CHILDREN_PER_CHILD_LOOKED_AFTER
-    la = np.repeat(np.arange(areas.count), rng.poisson(expected))
-    n = len(la)
-    agreement_start = window.first_day - np.floor(rng.uniform(0, 2.5, n) * DAYS_PER_YEAR).astype(
-        np.int64
-    )
-    age_days = np.floor(rng.uniform(4.0, 15.0, n) * DAYS_PER_YEAR).astype(np.int64)
-    dob = agreement_start - age_days
-    agreement_end = np.minimum(
-        agreement_start + np.floor(rng.uniform(1.0, 6.0, n) * DAYS_PER_YEAR).astype(np.int64),
-        anniversary(dob, 18) - 1,
-    )
-    recorded_stays = rng.uniform(0, 1, n) < 0.6  # V4
-    children = pd.DataFrame(
-        {
-            "child": np.arange(n),
-            "la": la,
-            "dob": dob,
-            "sex": np.where(rng.uniform(0, 1, n) < 0.65, "1", "2"),
-            "ethnic": np.array(ETHNIC_CODES)[
-                choose(rng, len(ETHNIC_CODES), ETHNIC_PROBABILITIES, n)
-            ],
-            "uasc": False,
-            "semh": False,
-            "sen_provision": "E",
-            "sen_need": np.where(rng.uniform(0, 1, n) < 0.6, "SLD", "ASD"),
-            "pru": False,
-            "placement_frailty": 0.0,
-            "sw_frailty": rng.gamma(3.0, 1 / 3.0, n),
-        }
-    )
-    # V3: one period for the whole agreement.
-    v3 = ~recorded_stays
-    long_periods = pd.DataFrame(
-        {
-            "child": np.arange(n)[v3],
-            "start": agreement_start[v3],
-            "end": agreement_end[v3],
-            "ls_group": "V3",
-        }
-    )
-    # V4: a stay of 1 to 4 nights every few weeks.
-    v4_children = np.arange(n)[recorded_stays]
-    stays_each = np.ceil((agreement_end - agreement_start)[recorded_stays] / 45.0).astype(np.int64)
-    stay_child = np.repeat(v4_children, stays_each)
-    gaps = 20 + np.floor(rng.exponential(40.0, len(stay_child))).astype(np.int64)
-    offsets = pd.Series(gaps).groupby(stay_child).cumsum().to_numpy() - gaps
-    stay_start = agreement_start[stay_child] + offsets
-    stay_end = stay_start + rng.integers(1, 5, len(stay_child))
-    fits = stay_end <= agreement_end[stay_child]
-    stays = pd.DataFrame(
-        {
-            "child": stay_child[fits],
-            "start": stay_start[fits],
-            "end": stay_end[fits],
-            "ls_group": "V4",
-        }
-    )
-    periods = pd.concat([long_periods, stays], ignore_index=True)
-    periods = periods[(periods["end"] >= window.first_day) & (periods["start"] <= window.last_day)]
-    periods["rec"] = "E8"
-    periods["la"] = la[periods["child"].to_numpy()]
-    periods["number"] = periods.groupby("child").cumcount()
-    used = np.unique(periods["child"].to_numpy())
-    new_index = np.full(n, -1, dtype=np.int64)
-    new_index[used] = np.arange(len(used))
-    children = children.iloc[used].reset_index(drop=True)
-    children["child"] = np.arange(len(children))
-    periods["child"] = new_index[periods["child"].to_numpy()]
-    return children, periods.reset_index(drop=True)
-
-
-__all__ = ["Population", "Window", "day_number", "simulate_population"]

@@ -32,6 +32,7 @@ from pipeline.synth.placements import (
     draw_urns,
     fake_postcodes,
 )
+from pipeline.synth.short_breaks import short_break_episodes
 
 # Kinds of event that start an episode.
 START, MOVE, SAME_CARER, TEMP_START, TEMP_END = 0, 1, 2, 3, 4
@@ -79,7 +80,7 @@ def build_episodes(
     care = periods[periods["ls_group"] == "care"].reset_index(drop=True)
     breaks = periods[periods["ls_group"] != "care"].reset_index(drop=True)
     care_episodes = _care_episodes(care, children, areas, window, rng)
-    break_episodes = _short_break_episodes(breaks, areas, window, rng)
+    break_episodes = short_break_episodes(breaks, areas, window, rng)
     episodes = pd.concat([care_episodes, break_episodes], ignore_index=True)
     episodes = episodes.sort_values(["child", "start"], kind="stable").reset_index(drop=True)
     return episodes[EPISODE_OUTPUT]
@@ -396,38 +397,3 @@ def _placement_change_reasons(
         "",
     )
     return np.where(open_at_end, "", reason)
-
-
-def _short_break_episodes(
-    breaks: pd.DataFrame, areas: Areas, window: Window, rng: np.random.Generator
-) -> pd.DataFrame:
-    """One episode per short-break period: ``S``, ``LS`` ``V3``/``V4``, ending ``E8``."""
-    n = len(breaks)
-    child = breaks["child"].to_numpy()
-    home = rng.uniform(0, 1, child.max() + 1 if n else 0) < 0.5
-    in_home = home[child] if n else np.zeros(0, dtype=bool)
-    open_at_end = breaks["end"].to_numpy() > window.last_day
-    la = breaks["la"].to_numpy()
-    urn_pool = draw_urns(np.full(len(home), "K2"), np.full(len(home), "PR1"), rng)
-    postcodes = fake_postcodes(rng, len(home))
-    return pd.DataFrame(
-        {
-            "child": child,
-            "la": la,
-            "period": breaks["period"].to_numpy(),
-            "start": breaks["start"].to_numpy(),
-            "end": np.where(open_at_end, NO_DATE, breaks["end"].to_numpy()),
-            "RNE": "S",
-            "LS": breaks["ls_group"].to_numpy(),
-            "CIN": "N2",
-            "PLACE": np.where(in_home, "K2", "U6"),
-            "PLACE_PROVIDER": "PR1",
-            "REC": np.where(open_at_end, "", breaks["rec"].to_numpy()),
-            "REASON_PLACE_CHANGE": "",
-            "HOME_POST": fake_postcodes(rng, n),
-            "PL_POST": postcodes[child] if n else np.zeros(0, dtype=object),
-            "URN": np.where(in_home, urn_pool[child] if n else "", NO_URN),
-            "PL_LA": areas.codes.astype(object)[la],
-            "is_move": False,
-        }
-    )

@@ -13,6 +13,7 @@ import pandas as pd
 from pipeline.logs import log
 from pipeline.synth.areas import build_areas, la_context
 from pipeline.synth.children import Window, simulate_population
+from pipeline.synth.dates import NO_DATE
 from pipeline.synth.draws import stream
 from pipeline.synth.episodes import build_episodes
 from pipeline.synth.returns import (
@@ -26,6 +27,7 @@ from pipeline.synth.returns import (
     year_children,
 )
 from pipeline.synth.schools import build_schools, census_rows, pupil_numbers, school_histories
+from pipeline.synth.short_breaks import add_short_break_children
 from pipeline.synth.social_workers import build_social_workers
 
 GENERATOR_VERSION = "1.0.0"
@@ -50,6 +52,7 @@ def generate(
     window = Window(years)
     areas = build_areas(stream(seed, "areas"))
     population = simulate_population(areas, window, scale, stream(seed, "children"))
+    population = add_short_break_children(population, areas, window, scale, stream(seed, "breaks"))
     episodes = build_episodes(population, areas, window, stream(seed, "episodes"))
     social = build_social_workers(population, episodes, areas, window, stream(seed, "social"))
     schools = build_schools(areas, window, stream(seed, "schools"))
@@ -100,7 +103,7 @@ def generate(
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     log.info(
-        "synth: %s children looked after at 31 March %s, %s LAs",
+        "synth: %s children looked after at 31 March %s (short breaks excluded), %s LAs",
         f"{int(_looked_after_at_end(episodes, window.last_day)):,}",
         years[-1],
         areas.count,
@@ -128,10 +131,9 @@ def _clear_stale_years(out_dir: Path, years: list[int]) -> None:
 
 
 def _looked_after_at_end(episodes: pd.DataFrame, last_day: int) -> int:
-    """Children with an episode open at the end of the window (short breaks included)."""
-    open_episode = episodes["end"].to_numpy() == -1
-    return len(
-        np.unique(
-            episodes["child"].to_numpy()[open_episode & (episodes["start"].to_numpy() <= last_day)]
-        )
-    )
+    """Children with an episode open at the end of the window, short breaks excluded."""
+    open_episode = (episodes["end"].to_numpy() == NO_DATE) & ~episodes["LS"].isin(
+        ["V3", "V4"]
+    ).to_numpy()
+    open_episode &= episodes["start"].to_numpy() <= last_day
+    return len(np.unique(episodes["child"].to_numpy()[open_episode]))
