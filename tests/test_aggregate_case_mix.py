@@ -87,3 +87,18 @@ def test_overdispersion_is_at_least_one_and_grows_with_spread() -> None:
     rng = np.random.default_rng(1)
     assert overdispersion(rng.normal(0, 0.5, 200)) == 1.0
     assert overdispersion(rng.normal(0, 2.0, 200)) == pytest.approx(4 * 0.68, rel=0.3)
+
+
+def test_newton_fit_matches_statsmodels() -> None:
+    import statsmodels.api as sm
+
+    from pipeline.aggregate.case_mix import logistic_regression
+
+    rng = np.random.default_rng(5)
+    x = np.column_stack([np.ones(2000), rng.random(2000) < 0.3, rng.random(2000) < 0.5])
+    y = rng.random(2000) < 1 / (1 + np.exp(-(-2 + 1.1 * x[:, 1] - 0.4 * x[:, 2])))
+    beta, se, fitted = logistic_regression(x.astype(float), y)
+    reference = sm.GLM(y.astype(float), x.astype(float), family=sm.families.Binomial()).fit()
+    assert np.allclose(beta, reference.params, atol=1e-8)
+    assert np.allclose(se, reference.bse, atol=1e-8)
+    assert np.allclose(fitted, reference.fittedvalues, atol=1e-10)

@@ -1,11 +1,12 @@
 """Case-mix adjustment (METHODS.md section 6): observed against expected per LA.
 
-For each collection year and headline flag, a logistic regression (statsmodels GLM, binomial
-family, logit link) of the flag on child characteristics is fitted on every child in England
-whose flag is known (period ``1y``). Each characteristic is one-hot coded against a reference
-category, the largest category in that year's fitting sample; categories with fewer than
-``MIN_CATEGORY_CHILDREN`` children are merged into the reference so that a handful of children
-cannot drive a coefficient (or be identified by it).
+For each collection year and headline flag, a logistic regression (binomial, logit link,
+fitted by Newton-Raphson in numpy on the distinct covariate patterns) of the flag on child
+characteristics is fitted on every child in England whose flag is known (period ``1y``). Each
+characteristic is one-hot coded against a reference category, the largest category in that
+year's fitting sample; categories with fewer than ``MIN_CATEGORY_CHILDREN`` children, or where
+every child or none has the flag, are merged into the reference so that a handful of children
+cannot drive a coefficient (or be identified by it) and every coefficient can be estimated.
 
 Expected number for an LA = sum of its children's fitted probabilities; its variance under the
 model = sum p(1 - p). Funnel limits for the observed number are expected +/- z * sd, with
@@ -17,10 +18,9 @@ inflated by sqrt(phi), phi being the mean of the squared z-scores winsorised at 
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
+from scipy.special import erfc
 
 from pipeline.measures.schema import CHARACTERISTICS
 
@@ -51,12 +51,16 @@ INTERCEPT = "Intercept"
 INTERCEPT_REFERENCE = "All reference categories"
 
 
-def design_matrix(frame: pd.DataFrame) -> tuple[np.ndarray, list[str], list[str]]:
+def design_matrix(frame: pd.DataFrame, flag: str) -> tuple[np.ndarray, list[str], list[str]]:
     """One-hot design matrix (with intercept) over the case-mix characteristics.
 
-    Returns ``(X, term labels, reference category of each term)``. A characteristic with
+    Returns ``(X, term labels, reference category of each term)``. The reference of each
+    characteristic is its largest category; a category with fewer than
+    ``MIN_CATEGORY_CHILDREN`` children, or in which every child or no child has ``flag`` (so
+    its odds ratio cannot be estimated), is counted with the reference. A characteristic with
     fewer than two usable categories is left out.
     """
+    y = frame[flag].astype(bool).to_numpy()
     columns = [np.ones(len(frame))]
     terms = [INTERCEPT]
     references = [INTERCEPT_REFERENCE]
@@ -64,12 +68,18 @@ def design_matrix(frame: pd.DataFrame) -> tuple[np.ndarray, list[str], list[str]
         topic, categories = CHARACTERISTICS[name]
         values = frame[name].astype(str).to_numpy()
         sizes = pd.Series(values).value_counts()
+        flagged = pd.Series(values[y]).value_counts()
         present = [c for c in categories if sizes.get(c, 0) > 0]
         if len(present) < 2:
             continue
         reference = max(present, key=lambda c: (sizes[c], -categories.index(c)))
         for category in present:
-            if category == reference or sizes[category] < MIN_CATEGORY_CHILDREN:
+            events = flagged.get(category, 0)
+            if (
+                category == reference
+                or sizes[category] < MIN_CATEGORY_CHILDREN
+                or events in (0, sizes[category])
+            ):
                 continue
             columns.append((values == category).astype(float))
             terms.append(f"{topic}: {category}")
@@ -77,32 +87,58 @@ def design_matrix(frame: pd.DataFrame) -> tuple[np.ndarray, list[str], list[str]
     return np.column_stack(columns), terms, references
 
 
-def fit_model(frame: pd.DataFrame, flag: str):  # noqa: ANN201 - (fitted p, coefficients)
+def logistic_regression(
+    x: np.ndarray, y: np.ndarray, max_iterations: int = 50, tolerance: float = 1e-10
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit a logistic regression by Newton-Raphson (IRLS); return ``(beta, se, fitted p)``.
+
+    Rows with the same covariate pattern are collapsed first (every predictor is a 0/1
+    indicator), so each iteration works on the distinct patterns only.
+    """
+    patterns, inverse = np.unique(x, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    trials = np.bincount(inverse, minlength=len(patterns)).astype(float)
+    successes = np.bincount(inverse, weights=y.astype(float), minlength=len(patterns))
+    beta = np.zeros(x.shape[1])
+    mean = successes.sum() / trials.sum()
+    beta[0] = np.log(mean / (1 - mean))
+    for _ in range(max_iterations):
+        p = 1.0 / (1.0 + np.exp(-(patterns @ beta)))
+        weight = trials * p * (1 - p)
+        information = patterns.T @ (patterns * weight[:, None])
+        step = np.linalg.solve(information, patterns.T @ (successes - trials * p))
+        beta = beta + step
+        if np.max(np.abs(step)) < tolerance:
+            break
+    else:
+        raise RuntimeError("case-mix model: logistic regression did not converge")
+    p = 1.0 / (1.0 + np.exp(-(patterns @ beta)))
+    information = patterns.T @ (patterns * (trials * p * (1 - p))[:, None])
+    se = np.sqrt(np.diag(np.linalg.inv(information)))
+    return beta, se, p[inverse]
+
+
+def fit_model(frame: pd.DataFrame, flag: str) -> tuple[np.ndarray, pd.DataFrame]:
     """Fit the logistic model of ``flag`` and return ``(fitted probabilities, coefficients)``.
 
     ``coefficients`` has ``term, reference_category, odds_ratio, odds_ratio_lower_ci,
-    odds_ratio_upper_ci, p_value``. ``frame`` must hold only children whose flag is known.
+    odds_ratio_upper_ci, p_value`` (95% Wald intervals, two-sided Wald p-values). ``frame``
+    must hold only children whose flag is known.
     """
-    import statsmodels.api as sm
-
-    y = frame[flag].astype(bool).to_numpy(dtype=float)
-    x, terms, references = design_matrix(frame)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fitted = sm.GLM(y, x, family=sm.families.Binomial()).fit()
-    params = np.asarray(fitted.params)
-    se = np.asarray(fitted.bse)
+    y = frame[flag].astype(bool).to_numpy()
+    x, terms, references = design_matrix(frame, flag)
+    beta, se, fitted = logistic_regression(x, y)
     coefficients = pd.DataFrame(
         {
             "term": terms,
             "reference_category": references,
-            "odds_ratio": np.exp(params),
-            "odds_ratio_lower_ci": np.exp(params - Z_95 * se),
-            "odds_ratio_upper_ci": np.exp(params + Z_95 * se),
-            "p_value": np.asarray(fitted.pvalues),
+            "odds_ratio": np.exp(beta),
+            "odds_ratio_lower_ci": np.exp(beta - Z_95 * se),
+            "odds_ratio_upper_ci": np.exp(beta + Z_95 * se),
+            "p_value": erfc(np.abs(beta / se) / np.sqrt(2.0)),
         }
     )
-    return np.asarray(fitted.fittedvalues), coefficients
+    return fitted, coefficients
 
 
 def overdispersion(z_scores: np.ndarray) -> float:
@@ -145,7 +181,7 @@ def case_mix_frames(children: pd.DataFrame, tables):  # noqa: ANN001, ANN201
     ``YEAR, measure`` plus the columns of :func:`fit_model`.
     """
     rows = children[children["PERIOD"] == "1y"]
-    universe = la_years(tables, "1y")
+    universe = la_years(tables, "1y", rows)
     la_parts, coefficient_parts = [], []
     for year in sorted(set(rows["YEAR"].astype(int))):
         in_year = rows[rows["YEAR"] == year]

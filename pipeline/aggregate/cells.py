@@ -22,27 +22,32 @@ def needs_sw_module(measure: str) -> bool:
     return FLAGS[measure][1] in SW_COHORTS
 
 
-def la_years(tables, period: str) -> pd.DataFrame:  # noqa: ANN001 - InputTables (duck typed)
-    """Return ``LA, YEAR`` pairs for which a period can be computed, plus ``sw_ok``.
+def la_years(tables, period: str, rows: pd.DataFrame | None = None) -> pd.DataFrame:  # noqa: ANN001
+    """Return ``LA, YEAR`` pairs for which a period is published, plus ``sw_ok``.
 
     An LA-year is in the period's universe when the LA's input holds every year of the window
-    (``Y``, ``Y-1``, ... for the period's length); ``sw_ok`` is True when the LA supplied the
-    social worker module for every year of the window.
+    (``Y``, ``Y-1``, ... for the period's length), or when ``rows`` (child-level rows or events
+    of the period) hold it, so nothing counted is ever left out. ``sw_ok`` is True when the LA
+    supplied the social worker module for every year of the window.
     """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}; expected one of {list(PERIODS)}")
     present = tables.header[["LA", "YEAR"]].dropna().drop_duplicates()
-    present = present.astype({"LA": str, "YEAR": int})
-    have = set(zip(present["LA"], present["YEAR"], strict=True))
+    have = set(zip(present["LA"].astype(str), present["YEAR"].astype(int), strict=True))
     supplied = {(str(la), int(year)) for la, year in tables.sw_supplied}
     length = PERIOD_YEARS[period]
-    rows = []
-    for la, year in sorted(have):
-        window = [(la, year - k) for k in range(length)]
-        if all(pair in have for pair in window):
-            rows.append((la, year, all(pair in supplied for pair in window)))
-    return pd.DataFrame(rows, columns=["LA", "YEAR", "sw_ok"]).astype(
-        {"LA": str, "YEAR": "int64", "sw_ok": bool}
+    pairs = {(la, year) for la, year in have if all((la, year - k) in have for k in range(length))}
+    if rows is not None and len(rows):
+        counted = rows[["LA", "YEAR"]].drop_duplicates()
+        pairs |= set(zip(counted["LA"].astype(str), counted["YEAR"].astype(int), strict=True))
+    ordered = sorted(pairs)
+    sw_ok = [all((la, year - k) in supplied for k in range(length)) for la, year in ordered]
+    return pd.DataFrame(
+        {
+            "LA": pd.Series([la for la, _ in ordered], dtype=object),
+            "YEAR": pd.Series([year for _, year in ordered], dtype="int64"),
+            "sw_ok": pd.Series(sw_ok, dtype=bool),
+        }
     )
 
 

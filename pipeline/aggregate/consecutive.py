@@ -42,7 +42,7 @@ def persistence_ratio(
 def consecutive_years(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
     """Children of the two-year cohort with a headline flag in Y-1, in Y, or in both."""
     rows = children[children["PERIOD"] == "consecutive"]
-    universe = la_years(tables, "consecutive")
+    universe = la_years(tables, "consecutive", rows)
     universe = universe[universe["YEAR"].isin(set(rows["YEAR"].astype(int)))]
     keys = rows[["LA", "YEAR"]].astype({"LA": str, "YEAR": "int64"})
     parts = []

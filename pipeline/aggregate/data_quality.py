@@ -51,8 +51,8 @@ def _exclusions(exclusions: pd.DataFrame) -> pd.DataFrame:
 
 def data_quality(result, tables, report=None) -> PublishedTable:  # noqa: ANN001
     """One row per area and year: who is in the cohorts and how well the data matched."""
-    universe = la_years(tables, "1y")
     children = result.children[result.children["PERIOD"] == "1y"]
+    universe = la_years(tables, "1y", children)
     match = children["school_census_match"]
     aged_5_to_15 = children["age_group"].isin(["5 to 9", "10 to 15"]).to_numpy()
     matched = (match == "Matched").to_numpy()

@@ -24,7 +24,7 @@ DISTRIBUTION_PERIODS = ["1y", "2y", "3y", "4y"]
 
 def _period_universe(children: pd.DataFrame, tables, period: str):  # noqa: ANN001, ANN202
     rows = children[children["PERIOD"] == period]
-    universe = la_years(tables, period)
+    universe = la_years(tables, period, rows)
     universe = universe[universe["YEAR"].isin(set(rows["YEAR"].astype(int)))]
     return rows, universe.reset_index(drop=True)
 

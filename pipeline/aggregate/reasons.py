@@ -56,8 +56,8 @@ def _label(reasons: pd.Series, mapping: dict[str, str], skip: set[str], what: st
 
 def placement_change_reasons(events: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
     """Counted placement moves in the year by ``REASON_PLACE_CHANGE``."""
-    universe = la_years(tables, "1y")
     moves = events[events["event"] == "placement_move"]
+    universe = la_years(tables, "1y", moves)
     labels = _label(
         moves["reason"], PLACEMENT_CHANGE_REASONS, EXCLUDED_PLACEMENT_REASONS, "placement"
     )
@@ -82,8 +82,8 @@ def placement_change_reasons(events: pd.DataFrame, tables) -> PublishedTable:  #
 
 def social_worker_change_reasons(events: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
     """Counted social worker changes in the year by ``SW_REASON``."""
-    universe = la_years(tables, "1y")
     changes = events[events["event"] == "sw_change"]
+    universe = la_years(tables, "1y", changes)
     labels = _label(changes["reason"], SOCIAL_WORKER_CHANGE_REASONS, set(), "social worker")
     order = list(SOCIAL_WORKER_CHANGE_REASONS.values())
     la_frame = count_items(changes, labels, universe, order).rename(columns={"item": "reason"})

@@ -11,6 +11,7 @@ Layout (kept to a sensible size for the package and the site):
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline.measures.schema import CHARACTERISTICS, FLAGS, PERIODS, TOTAL
@@ -50,35 +51,49 @@ INDICATORS = ["cohort", "number", "percent", "percent_lower_ci", "percent_upper_
 def _topic_counts(
     children: pd.DataFrame, universe: pd.DataFrame, flags: list[str], breakdowns: bool
 ) -> pd.DataFrame:
-    """Wide LA-level counts for the Total (and every breakdown), zero rows included."""
+    """Wide LA-level counts for the Total (and every breakdown), zero rows included.
+
+    One row per universe LA-year (x category); columns ``cohort__<flag>``, ``number__<flag>``.
+    Sums use ``np.bincount`` over a group index, one pass per column.
+    """
     matrices = flag_matrices(children, flags)
-    keyed = pd.concat(
-        [children[["LA", "YEAR"]].astype({"LA": str, "YEAR": "int64"}), matrices], axis=1
+    index = pd.MultiIndex.from_frame(universe[["LA", "YEAR"]])
+    keys = pd.MultiIndex.from_arrays(
+        [children["LA"].astype(str).to_numpy(), children["YEAR"].astype("int64").to_numpy()]
     )
-    parts = []
-    total = keyed.groupby(["LA", "YEAR"]).sum()
-    total = universe.set_index(["LA", "YEAR"]).join(total).fillna(0)
-    parts.append(total.reset_index().assign(breakdown_topic=TOTAL, breakdown=TOTAL))
+    row = index.get_indexer(keys)
+    if (row < 0).any():
+        raise ValueError("stability_measures: child rows for an LA-year outside the universe")
+    groupings = [(TOTAL, [TOTAL], np.zeros(len(children), dtype=np.int64))]
     for column, (topic, categories) in (CHARACTERISTICS if breakdowns else {}).items():
         check_labels(children, column, categories)
-        keyed["breakdown"] = children[column].astype(str).to_numpy()
-        grouped = keyed.groupby(["LA", "YEAR", "breakdown"]).sum()
-        full = pd.MultiIndex.from_product([universe.index, categories], names=["_row", "breakdown"])
-        frame = pd.DataFrame(index=full).reset_index()
-        frame = frame.join(universe, on="_row").drop(columns="_row")
-        frame = frame.merge(grouped.reset_index(), on=["LA", "YEAR", "breakdown"], how="left")
-        parts.append(frame.fillna(0).assign(breakdown_topic=topic))
-        keyed = keyed.drop(columns="breakdown")
-    wide = pd.concat(parts, ignore_index=True)
-    count_columns = list(matrices.columns)
-    wide[count_columns] = wide[count_columns].astype("int64")
-    return wide
+        codes = pd.Categorical(children[column], categories=categories).codes
+        groupings.append((topic, categories, codes.astype(np.int64)))
+    parts = []
+    for topic, categories, codes in groupings:
+        size = len(categories)
+        group = row * size + codes
+        part = pd.DataFrame(
+            {
+                "LA": np.repeat(universe["LA"].to_numpy(), size),
+                "YEAR": np.repeat(universe["YEAR"].to_numpy(), size),
+                "sw_ok": np.repeat(universe["sw_ok"].to_numpy(), size),
+                "breakdown_topic": topic,
+                "breakdown": np.tile(np.array(categories, dtype=object), len(universe)),
+            }
+        )
+        for column in matrices.columns:
+            part[column] = np.bincount(
+                group, weights=matrices[column].to_numpy(), minlength=len(universe) * size
+            ).astype("int64")
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _long(wide: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
     """Turn ``cohort__f``/``number__f`` columns into rows per measure."""
     keys = ["LA", "YEAR", "sw_ok", "breakdown_topic", "breakdown"]
-    parts = []
+    parts: list[pd.DataFrame] = []
     for flag in flags:
         part = wide[keys].copy()
         part["measure"] = flag
@@ -91,8 +106,8 @@ def _long(wide: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
 
 def _period_rows(children: pd.DataFrame, tables, period: str) -> pd.DataFrame:  # noqa: ANN001
     """All rows of one period at every level (before the LA breakdown rows are trimmed)."""
-    universe = la_years(tables, period)
     rows = children[children["PERIOD"] == period]
+    universe = la_years(tables, period, rows)
     if rows.empty or universe.empty:
         return pd.DataFrame()
     years_with_rows = set(rows["YEAR"].astype(int))
