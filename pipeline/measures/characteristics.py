@@ -68,7 +68,7 @@ def create_child_characteristics(con: duckdb.DuckDBPyConnection) -> None:
                  ELSE 'Under 12 months' END AS time_in_care,
             {entry} AS age_at_entry_group,
             CASE WHEN c.PL_LA IS NULL THEN '{NOT_KNOWN}'
-                 WHEN c.PL_LA = c.LA OR c.PL_LA = o.ONS_CODE THEN 'Inside the LA boundary'
+                 WHEN c.PL_LA = l.la_code OR c.PL_LA = o.ONS_CODE THEN 'Inside the LA boundary'
                  ELSE 'Outside the LA boundary' END AS placement_location,
             CASE WHEN r.CHILD IS NULL THEN '{NOT_KNOWN}'
                  ELSE {_case("r.SEN_PROVISION", SEN_PROVISION_LABELS, f"'{NOT_KNOWN}'")}
@@ -89,7 +89,8 @@ def create_child_characteristics(con: duckdb.DuckDBPyConnection) -> None:
         FROM cohort c
         LEFT JOIN latest_census_row r USING (LA, CHILD, YEAR)
         LEFT JOIN sw_supplied s ON s.LA = c.LA AND s.YEAR = c.YEAR
-        LEFT JOIN la_ons_codes o ON o.LA = c.LA
+        JOIN la_keys l ON l.LA = c.LA
+        LEFT JOIN la_ons_codes o ON o.LA = l.la_code
         """
     )
     _check_labelled(con)
@@ -107,8 +108,9 @@ def _check_labelled(con: duckdb.DuckDBPyConnection) -> None:
     for column, (table, source) in checks.items():
         bad = con.execute(
             f"""
-            SELECT k.LA, k.CHILD, k.YEAR, k.DECOM, c.{source} AS value
+            SELECT l.la_code, i.child_code, k.YEAR, k.DECOM, c.{source} AS value
             FROM child_characteristics k JOIN cohort c USING (LA, CHILD, YEAR)
+            JOIN la_keys l ON l.LA = k.LA JOIN child_keys i ON i.CHILD = k.CHILD
             WHERE k.{column} IS NULL ORDER BY ALL LIMIT 5
             """
         ).fetchall()

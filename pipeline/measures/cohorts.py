@@ -11,9 +11,10 @@ Conventions (see docs/methodology-decisions.md):
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
 from pipeline.inputs.tables import REC_STILL_LOOKED_AFTER
-from pipeline.measures.prepare import sql_list
+from pipeline.measures.prepare import sql_list, with_codes_sql
 
 #: Exclusion reasons, as published in the data quality table.
 EXCLUDED_SHORT_BREAKS = "Short breaks only"
@@ -190,10 +191,9 @@ def create_social_worker_cohort(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def exclusions_frame(con: duckdb.DuckDBPyConnection):
+def exclusions_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Return the ``exclusions`` frame: ``LA, YEAR, reason, children`` (contracts section 6)."""
-    return con.execute(
-        f"""
+    query = f"""
         SELECT LA, YEAR,
                CASE reason_code WHEN 'SHORT' THEN '{EXCLUDED_SHORT_BREAKS}'
                                 WHEN 'AGE18' THEN '{EXCLUDED_AGED_18}'
@@ -206,6 +206,5 @@ def exclusions_frame(con: duckdb.DuckDBPyConnection):
         WHERE c.age >= 5 GROUP BY ALL
         UNION ALL
         SELECT LA, YEAR, '{CENSUS_ROWS_NOT_MATCHED}', children FROM census_unmatched
-        ORDER BY LA, YEAR, reason
-        """
-    ).df()
+    """
+    return con.sql(with_codes_sql(query, child=False) + " ORDER BY LA, YEAR, reason").df()

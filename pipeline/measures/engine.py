@@ -12,7 +12,7 @@ from pipeline.inputs.tables import InputTables
 from pipeline.measures import cohorts, placement_moves, school_moves, social_worker_changes
 from pipeline.measures.characteristics import create_child_characteristics
 from pipeline.measures.periods import child_level_sql, create_child_windows, create_window_counts
-from pipeline.measures.prepare import load_tables
+from pipeline.measures.prepare import load_tables, with_codes_sql
 from pipeline.measures.schema import CHILD_LEVEL_COLUMNS, PERIODS
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ def compute_measures(tables: InputTables) -> MeasuresResult:
         columns = ", ".join(CHILD_LEVEL_COLUMNS)
         children = _to_pandas(
             con.sql(
-                f"SELECT {columns} FROM ({child_level_sql()}) "
+                f"SELECT {columns} FROM ({with_codes_sql(child_level_sql())}) "
                 f"ORDER BY LA, YEAR, CASE PERIOD {order} END, CHILD"
             ).to_arrow_table()
         )
@@ -97,7 +97,7 @@ def compute_measures(tables: InputTables) -> MeasuresResult:
         )
         events = _to_pandas(
             con.sql(
-                f"SELECT {', '.join(EVENT_COLUMNS)} FROM ({events_sql}) "
+                f"SELECT {', '.join(EVENT_COLUMNS)} FROM ({with_codes_sql(events_sql)}) "
                 "ORDER BY LA, YEAR, CHILD, date, event, rule"
             ).to_arrow_table()
         )

@@ -23,14 +23,17 @@ def create_school_enrolments(con: duckdb.DuckDBPyConnection) -> None:
     school). The first recorded school is not a move. The move date is ``ENTRY_DATE`` (the census
     date when it is blank). Mid-year: 22 September to 31 July; start of year: 1 August to 21
     September. A start-of-year move to a school of a later phase is a normal phase transition:
-    not counted in "any school move". Columns: ``UPN, date, rule, counts_any, midyear``.
+    not counted in "any school move". Columns: ``UPN, date, census_date, rule, counts_any,
+    midyear, is_move``. A move counts in a period when both its date and the census that first
+    shows it fall inside the period, so every year is measured from the same three censuses
+    (summer, autumn, spring) and the latest year is not short of the next summer census.
     """
     ranks = " ".join(f"WHEN '{code}' THEN {rank}" for code, rank in PHASE_ORDER.items())
     con.execute(
         f"""
         CREATE TABLE school_enrolments AS
         WITH ordered AS (
-            SELECT UPN, URN, CANONICAL_URN, PHASE,
+            SELECT UPN, URN, CANONICAL_URN, PHASE, CENSUS_DATE AS census_date,
                    coalesce(ENTRY_DATE, CENSUS_DATE) AS date,
                    lag(URN) OVER w AS previous_urn,
                    lag(CANONICAL_URN) OVER w AS previous_school,
@@ -45,7 +48,7 @@ def create_school_enrolments(con: duckdb.DuckDBPyConnection) -> None:
             FROM ordered
             WHERE row_in_history = 1 OR URN IS DISTINCT FROM previous_urn
         )
-        SELECT UPN, date, midyear,
+        SELECT UPN, date, census_date, midyear,
             CASE WHEN row_in_history = 1 THEN '{RULE_FIRST_SCHOOL}'
                  WHEN CANONICAL_URN = previous_school THEN '{RULE_LINKED_SCHOOL}'
                  WHEN midyear THEN '{RULE_MIDYEAR}'
@@ -74,6 +77,7 @@ def school_moves_sql(windows: str) -> str:
                    AS school_moves_first_part
         FROM {windows} w JOIN school_enrolments s
           ON s.UPN = w.UPN AND s.date BETWEEN w.window_start AND w.window_end
+             AND s.census_date BETWEEN w.window_start AND w.window_end
         WHERE w.school_ok
         GROUP BY ALL
     """
@@ -90,4 +94,5 @@ def school_events_sql() -> str:
         FROM cohort c
         JOIN school_cohort k USING (LA, CHILD, YEAR)
         JOIN school_enrolments s ON s.UPN = c.UPN AND s.date BETWEEN c.year_start AND c.march_31
+             AND s.census_date BETWEEN c.year_start AND c.march_31
     """
