@@ -292,3 +292,24 @@ def test_parse_dates_round_trip(day: date, padded: bool) -> None:
 )
 def test_parse_dates_rejects(text: str) -> None:
     assert np.isnat(parse_dates(pa.array([text]))[0])
+
+
+# --- UPNs ----------------------------------------------------------------------------------
+
+_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+
+def _check_letter(digits: str) -> str:
+    """The DfE check letter, computed the slow, obvious way."""
+    return _LETTERS[sum(int(d) * w for d, w in zip(digits, range(2, 14), strict=True)) % 23]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text("0123456789", min_size=12, max_size=12), min_size=1, max_size=20))
+def test_valid_upn_matches_the_check_letter_rule(bodies: list[str]) -> None:
+    from pipeline.inputs.rules_census import valid_upn
+
+    good = [_check_letter(body) + body for body in bodies]
+    wrong = [_LETTERS[(_LETTERS.index(_check_letter(b)) + 1) % 23] + b for b in bodies]
+    result = valid_upn(pd.Series(good + wrong + ["UN1", "UN10", "UN11", None], dtype="string"))
+    assert result.tolist() == [True] * len(good) + [False] * len(wrong) + [True, True, False, False]
