@@ -2,8 +2,8 @@
 
 Inside each period, changes happen as a Poisson process whose rate depends on the LA, a
 child-level frailty and the risk factors of the 2018 index (entered care aged 12-15, emergency or
-youth justice legal status at entry, SEMH need, pupil referral unit, aged 16+, the first months of a
-period). Each change starts a new episode the day the previous one ends (``REC`` ``X1``):
+youth justice legal status at entry, SEMH need, pupil referral unit, aged 16+, the LA's social
+worker turnover, the first months of a period). Each change starts a new episode the day the previous one ends (``REC`` ``X1``):
 
 * a change of carer (``RNE`` ``P``, or ``B`` with a legal status change);
 * a change of placement with the same carer (``T``, or ``U`` with a legal status change);
@@ -175,6 +175,7 @@ def _placement_changes(
     entry_age = (start - dob) / DAYS_PER_YEAR
     multiplier = (
         areas.placement_multiplier[care["la"].to_numpy()]
+        * areas.sw_turnover[care["la"].to_numpy()] ** 0.3
         * children["placement_frailty"].to_numpy()[child]
         * np.where((entry_age >= 12) & (entry_age < 16), 1.6, 1.0)
         * np.where(np.isin(status, ["L1", "L2", "L3", "J1", "J2", "J3"]), 1.5, 1.0)

@@ -23,7 +23,7 @@ PRIMARY, SECONDARY, ALL_THROUGH, PRU_PRIMARY, PRU_SECONDARY = 0, 1, 2, 3, 4
 SCHOOL_KINDS = 5
 CONVERSION_SHARE = 0.2
 FIRST_URN, ACADEMY_URN_OFFSET = 100_001, 50_000
-MIDYEAR_RATE = 0.085  # random mid-year moves per pupil-year before risk factors
+MIDYEAR_RATE = 0.075  # random mid-year moves per pupil-year before risk factors
 START_OF_YEAR_SHARE = 0.08
 MOVE_WITH_PLACEMENT, MOVE_WITH_PLACEMENT_OUTSIDE_LA = 0.18, 0.32
 MATCHED_SHARE, SIXTH_FORM_SHARE, ALL_THROUGH_SHARE = 0.98, 0.35, 0.04
@@ -88,6 +88,7 @@ def build_schools(areas: Areas, window: Window, rng: np.random.Generator) -> Sch
     converts = (
         (rng.uniform(0, 1, n) < CONVERSION_SHARE) & (kind != PRU_PRIMARY) & (kind != PRU_SECONDARY)
     )
+    converts &= conversion_day <= window.last_day  # only conversions the census can show
     urn = FIRST_URN + np.arange(n)
     return Schools(
         urn=urn,
