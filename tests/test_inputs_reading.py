@@ -313,3 +313,13 @@ def test_valid_upn_matches_the_check_letter_rule(bodies: list[str]) -> None:
     wrong = [_LETTERS[(_LETTERS.index(_check_letter(b)) + 1) % 23] + b for b in bodies]
     result = valid_upn(pd.Series(good + wrong + ["UN1", "UN10", "UN11", None], dtype="string"))
     assert result.tolist() == [True] * len(good) + [False] * len(wrong) + [True, True, False, False]
+
+
+def test_top_level_files_count_blank_lines(tmp_path: Path) -> None:
+    root = copy_valid(tmp_path)
+    path = root / "la_context.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "\n203,x,1\n", encoding="utf-8")
+    _, report = load(root)
+    assert rules_at(report, "CONTEXT_NOT_NUMBER") == [("la_context.csv", 5, "PCT_FSM")]
+    problem = report.problems[report.problems["rule"] == "CONTEXT_NOT_NUMBER"].iloc[0]
+    assert problem["value"] == "X"

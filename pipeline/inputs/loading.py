@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from pipeline import geography
 from pipeline.inputs.columns import fold_column_name
-from pipeline.inputs.problems import combine, found_in_file
+from pipeline.inputs.problems import combine, found_in_file, found_in_rows
 from pipeline.inputs.raw import RawInputs, empty_table
 from pipeline.inputs.reading import STRING, FileRead, read_year_file
 from pipeline.inputs.report import EXCLUSION_COLUMNS, ValidationReport, build_problems
@@ -100,14 +100,17 @@ def _read_small_csv(path: Path, relpath: str, out: _Collector) -> pd.DataFrame |
     data = path.read_bytes()
     out.hashes[relpath] = hashlib.sha256(data).hexdigest()
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False
+        )
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
         out.add(relpath, "UNREADABLE_FILE", value=str(error)[:200])
         return None
     frame.columns = [fold_column_name(str(name)) for name in frame.columns]
     frame = frame.apply(lambda column: column.str.strip().str.upper()).replace("", pd.NA)
     frame = frame.astype(STRING)
-    frame["ROW"] = range(2, len(frame) + 2)
+    frame["ROW"] = range(2, len(frame) + 2)  # physical lines: blank lines are kept, then dropped
+    frame = frame[frame.drop(columns="ROW").notna().any(axis=1)].reset_index(drop=True)
     out.rows.append((relpath, len(frame)))
     return frame
 
@@ -124,8 +127,10 @@ def _read_school_links(root: Path, out: _Collector) -> pd.DataFrame:
         if column not in frame.columns:
             out.add("school_links.csv", "MISSING_COLUMN", column=column, row=1)
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype=STRING)
-        for row in frame.loc[frame[column].isna(), "ROW"].head(1000):
-            out.add("school_links.csv", "LINK_BLANK", column=column, row=int(row))
+        blank = frame.loc[frame[column].isna(), "ROW"]
+        out.problems.append(
+            found_in_rows("school_links.csv", blank, rule="LINK_BLANK", column=column)
+        )
     return frame[[*SCHOOL_LINK_COLUMNS, "ROW"]]
 
 
@@ -145,10 +150,15 @@ def _read_la_context(root: Path, out: _Collector) -> pd.DataFrame:
             continue
         numbers = pd.to_numeric(frame[column], errors="coerce")
         bad = frame[column].notna() & numbers.isna()
-        for row, value in zip(frame.loc[bad, "ROW"], frame.loc[bad, column], strict=True):
-            out.add(
-                "la_context.csv", "CONTEXT_NOT_NUMBER", column=column, row=int(row), value=value
+        out.problems.append(
+            found_in_rows(
+                "la_context.csv",
+                frame.loc[bad, "ROW"],
+                rule="CONTEXT_NOT_NUMBER",
+                column=column,
+                values=frame.loc[bad, column],
             )
+        )
         result[column] = numbers.astype("float64")
     return result
 
@@ -210,13 +220,13 @@ def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, Va
         return None, out.report([])
 
     reads: dict[str, list[FileRead]] = {table: [] for table in YEAR_TABLES}
-    for year, tables in sorted(year_files.items()):
+    for year, year_tables in sorted(year_files.items()):
         for table in YEAR_TABLES:
-            if table not in tables:
+            if table not in year_tables:
                 if table not in OPTIONAL_YEAR_TABLES:
                     out.add(f"{year}/{table}.csv", "MISSING_FILE", year=year)
                 continue
-            path = tables[table]
+            path = year_tables[table]
             read = read_year_file(path, _relative(path, root), table, year, la, known, new_to_old)
             out.problems.extend(read.problems)
             out.rows.append((read.relpath, read.rows_read))

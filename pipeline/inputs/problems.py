@@ -13,13 +13,13 @@ match to another data set only).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 import numpy as np
 import pandas as pd
 
-ERROR = "error"
-WARNING = "warning"
+ERROR: Final = "error"
+WARNING: Final = "warning"
 Severity = Literal["error", "warning"]
 
 #: Columns of a problem frame before the report adds ``message`` and ``severity``.
@@ -143,6 +143,22 @@ def found_in_file(
     return frame.astype(
         {"file": "string", "column": "string", "value": "string", "rule": "string"}
     ).astype({"child": "string", "LA": "string"})
+
+
+def found_in_rows(
+    file: str, rows: pd.Series, *, rule: str, column: str, values: pd.Series | None = None
+) -> pd.DataFrame:
+    """Build a problem frame for lines ``rows`` of a file with no LA/YEAR (top-level files)."""
+    if rows.empty:
+        return empty_found()
+    frame = empty_found().reindex(range(len(rows)))
+    frame["file"] = file
+    frame["row"] = pd.array(rows.to_numpy(), dtype="Int64")
+    frame["column"] = column
+    frame["rule"] = rule
+    if values is not None:
+        frame["value"] = pd.array(values.to_numpy(), dtype="string")
+    return frame.astype({"file": "string", "column": "string", "rule": "string"})
 
 
 def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:

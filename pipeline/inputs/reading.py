@@ -38,7 +38,7 @@ class FileRead:
 
     relpath: str
     table: str
-    year: int | None
+    year: int
     frame: pd.DataFrame | None = None
     rows_read: int = 0
     sha256: str = ""

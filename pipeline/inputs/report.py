@@ -81,7 +81,7 @@ class ValidationReport:
             lines.append("")
             lines.append(f"{severity.upper()} {rule}: {len(group):,} problem(s)")
             lines.append(f"  {group['message'].iloc[0]}")
-            for problem in group.head(max_examples).itertuples(index=False):
+            for _, problem in group.head(max_examples).iterrows():
                 lines.append("  - " + _describe(problem))
             if len(group) > max_examples:
                 lines.append(f"  ... and {len(group) - max_examples:,} more (see --report FILE)")
@@ -116,16 +116,16 @@ class ValidationReport:
             raise InputError(self)
 
 
-def _describe(problem: object) -> str:
-    parts = [str(problem.file)]
-    if not pd.isna(problem.row):
-        parts.append(f"row {int(problem.row)}")
-    if not pd.isna(problem.column):
-        parts.append(f"column {problem.column}")
-    if not pd.isna(problem.value):
-        parts.append(f"value {problem.value!r}")
-    if not pd.isna(problem.child):
-        parts.append(f"child {problem.child}")
+def _describe(problem: pd.Series) -> str:
+    parts = [str(problem["file"])]
+    if not pd.isna(problem["row"]):
+        parts.append(f"row {int(problem['row'])}")
+    if not pd.isna(problem["column"]):
+        parts.append(f"column {problem['column']}")
+    if not pd.isna(problem["value"]):
+        parts.append(f"value {problem['value']!r}")
+    if not pd.isna(problem["child"]):
+        parts.append(f"child {problem['child']}")
     return ", ".join(parts)
 
 

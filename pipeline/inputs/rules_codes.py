@@ -26,11 +26,11 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.inputs import tables as codes
-from pipeline.inputs.problems import ERROR, WARNING, Rule, found
+from pipeline.inputs.problems import ERROR, WARNING, Rule, Severity, found
 from pipeline.inputs.raw import RawInputs
 
 #: (table, column) -> (allowed codes, severity, plain-English name of the list).
-CODE_LISTS: dict[tuple[str, str], tuple[set[str], str, str]] = {
+CODE_LISTS: dict[tuple[str, str], tuple[set[str], Severity, str]] = {
     ("header", "SEX"): (codes.SEX_CODES, ERROR, "1 (male) or 2 (female)"),
     ("header", "ETHNIC"): (codes.ETHNIC_CODES, ERROR, "an SSDA903 ethnicity code such as WBRI"),
     ("header", "UASC"): ({"0", "1"}, ERROR, "0 or 1"),
@@ -58,7 +58,7 @@ CODE_LISTS: dict[tuple[str, str], tuple[set[str], str, str]] = {
 RULES = [
     Rule(
         f"CODE_{column}",
-        severity,  # type: ignore[arg-type]
+        severity,
         f"Unknown {column} code: use {description}.",
     )
     for (_, column), (_, severity, description) in CODE_LISTS.items()
