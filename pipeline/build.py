@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import logs
+from pipeline import build_cache, logs
 from pipeline.logs import log, step
 
 #: Where the synthetic England is generated (git-ignored), relative to the project root.
 SYNTHETIC_CACHE = Path(".cache") / "synthetic"
+#: Where the published tables of the last build are kept for reuse (git-ignored).
+BUILD_CACHE = Path(".cache") / "build"
 
 
 class BuildError(Exception):
@@ -179,15 +181,23 @@ def run_build(
     synthetic = input_dir is None
     if input_dir is None:
         input_dir = synthetic_inputs(project_root, seed, scale, years or DEFAULT_YEARS)
-    tables, report = load_valid_inputs(input_dir, la)
-    try:
-        published, summary, _ = publishable_tables(tables, report)
-    except DisclosureError as error:
-        raise BuildError(f"disclosure audit failed, nothing was written: {error}") from error
+    cache_dir = project_root / BUILD_CACHE
+    key = build_cache.inputs_key(input_dir, {"la": la, "synthetic": synthetic})
+    cached = build_cache.load_tables(cache_dir, key)
+    if cached is not None:
+        published, metadata = cached
+        log.info("measures, aggregate, disclose: reusing the results of an identical earlier build")
+    else:
+        tables, report = load_valid_inputs(input_dir, la)
+        try:
+            published, summary, _ = publishable_tables(tables, report)
+        except DisclosureError as error:
+            raise BuildError(f"disclosure audit failed, nothing was written: {error}") from error
+        metadata = release_metadata(
+            tables, summary, synthetic=synthetic, seed=seed, scale=scale, published=published
+        )
+        build_cache.save_tables(cache_dir, key, (published, metadata))
 
-    metadata = release_metadata(
-        tables, summary, synthetic=synthetic, seed=seed, scale=scale, published=published
-    )
     try:
         with step("package", rows_in=sum(len(t.frame) for t in published.values())):
             build.package_dir = write_package(
@@ -197,16 +207,30 @@ def run_build(
         raise BuildError(str(error)) from error
 
     if with_site:
-        from pipeline.site import generate_pages, render
-
-        with step("pages") as counts:
-            pages = generate_pages(build.package_dir, project_root / "site")
-            counts["pages"] = len(pages)
-        with step("render") as counts:
-            build.renderer = render(project_root)
-            build.site_dir = project_root / "_site"
-            counts["html_files"] = sum(1 for _ in build.site_dir.rglob("*.html"))
+        build.site_dir = project_root / "_site"
+        build.renderer = build_site(build.package_dir, project_root)
     return build
+
+
+def build_site(package_dir: Path, project_root: Path) -> str:
+    """Generate the pages from the package and render ``_site/``; skip both when unchanged."""
+    from pipeline.site import generate_pages, render
+
+    site_dir = project_root / "_site"
+    stamp = site_dir / ".build-stamp"
+    key = build_cache.site_key(package_dir, project_root)
+    if stamp.exists() and stamp.read_text(encoding="utf-8").split()[0] == key:
+        renderer = stamp.read_text(encoding="utf-8").split()[1]
+        log.info("pages, render: site unchanged since the last build, reusing %s", site_dir)
+        return renderer
+    with step("pages") as counts:
+        pages = generate_pages(package_dir, project_root / "site")
+        counts["pages"] = len(pages)
+    with step("render") as counts:
+        renderer = render(project_root)
+        counts["html_files"] = sum(1 for _ in site_dir.rglob("*.html"))
+    stamp.write_text(f"{key} {renderer}\n", encoding="utf-8")
+    return renderer
 
 
 def release_date_for(latest_year: int) -> str:

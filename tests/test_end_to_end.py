@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import SESSION_SCALE
 
 from pipeline.geography import la_page_path, local_authorities, region_slug, regions
 
@@ -82,7 +83,7 @@ def test_a_rebuild_with_the_same_inputs_leaves_the_version_unchanged(synthetic_b
         input_dir=synthetic_build.inputs,
         la=None,
         seed=2024,
-        scale=1.0,
+        scale=SESSION_SCALE,
         years=None,
         version=None,
         bump=None,
@@ -95,8 +96,9 @@ def test_a_rebuild_with_the_same_inputs_leaves_the_version_unchanged(synthetic_b
 
 
 def test_build_stops_on_invalid_input_and_writes_nothing(tmp_path: Path, synthetic_build) -> None:
-    from pipeline.cli import app
     from typer.testing import CliRunner
+
+    from pipeline.cli import app
 
     broken = tmp_path / "inputs"
     year = broken / "2024"
