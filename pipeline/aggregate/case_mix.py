@@ -66,25 +66,32 @@ def design_matrix(frame: pd.DataFrame, flag: str) -> tuple[np.ndarray, list[str]
     references = [INTERCEPT_REFERENCE]
     for name in CASE_MIX_CHARACTERISTICS:
         topic, categories = CHARACTERISTICS[name]
-        values = frame[name].astype(str).to_numpy()
-        sizes = pd.Series(values).value_counts()
-        flagged = pd.Series(values[y]).value_counts()
-        present = [c for c in categories if sizes.get(c, 0) > 0]
+        codes = pd.Categorical(frame[name], categories=categories).codes.astype(np.int64)
+        sizes = np.bincount(codes[codes >= 0], minlength=len(categories))
+        flagged = np.bincount(codes[(codes >= 0) & y], minlength=len(categories))
+        present = [i for i in range(len(categories)) if sizes[i] > 0]
         if len(present) < 2:
             continue
-        reference = max(present, key=lambda c: (sizes[c], -categories.index(c)))
-        for category in present:
-            events = flagged.get(category, 0)
-            if (
-                category == reference
-                or sizes[category] < MIN_CATEGORY_CHILDREN
-                or events in (0, sizes[category])
-            ):
+        reference = max(present, key=lambda i: (sizes[i], -i))
+        for i in present:
+            if i == reference or sizes[i] < MIN_CATEGORY_CHILDREN or flagged[i] in (0, sizes[i]):
                 continue
-            columns.append((values == category).astype(float))
-            terms.append(f"{topic}: {category}")
-            references.append(reference)
+            columns.append((codes == i).astype(float))
+            terms.append(f"{topic}: {categories[i]}")
+            references.append(categories[reference])
     return np.column_stack(columns), terms, references
+
+
+def _patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a 0/1 design matrix and each row's pattern number."""
+    indicators = x[:, 1:].astype(bool)
+    if indicators.shape[1] <= 62:
+        weights = np.left_shift(np.int64(1), np.arange(indicators.shape[1], dtype=np.int64))
+        keys = indicators.astype(np.int64) @ weights
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        return x[first], inverse.ravel()
+    patterns, inverse = np.unique(x, axis=0, return_inverse=True)
+    return patterns, inverse.ravel()
 
 
 def logistic_regression(
@@ -95,8 +102,7 @@ def logistic_regression(
     Rows with the same covariate pattern are collapsed first (every predictor is a 0/1
     indicator), so each iteration works on the distinct patterns only.
     """
-    patterns, inverse = np.unique(x, axis=0, return_inverse=True)
-    inverse = inverse.ravel()
+    patterns, inverse = _patterns(x)
     trials = np.bincount(inverse, minlength=len(patterns)).astype(float)
     successes = np.bincount(inverse, weights=y.astype(float), minlength=len(patterns))
     beta = np.zeros(x.shape[1])

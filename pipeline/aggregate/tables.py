@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from pipeline.published import PublishedTable
 
 from .case_mix_tables import case_mix_tables
@@ -12,6 +14,25 @@ from .neighbours import statistical_neighbours
 from .reasons import placement_change_reasons, social_worker_change_reasons
 from .stability import stability_measures
 
+#: Child-level identifiers that aggregation drops on entry.
+IDENTIFIER_COLUMNS = ["CHILD", "UPN", "DOB", "SW_ID", "HOME_POST", "PL_POST"]
+
+
+def compact_children(children: pd.DataFrame) -> pd.DataFrame:
+    """Drop the child identifier and store text columns as categories (fast to filter).
+
+    Aggregation never needs ``CHILD``; dropping it first also keeps it out of every table.
+    """
+    frame = children.drop(columns=[c for c in IDENTIFIER_COLUMNS if c in children.columns])
+    text = [
+        c
+        for c in frame.columns
+        if pd.api.types.is_string_dtype(frame[c]) or pd.api.types.is_object_dtype(frame[c])
+    ]
+    frame = frame.astype({c: "category" for c in text})
+    frame["YEAR"] = frame["YEAR"].astype("int64")
+    return frame
+
 
 def build_tables(result, tables, report=None) -> dict[str, PublishedTable]:  # noqa: ANN001
     """Aggregate the child-level measures into the published tables (before disclosure).
@@ -21,7 +42,7 @@ def build_tables(result, tables, report=None) -> dict[str, PublishedTable]:  # n
     ``ValidationReport`` (``None`` counts as no warnings). Counts are integers and percentages
     floats; ``x`` marks figures not available, ``z`` figures not applicable.
     """
-    children = result.children
+    children = compact_children(result.children)
     if children.empty:
         raise ValueError("build_tables: the child-level table is empty; nothing to publish")
     built = {
