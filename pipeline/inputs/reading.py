@@ -130,11 +130,13 @@ def read_year_file(
     result = FileRead(relpath=relpath, table=table, year=year)
     data = path.read_bytes()
     result.sha256 = hashlib.sha256(data).hexdigest()
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        data = data.decode("cp1252", errors="replace").encode("utf-8")
-        result.problems.append(found_in_file(relpath, rule="ENCODING", year=year))
+    ascii_only = bool(np.frombuffer(data, dtype=np.uint8).max(initial=0) < 128)
+    if not ascii_only:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = data.decode("cp1252", errors="replace").encode("utf-8")
+            result.problems.append(found_in_file(relpath, rule="ENCODING", year=year))
     names = _header_names(data)
     if not names or all(not name.strip() for name in names):
         result.problems.append(found_in_file(relpath, rule="UNREADABLE_FILE", year=year))
@@ -148,7 +150,6 @@ def read_year_file(
         return result
     malformed = [(number, text) for number, text in bad_lines if text.strip()]
     result.rows_read = raw.num_rows + len(malformed)
-    ascii_only = bool(np.frombuffer(data, dtype=np.uint8).max(initial=0) < 128)
     result.skipped_lines = len(malformed)
 
     # --- line numbers ------------------------------------------------------------------------
