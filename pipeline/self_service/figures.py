@@ -1,0 +1,169 @@
+"""The LA's own tables and headline figures, and who was counted (METHODS.md sections 2 and 6).
+
+The self-service run aggregates one LA's data with the same functions as the national build.
+Rows for the region and England computed from one LA's data alone only repeat the LA, so every
+figure shown in the report is taken from the LA's own rows.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.aggregate.consecutive import consecutive_years
+from pipeline.aggregate.data_quality import data_quality
+from pipeline.aggregate.distributions import placement_moves_distribution, two_year_split
+from pipeline.aggregate.reasons import placement_change_reasons, social_worker_change_reasons
+from pipeline.aggregate.stability import stability_measures
+from pipeline.aggregate.tables import compact_children
+from pipeline.inputs.report import ValidationReport
+from pipeline.inputs.tables import InputTables
+from pipeline.measures import MeasuresResult
+from pipeline.measures.schema import FLAGS, PERIODS
+from pipeline.published import LEVEL_LA, PublishedTable
+
+#: The headline measures of the report, in display order.
+HEADLINE_MEASURES = [
+    "placement_2plus",
+    "school_midyear",
+    "sw_2plus",
+    "multiple_any",
+    "no_change",
+    "long_term_stable",
+]
+#: The columns of a figure: the same names as the published ``stability_measures`` table.
+FIGURE_COLUMNS = ["number", "cohort", "percent", "percent_lower_ci", "percent_upper_ci"]
+ONE_YEAR = PERIODS["1y"]
+
+
+def la_tables(
+    result: MeasuresResult, tables: InputTables, report: ValidationReport | None
+) -> dict[str, PublishedTable]:
+    """The tables of ``pipeline.aggregate.build_tables`` that make sense for one LA's data.
+
+    The same aggregation functions as ``build_tables``, without the three tables that need every
+    LA in England: the case-mix model (fitted on all of England's children), its coefficients,
+    and the statistical neighbours (which the report takes from the published package).
+    """
+    children = compact_children(result.children)
+    if children.empty:
+        raise ValueError("no child was looked after at 31 March in any year of the inputs")
+    return {
+        "stability_measures": stability_measures(children, tables),
+        "two_year_split": two_year_split(children, tables),
+        "consecutive_years": consecutive_years(children, tables),
+        "placement_moves_distribution": placement_moves_distribution(children, tables),
+        "placement_change_reasons": placement_change_reasons(result.events, tables),
+        "social_worker_change_reasons": social_worker_change_reasons(result.events, tables),
+        "data_quality": data_quality(result, tables, report),
+    }
+
+
+def only_la_rows(tables: dict[str, PublishedTable], la: str) -> dict[str, PublishedTable]:
+    """Copies of ``tables`` keeping only the rows of LA ``la`` (region and England dropped)."""
+    kept = {}
+    for name, table in tables.items():
+        frame = table.frame
+        if table.ees:
+            frame = frame[
+                (frame["geographic_level"] == LEVEL_LA) & (frame["old_la_code"].astype(str) == la)
+            ]
+        kept[name] = PublishedTable(
+            name=table.name,
+            title=table.title,
+            description=table.description,
+            frame=frame.reset_index(drop=True),
+            filters=table.filters,
+            indicators=table.indicators,
+            extra_columns=table.extra_columns,
+            ees=table.ees,
+        )
+    return kept
+
+
+def headline_figures(stability: pd.DataFrame, la: str) -> pd.DataFrame:
+    """The LA's one-year, whole-cohort figure for each headline measure and year.
+
+    ``stability`` is a ``stability_measures`` frame (numbers before disclosure, strings with
+    symbols after). Returns ``year, measure, label`` and :data:`FIGURE_COLUMNS` (cells as they
+    are in ``stability``), ordered by year then :data:`HEADLINE_MEASURES`.
+    """
+    rows = stability[
+        (stability["geographic_level"] == LEVEL_LA)
+        & (stability["old_la_code"].astype(str) == la)
+        & (stability["period"] == ONE_YEAR)
+        & (stability["breakdown_topic"] == "Total")
+        & (stability["breakdown"] == "Total")
+        & stability["measure"].isin(HEADLINE_MEASURES)
+    ]
+    figures = rows.assign(
+        year=rows["time_period"].astype(int),
+        label=rows["measure"].map(lambda code: FLAGS[code][0]),
+        order=rows["measure"].map(HEADLINE_MEASURES.index),
+    )
+    figures = figures.sort_values(["year", "order"])
+    return figures[["year", "measure", "label", *FIGURE_COLUMNS]].reset_index(drop=True)
+
+
+def cohort_summary(result: MeasuresResult, la: str) -> pd.DataFrame:
+    """Children in the one-year cohort per year, and each cohort's sub-cohorts.
+
+    Columns ``year, children_in_cohort, school_cohort, social_worker_cohort, long_term_cohort``.
+    """
+    children = result.children
+    one_year = children[(children["PERIOD"] == "1y") & (children["LA"].astype(str) == la)]
+    grouped = one_year.groupby("YEAR")
+    summary = pd.DataFrame(
+        {
+            "children_in_cohort": grouped["CHILD"].nunique(),
+            "school_cohort": grouped["in_school_cohort"].sum(),
+            "social_worker_cohort": grouped["in_sw_cohort"].sum(),
+            "long_term_cohort": grouped["in_long_term_cohort"].sum(),
+        }
+    ).astype("int64")
+    summary.index = summary.index.astype(int)
+    return summary.rename_axis("year").reset_index()
+
+
+def exclusion_summary(result: MeasuresResult, la: str) -> pd.DataFrame:
+    """Children left out of a cohort per year and why (from ``MeasuresResult.exclusions``)."""
+    exclusions = result.exclusions
+    rows = exclusions[exclusions["LA"].astype(str) == la]
+    rows = rows.rename(columns={"YEAR": "year"})[["year", "reason", "children"]]
+    return rows.sort_values(["year", "reason"]).reset_index(drop=True)
+
+
+def rows_read(report: ValidationReport) -> pd.DataFrame:
+    """Rows read per input file (``file, rows_read``), in file order."""
+    return report.rows[["file", "rows_read"]].sort_values("file").reset_index(drop=True)
+
+
+def missing_year_tables(tables: InputTables) -> pd.DataFrame:
+    """Years whose return lacks the school census or the social worker module.
+
+    Columns ``year, table, consequence``; the report lists them so a reader knows which
+    figures are not available (``x``) or rest on an unmatched school cohort.
+    """
+    la_years = {int(year) for year in tables.years}
+    census_years = set(tables.school_census["YEAR"].dropna().astype(int))
+    sw_years = {int(year) for _, year in tables.sw_supplied}
+    rows = []
+    for year in sorted(la_years):
+        if year not in census_years:
+            rows.append(
+                {
+                    "year": year,
+                    "table": "School census",
+                    "consequence": "No child can be matched to a school, so the school cohort "
+                    "is empty: school moves and the combined measures cannot be measured (z).",
+                }
+            )
+        if year not in sw_years:
+            rows.append(
+                {
+                    "year": year,
+                    "table": "Social worker module",
+                    "consequence": "Social worker changes and the combined measures are not "
+                    "available (x) for this year.",
+                }
+            )
+    return pd.DataFrame(rows, columns=["year", "table", "consequence"])

@@ -1,0 +1,213 @@
+"""``build_la_report``: an LA analyst runs the index on their own SSDA903 extract (issue 12).
+
+Steps (docs/contracts.md section 6): read and validate the LA's files; compute the measures and
+the LA's tables; with ``--publish``, protect and audit them as the national publication does;
+compare with a published package; write one HTML report (and, on request, the internal
+``--explain`` table). Nothing is written when the inputs have errors or a check fails.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from pipeline import logs
+from pipeline.geography import la_lookup
+from pipeline.logs import step
+from pipeline.self_service.comparison import (
+    PackageError,
+    PublishedPackage,
+    compare_with_package,
+    read_package,
+    region_of,
+)
+from pipeline.self_service.explain import explain_placement_moves, write_explain
+from pipeline.self_service.figures import (
+    cohort_summary,
+    exclusion_summary,
+    headline_figures,
+    la_tables,
+    missing_year_tables,
+    only_la_rows,
+    rows_read,
+)
+from pipeline.self_service.report import ReportInputs, render_report
+
+
+class SelfServiceError(Exception):
+    """A reason the LA report cannot be produced that the analyst can act on."""
+
+
+def default_report_path(la: str) -> Path:
+    """Where the report goes without ``--report``: ``la-report-<code>/index.html`` here."""
+    return Path(f"la-report-{la}") / "index.html"
+
+
+def build_la_report(
+    input_dir: Path,
+    *,
+    la: str | None,
+    compare: Path | None,
+    report: Path | None,
+    publish: bool,
+    explain: Path | None,
+) -> int:
+    """Run the index on one LA's own files and write its report; return the exit code.
+
+    Args:
+        input_dir: the LA's extract, ``INPUT/<year>/<table>.csv`` (docs/contracts.md section 1).
+        la: DfE 3-digit code of the LA (needed when the files have no ``LA`` column).
+        compare: a published package version folder to compare with (optional).
+        report: the HTML file to write (default :func:`default_report_path`).
+        publish: protect the figures as the national publication does and check the report
+            for identifiers; without it the report shows unsuppressed figures under an
+            internal-use banner.
+        explain: a CSV file for the episodes behind each child's 2+ placement moves
+            (internal: it holds ``CHILD``); not allowed with ``publish``.
+
+    Returns 0 when the report was written, 1 when nothing was written (the reason is printed).
+    """
+    try:
+        written = _run(input_dir, la, compare, report, publish, explain)
+    except SelfServiceError as error:
+        logs.console.print(f"[bold red]LA report not written:[/] {error}", highlight=False)
+        return 1
+    for line in written:
+        logs.console.print(line, highlight=False)
+    return 0
+
+
+def _run(
+    input_dir: Path,
+    la: str | None,
+    compare: Path | None,
+    report: Path | None,
+    publish: bool,
+    explain: Path | None,
+) -> list[str]:
+    """Do the work of :func:`build_la_report`; return the messages to print."""
+    from pipeline.disclosure import DisclosureError, audit, audit_files, protect
+    from pipeline.inputs import load
+    from pipeline.measures import compute_measures
+
+    if publish and explain is not None:
+        raise SelfServiceError(
+            "--explain writes child identifiers (CHILD) and cannot be combined with --publish; "
+            "run once with --publish for the report and once without it for --explain."
+        )
+    package = _read_package(compare) if compare is not None else None
+
+    with step("validate") as counts:
+        tables, validation = load(Path(input_dir), la=la)
+        counts["errors"], counts["warnings"] = int(validation.errors), int(validation.warnings)
+    if tables is None:
+        raise SelfServiceError(
+            f"the inputs in {input_dir} have {validation.errors:,} error(s); nothing was "
+            "written. Fix them and run again:\n" + validation.to_text()
+        )
+    code = _the_la(tables.las, la)
+
+    with step("measures", rows_in=len(tables.episodes)) as counts:
+        result = compute_measures(tables)
+        counts["rows_out"] = len(result.children)
+    with step("aggregate", rows_in=len(result.children)) as counts:
+        try:
+            built = la_tables(result, tables, validation)
+        except ValueError as error:
+            raise SelfServiceError(f"{input_dir}: {error}") from error
+        counts["rows_out"] = sum(len(t.frame) for t in built.values())
+    if publish:
+        with step("disclose"):
+            try:
+                protected, _ = protect(built)
+                audit(protected)
+            except DisclosureError as error:
+                raise SelfServiceError(f"disclosure audit failed: {error}") from error
+        shown = only_la_rows(protected, code)
+    else:
+        shown = only_la_rows(built, code)
+
+    figures = headline_figures(shown["stability_measures"].frame, code)
+    years = sorted(int(y) for y in tables.years)
+    names = la_lookup()[code]
+    region_name = names["region_name"]
+    comparison = None
+    if package is not None:
+        comparison = compare_with_package(package, code, years)
+        region_name = region_of(package, code)[1]
+    html = render_report(
+        ReportInputs(
+            la_code=code,
+            la_name=names["la_name"],
+            region_name=region_name,
+            internal=not publish,
+            figures=figures,
+            comparison=comparison,
+            package=package,
+            cohorts=cohort_summary(result, code),
+            exclusions=exclusion_summary(result, code),
+            missing_tables=missing_year_tables(tables),
+            files=rows_read(validation),
+            validation=validation,
+        )
+    )
+    target = Path(report) if report is not None else default_report_path(code)
+    _write_checked(html, target, check=audit_files if publish else None)
+    messages = [f"LA report written to {target}"]
+    if not publish:
+        messages.append(
+            "The report shows unsuppressed figures: for internal use only, do not publish it."
+        )
+    if explain is not None:
+        table = explain_placement_moves(result, tables)
+        write_explain(table, Path(explain))
+        messages.append(
+            f"Placement moves explained in {explain} ({len(table):,} episodes). INTERNAL USE "
+            "ONLY: the file holds CHILD identifiers; do not publish or share it."
+        )
+    return messages
+
+
+def _read_package(folder: Path) -> PublishedPackage:
+    """Read the comparison package, turning its problems into a :class:`SelfServiceError`."""
+    try:
+        return read_package(Path(folder))
+    except PackageError as error:
+        raise SelfServiceError(str(error)) from error
+
+
+def _the_la(present: list[str], la: str | None) -> str:
+    """The one LA the inputs hold (``--la`` or the files' ``LA`` column)."""
+    if la is not None and la in present:
+        return la
+    if len(present) != 1:
+        listed = ", ".join(present) if present else "none"
+        raise SelfServiceError(
+            f"the LA report is for one local authority, but the inputs hold LAs {listed}: "
+            "give the files of one LA (and --la CODE when they have no LA column)."
+        )
+    return present[0]
+
+
+def _write_checked(html: str, target: Path, check) -> None:  # noqa: ANN001 - callable or None
+    """Write ``html`` to ``target`` atomically, after ``check`` passed on the written bytes.
+
+    The page is first written to a temporary file beside ``target``; when ``check`` (the
+    identifier scan) raises, the temporary file is removed and ``target`` is left untouched.
+    """
+    from pipeline.disclosure import DisclosureError
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(suffix=".html", dir=target.parent)
+    os.close(handle)
+    scratch = Path(temporary)
+    try:
+        scratch.write_text(html, encoding="utf-8")
+        if check is not None:
+            check(scratch)
+        scratch.replace(target)
+    except DisclosureError as error:
+        raise SelfServiceError(f"the report failed the identifier check: {error}") from error
+    finally:
+        scratch.unlink(missing_ok=True)
