@@ -323,3 +323,13 @@ def test_top_level_files_count_blank_lines(tmp_path: Path) -> None:
     assert rules_at(report, "CONTEXT_NOT_NUMBER") == [("la_context.csv", 5, "PCT_FSM")]
     problem = report.problems[report.problems["rule"] == "CONTEXT_NOT_NUMBER"].iloc[0]
     assert problem["value"] == "X"
+
+
+def test_latest_episodes_keeps_the_latest_years_row(valid_tables: InputTables) -> None:
+    latest = valid_tables.latest_episodes()
+    # C1's 01/09/2022 episode is in both returns: open in 2023, closed in 2024
+    repeated = latest[(latest["CHILD"] == "C1") & (latest["DECOM"] == pd.Timestamp(2022, 9, 1))]
+    assert len(repeated) == 1
+    assert repeated["YEAR"].iloc[0] == 2024
+    assert repeated["DEC"].iloc[0] == pd.Timestamp(2024, 1, 15)
+    assert len(latest) == len(valid_tables.episodes) - 2  # C1's and D1's repeats

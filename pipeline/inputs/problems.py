@@ -15,15 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-import numpy as np
 import pandas as pd
 
 ERROR: Final = "error"
 WARNING: Final = "warning"
 Severity = Literal["error", "warning"]
 
-#: Columns of a problem frame before the report adds ``message`` and ``severity``.
-FOUND_COLUMNS = ["file", "row", "column", "value", "rule", "child", "LA", "YEAR"]
 #: Columns of :attr:`ValidationReport.problems` (the contract's columns, then LA and YEAR).
 PROBLEM_COLUMNS = [
     "file",
@@ -167,15 +164,3 @@ def combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return empty_found()
     return pd.concat(frames, ignore_index=True)
-
-
-def shift_within(keys: pd.DataFrame, values: pd.Series, periods: int) -> pd.Series:
-    """Shift ``values`` by ``periods`` rows, blanking where the key columns change.
-
-    ``keys`` and ``values`` must be sorted so that each key's rows are consecutive.
-    """
-    shifted = values.shift(periods)
-    same = np.ones(len(keys), dtype=bool)
-    for column in keys.columns:
-        same &= (keys[column].shift(periods) == keys[column]).fillna(False).to_numpy(dtype=bool)
-    return shifted.where(same)

@@ -155,3 +155,14 @@ class InputTables:
     def las(self) -> list[str]:
         """The LA codes present in the header table, sorted."""
         return sorted(self.header["LA"].dropna().unique().tolist())
+
+    def latest_episodes(self) -> pd.DataFrame:
+        """Episodes de-duplicated across years: one row per ``LA, CHILD, DECOM``.
+
+        An episode open at a year end is in the return of every year it touches; the row from
+        the latest ``YEAR`` (which carries its final ``DEC``/``REC``) is kept. Sorted by ``LA``,
+        ``CHILD``, ``DECOM``.
+        """
+        key = ["LA", "CHILD", "DECOM"]
+        ordered = self.episodes.sort_values([*key, "YEAR"], kind="stable")
+        return ordered.drop_duplicates(key, keep="last").reset_index(drop=True)
