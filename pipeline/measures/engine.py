@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
@@ -12,7 +13,7 @@ from pipeline.inputs.tables import InputTables
 from pipeline.measures import cohorts, placement_moves, school_moves, social_worker_changes
 from pipeline.measures.characteristics import create_child_characteristics
 from pipeline.measures.periods import child_level_sql, create_child_windows, create_window_counts
-from pipeline.measures.prepare import load_tables, with_codes_sql
+from pipeline.measures.prepare import load_tables
 from pipeline.measures.schema import CHILD_LEVEL_COLUMNS, PERIODS
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,20 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
 
 
+def _fetch_with_codes(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
+    """Run ``query`` (integer ``LA``/``CHILD`` keys, already ordered) and return a frame with
+    the text codes put back. Keys follow the codes' order, so the row order stays right."""
+    frame = _to_pandas(con.sql(query).to_arrow_table())
+    la_codes = con.sql("SELECT la_code FROM la_keys ORDER BY LA").df()["la_code"].to_numpy()
+    child_codes = con.sql("SELECT child_code FROM child_keys ORDER BY CHILD").df()["child_code"]
+    frame["LA"] = pd.array(la_codes[frame["LA"].to_numpy(dtype="int64") - 1], dtype="string")
+    frame["CHILD"] = pd.array(
+        child_codes.to_numpy()[frame["CHILD"].to_numpy(dtype="int64") - 1], dtype="string"
+    )
+    frame["YEAR"] = frame["YEAR"].astype("int64")
+    return frame
+
+
 def compute_measures(tables: InputTables) -> MeasuresResult:
     """Compute every child-level measure of METHODS.md sections 2 to 4 for every year.
 
@@ -80,14 +95,11 @@ def compute_measures(tables: InputTables) -> MeasuresResult:
         create_window_counts(con)
 
         order = " ".join(f"WHEN '{code}' THEN {rank}" for rank, code in enumerate(PERIODS))
-        columns = ", ".join(CHILD_LEVEL_COLUMNS)
-        children = _to_pandas(
-            con.sql(
-                f"SELECT {columns} FROM ({with_codes_sql(child_level_sql())}) "
-                f"ORDER BY LA, YEAR, CASE PERIOD {order} END, CHILD"
-            ).to_arrow_table()
+        children = _fetch_with_codes(
+            con,
+            f"SELECT {', '.join(CHILD_LEVEL_COLUMNS)} FROM ({child_level_sql()}) "
+            f"ORDER BY LA, YEAR, CASE PERIOD {order} END, CHILD",
         )
-        children["YEAR"] = children["YEAR"].astype("int64")
         events_sql = " UNION ALL ".join(
             [
                 placement_moves.placement_events_sql(),
@@ -95,13 +107,11 @@ def compute_measures(tables: InputTables) -> MeasuresResult:
                 social_worker_changes.social_worker_events_sql(),
             ]
         )
-        events = _to_pandas(
-            con.sql(
-                f"SELECT {', '.join(EVENT_COLUMNS)} FROM ({with_codes_sql(events_sql)}) "
-                "ORDER BY LA, YEAR, CHILD, date, event, rule"
-            ).to_arrow_table()
+        events = _fetch_with_codes(
+            con,
+            f"SELECT {', '.join(EVENT_COLUMNS)} FROM ({events_sql}) "
+            "ORDER BY LA, YEAR, CHILD, date, event, rule",
         )
-        events["YEAR"] = events["YEAR"].astype("int64")
         events["date"] = pd.to_datetime(events["date"]).astype("datetime64[ns]")
         exclusions = cohorts.exclusions_frame(con)
         exclusions = exclusions.astype(
