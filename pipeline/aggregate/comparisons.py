@@ -100,8 +100,28 @@ def time_series(protected: dict[str, PublishedTable]) -> PublishedTable:
         indicators=[
             Indicator("cohort", "Children in the cohort", description="As in stability_measures"),
             Indicator("number", "Children with the change", description="As published"),
-            _derived("percent", "Percentage", "%", "As published in stability_measures"),
-            _derived("percent_previous_year", "Percentage last year", "%", "As published"),
+            Indicator(
+                "percent",
+                "Percentage",
+                unit="%",
+                dp=1,
+                kind="percent",
+                description="As published in stability_measures",
+                numerator="number",
+                denominator="cohort",
+                field_type="number",
+            ),
+            # A copy of last year's published cell: it follows last year's suppression, not
+            # this year's, so it is text to disclosure control (never suppressed on its own).
+            Indicator(
+                "percent_previous_year",
+                "Percentage last year",
+                unit="%",
+                dp=1,
+                kind="text",
+                description="Last year's published percentage (c, x or z where not published)",
+                field_type="number",
+            ),
             _derived(
                 "change_percentage_points",
                 "Change on last year",
