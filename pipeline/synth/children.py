@@ -146,7 +146,7 @@ def _first_entries(
     ]
     sen_need = np.where(semh, "SEMH", np.where(sen_provision == "N", "", other_need))
     pru = rng.uniform(0, 1, n) < np.where(semh & (age_years >= 9), 0.16, 0.015)
-    placement_frailty = rng.gamma(0.8, 1 / 0.8, n)
+    placement_frailty = rng.gamma(1.0, 1.0, n)
     return pd.DataFrame(
         {
             "child": np.arange(n),

@@ -41,9 +41,9 @@ CARER_CHANGES = [START, MOVE, STATUS_AND_MOVE, ADOPT_OTHER]
 #: Kinds that are placement moves (a change of carer while in care).
 MOVE_KINDS = [MOVE, STATUS_AND_MOVE, ADOPT_OTHER]
 
-BASE_CHANGE_RATE = 0.335  # changes of placement per child-year before multipliers
-EARLY_DAYS, EARLY_FACTOR = 150, 2.6
-AGE_16_FACTOR = 1.5
+BASE_CHANGE_RATE = 0.32  # changes of placement per child-year before multipliers
+EARLY_DAYS, EARLY_FACTOR = 150, 3.0
+AGE_16_FACTOR = 1.6
 MAX_FACTOR = EARLY_FACTOR * AGE_16_FACTOR
 CHANGE_KINDS, CHANGE_PROBABILITIES = [MOVE, SAME_CARER, TEMP_START], [0.90, 0.065, 0.035]
 CIN_CODES = ["N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8"]

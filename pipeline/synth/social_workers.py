@@ -17,7 +17,7 @@ from pipeline.synth.children import Population, Window
 from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE
 from pipeline.synth.draws import choose
 
-BASE_CHANGE_RATE = 1.05  # changes of social worker per child-year before multipliers
+BASE_CHANGE_RATE = 1.0  # changes of social worker per child-year before multipliers
 CHANGE_WITH_PLACEMENT_MOVE = 0.1
 COVER_SHARE, DUPLICATE_SHARE = 0.02, 0.005
 CHILDREN_PER_WORKER = 12
