@@ -1,0 +1,123 @@
+"""LA self-service parts on small inputs: the package comparison, formatting, package errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.self_service.comparison import (
+    PackageError,
+    compare_with_package,
+    neighbour_codes,
+    read_package,
+    region_of,
+)
+from pipeline.self_service.report import format_count, format_interval, format_percent
+from tests.fixtures.sample_package import write_sample_package
+
+
+@pytest.fixture(scope="module")
+def package_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_sample_package(tmp_path_factory.mktemp("packages"))
+
+
+def _published(package_dir: Path, la: str, year: str, measure: str) -> str:
+    frame = pd.read_csv(package_dir / "data" / "stability_measures.csv", dtype=str)
+    row = frame[
+        (frame["old_la_code"] == la)
+        & (frame["time_period"] == year)
+        & (frame["period"] == "During the year")
+        & (frame["breakdown"] == "Total")
+        & (frame["measure"] == measure)
+    ]
+    return str(row.iloc[0]["percent"])
+
+
+def test_neighbour_average_uses_published_values_only(package_dir: Path) -> None:
+    package = read_package(package_dir)
+    assert neighbour_codes(package, "202") == ["201", "841"]
+    table = compare_with_package(package, "202", [2024]).set_index("measure")
+    for measure in ("placement_2plus", "sw_2plus", "long_term_stable"):
+        cells = [_published(package_dir, la, "2024", measure) for la in ("201", "841")]
+        numbers = [float(c) for c in cells if c not in ("c", "x", "z", "low", "u")]
+        row = table.loc[measure]
+        assert row["neighbours_with_data"] == len(numbers)
+        if numbers:
+            assert row["neighbour_average_percent"] == pytest.approx(sum(numbers) / len(numbers))
+        else:
+            assert math.isnan(row["neighbour_average_percent"])
+    # Darlington did not supply the social worker module: its x is left out of the average.
+    assert _published(package_dir, "841", "2024", "sw_2plus") == "x"
+
+
+def test_comparison_takes_region_england_and_own_cells_as_published(package_dir: Path) -> None:
+    package = read_package(package_dir)
+    row = compare_with_package(package, "202", [2023]).set_index("measure").loc["no_change"]
+    assert row["la_published_percent"] == _published(package_dir, "202", "2023", "no_change")
+    stability = pd.read_csv(package_dir / "data" / "stability_measures.csv", dtype=str)
+    wanted = (
+        (stability["time_period"] == "2023")
+        & (stability["period"] == "During the year")
+        & (stability["breakdown"] == "Total")
+        & (stability["measure"] == "no_change")
+    )
+    london = stability[wanted & (stability["geographic_level"] == "Regional")]
+    london = london[london["region_name"] == "London"]
+    england = stability[wanted & (stability["geographic_level"] == "National")]
+    assert row["region_percent"] == london.iloc[0]["percent"]
+    assert row["england_percent"] == england.iloc[0]["percent"]
+
+
+def test_years_and_las_missing_from_the_package_are_blank(package_dir: Path) -> None:
+    package = read_package(package_dir)
+    later = compare_with_package(package, "202", [2030])
+    assert (later["la_published_percent"] == "").all() and (later["england_percent"] == "").all()
+    kent = compare_with_package(package, "886", [2024])
+    assert (kent["la_published_percent"] == "").all()
+    assert (kent["england_percent"] != "").all()
+    assert (kent["neighbours_with_data"] == 0).all()
+    assert region_of(package, "886") == ("E12000008", "South East")
+
+
+def test_a_package_missing_a_file_is_refused(package_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "pkg"
+    shutil.copytree(package_dir, copy)
+    (copy / "data" / "statistical_neighbours.csv").unlink()
+    with pytest.raises(PackageError, match="statistical_neighbours.csv"):
+        read_package(copy)
+
+
+def test_a_package_without_a_version_is_refused(package_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "pkg"
+    shutil.copytree(package_dir, copy)
+    descriptor = json.loads((copy / "datapackage.json").read_text(encoding="utf-8"))
+    del descriptor["version"]
+    (copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    with pytest.raises(PackageError, match="'version'"):
+        read_package(copy)
+
+
+@pytest.mark.parametrize(
+    ("cell", "count", "percent"),
+    [
+        (1234, "1,234", "1234.0%"),
+        ("12.345678", "12", "12.3%"),
+        ("c", "c", "c"),
+        ("x", "x", "x"),
+        ("", "", ""),
+        (float("nan"), "", ""),
+    ],
+)
+def test_cells_are_formatted_or_shown_as_symbols(cell: object, count: str, percent: str) -> None:
+    assert format_count(cell) == count
+    assert format_percent(cell) == percent
+
+
+def test_an_interval_with_a_symbol_shows_the_symbol() -> None:
+    assert format_interval("10.04", 15.36) == "10.0% to 15.4%"
+    assert format_interval("c", "c") == "c"
