@@ -91,7 +91,8 @@ def load_tables(tables: InputTables) -> duckdb.DuckDBPyConnection:
     if links is None or links.empty:
         links = pd.DataFrame(columns=SCHOOL_LINK_COLUMNS, dtype="string")
     con.register("links_in", canonical_school_urns(links))
-    years = sorted({int(year) for year in tables.years} or set())
+    # The collection years of the run; tables built without ``years`` use the episodes' years.
+    years = sorted({int(year) for year in tables.years})
     if not years and not tables.episodes.empty:
         years = sorted({int(year) for year in tables.episodes["YEAR"].unique()})
     con.register("years_in", pd.DataFrame({"YEAR": pd.Series(years, dtype="int64")}))
