@@ -77,7 +77,7 @@ def validate(
     from pipeline.inputs import load
 
     _, result = load(input_dir, la=la)
-    logs.console.print(result.to_text())
+    logs.console.print(result.to_text(), markup=False, highlight=False)
     if report is not None:
         result.to_csv(report)
         logs.console.print(f"Problems written to {report}")
