@@ -1,0 +1,120 @@
+"""``protect``: primary and secondary suppression of the published tables.
+
+Order of the rules (see :mod:`pipeline.disclosure.suppression`):
+
+1. primary: counts of 1 to 5 become ``c``;
+2. secondary, repeated until stable over every additive group of every table (breakdown and
+   geography groups together): a group with exactly one suppressed cell gets a second one (the
+   smallest non-zero item first); a group whose suppressed cells would all be known to be 0 gets
+   a non-zero one; a cohort suppressed in one row is suppressed wherever it repeats; then the
+   rank test (the same one :func:`~pipeline.disclosure.audit.audit` runs) and one more cell in
+   every group of a count it could still recover;
+3. percents, intervals and rates follow their counts, and are suppressed on cohorts under 10;
+4. every indicator cell is written as a string (:mod:`pipeline.disclosure.formatting`).
+
+``low`` and ``u`` are not applied: we publish full precision, so nothing shown as 0 is
+non-zero, and low reliability is handled by suppressing percentages on cohorts under 10.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+
+from pipeline.disclosure.cells import STATUS_SYMBOL, CellStore
+from pipeline.disclosure.formatting import formatted_table
+from pipeline.disclosure.groups import build_equations
+from pipeline.disclosure.summary import COUNT_COLUMNS, SuppressionSummary, symbol_reason_label
+from pipeline.disclosure.suppression import (
+    apply_derived,
+    apply_primary,
+    apply_secondary,
+    suppressed_frame,
+)
+from pipeline.logs import log
+from pipeline.published import PublishedTable
+
+
+def protect(
+    tables: dict[str, PublishedTable],
+) -> tuple[dict[str, PublishedTable], SuppressionSummary]:
+    """Apply disclosure control; return new tables with string cells and a summary.
+
+    The input tables are not changed. Indicator cells may hold numbers or the symbols ``x``,
+    ``z`` (kept) and ``c`` (kept, counted as suppressed in the input); anything else, or a blank,
+    is a :class:`~pipeline.disclosure.cells.DisclosureError` naming the table, row and column.
+    """
+    started = time.perf_counter()
+    store = CellStore(tables)
+    equations = build_equations(store)
+    primary = apply_primary(store)
+    stats = apply_secondary(store, equations)
+    derived = apply_derived(store)
+    protected = {
+        key: formatted_table(store, entry) for key, entry in zip(tables, store.tables, strict=True)
+    }
+    summary = _summary(store)
+    log.debug(
+        "protect: %d cells, %d equations, %d primary, %d derived, rounds %s (%.1f s)",
+        store.n_cells,
+        equations.n_equations,
+        primary,
+        derived,
+        stats,
+        time.perf_counter() - started,
+    )
+    return protected, summary
+
+
+def _summary(store: CellStore) -> SuppressionSummary:
+    """Count symbol cells by year, table, symbol and reason (text indicators included)."""
+    parts = []
+    cells = suppressed_frame(store)
+    for index, entry in enumerate(store.tables):
+        mine = cells[cells["table_index"] == index]
+        if not mine.empty:
+            years = entry.frame["time_period"].astype("string").fillna("").to_numpy()
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "time_period": years[mine["row"].to_numpy()],
+                        "table_name": entry.table.name,
+                        "symbol": mine["status"].map(STATUS_SYMBOL).to_numpy(),
+                        "reason": [
+                            symbol_reason_label(STATUS_SYMBOL[s], r)
+                            for s, r in zip(mine["status"], mine["reason"], strict=True)
+                        ],
+                    }
+                )
+            )
+        for indicator in entry.table.indicators:
+            if indicator.kind != "text":
+                continue
+            text = entry.frame[indicator.name].astype("string")
+            is_symbol = text.isin(list(STATUS_SYMBOL.values())).fillna(False).to_numpy()
+            if is_symbol.any():
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "time_period": entry.frame["time_period"]
+                            .astype("string")
+                            .to_numpy()[is_symbol],
+                            "table_name": entry.table.name,
+                            "symbol": text.to_numpy()[is_symbol],
+                            "reason": [
+                                symbol_reason_label(s, 7) for s in text.to_numpy()[is_symbol]
+                            ],
+                        }
+                    )
+                )
+    counts = (
+        pd.concat(parts, ignore_index=True)
+        .groupby(["time_period", "table_name", "symbol", "reason"], as_index=False)
+        .size()
+        .rename(columns={"size": "cells"})
+        if parts
+        else pd.DataFrame(columns=COUNT_COLUMNS)
+    )
+    checked = {entry.table.name: entry.n_cells for entry in store.tables}
+    return SuppressionSummary(counts=counts[COUNT_COLUMNS], cells_checked=checked)

@@ -1,0 +1,274 @@
+"""The suppression rules: primary, secondary (with repeated cohorts) and derived cells.
+
+All rules act on a :class:`~pipeline.disclosure.cells.CellStore` in place: they change a cell's
+status to :data:`~pipeline.disclosure.cells.SUPPRESSED` and record why, keeping its value so
+later rules can still see it. Nothing here loops over cells in Python: every rule is a handful
+of numpy operations over all tables at once, repeated until nothing changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.disclosure import reasons
+from pipeline.disclosure.cells import (
+    NUMBER,
+    SUPPRESSED,
+    CellStore,
+    DisclosureError,
+    TableCells,
+)
+from pipeline.disclosure.groups import Equations, grouping_columns
+from pipeline.disclosure.recoverability import find_recoverable
+from pipeline.published import Indicator
+
+#: Counts from 1 to this many children are suppressed.
+SMALLEST_SAFE_COUNT = 6
+#: Percentages and rates on a cohort smaller than this are suppressed.
+SMALLEST_COHORT = 10
+#: A guard against a rule that never settles (each round suppresses at least one cell).
+MAX_ROUNDS = 10_000
+
+
+def suppress(store: CellStore, cells: np.ndarray, reason: int) -> int:
+    """Suppress the given cells that hold a number; return how many changed."""
+    cells = np.unique(cells)
+    fresh = cells[store.status[cells] == NUMBER]
+    store.status[fresh] = SUPPRESSED
+    store.reason[fresh] = reason
+    return len(fresh)
+
+
+def apply_primary(store: CellStore) -> int:
+    """Suppress every count of 1 to 5; mark cells suppressed in the input. Return the count."""
+    supplied = np.flatnonzero((store.status != NUMBER) & (store.reason == reasons.NONE))
+    store.reason[supplied] = reasons.SUPPLIED
+    small = (
+        store.is_count
+        & (store.status == NUMBER)
+        & (store.value >= 1)
+        & (store.value < SMALLEST_SAFE_COUNT)
+    )
+    return suppress(store, np.flatnonzero(small), reasons.PRIMARY)
+
+
+def free_filters(entry: TableCells) -> list[str]:
+    """Filters that pick a measure rather than split a cohort (not additive, not a grouping)."""
+    grouping = set()
+    for flt in entry.table.filters:
+        if flt.additive and flt.name in entry.frame.columns:
+            grouping.update(grouping_columns(entry, flt.name))
+    return [f.name for f in entry.table.filters if not f.additive and f.name not in grouping]
+
+
+def cohort_links(store: CellStore) -> np.ndarray:
+    """A link number per cell: denominators repeating one cohort share a number (else -1).
+
+    A cohort count (a denominator of a percent or rate) repeats when rows differ only in filters
+    that pick a measure (e.g. ``measure``, ``period``) and hold the same value: they are one
+    logical cell, so suppressing one suppresses all.
+    """
+    link = np.full(store.n_cells, -1, dtype=np.int64)
+    next_link = 0
+    for entry in store.tables:
+        denominators = {i.denominator for i in entry.indicators if i.denominator}
+        counts = [i.name for i in entry.indicators if i.kind == "count" and i.name in denominators]
+        free = set(free_filters(entry))
+        key = [c for c in entry.table.primary_key if c in entry.frame.columns and c not in free]
+        if not counts or not free or entry.n_rows == 0:
+            continue
+        keys = entry.frame[key].astype("string").fillna("")
+        for name in counts:
+            cells = entry.cell_ids(name)
+            number = store.status[cells] == NUMBER
+            frame = keys.loc[number].assign(value=store.value[cells[number]])
+            codes = frame.groupby([*key, "value"], sort=False).ngroup().to_numpy()
+            sizes = np.bincount(codes)
+            repeated = sizes[codes] > 1
+            link[cells[number][repeated]] = codes[repeated] + next_link
+            next_link += len(sizes)
+    return link
+
+
+def _pick_one_per_equation(
+    store: CellStore, eqs: Equations, needy: np.ndarray, allowed: np.ndarray
+) -> np.ndarray:
+    """For each needy equation, the published cell to suppress next.
+
+    Preference: the smallest non-zero item, then a zero item, then the total; ties go to the
+    first cell, so the choice is deterministic.
+    """
+    candidate = needy[eqs.eq] & (store.status[eqs.cell] == NUMBER) & allowed
+    if not candidate.any():
+        return np.zeros(0, dtype=np.int64)
+    eq, cell, coef = eqs.eq[candidate], eqs.cell[candidate], eqs.coef[candidate]
+    value = store.value[cell]
+    is_total = coef < 0
+    order = np.lexsort((cell, value, is_total, value == 0, eq))
+    first = np.unique(eq[order], return_index=True)[1]
+    return cell[order][first]
+
+
+def _group_state(store: CellStore, eqs: Equations) -> tuple[np.ndarray, ...]:
+    """Per equation: suppressed items, suppressed totals, and what the published cells leave.
+
+    The last is the value a reader works out for the suppressed cells together (total minus
+    published items), computed from published cells only, exactly as the audit does.
+    """
+    n_eq = eqs.n_equations
+    hidden = store.status[eqs.cell] == SUPPRESSED
+    shown = store.status[eqs.cell] == NUMBER
+    n_pos = np.bincount(eqs.eq, weights=hidden & (eqs.coef > 0), minlength=n_eq)
+    n_neg = np.bincount(eqs.eq, weights=hidden & (eqs.coef < 0), minlength=n_eq)
+    published = np.where(shown, store.value[eqs.cell], 0.0) * eqs.coef
+    left = -np.bincount(eqs.eq, weights=published, minlength=n_eq)
+    return n_pos, n_neg, left
+
+
+def _heuristic_round(store: CellStore, eqs: Equations, link: np.ndarray) -> int:
+    """One round of the cheap rules; return how many cells it suppressed."""
+    changed = 0
+    linked = link >= 0
+    if linked.any():
+        hidden_links = np.unique(link[linked & (store.status == SUPPRESSED)])
+        follow = np.flatnonzero(linked & np.isin(link, hidden_links))
+        changed += suppress(store, follow, reasons.COHORT_REPEAT)
+    if eqs.n_equations == 0:
+        return changed
+    n_pos, n_neg, _ = _group_state(store, eqs)
+    lonely = (n_pos + n_neg) == 1
+    picked = _pick_one_per_equation(store, eqs, lonely, np.ones(len(eqs.eq), dtype=bool))
+    changed += suppress(store, picked, reasons.SECONDARY)
+    # all suppressed cells on one side of a group and summing to 0: all are known to be 0
+    n_pos, n_neg, left = _group_state(store, eqs)
+    one_sided = ((n_pos > 0) & (n_neg == 0)) | ((n_neg > 0) & (n_pos == 0))
+    known_zero = one_sided & (np.abs(left) < 1e-9)
+    if known_zero.any():
+        side = np.where(n_pos > 0, 1, -1)[eqs.eq]
+        allowed = (store.value[eqs.cell] > 0) | (np.sign(eqs.coef) != side)
+        picked = _pick_one_per_equation(store, eqs, known_zero, allowed)
+        changed += suppress(store, picked, reasons.SECONDARY)
+    return changed
+
+
+def _repair_recoverable(
+    store: CellStore, eqs: Equations, changed: np.ndarray | None
+) -> tuple[int, int]:
+    """Suppress more cells where the rank test recovers a suppressed count.
+
+    Only the systems holding a ``changed`` cell are solved (all when None). Returns
+    ``(cells recovered before the repair, cells suppressed by it)``.
+    """
+    unknown = store.status == SUPPRESSED
+    result = find_recoverable(eqs.eq, eqs.cell, eqs.coef, unknown, changed)
+    if len(result.recoverable) == 0:
+        return 0, 0
+    needy = np.zeros(eqs.n_equations, dtype=bool)
+    needy[np.unique(eqs.eq[np.isin(eqs.cell, result.recoverable)])] = True
+    everything = np.ones(len(eqs.eq), dtype=bool)
+    added = suppress(
+        store, _pick_one_per_equation(store, eqs, needy, everything), reasons.RECOVERABLE
+    )
+    if added == 0:
+        # every cell of those groups is already hidden: widen to the whole component
+        components = result.component_of_unknown[np.isin(result.unknown_cells, result.recoverable)]
+        members = result.unknown_cells[np.isin(result.component_of_unknown, components)]
+        needy[np.unique(eqs.eq[np.isin(eqs.cell, members)])] = True
+        picked = _pick_one_per_equation(store, eqs, needy, everything)
+        added = suppress(store, picked, reasons.RECOVERABLE)
+    if added == 0:
+        raise DisclosureError(
+            "cannot protect "
+            + store.describe(int(result.recoverable[0]))
+            + ": it stays recoverable with every cell of its groups suppressed"
+        )
+    return len(result.recoverable), added
+
+
+def apply_secondary(store: CellStore, eqs: Equations) -> dict[str, int]:
+    """Secondary suppression over all groups until no suppressed count can be recovered.
+
+    Repeats the cheap rules (a group with exactly one suppressed cell; a group whose suppressed
+    cells would be known to be 0; a cohort suppressed in one row and shown in another) until
+    stable, then runs the rank test and suppresses one more cell in each group of a recoverable
+    cell, and starts again. Returns counts of rounds for the log.
+    """
+    link = cohort_links(store)
+    stats = {"heuristic_rounds": 0, "rank_rounds": 0, "recovered_then_repaired": 0}
+    checked: np.ndarray | None = None  # suppressed cells when the rank test last ran
+    for _ in range(MAX_ROUNDS):
+        if _heuristic_round(store, eqs, link):
+            stats["heuristic_rounds"] += 1
+            continue
+        stats["rank_rounds"] += 1
+        hidden = store.status == SUPPRESSED
+        changed = None if checked is None else np.flatnonzero(hidden & ~checked)
+        checked = hidden
+        recovered, _added = _repair_recoverable(store, eqs, changed)
+        if recovered == 0:
+            return stats
+        stats["recovered_then_repaired"] += recovered
+    raise DisclosureError(f"secondary suppression did not settle after {MAX_ROUNDS} rounds")
+
+
+def derived_sources(entry: TableCells, indicator: Indicator) -> list[str]:
+    """The indicators a percent or rate is derived from.
+
+    Its ``numerator`` and ``denominator`` when given; otherwise (an interval column without
+    metadata) the indicator whose name is the longest prefix of its name, e.g. ``percent`` for
+    ``percent_lower_ci``.
+    """
+    named = [s for s in (indicator.numerator, indicator.denominator) if s]
+    if named:
+        return named
+    parents = [
+        other.name
+        for other in entry.indicators
+        if other.name != indicator.name and indicator.name.startswith(other.name + "_")
+    ]
+    return [max(parents, key=len)] if parents else []
+
+
+def apply_derived(store: CellStore) -> int:
+    """Suppress percents and rates derived from a suppressed cell or from a cohort under 10."""
+    total = 0
+    for entry in store.tables:
+        derived = [i for i in entry.indicators if i.kind in ("percent", "rate")]
+        kinds = {i.name: i.kind for i in entry.indicators}
+        for indicator in derived:
+            denominator = indicator.denominator
+            if denominator and kinds[denominator] == "count":
+                source = entry.cell_ids(denominator)
+                small = (store.status[source] == NUMBER) & (store.value[source] < SMALLEST_COHORT)
+                total += suppress(
+                    store, entry.cell_ids(indicator.name)[small], reasons.SMALL_COHORT
+                )
+        for _ in range(len(derived) + 1):
+            changed = 0
+            for indicator in derived:
+                target = entry.cell_ids(indicator.name)
+                hidden = np.zeros(entry.n_rows, dtype=bool)
+                for source in derived_sources(entry, indicator):
+                    hidden |= store.status[entry.cell_ids(source)] == SUPPRESSED
+                changed += suppress(store, target[hidden], reasons.FOLLOWS_COUNT)
+            total += changed
+            if not changed:
+                break
+    return total
+
+
+def suppressed_frame(store: CellStore) -> pd.DataFrame:
+    """Every symbol cell as rows ``table_index, row, status, reason`` (for the summary)."""
+    cells = np.flatnonzero(store.status != NUMBER)
+    tables = store.table_of(cells)
+    offsets = np.array([t.offset for t in store.tables], dtype=np.int64)[tables]
+    widths = np.array([max(len(t.indicators), 1) for t in store.tables], dtype=np.int64)[tables]
+    return pd.DataFrame(
+        {
+            "table_index": tables,
+            "row": (cells - offsets) // widths,
+            "status": store.status[cells],
+            "reason": store.reason[cells],
+        }
+    )
