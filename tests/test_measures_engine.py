@@ -111,3 +111,22 @@ def test_school_links_follow_chains_to_the_first_school() -> None:
     assert canonical["300"] == "100" and canonical["200"] == "100" and canonical["100"] == "100"
     # A cycle (bad links) ends without hanging; both schools map inside the cycle.
     assert {canonical["900"], canonical["800"]} <= {"800", "900"}
+
+
+def test_reader_output_flows_through_the_measures() -> None:
+    """The inputs engineer's small valid fixture, read by the real reader, gives measures."""
+    from pathlib import Path
+
+    from pipeline.inputs.loading import load
+
+    folder = Path(__file__).parent / "fixtures" / "inputs" / "valid"
+    if not folder.is_dir():
+        pytest.skip("reader fixture not present")
+    tables, report = load(folder)
+    assert tables is not None, report.to_text()
+    result = compute_measures(tables)
+    one_year = result.children[result.children["PERIOD"] == "1y"]
+    assert not one_year.empty
+    assert set(one_year["YEAR"]) <= set(tables.years)
+    counted = result.events[result.events["counted"]]
+    assert set(counted["event"]) <= {"placement_move", "school_move", "sw_change"}
