@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 import pytest
-from test_aggregate_children import Result, child, children_frame, input_tables
+from test_aggregate_children import child, children_frame, input_tables
 
 from pipeline.aggregate.consecutive import consecutive_years, persistence_ratio
 from pipeline.aggregate.data_quality import data_quality
@@ -154,8 +154,8 @@ def test_data_quality() -> None:
     exclusions = pd.DataFrame(
         {"LA": ["886"], "YEAR": [2024], "reason": ["Short breaks only"], "children": [2]}
     )
-    result = Result(children_frame(rows), exclusions=exclusions)
-    table = data_quality(result, input_tables(LA_YEARS, SW), _Report()).frame
+    children = children_frame(rows)
+    table = data_quality(children, exclusions, input_tables(LA_YEARS, SW), _Report()).frame
     kent = _row(table, LEVEL_LA, "886")
     assert kent["children_looked_after"] == 5  # 3 in the cohort + 2 short breaks only
     assert (kent["school_age_children"], kent["matched_to_school_census"]) == (2, 1)

@@ -37,8 +37,8 @@ def _per_la_year(frame: pd.DataFrame, values: dict[str, np.ndarray]) -> pd.DataF
 def _exclusions(exclusions: pd.DataFrame) -> pd.DataFrame:
     known = exclusions["reason"].isin(list(EXCLUSION_COLUMNS))
     if (~known).any():
-        log.warning(
-            "data_quality: exclusion reasons not published separately: %s",
+        log.info(
+            "data_quality: exclusion reasons not published as columns (not cohort exclusions): %s",
             sorted(set(exclusions.loc[~known, "reason"].astype(str))),
         )
     rows = exclusions[known]
@@ -49,9 +49,18 @@ def _exclusions(exclusions: pd.DataFrame) -> pd.DataFrame:
     return _per_la_year(rows, values)
 
 
-def data_quality(result, tables, report=None) -> PublishedTable:  # noqa: ANN001
-    """One row per area and year: who is in the cohorts and how well the data matched."""
-    children = result.children[result.children["PERIOD"] == "1y"]
+def data_quality(
+    children: pd.DataFrame,
+    exclusions: pd.DataFrame,
+    tables,  # noqa: ANN001 - InputTables
+    report=None,  # noqa: ANN001 - ValidationReport or None (no warnings)
+) -> PublishedTable:
+    """One row per area and year: who is in the cohorts and how well the data matched.
+
+    ``children`` is the child-level table, ``exclusions`` the measures step's ``LA, YEAR,
+    reason, children`` frame.
+    """
+    children = children[children["PERIOD"] == "1y"]
     universe = la_years(tables, "1y", children)
     match = children["school_census_match"]
     aged_5_to_15 = children["age_group"].isin(["5 to 9", "10 to 15"]).to_numpy()
@@ -68,7 +77,7 @@ def data_quality(result, tables, report=None) -> PublishedTable:  # noqa: ANN001
         },
     )
     frame = universe.merge(counts, on=["LA", "YEAR"], how="left")
-    frame = frame.merge(_exclusions(result.exclusions), on=["LA", "YEAR"], how="left")
+    frame = frame.merge(_exclusions(exclusions), on=["LA", "YEAR"], how="left")
     if report is not None:
         warnings = report.warnings_by_la_year()
         warnings = warnings.astype({"LA": str, "YEAR": "int64"})

@@ -56,6 +56,6 @@ def build_tables(result, tables, report=None) -> dict[str, PublishedTable]:  # n
         "statistical_neighbours": statistical_neighbours(
             tables, int(children["YEAR"].astype(int).max())
         ),
-        "data_quality": data_quality(result, tables, report),
+        "data_quality": data_quality(children, result.exclusions, tables, report),
     }
     return built
