@@ -9,8 +9,9 @@ whose cells are not ``x``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
+from typing import Any
 
 import pandas as pd
 
@@ -128,7 +129,7 @@ def add_ees_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([out, rest], axis=1)[EES_TIME_GEOGRAPHY_COLUMNS + list(rest.columns)]
 
 
-def sort_rows(frame: pd.DataFrame, filter_orders: dict[str, Sequence[str]]) -> pd.DataFrame:
+def sort_rows(frame: pd.DataFrame, filter_orders: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     """Sort by time, level, region and LA code, then each filter in its display order."""
     keys = pd.DataFrame(
         {

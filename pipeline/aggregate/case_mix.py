@@ -175,7 +175,7 @@ def funnel(observed: np.ndarray, expected: np.ndarray, variance: np.ndarray, phi
         [HIGHER_998, HIGHER_95, LOWER_998, LOWER_95],
         AS_EXPECTED,
     )
-    out["case_mix_result"] = np.where(e > 0, result, None)
+    out["case_mix_result"] = pd.Series(result, dtype=object).where(e > 0, None)
     return out
 
 
