@@ -135,7 +135,7 @@ def own_figures() -> pd.DataFrame:
     tables, report = load(INPUTS, la="886")
     assert tables is not None
     result = compute_measures(tables)
-    return la_tables(result, tables, report)["stability_measures"].frame
+    return la_tables(result, tables)["stability_measures"].frame
 
 
 def test_report_is_written_with_exit_code_zero(internal_run: Run, publish_run: Run) -> None:
@@ -332,6 +332,21 @@ def test_report_cites_the_package_and_compares(publish_run: Run, package: Path) 
     cells = headline_rows(publish_run.html, 2024)[LABELS["placement_2plus"]]
     assert cells[4] == f"{float(camden['percent']):.1f}%"
     assert cells[5] == f"{float(london['percent']):.1f}%"
+
+
+def test_published_report_suppresses_small_exclusion_and_warning_counts(
+    publish_run: Run, internal_run: Run
+) -> None:
+    published, internal = tables_of(publish_run.html), tables_of(internal_run.html)
+    caption = "Children left out, and why, by collection year"
+    assert ["2024", "Short breaks only", "c"] in published[caption]
+    assert ["2024", "Aged 18 or over at 31 March", "c"] in published[caption]
+    assert ["2023", "Aged 5 or over, not matched to the school census", "31"] in published[caption]
+    assert ["2024", "Short breaks only", "1"] in internal[caption]
+    warnings = next(c for c in published if c.startswith("Validation warnings"))
+    assert published[warnings][1][:2] == ["DUPLICATE_SW_EPISODE", "c"]
+    cohorts = published["Children in each cohort, by collection year"]
+    assert cohorts[1:] == [["2023", "40", "0", "x", "21"], ["2024", "45", "33", "45", "27"]]
 
 
 def test_report_explains_exclusions_and_missing_census(internal_run: Run) -> None:

@@ -17,6 +17,7 @@ from pipeline.self_service.comparison import (
     read_package,
     region_of,
 )
+from pipeline.self_service.figures import suppress_small_counts
 from pipeline.self_service.report import format_count, format_interval, format_percent
 from tests.fixtures.sample_package import write_sample_package
 
@@ -121,3 +122,21 @@ def test_cells_are_formatted_or_shown_as_symbols(cell: object, count: str, perce
 def test_an_interval_with_a_symbol_shows_the_symbol() -> None:
     assert format_interval("10.04", 15.36) == "10.0% to 15.4%"
     assert format_interval("c", "c") == "c"
+
+
+def test_small_counts_are_suppressed_with_a_second_cell_when_alone() -> None:
+    frame = pd.DataFrame(
+        {
+            "year": [2023, 2023, 2023, 2024, 2024, 2025, 2025],
+            "children": [3, 40, 12, 0, 25, 2, 4],
+        }
+    )
+    shown = suppress_small_counts(frame, "children", "year")["children"].tolist()
+    # 2023: 3 is alone, so the next smallest (12) goes too; 2024: nothing small (0 is not
+    # suppressed); 2025: two small counts protect each other.
+    assert shown == ["c", "40", "c", "0", "25", "c", "c"]
+
+
+def test_a_lone_small_count_with_nothing_else_to_suppress_stays_suppressed() -> None:
+    frame = pd.DataFrame({"year": [2024, 2024], "children": [1, 0]})
+    assert suppress_small_counts(frame, "children", "year")["children"].tolist() == ["c", "0"]

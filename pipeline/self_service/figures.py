@@ -10,7 +10,6 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.aggregate.consecutive import consecutive_years
-from pipeline.aggregate.data_quality import data_quality
 from pipeline.aggregate.distributions import placement_moves_distribution, two_year_split
 from pipeline.aggregate.reasons import placement_change_reasons, social_worker_change_reasons
 from pipeline.aggregate.stability import stability_measures
@@ -35,14 +34,14 @@ FIGURE_COLUMNS = ["number", "cohort", "percent", "percent_lower_ci", "percent_up
 ONE_YEAR = PERIODS["1y"]
 
 
-def la_tables(
-    result: MeasuresResult, tables: InputTables, report: ValidationReport | None
-) -> dict[str, PublishedTable]:
+def la_tables(result: MeasuresResult, tables: InputTables) -> dict[str, PublishedTable]:
     """The tables of ``pipeline.aggregate.build_tables`` that make sense for one LA's data.
 
-    The same aggregation functions as ``build_tables``, without the three tables that need every
-    LA in England: the case-mix model (fitted on all of England's children), its coefficients,
-    and the statistical neighbours (which the report takes from the published package).
+    The same aggregation functions as ``build_tables``, without the tables that need every LA
+    in England (the case-mix model is fitted on all of England's children and cannot be fitted
+    on one LA's; the statistical neighbours come from the published package) and without the
+    data quality table (the report explains exclusions from ``MeasuresResult.exclusions`` and
+    the validation report directly).
     """
     children = compact_children(result.children)
     if children.empty:
@@ -54,7 +53,6 @@ def la_tables(
         "placement_moves_distribution": placement_moves_distribution(children, tables),
         "placement_change_reasons": placement_change_reasons(result.events, tables),
         "social_worker_change_reasons": social_worker_change_reasons(result.events, tables),
-        "data_quality": data_quality(result, tables, report),
     }
 
 
@@ -104,24 +102,43 @@ def headline_figures(stability: pd.DataFrame, la: str) -> pd.DataFrame:
     return figures[["year", "measure", "label", *FIGURE_COLUMNS]].reset_index(drop=True)
 
 
-def cohort_summary(result: MeasuresResult, la: str) -> pd.DataFrame:
-    """Children in the one-year cohort per year, and each cohort's sub-cohorts.
+def cohort_summary(figures: pd.DataFrame) -> pd.DataFrame:
+    """Children in each cohort per year, from the cohorts of the headline figures.
 
-    Columns ``year, children_in_cohort, school_cohort, social_worker_cohort, long_term_cohort``.
+    ``figures`` is :func:`headline_figures`' output, so after disclosure control the cohorts are
+    the protected cells. Columns ``year, children_in_cohort, school_cohort,
+    social_worker_cohort, long_term_cohort`` (the cohorts of ``placement_2plus``,
+    ``school_midyear``, ``sw_2plus`` and ``long_term_stable``).
     """
-    children = result.children
-    one_year = children[(children["PERIOD"] == "1y") & (children["LA"].astype(str) == la)]
-    grouped = one_year.groupby("YEAR")
-    summary = pd.DataFrame(
-        {
-            "children_in_cohort": grouped["CHILD"].nunique(),
-            "school_cohort": grouped["in_school_cohort"].sum(),
-            "social_worker_cohort": grouped["in_sw_cohort"].sum(),
-            "long_term_cohort": grouped["in_long_term_cohort"].sum(),
-        }
-    ).astype("int64")
-    summary.index = summary.index.astype(int)
-    return summary.rename_axis("year").reset_index()
+    columns = {
+        "placement_2plus": "children_in_cohort",
+        "school_midyear": "school_cohort",
+        "sw_2plus": "social_worker_cohort",
+        "long_term_stable": "long_term_cohort",
+    }
+    rows = figures[figures["measure"].isin(list(columns))]
+    table = rows.pivot(index="year", columns="measure", values="cohort").rename(columns=columns)
+    table = table.reindex(columns=list(columns.values()))
+    table.columns.name = None
+    return table.reset_index()
+
+
+def suppress_small_counts(frame: pd.DataFrame, count: str, group: str) -> pd.DataFrame:
+    """Counts of 1 to 5 shown as ``c``; where a group has exactly one, its next smallest too.
+
+    The rule of METHODS.md section 7 for counts shown outside the published tables (children
+    left out of a cohort, rows with a warning), so that no suppressed count can be recovered
+    by subtraction within a year. Returns a copy with ``count`` as text.
+    """
+    values = frame[count].astype("int64")
+    small = values.between(1, 5)
+    alone = small.groupby(frame[group]).transform("sum") == 1
+    candidates = values.where(~small & alone & (values > 0))
+    smallest = candidates.groupby(frame[group]).transform("min")
+    secondary = candidates.notna() & (candidates == smallest)
+    first = secondary & ~secondary.groupby(frame[group]).cumsum().gt(1)
+    shown = values.map("{:,}".format).where(~(small | first), "c")
+    return frame.assign(**{count: shown})
 
 
 def exclusion_summary(result: MeasuresResult, la: str) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline.inputs.problems import WARNING
 from pipeline.inputs.report import ValidationReport
 from pipeline.self_service.comparison import PublishedPackage
+from pipeline.self_service.figures import suppress_small_counts
 
 INTERNAL_BANNER = "For internal use: figures are not suppressed; do not publish."
 SYMBOL_TITLES = {
@@ -57,7 +58,7 @@ def report_title(la_name: str, internal: bool) -> str:
 
 
 def format_count(cell: object) -> str:
-    """A count for display (``1,234``); symbols and blanks as they are."""
+    """A count for display (``1,234``); symbols, blanks and formatted text as they are."""
     number = _number(cell)
     return f"{number:,.0f}" if number is not None else _symbol(cell)
 
@@ -125,11 +126,21 @@ def _headline_years(inputs: ReportInputs) -> list[dict]:
     return years
 
 
-def _warnings(report: ValidationReport) -> list[dict]:
-    """Validation warnings counted by rule, with the rule's message (no rows, no children)."""
+def _warnings(report: ValidationReport, internal: bool) -> list[dict]:
+    """Validation warnings counted by rule, with the rule's message (no rows, no children).
+
+    In a report for publication, counts of 1 to 5 rows are suppressed like any small count.
+    """
     problems = report.problems[report.problems["severity"] == WARNING]
     grouped = problems.groupby(["rule", "message"]).size().rename("rows").reset_index()
+    if not internal:
+        grouped = suppress_small_counts(grouped.assign(group=0), "rows", "group")
     return grouped.to_dict("records")
+
+
+def _formatted(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """Rows of ``frame`` as dicts with ``columns`` formatted as counts."""
+    return frame.assign(**{c: frame[c].map(format_count) for c in columns}).to_dict("records")
 
 
 def render_report(inputs: ReportInputs) -> str:
@@ -155,13 +166,13 @@ def render_report(inputs: ReportInputs) -> str:
         years=sorted(int(y) for y in inputs.figures["year"].unique()),
         package=package,
         headline_years=_headline_years(inputs),
-        cohorts=inputs.cohorts.to_dict("records"),
-        exclusions=inputs.exclusions.to_dict("records"),
+        cohorts=_formatted(inputs.cohorts, list(inputs.cohorts.columns[1:])),
+        exclusions=_formatted(inputs.exclusions, ["children"]),
         missing_tables=inputs.missing_tables.to_dict("records"),
         files=files.to_dict("records"),
         files_total=len(files),
         rows_total=f"{int(files['rows_read'].sum()):,}" if len(files) else "0",
-        warnings=_warnings(inputs.validation),
+        warnings=_warnings(inputs.validation, inputs.internal),
         unused_rows=inputs.validation.exclusions.to_dict("records"),
     )
 

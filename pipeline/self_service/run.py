@@ -31,6 +31,7 @@ from pipeline.self_service.figures import (
     missing_year_tables,
     only_la_rows,
     rows_read,
+    suppress_small_counts,
 )
 from pipeline.self_service.report import ReportInputs, render_report
 
@@ -113,7 +114,7 @@ def _run(
         counts["rows_out"] = len(result.children)
     with step("aggregate", rows_in=len(result.children)) as counts:
         try:
-            built = la_tables(result, tables, validation)
+            built = la_tables(result, tables)
         except ValueError as error:
             raise SelfServiceError(f"{input_dir}: {error}") from error
         counts["rows_out"] = sum(len(t.frame) for t in built.values())
@@ -129,6 +130,9 @@ def _run(
         shown = only_la_rows(built, code)
 
     figures = headline_figures(shown["stability_measures"].frame, code)
+    exclusions = exclusion_summary(result, code)
+    if publish:
+        exclusions = suppress_small_counts(exclusions, "children", "year")
     years = sorted(int(y) for y in tables.years)
     names = la_lookup()[code]
     region_name = names["region_name"]
@@ -145,8 +149,8 @@ def _run(
             figures=figures,
             comparison=comparison,
             package=package,
-            cohorts=cohort_summary(result, code),
-            exclusions=exclusion_summary(result, code),
+            cohorts=cohort_summary(figures),
+            exclusions=exclusions,
             missing_tables=missing_year_tables(tables),
             files=rows_read(validation),
             validation=validation,
