@@ -416,3 +416,15 @@ def test_a_folder_that_is_not_a_package_is_refused(tmp_path: Path) -> None:
         INPUTS, la="886", compare=tmp_path, report=tmp_path / "r.html", publish=False, explain=None
     )
     assert code == 1 and not (tmp_path / "r.html").exists()
+
+
+def test_inputs_holding_several_las_need_la(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    england = national_inputs(tmp_path / "england")
+    report = tmp_path / "out" / "r.html"
+    code = build_la_report(
+        england, la=None, compare=None, report=report, publish=False, explain=None
+    )
+    assert code == 1 and not report.parent.exists()
+    assert "886, 887" in capsys.readouterr().err
