@@ -575,3 +575,23 @@ def test_risk_factors_raise_instability(calibration: Files) -> None:
     in_semh = cohort["UPN"].isin(semh).to_numpy()
     school_age = ((age >= 6) & (age < 16)).to_numpy()
     assert high[in_semh & school_age].mean() > 1.2 * high[~in_semh & school_age].mean()
+
+
+def test_academy_conversions_are_linked_not_moves(small_files: Files) -> None:
+    census = small_files.census.drop_duplicates(["UPN", "census_date"])
+    previous_urn = census.groupby("UPN")["URN"].shift(1)
+    previous_school = census.groupby("UPN")["school"].shift(1)
+    converted = previous_urn.notna() & (census["URN"] != previous_urn)
+    converted &= census["school"] == previous_school
+    assert converted.sum() > 0
+    # The pupil's entry date at the academy is the conversion day (1 April or 1 September).
+    days = census.loc[converted, "entry"]
+    assert ((days.dt.day == 1) & days.dt.month.isin([4, 9])).all()
+
+
+def test_context_indicators_follow_la_size(small: Path) -> None:
+    context = pd.read_csv(small / "la_context.csv", dtype={"LA_CODE": str}).set_index("LA_CODE")
+    size = local_authorities().set_index("old_la_code")["children_looked_after_2024"]
+    assert context["population_0_17"].corr(size.reindex(context.index)) > 0.5
+    assert context["idaci_score"].corr(context["fsm_percent"]) > 0.5
+    assert context.notna().all().all()

@@ -210,11 +210,11 @@ def _placement_changes(
             "temp_id": temp_id,
         }
     )
-    returns = changes[is_temp].copy()
-    returns["day"] = returns["day"].to_numpy() + temp_length[is_temp]
-    returns["kind"] = TEMP_END
-    returns["temp_code"] = ""
-    return pd.concat([changes, returns], ignore_index=True)
+    back_from_temporary = changes[is_temp].copy()
+    back_from_temporary["day"] = back_from_temporary["day"].to_numpy() + temp_length[is_temp]
+    back_from_temporary["kind"] = TEMP_END
+    back_from_temporary["temp_code"] = ""
+    return pd.concat([changes, back_from_temporary], ignore_index=True)
 
 
 def _status_events(
