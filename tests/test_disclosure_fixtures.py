@@ -42,9 +42,7 @@ def area_columns(area: str, time_period: str = "2024") -> dict[str, str]:
     if not la:
         row["geographic_level"] = LEVEL_REGIONAL
         return row
-    row.update(
-        geographic_level=LEVEL_LA, old_la_code=la, new_la_code=f"E0{la}", la_name=f"LA {la}"
-    )
+    row.update(geographic_level=LEVEL_LA, old_la_code=la, new_la_code=f"E0{la}", la_name=f"LA {la}")
     return row
 
 
@@ -105,8 +103,10 @@ def cell(table: PublishedTable, area: str, column: str = "number", **items: str)
 
 
 def test_grid_table_adds_regions_england_and_totals() -> None:
-    table = grid_table({("R1/101", "A"): 3, ("R1/101", "B"): 4, ("R2/201", "A"): 10,
-                        ("R2/201", "B"): 0}, ["A", "B"])
+    table = grid_table(
+        {("R1/101", "A"): 3, ("R1/101", "B"): 4, ("R2/201", "A"): 10, ("R2/201", "B"): 0},
+        ["A", "B"],
+    )
     assert cell(table, "E", breakdown="Total") == 17
     assert cell(table, "R1", breakdown="B") == 4
     assert cell(table, "R2/201", breakdown="Total") == 10

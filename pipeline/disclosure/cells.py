@@ -108,6 +108,17 @@ def parse_indicator(
     return values, status
 
 
+def check_counts(table_name: str, column: str, values: np.ndarray) -> None:
+    """Counts must be whole numbers >= 0 (NaN marks a symbol and is skipped)."""
+    bad = ~np.isnan(values) & ((np.abs(values - np.round(values)) > 1e-9) | (values < 0))
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise DisclosureError(
+            f"table {table_name!r}, row {first + 1}, column {column!r}: count {values[first]!r} "
+            f"is not a whole number >= 0 ({int(bad.sum())} such cells)"
+        )
+
+
 def check_indicator_metadata(table: PublishedTable) -> None:
     """Fail clearly when an indicator's kind or numerator/denominator names are wrong."""
     names = {indicator.name: indicator for indicator in table.indicators}
@@ -150,6 +161,9 @@ class CellStore:
             if not numeric or frame.empty:
                 continue
             parsed = [parse_indicator(table.name, frame, i.name) for i in numeric]
+            for indicator, (column_values, _) in zip(numeric, parsed, strict=True):
+                if indicator.kind == "count":
+                    check_counts(table.name, indicator.name, column_values)
             values.append(np.column_stack([p[0] for p in parsed]).ravel())
             statuses.append(np.column_stack([p[1] for p in parsed]).ravel())
             kind_row = np.array([i.kind == "count" for i in numeric])

@@ -96,8 +96,9 @@ def _pick_one_per_equation(
 ) -> np.ndarray:
     """For each needy equation, the published cell to suppress next.
 
-    Preference: the smallest non-zero item, then a zero item, then the total; ties go to the
-    first cell, so the choice is deterministic.
+    Preference: non-zero cells before zeros; among them a cell shared with another needy group,
+    then an item before the total, then the smallest; ties go to the first cell, so the choice
+    is deterministic.
     """
     candidate = needy[eqs.eq] & (store.status[eqs.cell] == NUMBER) & allowed
     if not candidate.any():
@@ -105,7 +106,9 @@ def _pick_one_per_equation(
     eq, cell, coef = eqs.eq[candidate], eqs.cell[candidate], eqs.coef[candidate]
     value = store.value[cell]
     is_total = coef < 0
-    order = np.lexsort((cell, value, is_total, value == 0, eq))
+    # a cell that would protect two needy groups at once saves a suppression
+    _, where, shared = np.unique(cell, return_inverse=True, return_counts=True)
+    order = np.lexsort((cell, value, is_total, -shared[where], value == 0, eq))
     first = np.unique(eq[order], return_index=True)[1]
     return cell[order][first]
 
@@ -152,20 +155,31 @@ def _heuristic_round(store: CellStore, eqs: Equations, link: np.ndarray) -> int:
     return changed
 
 
+def representatives(link: np.ndarray) -> np.ndarray:
+    """Per cell, the cell standing for it in the rank test: linked cohorts are one unknown."""
+    rep = np.arange(len(link), dtype=np.int64)
+    linked = np.flatnonzero(link >= 0)
+    if len(linked):
+        first = pd.Series(linked).groupby(link[linked]).transform("min").to_numpy()
+        rep[linked] = first
+    return rep
+
+
 def _repair_recoverable(
-    store: CellStore, eqs: Equations, changed: np.ndarray | None
+    store: CellStore, eqs: Equations, rep: np.ndarray, changed: np.ndarray | None
 ) -> tuple[int, int]:
     """Suppress more cells where the rank test recovers a suppressed count.
 
-    Only the systems holding a ``changed`` cell are solved (all when None). Returns
-    ``(cells recovered before the repair, cells suppressed by it)``.
+    A repeated cohort counts as one unknown (``rep``), as a reader who knows the cohorts are
+    the same would treat it. Only the systems holding a ``changed`` cell are solved (all when
+    None). Returns ``(cells recovered before the repair, cells suppressed by it)``.
     """
     unknown = store.status == SUPPRESSED
-    result = find_recoverable(eqs.eq, eqs.cell, eqs.coef, unknown, changed)
+    result = find_recoverable(eqs.eq, rep[eqs.cell], eqs.coef, unknown, changed)
     if len(result.recoverable) == 0:
         return 0, 0
     needy = np.zeros(eqs.n_equations, dtype=bool)
-    needy[np.unique(eqs.eq[np.isin(eqs.cell, result.recoverable)])] = True
+    needy[np.unique(eqs.eq[np.isin(rep[eqs.cell], result.recoverable)])] = True
     everything = np.ones(len(eqs.eq), dtype=bool)
     added = suppress(
         store, _pick_one_per_equation(store, eqs, needy, everything), reasons.RECOVERABLE
@@ -174,7 +188,7 @@ def _repair_recoverable(
         # every cell of those groups is already hidden: widen to the whole component
         components = result.component_of_unknown[np.isin(result.unknown_cells, result.recoverable)]
         members = result.unknown_cells[np.isin(result.component_of_unknown, components)]
-        needy[np.unique(eqs.eq[np.isin(eqs.cell, members)])] = True
+        needy[np.unique(eqs.eq[np.isin(rep[eqs.cell], members)])] = True
         picked = _pick_one_per_equation(store, eqs, needy, everything)
         added = suppress(store, picked, reasons.RECOVERABLE)
     if added == 0:
@@ -195,6 +209,7 @@ def apply_secondary(store: CellStore, eqs: Equations) -> dict[str, int]:
     cell, and starts again. Returns counts of rounds for the log.
     """
     link = cohort_links(store)
+    rep = representatives(link)
     stats = {"heuristic_rounds": 0, "rank_rounds": 0, "recovered_then_repaired": 0}
     checked: np.ndarray | None = None  # suppressed cells when the rank test last ran
     for _ in range(MAX_ROUNDS):
@@ -203,9 +218,9 @@ def apply_secondary(store: CellStore, eqs: Equations) -> dict[str, int]:
             continue
         stats["rank_rounds"] += 1
         hidden = store.status == SUPPRESSED
-        changed = None if checked is None else np.flatnonzero(hidden & ~checked)
+        changed = None if checked is None else rep[np.flatnonzero(hidden & ~checked)]
         checked = hidden
-        recovered, _added = _repair_recoverable(store, eqs, changed)
+        recovered, _added = _repair_recoverable(store, eqs, rep, changed)
         if recovered == 0:
             return stats
         stats["recovered_then_repaired"] += recovered
