@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import jinja2
 import pandas as pd
@@ -175,11 +174,3 @@ def render_report(inputs: ReportInputs) -> str:
         warnings=_warnings(inputs.validation, inputs.internal),
         unused_rows=inputs.validation.exclusions.to_dict("records"),
     )
-
-
-def write_report(html: str, path: Path) -> Path:
-    """Write the page to ``path`` (creating its folder) and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
-    return path
