@@ -158,9 +158,11 @@ def build(
     logs.configure(verbose, quiet)
     from pipeline import build as build_module
 
-    if compare is not None or report is not None or explain is not None:
+    if compare is not None or report is not None or explain is not None or publish:
         if input_dir is None:
-            raise typer.BadParameter("--compare/--report/--explain need --input (your LA's files)")
+            raise typer.BadParameter(
+                "--compare/--report/--explain/--publish need --input (your LA's files)"
+            )
         code = build_module.build_la_report(
             input_dir, la=la, compare=compare, report=report, publish=publish, explain=explain
         )
