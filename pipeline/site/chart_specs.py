@@ -17,6 +17,7 @@ PALETTE = ["#0072B2", "#D55E00", "#007A5E", "#AA3377", "#333333", "#8A6D00"]
 SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
 DASHES = [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2], [4, 4], [1, 3]]
 FONT = "Arial, Helvetica, sans-serif"
+RATIO_TITLE = "Observed ÷ expected (1 = as expected)"
 
 
 def _configure(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin:
@@ -71,7 +72,10 @@ def time_series(
 
 
 def strip_plot(frame: pd.DataFrame, title: str, description: str) -> alt.TopLevelMixin:
-    """One dot per LA per measure: columns ``la_name``, ``series``, ``percent``."""
+    """One dot per LA per measure: columns ``la_name``, ``series``, ``percent``.
+
+    One colour only: the measure is named on the vertical axis.
+    """
     chart = (
         alt.Chart(frame)
         .mark_point(filled=False, size=50, color=PALETTE[0], strokeWidth=1.5)
@@ -104,12 +108,12 @@ def funnel_plot(frame: pd.DataFrame, title: str, description: str) -> alt.TopLev
     for column, dash in [("lower_95", [4, 3]), ("upper_95", [4, 3]), ("lower_998", [1, 0])]:
         limits.append(
             base.mark_line(color="#595959", strokeDash=dash, strokeWidth=1).encode(
-                y=alt.Y(f"{column}:Q", title="Observed ÷ expected")
+                y=alt.Y(f"{column}:Q", title=RATIO_TITLE)
             )
         )
     limits.append(base.mark_line(color="#595959", strokeWidth=1).encode(y=alt.Y("upper_998:Q")))
     points = base.mark_point(filled=True, size=45, opacity=0.9).encode(
-        y=alt.Y("ratio:Q", title="Observed ÷ expected (1 = as expected)"),
+        y=alt.Y("ratio:Q", title=RATIO_TITLE),
         color=alt.Color(
             "result:N",
             title="Case-mix result",
@@ -129,65 +133,63 @@ def funnel_plot(frame: pd.DataFrame, title: str, description: str) -> alt.TopLev
 
 
 def grouped_bars(frame: pd.DataFrame, title: str, description: str) -> alt.TopLevelMixin:
-    """Horizontal bars: columns ``category``, ``series``, ``percent`` (series side by side)."""
+    """Horizontal bars, one panel per series: columns ``category``, ``series``, ``percent``.
+
+    Each panel is titled with its measure and each bar labelled on its axis, so no colour
+    is needed to tell them apart.
+    """
     series = list(dict.fromkeys(frame["series"]))
     categories = list(dict.fromkeys(frame["category"]))
     chart = (
         alt.Chart(frame)
-        .mark_bar()
+        .mark_bar(color=PALETTE[0])
         .encode(
             y=alt.Y("category:N", title=None, sort=categories),
-            yOffset=alt.YOffset("series:N", sort=series),
             x=alt.X("percent:Q", title="Percentage of children"),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                sort=series,
-                scale=alt.Scale(domain=series, range=PALETTE[: len(series)]),
-                legend=alt.Legend(orient="bottom", columns=1),
-            ),
-            opacity=alt.Opacity(
-                "series:N",
-                sort=series,
-                scale=alt.Scale(domain=series, range=[1.0, 0.75, 0.55][: len(series)]),
-                legend=None,
-            ),
             tooltip=[
                 alt.Tooltip("category:N", title="Group"),
                 alt.Tooltip("series:N", title="Measure"),
                 alt.Tooltip("percent:Q", title="Percent", format=".1f"),
             ],
         )
-        .properties(title=title, width="container", height=alt.Step(14))
+        .properties(width=180, height=alt.Step(18))
+        .facet(
+            column=alt.Column(
+                "series:N", sort=series, title=None, header=alt.Header(labelFontSize=12)
+            )
+        )
+        .properties(title=title)
     )
     return _configure(chart, description)
 
 
 def stacked_shares(frame: pd.DataFrame, title: str, description: str) -> alt.TopLevelMixin:
-    """100% stacked bars: columns ``group``, ``part``, ``percent`` (parts in display order)."""
+    """Shares of each group's children by part: columns ``group``, ``part``, ``percent``.
+
+    Drawn as labelled bars in one panel per group (parts on the axis, in display order), so
+    the parts are told apart by their labels, not by colour.
+    """
     parts = list(dict.fromkeys(frame["part"]))
-    ordered = frame.assign(order=frame["part"].map({p: i for i, p in enumerate(parts)}))
+    groups = list(dict.fromkeys(frame["group"]))
     chart = (
-        alt.Chart(ordered)
-        .mark_bar(stroke="white", strokeWidth=1)
+        alt.Chart(frame)
+        .mark_bar(color=PALETTE[0])
         .encode(
-            y=alt.Y("group:N", title=None, sort=list(dict.fromkeys(frame["group"]))),
-            x=alt.X("percent:Q", title="Percentage of children", stack="zero"),
-            color=alt.Color(
-                "part:N",
-                title=None,
-                sort=parts,
-                scale=alt.Scale(domain=parts, range=PALETTE[: len(parts)]),
-                legend=alt.Legend(orient="bottom", columns=3),
-            ),
-            order=alt.Order("order:Q"),
+            y=alt.Y("part:N", title=None, sort=parts),
+            x=alt.X("percent:Q", title="Percentage of children"),
             tooltip=[
                 alt.Tooltip("group:N", title="Group"),
                 alt.Tooltip("part:N", title="Part"),
                 alt.Tooltip("percent:Q", title="Percent", format=".1f"),
             ],
         )
-        .properties(title=title, width="container", height=alt.Step(34))
+        .properties(width=180, height=alt.Step(18))
+        .facet(
+            column=alt.Column(
+                "group:N", sort=groups, title=None, header=alt.Header(labelFontSize=12)
+            )
+        )
+        .properties(title=title)
     )
     return _configure(chart, description)
 

@@ -59,7 +59,7 @@ def _fixed_width(spec: dict) -> dict:
     fixed = copy.deepcopy(spec)
     if fixed.get("width") == "container":
         fixed["width"] = SVG_WIDTH
-    fixed.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
+        fixed.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
     return fixed
 
 

@@ -23,6 +23,7 @@ from pipeline.site.package import (
     DURING_THE_YEAR,
     HEADLINE_MEASURES,
     TOTAL,
+    PackageError,
     SitePackage,
     rows_of,
 )
@@ -38,8 +39,13 @@ class LaExtract:
 
     def rows(self, table_name: str, columns: list[str]) -> pd.DataFrame:
         """The rows of one table restricted to ``columns`` (see :func:`rows_of`)."""
-        part = self.tables.get(table_name, self.frame.iloc[0:0])
-        return rows_of(part, table_name, columns)
+        part = self.tables.get(table_name)
+        if part is None:
+            return rows_of(self.frame.iloc[0:0], table_name, columns)
+        missing = [c for c in columns if c not in part]
+        if missing:
+            raise PackageError(f"LA extract: table {table_name!r} lacks columns {missing}")
+        return part[columns]
 
 
 GEO = ["time_period", "old_la_code", "new_la_code", "la_name", "region_name"]
@@ -89,8 +95,16 @@ class LocalAuthorityPages:
         self.series_labels = [package.label(m) for m in HEADLINE_MEASURES]
         comparison = package.table("la_comparison")
         latest = comparison[comparison["time_period"] == package.latest_year]
-        self.all_comparison = latest.set_index(["old_la_code", "measure"])
-        self.geography = package.geography.set_index("old_la_code")
+        self.all_percent: dict[tuple[str, str], str] = dict(
+            zip(
+                zip(latest["old_la_code"], latest["measure"], strict=True),
+                latest["percent"],
+                strict=True,
+            )
+        )
+        self.pages = dict(
+            zip(package.geography["old_la_code"], package.geography["page"], strict=True)
+        )
 
     def generate(self) -> list[Path]:
         """Write every LA page and return the paths."""
@@ -140,7 +154,9 @@ class LocalAuthorityPages:
         p = self.package
         latest = p.latest_year
         comparison = extract.rows("la_comparison", ["time_period", *COMPARISON_COLUMNS])
-        comparison = comparison[comparison["time_period"] == latest].set_index("measure")
+        comparison = (
+            comparison[comparison["time_period"] == latest].set_index("measure").to_dict("index")
+        )
         measures = extract.rows(
             "stability_measures",
             [
@@ -160,15 +176,17 @@ class LocalAuthorityPages:
             & (measures["period"] == DURING_THE_YEAR)
             & (measures["breakdown_topic"] == TOTAL)
             & (measures["breakdown"] == TOTAL)
-        ].set_index("measure")
+        ]
+        totals = totals.set_index("measure").to_dict("index")
         series = extract.rows("time_series", ["time_period", "measure", "change_percentage_points"])
-        change = series[series["time_period"] == latest].set_index("measure")
+        series = series[series["time_period"] == latest]
+        change = dict(zip(series["measure"], series["change_percentage_points"], strict=True))
         items = []
         for measure in HEADLINE_MEASURES:
-            if measure not in comparison.index:
+            if measure not in comparison:
                 continue
-            row = comparison.loc[measure]
-            total = totals.loc[measure] if measure in totals.index else None
+            row = comparison[measure]
+            total = totals.get(measure)
             cells = [row["percent"], row["region_percent"], row["england_percent"]]
             interval = ""
             if total is not None:
@@ -179,9 +197,7 @@ class LocalAuthorityPages:
                     f"{cell_html(high, 'percent')} ({cell_html(total['number'], 'count')} of "
                     f"{cell_html(total['cohort'], 'count')} children)</p>"
                 )
-            change_cell = (
-                change.loc[measure, "change_percentage_points"] if measure in change.index else "z"
-            )
+            change_cell = change.get(measure, "z")
             cells.append(change_cell)
             used |= symbols_in(cells + [row["rank_among_las"], row["quartile_band"]])
             rank = (
@@ -295,12 +311,7 @@ class LocalAuthorityPages:
         for code, name, source in areas:
             cells = []
             for measure in measures:
-                key = (code, measure)
-                cell = (
-                    self.all_comparison.loc[key, "percent"]
-                    if key in self.all_comparison.index
-                    else "x"
-                )
+                cell = self.all_percent.get((code, measure), "x")
                 cells.append(cell)
                 if measure == "placement_2plus" and not is_symbol(cell):
                     chart_rows.append(
@@ -311,7 +322,7 @@ class LocalAuthorityPages:
                         }
                     )
             used |= symbols_in(cells)
-            page = self.geography.loc[code, "page"] if code in self.geography.index else None
+            page = self.pages.get(code)
             label = (
                 f'<a href="{root}{page}index.html">{escape(name)}</a>'
                 if page and source != "la"
@@ -365,17 +376,30 @@ class LocalAuthorityPages:
         ]
         blocks = []
         measures = [m for m in HEADLINE_MEASURES if m in set(rows["measure"])]
+        percent: dict[tuple[str, str, str], str] = {}
+        cohort: dict[tuple[str, str], str] = {}
+        categories: dict[str, list[str]] = {}
+        for topic, category, measure, n, pct in zip(
+            rows["breakdown_topic"],
+            rows["breakdown"],
+            rows["measure"],
+            rows["cohort"],
+            rows["percent"],
+            strict=True,
+        ):
+            percent[(topic, category, measure)] = pct
+            if measure == measures[0]:
+                cohort[(topic, category)] = n
+            categories.setdefault(topic, [])
+            if category not in categories[topic]:
+                categories[topic].append(category)
         for topic in LA_BREAKDOWN_TOPICS:
-            part = rows[rows["breakdown_topic"] == topic]
-            if part.empty:
+            if topic not in categories:
                 continue
-            categories = list(dict.fromkeys(part["breakdown"]))
-            percent = part.pivot(index="breakdown", columns="measure", values="percent")
-            cohort = part[part["measure"] == measures[0]].set_index("breakdown")["cohort"]
             table_rows = []
-            for category in categories:
-                cells = [cohort.get(category, "z")] + [
-                    percent.loc[category].get(m, "z") for m in measures
+            for category in categories[topic]:
+                cells = [cohort.get((topic, category), "z")] + [
+                    percent.get((topic, category, m), "z") for m in measures
                 ]
                 used |= symbols_in(cells)
                 table_rows.append(

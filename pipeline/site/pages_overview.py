@@ -234,11 +234,12 @@ class OverviewPage:
                     for m, c in zip(measures, cells, strict=True)
                     if not is_symbol(c)
                 ]
-            title = f"England by {topic.lower()}, {year_label(p.latest_year)}"
+            title = f"England: {topic}, {year_label(p.latest_year)}"
             description = (
-                f"Percentage of children in care in each group of {topic.lower()} with "
-                + ", ".join(p.label(m).lower() for m in measures)
-                + "."
+                f"Percentage of children in care in each group ({topic[0].lower()}{topic[1:]}) "
+                "with each of: "
+                + "; ".join(p.label(m).lower() for m in measures)
+                + ". One panel per measure."
             )
             data = pd.DataFrame(chart_rows, columns=["category", "series", "percent"])
             slug = "".join(ch if ch.isalnum() else "-" for ch in topic.lower())
