@@ -14,6 +14,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.inputs.tables import (
     EPISODE_COLUMNS,
@@ -156,13 +158,20 @@ def census_table(
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write one table as UTF-8 CSV (``\n`` line ends, quotes only where needed, blank cells
-    empty) and log its row count. DuckDB writes it: several times faster than pandas."""
+    empty) and log its row count. The columns go to DuckDB as Arrow text: several times faster
+    than pandas' writer."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = frame.astype(str).replace("", None)
+    columns = []
+    for name in frame.columns:
+        values = pa.array(frame[name])
+        if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+            values = pc.cast(values, pa.string())
+        columns.append(pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values))
+    table = pa.Table.from_arrays(columns, names=[str(name) for name in frame.columns])
     connection = duckdb.connect()
     try:
         connection.execute("SET enable_progress_bar = false")
-        connection.register("frame", text)
+        connection.register("frame", table)
         connection.execute(f"COPY frame TO '{path.as_posix()}' (HEADER, DELIMITER ',')")
     finally:
         connection.close()
