@@ -44,6 +44,11 @@ def child_ids(population: Population, areas: Areas, rng: np.random.Generator) ->
     return areas.codes.astype(object)[la] + numbers
 
 
+def _sort_key(ids: np.ndarray, children: np.ndarray) -> np.ndarray:
+    """Numeric sort key of CHILD ids (LA code + 6 digits, so numeric order is LA, CHILD order)."""
+    return np.asarray(ids[children], dtype=str).astype(np.int64)
+
+
 def overlaps_year(start: np.ndarray, end: np.ndarray, year: int) -> np.ndarray:
     """True for spells open at any time in collection year ``year`` (``end`` may be NO_DATE)."""
     return (start <= year_end(year)) & ((end == NO_DATE) | (end >= year_start(year)))
@@ -90,7 +95,8 @@ def header_table(
             "UASC": np.where(table["uasc"].to_numpy()[children], "1", "0"),
         }
     )
-    return frame.sort_values(["LA", "CHILD"], kind="stable")[["LA", *HEADER_COLUMNS]]
+    order = np.argsort(_sort_key(ids, children), kind="stable")
+    return frame.iloc[order][["LA", *HEADER_COLUMNS]]
 
 
 def episode_table(episodes: pd.DataFrame, ids: np.ndarray, areas: Areas, year: int) -> pd.DataFrame:
@@ -107,8 +113,8 @@ def episode_table(episodes: pd.DataFrame, ids: np.ndarray, areas: Areas, year: i
         REC=np.where(still_open, "", part["REC"].to_numpy()),
         REASON_PLACE_CHANGE=np.where(still_open, "", part["REASON_PLACE_CHANGE"].to_numpy()),
     )
-    frame = frame.sort_values(["LA", "CHILD", "start"], kind="stable")
-    return frame[["LA", *EPISODE_COLUMNS]]
+    order = np.lexsort((part["start"].to_numpy(), _sort_key(ids, part["child"].to_numpy())))
+    return frame.iloc[order][["LA", *EPISODE_COLUMNS]]
 
 
 def social_worker_table(
@@ -135,7 +141,14 @@ def social_worker_table(
         SW_DEC=format_days(np.where(still_open, NO_DATE, end)),
         SW_REASON=np.where(still_open, "", part["SW_REASON"].to_numpy()),
     )
-    frame = frame.sort_values(["LA", "CHILD", "SW_DECOM", "SW_ID"], kind="stable")
+    order = np.lexsort(
+        (
+            part["SW_ID"].to_numpy(),
+            part["SW_DECOM"].to_numpy(),
+            _sort_key(ids, part["child"].to_numpy()),
+        )
+    )
+    frame = frame.iloc[order]
     frame["SW_DECOM"] = frame["SW_DECOM_TEXT"]
     return frame[["LA", *SOCIAL_WORKER_COLUMNS]]
 
