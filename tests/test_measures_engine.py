@@ -111,6 +111,18 @@ def test_school_links_follow_chains_to_the_first_school() -> None:
     assert canonical["300"] == "100" and canonical["200"] == "100" and canonical["100"] == "100"
     # A cycle (bad links) ends without hanging; both schools map inside the cycle.
     assert {canonical["900"], canonical["800"]} <= {"800", "900"}
+    assert canonical["900"] == canonical["800"]
+
+
+def test_school_links_join_every_predecessor_of_a_merger() -> None:
+    # 300 took over from 100 and 200; 500 later took over from 300; 700 is unrelated.
+    links = pd.DataFrame(
+        {"URN": ["300", "300", "500", "700"], "PREDECESSOR_URN": ["200", "100", "300", "600"]},
+        dtype="string",
+    )
+    canonical = canonical_school_urns(links).set_index("URN")["CANONICAL_URN"].to_dict()
+    assert {canonical[urn] for urn in ["100", "200", "300", "500"]} == {"100"}
+    assert canonical["700"] == canonical["600"] == "600"
 
 
 def test_reader_output_flows_through_the_measures() -> None:

@@ -9,8 +9,11 @@ because METHODS.md section 3 rule 3 drops them "before anything else".
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from pipeline.inputs.tables import (
     EPISODE_COLUMNS,
@@ -26,9 +29,6 @@ from pipeline.inputs.tables import (
 #: A UPN that identifies a pupil: a check letter then 11 digits and a digit or letter.
 #: Placeholder codes (``UN1``-``UN10``) never match the school census.
 UPN_PATTERN = r"^[A-Z][0-9]{11}[0-9A-Z]$"
-
-#: Furthest a chain of school links is followed (academy conversion after merger ...).
-MAX_LINK_DEPTH = 25
 
 
 def sql_list(codes: set[str]) -> str:
@@ -50,25 +50,35 @@ def _with_columns(frame: pd.DataFrame, columns: list[str]) -> pa.Table:
 
 
 def canonical_school_urns(links: pd.DataFrame) -> pd.DataFrame:
-    """Map every linked URN to the earliest school of its chain of predecessors.
+    """Map every linked URN to one identifier for its group of linked schools.
 
     ``school_links`` says a school (``URN``) took over from ``PREDECESSOR_URN`` (academy
-    conversion, merger). Following the chain to its root gives one identifier per school, so a
-    pupil "moving" between a predecessor and its successor has not moved (METHODS.md section 3).
-    Returns ``URN, CANONICAL_URN`` for every URN that appears in a link.
+    conversion, merger). Schools joined by links, directly or through other schools, are one
+    school: the groups are the connected components of the graph whose edges are the links, so
+    a merger with two predecessors joins all three schools, and a chain of conversions is one
+    group. Every URN of a group maps to the group's smallest URN (for a chain numbered in
+    order, its first school), so a pupil "moving" between linked schools has not moved
+    (METHODS.md section 3). Returns ``URN, CANONICAL_URN`` for every URN that appears in a link.
     """
     links = links.dropna(subset=["URN", "PREDECESSOR_URN"])
-    links = links[links["URN"] != links["PREDECESSOR_URN"]]
-    parent = links.drop_duplicates("URN").set_index("URN")["PREDECESSOR_URN"].astype(str)
-    urns = pd.Index(pd.concat([links["URN"], links["PREDECESSOR_URN"]]).astype(str).unique())
-    root = pd.Series(urns, index=urns)
-    for _ in range(MAX_LINK_DEPTH):
-        step = root.map(parent)
-        moved = step.notna() & (step != root)
-        if not moved.any():
-            break
-        root = root.where(~moved, step)
-    return pd.DataFrame({"URN": urns.astype("string"), "CANONICAL_URN": root.astype("string")})
+    successor = links["URN"].astype(str).to_numpy()
+    predecessor = links["PREDECESSOR_URN"].astype(str).to_numpy()
+    urns, codes = np.unique(np.concatenate([successor, predecessor]), return_inverse=True)
+    edges = len(successor)
+    graph = coo_matrix(
+        (np.ones(edges, dtype=np.int8), (codes[:edges], codes[edges:])),
+        shape=(len(urns), len(urns)),
+    )
+    _, component = connected_components(graph, directed=False)
+    # ``urns`` is sorted, so the first URN met in each component is its smallest.
+    first_of_component = pd.Series(np.arange(len(urns))).groupby(component).transform("min")
+    canonical = urns[first_of_component.to_numpy()]
+    return pd.DataFrame(
+        {
+            "URN": pd.array(urns, dtype="string"),
+            "CANONICAL_URN": pd.array(canonical, dtype="string"),
+        }
+    )
 
 
 def load_tables(tables: InputTables) -> duckdb.DuckDBPyConnection:
