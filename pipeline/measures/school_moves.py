@@ -9,6 +9,7 @@ RULE_START_OF_YEAR = "start-of-year school move"
 RULE_PHASE_TRANSITION = "normal phase transition"
 RULE_LINKED_SCHOOL = "linked school (academy conversion or merger)"
 RULE_FIRST_SCHOOL = "first recorded school"
+RULE_SAME_SCHOOL = "same school, new entry date"
 
 #: Phases in the order a pupil normally passes through them (primary or first, middle,
 #: secondary). A start-of-year move up this order is a normal phase transition.
@@ -16,48 +17,66 @@ PHASE_ORDER = {"PR": 1, "MP": 2, "MS": 2, "SE": 3}
 
 
 def create_school_enrolments(con: duckdb.DuckDBPyConnection) -> None:
-    """Table ``school_enrolments``: each census row where a pupil's school changes, with a rule.
+    """Table ``school_enrolments``: each enrolment of a pupil, once, with the rule that applies.
 
-    Census rows of a UPN are taken in date order; a row is an enrolment when its school differs
-    from the previous row's after following ``school_links`` (a predecessor URN is the same
-    school). The first recorded school is not a move. The move date is ``ENTRY_DATE`` (the census
-    date when it is blank). Mid-year: 22 September to 31 July; start of year: 1 August to 21
-    September. A start-of-year move to a school of a later phase is a normal phase transition:
-    not counted in "any school move". Columns: ``UPN, date, census_date, rule, counts_any,
-    midyear, is_move``. A move counts in a period when both its date and the census that first
-    shows it fall inside the period, so every year is measured from the same three censuses
-    (summer, autumn, spring) and the latest year is not short of the next summer census.
+    An enrolment is a distinct ``UPN`` x school (``CANONICAL_URN``: linked schools are one
+    school) x ``ENTRY_DATE``; the same enrolment on every termly census, or on two returns, is
+    one enrolment. It is first seen on its earliest census (``census_date``). An enrolment is a
+    move when the school is not one the pupil was already enrolled at on the pupil's previous
+    census, so a pupil registered at two schools at once (dual registration, e.g. a pupil
+    referral unit) has one new enrolment when the second registration starts and none while
+    both continue. Enrolments on the pupil's first census are the first recorded school, not a
+    move. The move date is ``ENTRY_DATE`` (the census date when it is blank). Mid-year: 22
+    September to 31 July; start of year: 1 August to 21 September. A start-of-year move to a
+    school of a later phase than every school of the previous census is a normal phase
+    transition: not counted in "any school move". Columns: ``UPN, date, census_date, rule,
+    counts_any, midyear, is_move``. A move counts in a period when both its date and the census
+    that first shows it fall inside the period, so every year is measured from the same three
+    censuses (summer, autumn, spring) and the latest year is not short of the next summer
+    census.
     """
     ranks = " ".join(f"WHEN '{code}' THEN {rank}" for code, rank in PHASE_ORDER.items())
     con.execute(
         f"""
         CREATE TABLE school_enrolments AS
-        WITH ordered AS (
-            SELECT UPN, URN, CANONICAL_URN, PHASE, CENSUS_DATE AS census_date,
-                   coalesce(ENTRY_DATE, CENSUS_DATE) AS date,
-                   lag(URN) OVER w AS previous_urn,
-                   lag(CANONICAL_URN) OVER w AS previous_school,
-                   lag(PHASE) OVER w AS previous_phase,
-                   row_number() OVER w AS row_in_history
+        WITH enrolments AS (
+            SELECT UPN, CANONICAL_URN, ENTRY_DATE, min(CENSUS_DATE) AS census_date,
+                   arg_min(URN, CENSUS_DATE) AS URN, arg_min(PHASE, CENSUS_DATE) AS PHASE
             FROM census
-            WINDOW w AS (PARTITION BY UPN ORDER BY CENSUS_DATE, ENTRY_DATE, URN)
-        ), changes AS (
-            SELECT *,
+            GROUP BY UPN, CANONICAL_URN, ENTRY_DATE
+        ), censuses AS (
+            SELECT UPN, CENSUS_DATE, list(DISTINCT CANONICAL_URN) AS schools,
+                   list(DISTINCT URN) AS urns, max(CASE PHASE {ranks} END) AS phase_rank
+            FROM census
+            GROUP BY UPN, CENSUS_DATE
+        ), previous AS (
+            SELECT UPN, CENSUS_DATE,
+                   lag(schools) OVER w AS previous_schools,
+                   lag(urns) OVER w AS previous_urns,
+                   lag(phase_rank) OVER w AS previous_phase_rank
+            FROM censuses
+            WINDOW w AS (PARTITION BY UPN ORDER BY CENSUS_DATE)
+        ), classified AS (
+            SELECT e.UPN, e.census_date, coalesce(e.ENTRY_DATE, e.census_date) AS date,
                 NOT (month(date) = 8 OR (month(date) = 9 AND day(date) <= 21)) AS midyear,
-                (CASE PHASE {ranks} END) > (CASE previous_phase {ranks} END) AS later_phase
-            FROM ordered
-            WHERE row_in_history = 1 OR URN IS DISTINCT FROM previous_urn
+                CASE
+                    WHEN p.previous_schools IS NULL THEN '{RULE_FIRST_SCHOOL}'
+                    WHEN list_contains(p.previous_urns, e.URN) THEN '{RULE_SAME_SCHOOL}'
+                    WHEN list_contains(p.previous_schools, e.CANONICAL_URN)
+                        THEN '{RULE_LINKED_SCHOOL}'
+                    WHEN midyear THEN '{RULE_MIDYEAR}'
+                    WHEN coalesce((CASE e.PHASE {ranks} END) > p.previous_phase_rank, false)
+                        THEN '{RULE_PHASE_TRANSITION}'
+                    ELSE '{RULE_START_OF_YEAR}'
+                END AS rule
+            FROM enrolments e JOIN previous p
+              ON p.UPN = e.UPN AND p.CENSUS_DATE = e.census_date
         )
-        SELECT UPN, date, census_date, midyear,
-            CASE WHEN row_in_history = 1 THEN '{RULE_FIRST_SCHOOL}'
-                 WHEN CANONICAL_URN = previous_school THEN '{RULE_LINKED_SCHOOL}'
-                 WHEN midyear THEN '{RULE_MIDYEAR}'
-                 WHEN coalesce(later_phase, false) THEN '{RULE_PHASE_TRANSITION}'
-                 ELSE '{RULE_START_OF_YEAR}' END AS rule,
+        SELECT UPN, date, census_date, midyear, rule,
             rule IN ('{RULE_MIDYEAR}', '{RULE_START_OF_YEAR}') AS counts_any,
             rule IN ('{RULE_MIDYEAR}', '{RULE_START_OF_YEAR}', '{RULE_PHASE_TRANSITION}')
                 AS is_move
-        FROM changes
+        FROM classified
         """
     )
 
