@@ -30,10 +30,9 @@ def create_school_enrolments(con: duckdb.DuckDBPyConnection) -> None:
     September to 31 July; start of year: 1 August to 21 September. A start-of-year move to a
     school of a later phase than every school of the previous census is a normal phase
     transition: not counted in "any school move". Columns: ``UPN, date, census_date, rule,
-    counts_any, midyear, is_move``. A move counts in a period when both its date and the census
-    that first shows it fall inside the period, so every year is measured from the same three
-    censuses (summer, autumn, spring) and the latest year is not short of the next summer
-    census.
+    counts_any, midyear, is_move``. A move counts in a period when its date is inside the
+    period (METHODS.md section 3), wherever the census that first shows it is dated: a move
+    after the spring census first appears on the next summer census, in the next year's return.
     """
     ranks = " ".join(f"WHEN '{code}' THEN {rank}" for code, rank in PHASE_ORDER.items())
     con.execute(
@@ -96,7 +95,6 @@ def school_moves_sql(windows: str) -> str:
                    AS school_moves_first_part
         FROM {windows} w JOIN school_enrolments s
           ON s.UPN = w.UPN AND s.date BETWEEN w.window_start AND w.window_end
-             AND s.census_date BETWEEN w.window_start AND w.window_end
         WHERE w.school_ok
         GROUP BY ALL
     """
@@ -113,5 +111,4 @@ def school_events_sql() -> str:
         FROM cohort c
         JOIN school_cohort k USING (LA, CHILD, YEAR)
         JOIN school_enrolments s ON s.UPN = c.UPN AND s.date BETWEEN c.year_start AND c.march_31
-             AND s.census_date BETWEEN c.year_start AND c.march_31
     """
