@@ -9,9 +9,11 @@ and SVG. SVGs are rendered by ``vl_convert`` in a small thread pool when :meth:`
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from html import escape
@@ -152,12 +154,25 @@ class ChartWriter:
         return raw_html(html)
 
     def flush(self, workers: int = 2) -> int:
-        """Render every queued SVG (in a thread pool) and return how many were written."""
+        """Render every queued SVG (in a thread pool) and return how many were written.
+
+        SVGs are cached by the hash of their spec (and the vl-convert version), so a rebuild
+        from the same package reuses them instead of rendering them again.
+        """
         pending, self._pending = self._pending, []
+        cache = bundle_cache_dir() / "svg"
+        cache.mkdir(parents=True, exist_ok=True)
 
         def render(item: tuple[Path, dict]) -> None:
             path, spec = item
-            path.write_text(vl_convert.vegalite_to_svg(spec), encoding="utf-8")
+            text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+            digest = hashlib.sha256(f"{vl_convert.__version__}|{text}".encode()).hexdigest()
+            cached = cache / f"{digest}.svg"
+            if not cached.exists():
+                partial = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+                partial.write_text(vl_convert.vegalite_to_svg(spec), encoding="utf-8")
+                partial.replace(cached)
+            shutil.copyfile(cached, path)
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(render, pending))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 from pipeline.logs import log
@@ -41,24 +42,39 @@ def generate_pages(package_dir: Path, site_dir: Path) -> list[Path]:
     for folder in GENERATED_FOLDERS:
         if (site_dir / folder).exists():
             shutil.rmtree(site_dir / folder)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = now - clock
+        clock = now
+
     write_vega_bundle(site_dir)
     charts = ChartWriter(site_dir)
     areas = AreaTables(package)
     versions = copy_versions(package, site_dir)
+    lap("setup")
     pages = [OverviewPage(package, areas, site_dir, charts).generate()]
     pages += RegionPages(package, areas, site_dir, charts).generate()
+    lap("overview and regions")
     pages += LocalAuthorityPages(package, site_dir, charts).generate()
+    lap("local authorities")
     pages.append(downloads_page(package, site_dir, versions))
     pages.append(releases_page(package, site_dir, versions))
     atom_feed(package, site_dir, versions)
     methodology_includes(package, site_dir)
     hand_written_includes(package, site_dir)
+    lap("downloads, releases, includes")
     svgs = charts.flush()
+    lap("SVG charts")
     log.info(
-        "pages: %d pages, %d charts from package %s (version %s)",
+        "pages: %d pages, %d charts from package %s (version %s); %s",
         len(pages),
         svgs,
         package_dir,
         package.version,
+        ", ".join(f"{name} {value:.1f} s" for name, value in seconds.items()),
     )
     return pages
