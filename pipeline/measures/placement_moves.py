@@ -18,6 +18,7 @@ RULE_LEGAL_SAME_CARER = "RNE U: change of legal status and placement, same carer
 RULE_ADOPTION_WITH_CARER = "move into A3/A5 is not a move"
 RULE_TEMPORARY = "temporary placement"
 RULE_RETURN_FROM_TEMPORARY = "return from temporary placement"
+RULE_AFTER_TEMPORARY_ENTRY = "first placement after entering care in a temporary placement"
 RULE_UNKNOWN_RNE = "RNE not known"
 
 
@@ -30,10 +31,16 @@ def create_placement_episode_rules(con: duckdb.DuckDBPyConnection) -> None:
     episodes, open = 9999-12-31) and ``reason`` (``REASON_PLACE_CHANGE`` of the episode that ends
     with the move; after a temporary stay, the reason on the episode before it).
 
-    Rules, in order: ``RNE`` ``L``/``T``/``U`` never move; rule 2 (temporary placement, and the
-    return to the same ``PLACE``, ``PL_POST`` and ``URN`` as before it); rule 1 (move into
-    ``A3``/``A5``); ``P`` and ``B`` move; ``S`` is a re-entry candidate. Rule 3 (short breaks)
-    is applied by reading ``episodes``, which has none.
+    Rules, in order: ``RNE`` ``L``/``T``/``U`` never move; an ``RNE`` ``S`` episode in a
+    temporary placement is a re-entry candidate like any other ``S`` episode (entering care
+    through hospital is still entering care); rule 2 (a temporary placement is not a move; the
+    placement after a temporary stay that began the period of care is not a move either, as
+    the entry was the change; and the return to the same ``PLACE``, ``PL_POST`` and ``URN``
+    as before the stay is not a move); rule 1 (move into ``A3``/``A5``); ``P`` and ``B``
+    move; ``S`` is a re-entry candidate. The temporary-stay tests look only at episodes of
+    the same period of care (``episodes_poc``): an episode starting a new period is never a
+    return from a temporary placement. Rule 3 (short breaks) is applied by reading
+    ``episodes_poc``, which has none.
     """
     adoption = sql_list(ADOPTION_WITH_CARER_PLACE)
     temporary = TEMPORARY_PLACE_SQL
@@ -42,23 +49,30 @@ def create_placement_episode_rules(con: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE placement_rules AS
         WITH ordered AS (
             SELECT LA, CHILD, DECOM, RNE, PLACE, PL_POST, URN,
-                lag(PLACE) OVER w AS previous_place,
-                lag(REASON_PLACE_CHANGE) OVER w AS previous_reason,
+                lag(PLACE) OVER period AS previous_place,
+                lag(REASON_PLACE_CHANGE) OVER period AS previous_reason,
                 last_value(CASE WHEN coalesce(PLACE NOT IN {temporary}, true)
                     THEN struct_pack(place := PLACE, post := PL_POST, urn := URN,
                                      reason := REASON_PLACE_CHANGE) END IGNORE NULLS)
-                    OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before_temporary,
+                    OVER (period ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                    AS before_temporary,
+                first_value(RNE) OVER period AS period_first_rne,
                 max(coalesce(DEC, DATE '9999-12-31'))
                     OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end
-            FROM episodes
-            WINDOW w AS (PARTITION BY LA, CHILD ORDER BY DECOM)
+            FROM episodes_poc
+            WINDOW w AS (PARTITION BY LA, CHILD ORDER BY DECOM),
+                   period AS (PARTITION BY LA, CHILD, period_id ORDER BY DECOM)
         ), ruled AS (
             SELECT *,
                 CASE
                     WHEN RNE = 'L' THEN '{RULE_LEGAL_ONLY}'
                     WHEN RNE = 'T' THEN '{RULE_SAME_CARER}'
                     WHEN RNE = 'U' THEN '{RULE_LEGAL_SAME_CARER}'
+                    WHEN RNE = 'S' AND PLACE IN {temporary} THEN '{RULE_REENTRY}'
                     WHEN PLACE IN {temporary} THEN '{RULE_TEMPORARY}'
+                    WHEN previous_place IN {temporary} AND before_temporary IS NULL
+                         AND period_first_rne = 'S'
+                         THEN '{RULE_AFTER_TEMPORARY_ENTRY}'
                     WHEN previous_place IN {temporary}
                          AND before_temporary.place IS NOT DISTINCT FROM PLACE
                          AND before_temporary.post IS NOT DISTINCT FROM PL_POST
