@@ -29,6 +29,8 @@ from pipeline.site.html_blocks import html_table, raw_html
 CHART_FOLDER = "_generated/charts"
 #: Folder (inside the site source) that holds the bundled JavaScript.
 VEGA_FOLDER = "_generated/vega"
+#: The installed vl-convert version (part of the cache keys of the bundle and SVGs).
+VL_CONVERT_VERSION = str(getattr(vl_convert, "__version__", "unknown"))
 #: Width of the static SVG fallbacks, in pixels.
 SVG_WIDTH = 640
 
@@ -38,13 +40,14 @@ def write_vega_bundle(site_dir: Path) -> Path:
     path = site_dir / VEGA_FOLDER / "vega-bundle.js"
     path.parent.mkdir(parents=True, exist_ok=True)
     version = "-".join(
-        [vl_convert.__version__, vl_convert.get_vega_version(), vl_convert.get_vega_embed_version()]
+        [VL_CONVERT_VERSION, vl_convert.get_vega_version(), vl_convert.get_vega_embed_version()]
     )
     cache = bundle_cache_dir() / f"vega-bundle-{version}.js"
     if not cache.exists():
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(vl_convert.javascript_bundle(), encoding="utf-8")
+        bundle = vl_convert.javascript_bundle()  # type: ignore[call-arg]
+        partial.write_text(bundle, encoding="utf-8")
         partial.replace(cache)
     shutil.copyfile(cache, path)
     return path
@@ -166,7 +169,7 @@ class ChartWriter:
         def render(item: tuple[Path, dict]) -> None:
             path, spec = item
             text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-            digest = hashlib.sha256(f"{vl_convert.__version__}|{text}".encode()).hexdigest()
+            digest = hashlib.sha256(f"{VL_CONVERT_VERSION}|{text}".encode()).hexdigest()
             cached = cache / f"{digest}.svg"
             if not cached.exists():
                 partial = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")

@@ -18,35 +18,20 @@ from pipeline.site.display import (
     is_symbol,
     year_label,
 )
-from pipeline.site.html_blocks import html_table, raw_html, symbol_key, symbols_in
+from pipeline.site.html_blocks import raw_html, symbol_key, symbols_in
+from pipeline.site.la_tables import (
+    LaExtract,
+    breakdown_tables,
+    data_quality_table,
+    two_year_table,
+)
 from pipeline.site.package import (
     DURING_THE_YEAR,
     HEADLINE_MEASURES,
     TOTAL,
-    PackageError,
     SitePackage,
-    rows_of,
 )
 from pipeline.site.page_common import PageFrame, templates, write_page
-
-
-class LaExtract:
-    """A per-LA extract split by ``table_name`` once (pages look tables up many times)."""
-
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
-        self.tables = {name: part for name, part in frame.groupby("table_name", sort=False)}
-
-    def rows(self, table_name: str, columns: list[str]) -> pd.DataFrame:
-        """The rows of one table restricted to ``columns`` (see :func:`rows_of`)."""
-        part = self.tables.get(table_name)
-        if part is None:
-            return rows_of(self.frame.iloc[0:0], table_name, columns)
-        missing = [c for c in columns if c not in part]
-        if missing:
-            raise PackageError(f"LA extract: table {table_name!r} lacks columns {missing}")
-        return part[columns]
-
 
 GEO = ["time_period", "old_la_code", "new_la_code", "la_name", "region_name"]
 COMPARISON_COLUMNS = [
@@ -70,15 +55,6 @@ CASE_MIX_COLUMNS = [
     "ratio_lower_95",
     "ratio_upper_95",
     "case_mix_result",
-]
-#: Breakdown topics shown on LA pages (others stay in the downloadable data).
-LA_BREAKDOWN_TOPICS = [
-    "Age at 31 March",
-    "Time in care at 31 March",
-    "Placement type at 31 March",
-    "Age at entry to care",
-    "Gender",
-    "Placement location",
 ]
 
 
@@ -138,9 +114,9 @@ class LocalAuthorityPages:
             "case_mix": self.case_mix(extract, used),
             "time_series": self.time_series(extract, la, root, used),
             "neighbours": self.neighbours(extract, la, root, used),
-            "breakdowns": self.breakdowns(extract, used),
-            "two_year": self.two_year(extract, used),
-            "data_quality": self.data_quality(extract, used),
+            "breakdowns": breakdown_tables(p, extract, used),
+            "two_year": two_year_table(p, extract, used),
+            "data_quality": data_quality_table(p, extract, used),
             "cite_box": self.frame.cite_box(la.la_name, la.page),
             "scripts": PageFrame.scripts(root, charts=True),
         }
@@ -352,119 +328,4 @@ class LocalAuthorityPages:
             table_rows=table_rows,
             data=data,
             root=root,
-        )
-
-    def breakdowns(self, extract: LaExtract, used: set[str]) -> list[str]:
-        """One table per breakdown topic: cohort and the headline percentages."""
-        p = self.package
-        rows = extract.rows(
-            "stability_measures",
-            [
-                "time_period",
-                "period",
-                "measure",
-                "breakdown_topic",
-                "breakdown",
-                "cohort",
-                "percent",
-            ],
-        )
-        rows = rows[
-            (rows["time_period"] == p.latest_year)
-            & (rows["period"] == DURING_THE_YEAR)
-            & (rows["measure"].isin(HEADLINE_MEASURES))
-        ]
-        blocks = []
-        measures = [m for m in HEADLINE_MEASURES if m in set(rows["measure"])]
-        percent: dict[tuple[str, str, str], str] = {}
-        cohort: dict[tuple[str, str], str] = {}
-        categories: dict[str, list[str]] = {}
-        for topic, category, measure, n, pct in zip(
-            rows["breakdown_topic"],
-            rows["breakdown"],
-            rows["measure"],
-            rows["cohort"],
-            rows["percent"],
-            strict=True,
-        ):
-            percent[(topic, category, measure)] = pct
-            if measure == measures[0]:
-                cohort[(topic, category)] = n
-            categories.setdefault(topic, [])
-            if category not in categories[topic]:
-                categories[topic].append(category)
-        for topic in LA_BREAKDOWN_TOPICS:
-            if topic not in categories:
-                continue
-            table_rows = []
-            for category in categories[topic]:
-                cells = [cohort.get((topic, category), "z")] + [
-                    percent.get((topic, category, m), "z") for m in measures
-                ]
-                used |= symbols_in(cells)
-                table_rows.append(
-                    [escape(category), cell_html(cells[0], "count")]
-                    + [cell_html(c, "percent") for c in cells[1:]]
-                )
-            columns = [topic, f"Children ({p.label(measures[0]).lower()} cohort)"] + [
-                p.label(m) for m in measures
-            ]
-            blocks.append(
-                f"### {topic}\n"
-                + raw_html(html_table(f"{topic}, {year_label(p.latest_year)}", columns, table_rows))
-            )
-        return blocks
-
-    def two_year(self, extract: LaExtract, used: set[str]) -> str:
-        """Changes across two years split into first year, second year, both."""
-        p = self.package
-        rows = extract.rows("two_year_split", ["time_period", "area", "split", "number", "percent"])
-        rows = rows[rows["time_period"] == p.latest_year]
-        if rows.empty:
-            return "No two-year figures are published for this local authority."
-        table_rows = []
-        for row in rows.itertuples(index=False):
-            used |= symbols_in([row.number, row.percent])
-            table_rows.append(
-                [
-                    escape(row.area),
-                    escape(row.split),
-                    cell_html(row.number, "count"),
-                    cell_html(row.percent, "percent"),
-                ]
-            )
-        return (
-            "Children in care in both years, by when their changes happened "
-            f"(the two years ending 31 March {p.latest_year}).\n"
-            + raw_html(
-                html_table(
-                    f"Changes across the two years to {year_label(p.latest_year)}",
-                    ["Area", "When", "Children", "Percent"],
-                    table_rows,
-                )
-            )
-        )
-
-    def data_quality(self, extract: LaExtract, used: set[str]) -> str:
-        """The LA's data quality figures for the latest year."""
-        p = self.package
-        columns = [
-            ("children_looked_after", "Children looked after at 31 March", "count"),
-            ("school_age_children", "Children of school age", "count"),
-            ("matched_to_school_census", "Matched to the school census", "count"),
-            ("match_rate", "Match rate", "percent"),
-            ("sw_module_supplied", "Social worker data supplied", "text"),
-            ("validation_warnings", "Validation warnings", "count"),
-        ]
-        rows = extract.rows("data_quality", ["time_period"] + [c for c, _, _ in columns])
-        rows = rows[rows["time_period"] == p.latest_year]
-        if rows.empty:
-            return "No data quality figures are published for this local authority."
-        row = rows.iloc[0]
-        used |= symbols_in([row[c] for c, _, kind in columns if kind != "text"])
-        table_rows = [[escape(label), cell_html(row[c], kind)] for c, label, kind in columns]
-        return raw_html(
-            html_table(
-                f"Data quality, {year_label(p.latest_year)}", ["Figure", "Value"], table_rows
-            )
         )
