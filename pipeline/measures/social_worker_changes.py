@@ -15,9 +15,12 @@ def create_social_worker_episodes(con: duckdb.DuckDBPyConnection) -> None:
     """Tables ``sw_episodes`` (cleaned) and ``sw_cover`` (the episodes dropped as cover).
 
     Exact duplicates are already gone (``sw_episodes_raw`` holds one row per LA x CHILD x SW_ID
-    x SW_DECOM). An episode lying entirely inside another episode of the same child (cover
-    during leave) is dropped, keeping the one that started first; of two episodes with the same
-    dates, the one with the smaller ``SW_ID`` is kept. Open episodes end at 9999-12-31.
+    x SW_DECOM). A cover episode (cover during leave) has an end date and lies entirely inside
+    another episode of the same child (open episodes have no end): it is dropped, keeping the
+    one that started first; of two episodes with the same dates, the one with the smaller
+    ``SW_ID`` is kept. An open episode is never cover: a second open episode starting while
+    an earlier one is still open is a change of social worker (the earlier episode was never
+    closed), not cover.
     """
     con.execute(
         """
@@ -25,10 +28,11 @@ def create_social_worker_episodes(con: duckdb.DuckDBPyConnection) -> None:
         SELECT DISTINCT b.*
         FROM sw_episodes_raw b JOIN sw_episodes_raw a
           ON a.LA = b.LA AND a.CHILD = b.CHILD
+             AND b.SW_DEC IS NOT NULL
              AND a.SW_DECOM <= b.SW_DECOM
-             AND coalesce(a.SW_DEC, DATE '9999-12-31') >= coalesce(b.SW_DEC, DATE '9999-12-31')
+             AND coalesce(a.SW_DEC, DATE '9999-12-31') >= b.SW_DEC
              AND (a.SW_DECOM < b.SW_DECOM
-                  OR coalesce(a.SW_DEC, DATE '9999-12-31') > coalesce(b.SW_DEC, DATE '9999-12-31')
+                  OR coalesce(a.SW_DEC, DATE '9999-12-31') > b.SW_DEC
                   OR a.SW_ID < b.SW_ID);
 
         CREATE TABLE sw_episodes AS
