@@ -156,3 +156,35 @@ def test_a_folder_without_a_descriptor_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "datapackage.json").write_text(json.dumps({"version": "1.0.0"}))
     with pytest.raises(PackageError, match="no 'resources' property"):
         SitePackage.open(tmp_path)
+
+
+def test_quarto_output_is_moved_to_the_same_addresses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With Quarto on PATH, ``render`` runs it and moves ``_site/site/*`` up to ``_site/``.
+
+    A stand-in ``quarto`` writes what Quarto writes for a project whose pages are in ``site/``.
+    """
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "quarto"
+    fake.write_text(
+        "#!/bin/sh\n"
+        "mkdir -p _site/site/la/E1-x _site/site_libs\n"
+        "echo 'lib' > _site/site_libs/quarto.js\n"
+        "echo '<script src=\"site_libs/quarto.js\"></script>' > _site/site/index.html\n"
+        'echo \'<script src="../../../site_libs/quarto.js"></script>'
+        '<a href="../../index.html">home</a>\' > _site/site/la/E1-x/index.html\n',
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{Path('/usr/bin')}:{Path('/bin')}")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "styles.css").write_text("body{}", encoding="utf-8")
+    assert render(tmp_path) == "quarto"
+    site = tmp_path / "_site"
+    assert not (site / "site").exists()
+    assert 'src="site_libs/quarto.js"' in (site / "index.html").read_text()
+    la = (site / "la" / "E1-x" / "index.html").read_text()
+    assert 'src="../../site_libs/quarto.js"' in la and 'href="../../index.html"' in la
+    assert (site / "styles.css").exists()
