@@ -4,7 +4,8 @@ A case describes children of LA ``886`` with readable records. Each episode, soc
 episode and census row is written into the return of every collection year it touches, as real
 SSDA903 returns do, so every case also exercises the engine's de-duplication. A record may pin
 itself to listed returns with ``returns: [2023]`` (e.g. an episode still open in the 2023 return
-but closed in the 2024 one).
+but closed in the 2024 one). A child's header row is in every year's return unless the child
+lists its returns with ``header_returns: [2023]``.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def _add_case(case: dict, la: str, tag: int, header, episodes, workers, census) 
     years = [int(y) for y in case["years"]]
     for number, (child_id, child) in enumerate(case["children"].items()):
         default_upn = f"A{number + 1:012d}"
-        for year in years:
+        for year in child.get("header_returns", years):
             header.append(
                 {
                     "LA": la,

@@ -8,6 +8,8 @@ because METHODS.md section 3 rule 3 drops them "before anything else".
 
 from __future__ import annotations
 
+import logging
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -25,6 +27,8 @@ from pipeline.inputs.tables import (
     TEMPORARY_PLACE,
     InputTables,
 )
+
+log = logging.getLogger(__name__)
 
 #: A UPN that identifies a pupil: a check letter then 11 digits and a digit or letter.
 #: Placeholder codes (``UN1``-``UN10``) never match the school census.
@@ -86,10 +90,16 @@ def load_tables(tables: InputTables) -> duckdb.DuckDBPyConnection:
 
     ``LA`` and ``CHILD`` become integer keys (``la_keys``, ``child_keys``). Tables created:
     ``header`` (one row per LA x CHILD, latest year), ``episodes_all`` (one row
-    per LA x CHILD x DECOM, latest year), ``episodes`` (the same without short breaks),
+    per LA x CHILD x DECOM, latest year; ``ended_by_absence`` marks open episodes ended by
+    :func:`load_tables`'s rule below), ``episodes`` (the same without short breaks),
     ``sw_episodes_raw`` (one row per LA x CHILD x SW_ID x SW_DECOM, latest year), ``census``
     (one row per UPN x CENSUS_DATE x URN with a pupil UPN, plus ``CANONICAL_URN``), ``years``
     and ``sw_supplied``.
+
+    An episode still open in its latest return is treated as ended on 1 April after that
+    return (the first day of the next collection year, so it is not open at any later 31
+    March) when a later return of the same LA has no header row for the child: the child has
+    left that LA's care and the episode was never closed. A warning logs how many.
     """
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order = false")
@@ -129,8 +139,9 @@ def load_tables(tables: InputTables) -> duckdb.DuckDBPyConnection:
     )
     con.execute(
         f"""
-        CREATE TABLE episodes_all AS
+        CREATE TABLE episodes_latest AS
             SELECT CAST(LA AS VARCHAR) AS LA, CAST(CHILD AS VARCHAR) AS CHILD,
+                   CAST(YEAR AS INTEGER) AS return_year,
                    CAST(DECOM AS DATE) AS DECOM, CAST(DEC AS DATE) AS DEC,
                    CAST(RNE AS VARCHAR) AS RNE, CAST(LS AS VARCHAR) AS LS,
                    CAST(PLACE AS VARCHAR) AS PLACE, CAST(REC AS VARCHAR) AS REC,
@@ -141,6 +152,27 @@ def load_tables(tables: InputTables) -> duckdb.DuckDBPyConnection:
             FROM episodes_in
             WHERE DECOM IS NOT NULL
             QUALIFY row_number() OVER (PARTITION BY LA, CHILD, DECOM ORDER BY YEAR DESC) = 1;
+        CREATE TABLE la_returns AS
+            SELECT DISTINCT CAST(LA AS VARCHAR) AS LA, CAST(YEAR AS INTEGER) AS YEAR
+            FROM header_in
+            UNION SELECT DISTINCT CAST(LA AS VARCHAR), CAST(YEAR AS INTEGER) FROM episodes_in;
+        CREATE TABLE left_returns AS
+            SELECT DISTINCT e.LA, e.CHILD, e.DECOM
+            FROM episodes_latest e
+            JOIN la_returns r ON r.LA = e.LA AND r.YEAR > e.return_year
+            WHERE e.DEC IS NULL
+              AND NOT EXISTS (
+                  SELECT 1 FROM header_in h
+                  WHERE CAST(h.LA AS VARCHAR) = e.LA AND CAST(h.CHILD AS VARCHAR) = e.CHILD
+                        AND CAST(h.YEAR AS INTEGER) = r.YEAR);
+        CREATE TABLE episodes_all AS
+            SELECT e.* EXCLUDE (return_year, DEC),
+                   CASE WHEN g.DECOM IS NULL THEN e.DEC
+                        ELSE make_date(e.return_year, 4, 1) END AS DEC,
+                   g.DECOM IS NOT NULL AS ended_by_absence
+            FROM episodes_latest e LEFT JOIN left_returns g USING (LA, CHILD, DECOM);
+        DROP TABLE episodes_latest;
+        DROP TABLE left_returns;
         CREATE TABLE sw_episodes_raw AS
             SELECT CAST(LA AS VARCHAR) AS LA, CAST(CHILD AS VARCHAR) AS CHILD,
                    CAST(SW_ID AS VARCHAR) AS SW_ID, CAST(SW_DECOM AS DATE) AS SW_DECOM,
@@ -166,6 +198,13 @@ def load_tables(tables: InputTables) -> duckdb.DuckDBPyConnection:
         """
     )
     _replace_codes_by_keys(con)
+    ended = con.execute("SELECT count(*) FROM episodes_all WHERE ended_by_absence").fetchone()
+    if ended and ended[0]:
+        log.warning(
+            "measures: %d open episodes missing from a later return of their LA (child not in "
+            "that return) were treated as ended on 1 April after their latest return",
+            ended[0],
+        )
     return con
 
 
@@ -209,8 +248,8 @@ def _replace_codes_by_keys(con: duckdb.DuckDBPyConnection) -> None:
             """
         )
     con.execute(
-        "CREATE TABLE episodes AS SELECT * EXCLUDE (short_break) FROM episodes_all "
-        "WHERE NOT short_break"
+        "CREATE TABLE episodes AS SELECT * EXCLUDE (short_break, ended_by_absence) "
+        "FROM episodes_all WHERE NOT short_break"
     )
 
 
