@@ -101,9 +101,12 @@ def test_consecutive_years_counts() -> None:
     assert _row(table, LEVEL_LA, "841", measure="sw_2plus")["cohort"] == "x"
 
 
-def _events(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+def _events(rows: list[tuple[str, str, str | None]], counted: bool = True) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"LA": la, "CHILD": "C1", "YEAR": 2024, "event": e, "reason": r} for la, e, r in rows]
+        [
+            {"LA": la, "CHILD": "C1", "YEAR": 2024, "event": e, "reason": r, "counted": counted}
+            for la, e, r in rows
+        ]
     )
 
 
@@ -120,6 +123,8 @@ def test_reasons_tables() -> None:
             ("841", "sw_change", "LEFTRL"),
         ]
     )
+    # Rows that did not count (kept by the measures step for reconciliation) are ignored.
+    events = pd.concat([events, _events([("886", "placement_move", "CARPL")], counted=False)])
     tables = input_tables(LA_YEARS, SW)
     place = placement_change_reasons(events, tables).frame
     # Kent: CARPL 2 + ALLEG 1 = 3 (PLACE and the blank are not published)

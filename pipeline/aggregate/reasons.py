@@ -45,6 +45,14 @@ SOCIAL_WORKER_CHANGE_REASONS: dict[str, str] = {
 }
 
 
+def counted_events(events: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Events of one kind that counted (rows with ``counted`` False are for reconciliation)."""
+    rows = events[events["event"] == kind]
+    if "counted" in rows.columns:
+        rows = rows[rows["counted"].fillna(False).astype(bool)]
+    return rows
+
+
 def _label(reasons: pd.Series, mapping: dict[str, str], skip: set[str], what: str) -> pd.Series:
     codes = reasons.astype("string").str.strip().str.upper()
     codes = codes.where(codes != "", pd.NA)
@@ -56,7 +64,7 @@ def _label(reasons: pd.Series, mapping: dict[str, str], skip: set[str], what: st
 
 def placement_change_reasons(events: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
     """Counted placement moves in the year by ``REASON_PLACE_CHANGE``."""
-    moves = events[events["event"] == "placement_move"]
+    moves = counted_events(events, "placement_move")
     universe = la_years(tables, "1y", moves)
     labels = _label(
         moves["reason"], PLACEMENT_CHANGE_REASONS, EXCLUDED_PLACEMENT_REASONS, "placement"
@@ -82,7 +90,7 @@ def placement_change_reasons(events: pd.DataFrame, tables) -> PublishedTable:  #
 
 def social_worker_change_reasons(events: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
     """Counted social worker changes in the year by ``SW_REASON``."""
-    changes = events[events["event"] == "sw_change"]
+    changes = counted_events(events, "sw_change")
     universe = la_years(tables, "1y", changes)
     labels = _label(changes["reason"], SOCIAL_WORKER_CHANGE_REASONS, set(), "social worker")
     order = list(SOCIAL_WORKER_CHANGE_REASONS.values())
