@@ -44,32 +44,38 @@ def create_school_enrolments(con: duckdb.DuckDBPyConnection) -> None:
             FROM census
             GROUP BY UPN, CANONICAL_URN, ENTRY_DATE
         ), censuses AS (
-            SELECT UPN, CENSUS_DATE, list(DISTINCT CANONICAL_URN) AS schools,
-                   list(DISTINCT URN) AS urns, max(CASE PHASE {ranks} END) AS phase_rank
-            FROM census
-            GROUP BY UPN, CENSUS_DATE
-        ), previous AS (
             SELECT UPN, CENSUS_DATE,
-                   lag(schools) OVER w AS previous_schools,
-                   lag(urns) OVER w AS previous_urns,
+                   lag(CENSUS_DATE) OVER w AS previous_date,
                    lag(phase_rank) OVER w AS previous_phase_rank
-            FROM censuses
+            FROM (SELECT UPN, CENSUS_DATE, max(CASE PHASE {ranks} END) AS phase_rank
+                  FROM census GROUP BY UPN, CENSUS_DATE)
             WINDOW w AS (PARTITION BY UPN ORDER BY CENSUS_DATE)
+        ), previous AS (
+            SELECT e.*, p.previous_date, p.previous_phase_rank
+            FROM enrolments e JOIN censuses p
+              ON p.UPN = e.UPN AND p.CENSUS_DATE = e.census_date
+        ), same_school AS (
+            SELECT p.UPN, p.CANONICAL_URN, p.ENTRY_DATE,
+                   bool_or(c.URN = p.URN) AS same_urn
+            FROM previous p JOIN census c
+              ON c.UPN = p.UPN AND c.CENSUS_DATE = p.previous_date
+                 AND c.CANONICAL_URN = p.CANONICAL_URN
+            GROUP BY ALL
         ), classified AS (
-            SELECT e.UPN, e.census_date, coalesce(e.ENTRY_DATE, e.census_date) AS date,
+            SELECT p.UPN, p.census_date, coalesce(p.ENTRY_DATE, p.census_date) AS date,
                 NOT (month(date) = 8 OR (month(date) = 9 AND day(date) <= 21)) AS midyear,
                 CASE
-                    WHEN p.previous_schools IS NULL THEN '{RULE_FIRST_SCHOOL}'
-                    WHEN list_contains(p.previous_urns, e.URN) THEN '{RULE_SAME_SCHOOL}'
-                    WHEN list_contains(p.previous_schools, e.CANONICAL_URN)
-                        THEN '{RULE_LINKED_SCHOOL}'
+                    WHEN p.previous_date IS NULL THEN '{RULE_FIRST_SCHOOL}'
+                    WHEN s.same_urn THEN '{RULE_SAME_SCHOOL}'
+                    WHEN s.UPN IS NOT NULL THEN '{RULE_LINKED_SCHOOL}'
                     WHEN midyear THEN '{RULE_MIDYEAR}'
-                    WHEN coalesce((CASE e.PHASE {ranks} END) > p.previous_phase_rank, false)
+                    WHEN coalesce((CASE p.PHASE {ranks} END) > p.previous_phase_rank, false)
                         THEN '{RULE_PHASE_TRANSITION}'
                     ELSE '{RULE_START_OF_YEAR}'
                 END AS rule
-            FROM enrolments e JOIN previous p
-              ON p.UPN = e.UPN AND p.CENSUS_DATE = e.census_date
+            FROM previous p LEFT JOIN same_school s
+              ON s.UPN = p.UPN AND s.CANONICAL_URN = p.CANONICAL_URN
+                 AND s.ENTRY_DATE IS NOT DISTINCT FROM p.ENTRY_DATE
         )
         SELECT UPN, date, census_date, midyear, rule,
             rule IN ('{RULE_MIDYEAR}', '{RULE_START_OF_YEAR}') AS counts_any,
