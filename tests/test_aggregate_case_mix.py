@@ -102,3 +102,21 @@ def test_newton_fit_matches_statsmodels() -> None:
     assert np.allclose(beta, reference.params, atol=1e-8)
     assert np.allclose(se, reference.bse, atol=1e-8)
     assert np.allclose(fitted, reference.fittedvalues, atol=1e-10)
+
+
+def test_quasi_separation_falls_back_to_a_finite_ridge_fit() -> None:
+    """A combination of categories where every child has the flag makes the plain maximum
+    likelihood fit diverge; the fit must still finish with finite estimates."""
+    from pipeline.aggregate.case_mix import logistic_regression
+
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, 2, 400)
+    b = rng.integers(0, 2, 400)
+    y = rng.random(400) < 0.3
+    y[(a == 1) & (b == 1)] = True  # quasi-complete separation in the a*b cell
+    x = np.column_stack([np.ones(400), a, b, a * b]).astype(float)
+    with pytest.raises((np.linalg.LinAlgError, RuntimeError)):
+        logistic_regression(x, y, max_iterations=40)
+    beta, se, fitted = logistic_regression(x, y, ridge=1e-3)
+    assert np.all(np.isfinite(beta)) and np.all(np.isfinite(se))
+    assert fitted[(a == 1) & (b == 1)].min() > 0.99

@@ -94,33 +94,63 @@ def _patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return patterns, inverse.ravel()
 
 
+#: Ridge penalty on the non-intercept coefficients. Negligible beside the information of tens of
+#: thousands of children, it keeps the fit finite under quasi-separation (a combination of
+#: categories in which every child, or none, has the flag), which otherwise makes the
+#: information matrix singular.
+RIDGE = 1e-3
+
+
 def logistic_regression(
-    x: np.ndarray, y: np.ndarray, max_iterations: int = 50, tolerance: float = 1e-10
+    x: np.ndarray,
+    y: np.ndarray,
+    max_iterations: int = 100,
+    tolerance: float = 1e-8,
+    ridge: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit a logistic regression by Newton-Raphson (IRLS); return ``(beta, se, fitted p)``.
+    """Fit a logistic regression by damped Newton-Raphson; return ``(beta, se, fitted p)``.
 
     Rows with the same covariate pattern are collapsed first (every predictor is a 0/1
-    indicator), so each iteration works on the distinct patterns only.
+    indicator), so each iteration works on the distinct patterns only. ``ridge`` adds a
+    penalty on the non-intercept terms (see :data:`RIDGE`; 0 gives the maximum likelihood
+    fit); a step that lowers the (penalised) log-likelihood is halved.
     """
     patterns, inverse = _patterns(x)
     trials = np.bincount(inverse, minlength=len(patterns)).astype(float)
     successes = np.bincount(inverse, weights=y.astype(float), minlength=len(patterns))
+    penalty = np.full(x.shape[1], ridge)
+    penalty[0] = 0.0
+
+    def log_likelihood(beta: np.ndarray) -> float:
+        eta = patterns @ beta
+        return float(
+            successes @ eta - trials @ np.logaddexp(0.0, eta) - 0.5 * penalty @ (beta * beta)
+        )
+
     beta = np.zeros(x.shape[1])
     mean = successes.sum() / trials.sum()
     beta[0] = np.log(mean / (1 - mean))
+    current = log_likelihood(beta)
     for _ in range(max_iterations):
         p = 1.0 / (1.0 + np.exp(-(patterns @ beta)))
         weight = trials * p * (1 - p)
-        information = patterns.T @ (patterns * weight[:, None])
-        step = np.linalg.solve(information, patterns.T @ (successes - trials * p))
+        information = patterns.T @ (patterns * weight[:, None]) + np.diag(penalty)
+        gradient = patterns.T @ (successes - trials * p) - penalty * beta
+        step = np.linalg.solve(information, gradient)
+        for _halving in range(30):
+            candidate = log_likelihood(beta + step)
+            if candidate >= current - 1e-12:
+                break
+            step = step / 2
         beta = beta + step
+        current = candidate
         if np.max(np.abs(step)) < tolerance:
             break
     else:
         raise RuntimeError("case-mix model: logistic regression did not converge")
     p = 1.0 / (1.0 + np.exp(-(patterns @ beta)))
-    information = patterns.T @ (patterns * (trials * p * (1 - p))[:, None])
-    se = np.sqrt(np.diag(np.linalg.inv(information)))
+    information = patterns.T @ (patterns * (trials * p * (1 - p))[:, None]) + np.diag(penalty)
+    se = np.sqrt(np.diag(np.linalg.pinv(information)))
     return beta, se, p[inverse]
 
 
@@ -133,7 +163,11 @@ def fit_model(frame: pd.DataFrame, flag: str) -> tuple[np.ndarray, pd.DataFrame]
     """
     y = frame[flag].astype(bool).to_numpy()
     x, terms, references = design_matrix(frame, flag)
-    beta, se, fitted = logistic_regression(x, y)
+    try:
+        beta, se, fitted = logistic_regression(x, y)
+    except (np.linalg.LinAlgError, RuntimeError):
+        # Quasi-separation: refit with the small ridge penalty (documented in RIDGE).
+        beta, se, fitted = logistic_regression(x, y, ridge=RIDGE)
     coefficients = pd.DataFrame(
         {
             "term": terms,
