@@ -174,11 +174,18 @@ def _check_invariants(case: dict) -> None:
         assert (parts == two[total]).dropna().all(), total
         assert (two[f"{total}_first_year"].dropna() >= 0).all()
         assert (two[f"{total}_second_year"].dropna() >= 0).all()
-    one = children[children["PERIOD"] == "1y"].set_index(["LA", "CHILD", "YEAR"])
-    two_year = two.set_index(["LA", "CHILD", "YEAR"])
+    index = ["LA", "CHILD", "YEAR"]
+    one = children[children["PERIOD"] == "1y"].set_index(index)
+    two_year = two.set_index(index)
     joined = two_year.join(one[["placement_moves"]], how="inner", suffixes=("", "_1y"))
     assert (joined["placement_moves_second_year"] >= joined["placement_moves_1y"]).all()
     assert len(joined) == len(two_year)  # C2(Y) is a subset of C(Y)
+    # School moves and social worker changes are counted by their own dates only, so the
+    # two-year period's first year equals the one-year count of Y-1 wherever both are known.
+    previous = one.reset_index().assign(YEAR=lambda f: f["YEAR"] + 1).set_index(index)
+    for total in ["school_moves", "sw_changes"]:
+        pairs = two_year[[f"{total}_first_year"]].join(previous[[total]], how="inner").dropna()
+        assert (pairs[f"{total}_first_year"] == pairs[total]).all(), total
     # Events reconcile with the one-year counts.
     counted = result.events[result.events["counted"] & (result.events["event"] == "placement_move")]
     per_child = counted.groupby(["LA", "CHILD", "YEAR"]).size()
