@@ -47,21 +47,35 @@ def create_placement_episode_rules(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""
         CREATE TABLE placement_rules AS
-        WITH ordered AS (
-            SELECT LA, CHILD, DECOM, RNE, PLACE, PL_POST, URN,
-                lag(PLACE) OVER period AS previous_place,
-                lag(REASON_PLACE_CHANGE) OVER period AS previous_reason,
+        WITH windowed AS (
+            SELECT LA, CHILD, DECOM, DEC, RNE, PLACE, PL_POST, URN, period_id,
+                lag(period_id) OVER w AS previous_period,
+                lag(PLACE) OVER w AS previous_place_any,
+                lag(REASON_PLACE_CHANGE) OVER w AS previous_reason_any,
                 last_value(CASE WHEN coalesce(PLACE NOT IN {temporary}, true)
                     THEN struct_pack(place := PLACE, post := PL_POST, urn := URN,
-                                     reason := REASON_PLACE_CHANGE) END IGNORE NULLS)
-                    OVER (period ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                    AS before_temporary,
-                first_value(RNE) OVER period AS period_first_rne,
+                                     reason := REASON_PLACE_CHANGE, period := period_id)
+                    END IGNORE NULLS)
+                    OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                    AS last_non_temporary,
+                last_value(CASE WHEN DECOM = period_start THEN RNE END IGNORE NULLS)
+                    OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                    AS period_first_rne,
                 max(coalesce(DEC, DATE '9999-12-31'))
                     OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end
             FROM episodes_poc
-            WINDOW w AS (PARTITION BY LA, CHILD ORDER BY DECOM),
-                   period AS (PARTITION BY LA, CHILD, period_id ORDER BY DECOM)
+            WINDOW w AS (PARTITION BY LA, CHILD ORDER BY DECOM)
+        ), ordered AS (
+            -- One window pass over the child's history; the temporary-stay tests keep only
+            -- what belongs to the same period of care.
+            SELECT * EXCLUDE (previous_place_any, previous_reason_any, last_non_temporary),
+                CASE WHEN previous_period = period_id THEN previous_place_any END
+                    AS previous_place,
+                CASE WHEN previous_period = period_id THEN previous_reason_any END
+                    AS previous_reason,
+                CASE WHEN last_non_temporary.period = period_id THEN last_non_temporary END
+                    AS before_temporary
+            FROM windowed
         ), ruled AS (
             SELECT *,
                 CASE
