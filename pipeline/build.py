@@ -174,7 +174,7 @@ def run_build(
 ) -> BuildResult:
     """Run every step; raise :class:`BuildError` on a failure the user can act on."""
     from pipeline.disclosure import DisclosureError
-    from pipeline.packaging import PackageExistsError, write_package
+    from pipeline.packaging import PackageBuildError, PackageExistsError, write_package
     from pipeline.synth import DEFAULT_YEARS
 
     build = BuildResult()
@@ -203,7 +203,7 @@ def run_build(
             build.package_dir = write_package(
                 published, packages_root, metadata, version=version, bump=bump
             )
-    except PackageExistsError as error:
+    except (PackageExistsError, PackageBuildError) as error:
         raise BuildError(str(error)) from error
 
     if with_site:
