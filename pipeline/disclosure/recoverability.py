@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import bmat, coo_matrix, csr_matrix, identity
 from scipy.sparse.csgraph import connected_components
+from scipy.sparse.linalg import splu
 
 from pipeline.disclosure.blas_threads import one_blas_thread
 
@@ -28,6 +29,13 @@ BATCH_LIMIT = 256
 BATCH_BYTES = 64 * 1024 * 1024
 #: A projection this close to one means the unit vector lies in the row space.
 PROJECTION_TOLERANCE = 1e-6
+#: Components with more equations than this are solved sparsely (:func:`_null_space_support`).
+SPARSE_LIMIT = 256
+#: Regularisation of the sparse projection, and the share of the largest null-vector entry
+#: below which an unknown counts as never moved (recoverable).
+KKT_REGULARISATION = 1e-12
+NULL_SUPPORT_TOLERANCE = 1e-7
+NULL_VECTOR_DRAWS = 2
 #: Eigenvalues of ``A A^T`` below this fraction of the largest count as zero (rank deficiency).
 GRAM_TOLERANCE = 1e-10
 
@@ -70,6 +78,37 @@ def _row_space_projection(matrices: np.ndarray) -> np.ndarray:
     scale = np.where(keep, 1.0 / np.where(keep, eigenvalues, 1.0), 0.0)
     projected = np.swapaxes(matrices, 1, 2) @ vectors  # (B, n, m)
     return np.einsum("bik,bk->bi", projected**2, scale)
+
+
+def _null_space_support(
+    rows: np.ndarray, cols: np.ndarray, coef: np.ndarray, shape: tuple[int, int]
+) -> np.ndarray:
+    """For one large component, which unknowns some null vector of ``A`` moves (not recoverable).
+
+    Projects random vectors onto the null space of ``A`` by solving the sparse quasi-definite
+    system ``[[I, A^T], [A, -eps I]] [v; y] = [w; 0]`` (``v = w - A^T (A A^T + eps I)^-1 A w``)
+    with a sparse LU factorisation and two steps of iterative refinement. A recoverable cell
+    has ``v_i = 0`` for every ``w`` (its unit vector is orthogonal to the null space); any
+    other cell gets a clearly non-zero ``v_i`` for almost every random ``w``. Returns the
+    largest ``|v_i|`` over the draws, relative to the largest entry of ``w``.
+    """
+    m, n = shape
+    matrix = csr_matrix((coef, (rows, cols)), shape=shape)
+    system = bmat(
+        [[identity(n, format="csc"), matrix.T], [matrix, -KKT_REGULARISATION * identity(m)]],
+        format="csc",
+    )
+    factors = splu(system)
+    draws = np.random.default_rng(20240331).standard_normal((n + m, NULL_VECTOR_DRAWS))
+    draws[n:] = 0.0
+    solution = np.column_stack([factors.solve(draws[:, k]) for k in range(NULL_VECTOR_DRAWS)])
+    for _ in range(2):
+        residual = draws - system @ solution
+        solution += np.column_stack(
+            [factors.solve(residual[:, k]) for k in range(NULL_VECTOR_DRAWS)]
+        )
+    moved = np.abs(solution[:n]) / np.abs(draws[:n]).max(axis=0)
+    return moved.max(axis=1)
 
 
 def _sparse_row_space_projection(
@@ -201,13 +240,12 @@ def _find_recoverable(
         recovered_local.append(got[1])
     for comp in np.flatnonzero(~small & wanted_comp):
         take = entry_comp == comp
-        projection = _sparse_row_space_projection(
-            entry_eq[take],
-            entry_unknown[take],
-            coef_u[take],
-            (int(eqs_per_comp[comp]), int(cells_per_comp[comp])),
-        )
-        hits = np.flatnonzero(projection > 1 - PROJECTION_TOLERANCE)
+        shape = (int(eqs_per_comp[comp]), int(cells_per_comp[comp]))
+        args = (entry_eq[take], entry_unknown[take], coef_u[take], shape)
+        if shape[0] > SPARSE_LIMIT:
+            hits = np.flatnonzero(_null_space_support(*args) < NULL_SUPPORT_TOLERANCE)
+        else:
+            hits = np.flatnonzero(_sparse_row_space_projection(*args) > 1 - PROJECTION_TOLERANCE)
         recovered_comp.append(np.full(len(hits), comp))
         recovered_local.append(hits)
 
