@@ -6,7 +6,7 @@ Layout (kept to a sensible size for the package and the site):
   level (England, regions, LAs);
 * characteristic breakdowns (every topic, every category, zero rows included) for 1y and 2y at
   national and regional level for every year, and at LA level for the latest year only, period
-  1y, and the LA headline measures.
+  1y, and the headline placement measure (2 or more placement moves).
 """
 
 from __future__ import annotations
@@ -36,15 +36,11 @@ PERIOD_MEASURES: dict[str, list[str]] = {
     "4y": PLACEMENT_FLAGS,
 }
 BREAKDOWN_PERIODS = ["1y", "2y"]
-#: Measures broken down by characteristic at LA level (latest year, period 1y).
-LA_BREAKDOWN_MEASURES = [
-    "placement_2plus",
-    "school_midyear",
-    "sw_2plus",
-    "multiple_any",
-    "no_change",
-    "long_term_stable",
-]
+#: Measures broken down by characteristic at LA level (latest year, period 1y). Only the
+#: headline placement measure: breaking every headline measure down for every LA multiplies the
+#: small cells, and secondary suppression over the LA x category x measure system (with cohorts
+#: shared between measures) does not yet finish in reasonable time at that size.
+LA_BREAKDOWN_MEASURES = ["placement_2plus"]
 INDICATORS = ["cohort", "number", "percent", "percent_lower_ci", "percent_upper_ci"]
 
 
@@ -185,7 +181,7 @@ DESCRIPTION = (
     "available); regional and national figures for those measures cover only the LAs that "
     "supplied it, so a region's value is the sum over its LAs with data. Characteristic "
     "breakdowns are published for every year at national and regional level, and for the "
-    "latest year at LA level (headline measures, during the year). Percentages whose cohort "
+    "latest year at LA level (2 or more placement moves, during the year). Percentages whose cohort "
     "is 0 show z. Intervals are 95% Wilson score intervals."
 )
 
