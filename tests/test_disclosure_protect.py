@@ -249,7 +249,8 @@ def test_summary_table_and_release_note() -> None:
     frame = published.frame
     assert published.name == "suppression_summary"
     assert set(frame["geographic_level"]) == {"National"}
-    cells = {(r.table_name, r.symbol): r.cells for r in frame.itertuples()}
+    cells = {(r.table_name, r.symbol.split(" ")[0]): r.cells for r in frame.itertuples()}
+    assert "c (suppressed to protect confidentiality)" in set(frame["symbol"])
     assert cells == {
         ("Total", "Total"): "3",
         ("Total", "c"): "2",

@@ -87,6 +87,9 @@ class SuppressionSummary:
             ["time_period", "table_order", "table_name", "symbol_order", "symbol"],
             ignore_index=True,
         )
+        # A bare symbol such as "c" in a filter cell would read as a missing value to
+        # Table Schema (missingValues), so the filter items name the symbol in words too.
+        frame["symbol"] = frame["symbol"].map(symbol_item)
         frame = frame.assign(
             time_identifier=TIME_IDENTIFIER,
             geographic_level=LEVEL_NATIONAL,
@@ -158,3 +161,17 @@ def symbol_reason_label(symbol: str, reason: int) -> str:
     if symbol == symbols.NOT_APPLICABLE:
         return "not applicable"
     return REASON_LABELS.get(reason, REASON_LABELS[7])
+
+
+SYMBOL_ITEMS = {
+    symbols.CONFIDENTIAL: "c (suppressed to protect confidentiality)",
+    symbols.NOT_AVAILABLE: "x (not available)",
+    symbols.NOT_APPLICABLE: "z (not applicable)",
+    symbols.LOW: "low (rounds to 0 but is not 0)",
+    symbols.LOW_RELIABILITY: "u (low reliability)",
+}
+
+
+def symbol_item(symbol: str) -> str:
+    """The filter item for a symbol: ``c`` -> ``c (suppressed to protect confidentiality)``."""
+    return SYMBOL_ITEMS.get(symbol, symbol)
