@@ -148,7 +148,12 @@ def test_ees_metadata_matches_the_columns(package: Path) -> None:
 
 
 def test_la_extract_holds_every_la_row_and_no_identifiers(package: Path) -> None:
-    assert sorted(p.name for p in (package / "la").iterdir()) == ["886.csv", "887.csv"]
+    from pipeline.geography import local_authorities
+
+    names = sorted(p.name for p in (package / "la").iterdir())
+    # every LA of England gets a file; LAs without rows get the header only
+    assert names == sorted(f"{code}.csv" for code in local_authorities()["old_la_code"])
+    assert len((package / "la" / "201.csv").read_text().splitlines()) == 1
     extract = pd.read_csv(package / "la" / "887.csv", dtype=str, keep_default_na=False)
     assert extract.columns[0] == "table_name"
     assert not IDENTIFIER_COLUMNS & {c.upper() for c in extract.columns}

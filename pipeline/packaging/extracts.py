@@ -87,10 +87,16 @@ def extract_columns(tables: dict[str, PublishedTable]) -> list[str]:
 
 
 def write_la_extracts(tables: dict[str, PublishedTable], folder: Path) -> list[Path]:
-    """Write ``folder/<old_la_code>.csv`` for every LA with rows in any EES table."""
+    """Write ``folder/<old_la_code>.csv`` for every LA of England (and any other LA with rows).
+
+    An LA with no rows in any table (no children in the inputs) gets a file with the header
+    only, so every LA page can offer its download.
+    """
+    from pipeline.geography import local_authorities
+
     columns = extract_columns(tables)
     groups: list[tuple[pd.DataFrame, dict[str, object]]] = []
-    codes: set[str] = set()
+    codes: set[str] = set(local_authorities()["old_la_code"])
     for name in sorted(tables):
         table = tables[name]
         if not _has_la_rows(table):
@@ -106,7 +112,9 @@ def write_la_extracts(tables: dict[str, PublishedTable], folder: Path) -> list[P
     written = []
     for code in sorted(codes):
         parts = [rows.iloc[indices[code]] for rows, indices in groups if code in indices]
-        extract = pd.concat(parts, ignore_index=True).reindex(columns=columns, fill_value="")
+        extract = (
+            pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+        ).reindex(columns=columns, fill_value="")
         path = folder / f"{code}.csv"
         extract.fillna("").to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
         written.append(path)
