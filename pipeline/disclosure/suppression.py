@@ -96,11 +96,15 @@ def _pick_one_per_equation(
 ) -> np.ndarray:
     """For each needy equation, the published cell to suppress next.
 
-    Preference: non-zero cells before zeros; among them a cell shared with another needy group,
-    then an item before the total, then the smallest; ties go to the first cell, so the choice
-    is deterministic.
+    Preference: a local authority's cell before a region's, a region's before England's (the
+    figures most readers use are the last to go); then non-zero cells before zeros; then an item
+    before the total; then a cell shared with another needy group; then the smallest; ties go
+    to the first cell, so the choice is deterministic.
     """
-    candidate = needy[eqs.eq] & (store.status[eqs.cell] == NUMBER) & allowed
+    # England's headline figures are not chosen in a table with regional rows: every group
+    # holding one also holds regions or categories, which protect it at far less cost to readers.
+    england = area_level(store)[eqs.cell] == ENGLAND_TOTAL
+    candidate = needy[eqs.eq] & (store.status[eqs.cell] == NUMBER) & allowed & ~england
     if not candidate.any():
         return np.zeros(0, dtype=np.int64)
     eq, cell, coef = eqs.eq[candidate], eqs.cell[candidate], eqs.coef[candidate]
@@ -108,9 +112,40 @@ def _pick_one_per_equation(
     is_total = coef < 0
     # a cell that would protect two needy groups at once saves a suppression
     _, where, shared = np.unique(cell, return_inverse=True, return_counts=True)
-    order = np.lexsort((cell, value, is_total, -shared[where], value == 0, eq))
+    level = area_level(store)[cell]
+    order = np.lexsort((cell, value, -shared[where], is_total, value == 0, level, eq))
     first = np.unique(eq[order], return_index=True)[1]
     return cell[order][first]
+
+
+LEVEL_RANK = {"Local authority": 0, "Regional": 1, "National": 2}
+#: The rank of England's headline rows (every additive filter at ``Total``).
+ENGLAND_TOTAL = 3
+TOTAL = "Total"
+
+
+def area_level(store: CellStore) -> np.ndarray:
+    """Per cell: 0 for an LA row, 1 for a region, 2 for England, 3 for England's headline rows
+    (every additive filter at ``Total``) in a table that also has regional rows; 0 for tables
+    without levels."""
+    cached = getattr(store, "_area_level", None)
+    if cached is not None:
+        return cached
+    level = np.zeros(store.n_cells, dtype=np.int8)
+    for entry in store.tables:
+        if entry.n_rows == 0 or "geographic_level" not in entry.frame.columns:
+            continue
+        rows = entry.frame["geographic_level"].map(LEVEL_RANK).fillna(0).to_numpy(np.int8)
+        additive = [f.name for f in entry.table.filters if f.additive and f.name in entry.frame]
+        totals = np.ones(entry.n_rows, dtype=bool)
+        for name in additive:
+            totals &= (entry.frame[name] == TOTAL).to_numpy()
+        if (rows == LEVEL_RANK["Regional"]).any():
+            rows = np.where((rows == LEVEL_RANK["National"]) & totals, ENGLAND_TOTAL, rows)
+        for indicator in entry.indicators:
+            level[entry.cell_ids(indicator.name)] = rows
+    store._area_level = level  # type: ignore[attr-defined]
+    return level
 
 
 def _group_state(store: CellStore, eqs: Equations) -> tuple[np.ndarray, ...]:
