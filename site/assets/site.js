@@ -26,6 +26,15 @@
           if (svg) {
             svg.setAttribute("role", "img");
             svg.setAttribute("aria-label", label);
+            // The chart is one image with a label (its data are in the table beside it):
+            // drop the roles vega gives inner groups, which are unlabelled when empty.
+            svg.querySelectorAll("[role], [aria-label], [aria-roledescription]").forEach(
+              function (inner) {
+                inner.removeAttribute("role");
+                inner.removeAttribute("aria-label");
+                inner.removeAttribute("aria-roledescription");
+              }
+            );
           }
           if (fallback) {
             fallback.hidden = true;
