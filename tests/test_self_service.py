@@ -140,12 +140,13 @@ def own_figures() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def published_figures() -> pd.DataFrame:
-    """The extract's stability measures as Camden (202) after disclosure control."""
+    """The extract's stability measures as Camden (202) after disclosure control of its rows."""
     from pipeline.disclosure import audit, protect
+    from pipeline.self_service.figures import only_la_rows
 
     tables, _ = load(INPUTS, la="202")
     assert tables is not None
-    protected, _ = protect(la_tables(compute_measures(tables), tables))
+    protected, _ = protect(only_la_rows(la_tables(compute_measures(tables), tables), "202"))
     audit(protected)
     return protected["stability_measures"].frame
 
@@ -255,7 +256,7 @@ def test_figures_match_the_national_build_for_the_same_la(
         return rows[key + columns].astype(str).sort_values(key).reset_index(drop=True)
 
     ours, theirs = la_rows(own_figures), la_rows(national)
-    assert len(ours) > 100
+    assert len(ours) > 50  # every measure and period, plus the LA breakdowns
     pd.testing.assert_frame_equal(ours, theirs)
     england = national[(national["geographic_level"] == "National")]
     assert not la_rows(

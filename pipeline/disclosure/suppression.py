@@ -92,7 +92,11 @@ def cohort_links(store: CellStore) -> np.ndarray:
 
 
 def _pick_one_per_equation(
-    store: CellStore, eqs: Equations, needy: np.ndarray, allowed: np.ndarray
+    store: CellStore,
+    eqs: Equations,
+    needy: np.ndarray,
+    allowed: np.ndarray,
+    allow_england: bool = False,
 ) -> np.ndarray:
     """For each needy equation, the published cell to suppress next.
 
@@ -101,9 +105,12 @@ def _pick_one_per_equation(
     before the total; then a cell shared with another needy group; then the smallest; ties go
     to the first cell, so the choice is deterministic.
     """
-    # England's headline figures are not chosen in a table with regional rows: every group
-    # holding one also holds regions or categories, which protect it at far less cost to readers.
+    # England's headline figures are not chosen in a table with regional rows (unless
+    # ``allow_england``, the last resort): every group holding one also holds regions or
+    # categories, which protect it at far less cost to readers.
     england = area_level(store)[eqs.cell] == ENGLAND_TOTAL
+    if allow_england:
+        england = np.zeros_like(england)
     candidate = needy[eqs.eq] & (store.status[eqs.cell] == NUMBER) & allowed & ~england
     if not candidate.any():
         return np.zeros(0, dtype=np.int64)
@@ -225,6 +232,11 @@ def _repair_recoverable(
         members = result.unknown_cells[np.isin(result.component_of_unknown, components)]
         needy[np.unique(eqs.eq[np.isin(rep[eqs.cell], members)])] = True
         picked = _pick_one_per_equation(store, eqs, needy, everything)
+        added = suppress(store, picked, reasons.RECOVERABLE)
+    if added == 0:
+        # last resort: England's headline cells too (e.g. one LA whose region and England
+        # rows only repeat it)
+        picked = _pick_one_per_equation(store, eqs, needy, everything, allow_england=True)
         added = suppress(store, picked, reasons.RECOVERABLE)
     if added == 0:
         raise DisclosureError(

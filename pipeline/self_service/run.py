@@ -121,7 +121,9 @@ def _run(
     if publish:
         with step("disclose"):
             try:
-                protected, _ = protect(built)
+                # Region and England rows built from one LA only repeat the LA: protect the
+                # LA's own rows, as they are what the report shows.
+                protected, _ = protect(only_la_rows(built, code))
                 audit(protected)
             except DisclosureError as error:
                 raise SelfServiceError(f"disclosure audit failed: {error}") from error

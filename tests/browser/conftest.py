@@ -37,7 +37,7 @@ def site_url(synthetic_build) -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     """Debian's Chromium driven by Playwright (skipped where it is not installed)."""
     if not CHROMIUM.exists():
