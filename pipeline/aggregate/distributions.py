@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.measures.schema import PERIODS, TOTAL
-from pipeline.published import Filter, Indicator, PublishedTable
+from pipeline.published import Filter, PublishedTable
 
 from .cells import la_years
-from .shares import count_items, publish_shares
+from .shares import count_items, publish_shares, share_indicators
 
 #: Area label -> (first-year count column, second-year count column, needs the SW module).
 SPLIT_AREAS: dict[str, tuple[str, str, bool]] = {
@@ -95,7 +95,11 @@ def two_year_split(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: A
                 "The items add up to the Total (the area's two-year cohort)",
             ),
         ],
-        indicators=_share_indicators("Children", "of the area's two-year cohort"),
+        indicators=share_indicators(
+            "Children",
+            "Children in the item",
+            "100 x number / number in the Total item (of the area's two-year cohort)",
+        ),
     )
 
 
@@ -131,21 +135,9 @@ def placement_moves_distribution(children: pd.DataFrame, tables) -> PublishedTab
             Filter("period", "Period", "The window the moves are counted over", additive=False),
             Filter("moves", "Placement moves", "Number of moves; the bands add up to the Total"),
         ],
-        indicators=_share_indicators("Children", "of the period's cohort"),
-    )
-
-
-def _share_indicators(what: str, of: str) -> list[Indicator]:
-    return [
-        Indicator("number", what, kind="count", description=f"{what} in the item"),
-        Indicator(
-            "percent",
-            "Percentage",
-            unit="%",
-            dp=0,
-            kind="percent",
-            description=f"100 x number / number in the Total item ({of})",
-            numerator="number",
-            field_type="number",
+        indicators=share_indicators(
+            "Children",
+            "Children in the item",
+            "100 x number / number in the Total item (of the period's cohort)",
         ),
-    ]
+    )

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.measures.schema import TOTAL
-from pipeline.published import Filter, Indicator, PublishedTable
+from pipeline.published import Filter, PublishedTable
 
 from .cells import la_years
-from .shares import count_items, publish_shares
+from .shares import count_items, publish_shares, share_indicators
 
 #: REASON_PLACE_CHANGE code -> label (``PLACE``, a change of placement status only, and blank
 #: reasons are not published: they are not a reason for a change of carer).
@@ -84,7 +84,11 @@ def placement_change_reasons(events: pd.DataFrame, tables) -> PublishedTable:  #
         ),
         frame=frame,
         filters=[Filter("reason", "Reason for the move", "The items add up to the Total")],
-        indicators=_indicators("Placement moves", "moves"),
+        indicators=share_indicators(
+            "Placement moves",
+            "Placement moves with the reason",
+            "100 x number / moves in the Total item",
+        ),
     )
 
 
@@ -108,21 +112,9 @@ def social_worker_change_reasons(events: pd.DataFrame, tables) -> PublishedTable
         ),
         frame=frame,
         filters=[Filter("reason", "Reason for the change", "The items add up to the Total")],
-        indicators=_indicators("Social worker changes", "changes"),
-    )
-
-
-def _indicators(what: str, unit_word: str) -> list[Indicator]:
-    return [
-        Indicator("number", what, kind="count", description=f"{what} with the reason"),
-        Indicator(
-            "percent",
-            "Percentage",
-            unit="%",
-            dp=0,
-            kind="percent",
-            description=f"100 x number / {unit_word} in the Total item",
-            numerator="number",
-            field_type="number",
+        indicators=share_indicators(
+            "Social worker changes",
+            "Social worker changes with the reason",
+            "100 x number / changes in the Total item",
         ),
-    ]
+    )

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.measures.schema import TOTAL
+from pipeline.published import Indicator
 
 from .areas import LAS_WITH_DATA, add_ees_columns, roll_up, sort_rows
 from .cells import with_symbols
@@ -79,3 +80,22 @@ def publish_shares(
     out["number"] = with_symbols(rolled["number"], not_available)
     out["percent"] = with_symbols(percent, not_available, total == 0)
     return sort_rows(add_ees_columns(out), filters)
+
+
+def share_indicators(
+    what: str, number_description: str, percent_description: str
+) -> list[Indicator]:
+    """The ``number`` and ``percent`` (of the ``Total`` item) indicators of a shares table."""
+    return [
+        Indicator("number", what, kind="count", description=number_description),
+        Indicator(
+            "percent",
+            "Percentage",
+            unit="%",
+            dp=0,
+            kind="percent",
+            description=percent_description,
+            numerator="number",
+            field_type="number",
+        ),
+    ]
