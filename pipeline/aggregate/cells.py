@@ -51,6 +51,26 @@ def la_years(tables, period: str, rows: pd.DataFrame | None = None) -> pd.DataFr
     )
 
 
+def universe_positions(la: pd.Series, year: pd.Series, universe: pd.DataFrame) -> np.ndarray:
+    """Return each row's position in ``universe`` (its ``LA, YEAR`` pair), -1 when absent.
+
+    ``la`` and ``year`` are the rows' keys (any text or categorical dtype for ``la``). The
+    lookup works on the distinct LAs and years only, so it stays fast on a million rows.
+    """
+    la_codes, la_values = pd.factorize(la)
+    year_codes, year_values = pd.factorize(year.to_numpy(dtype="int64"))
+    pairs = pd.MultiIndex.from_product(
+        [pd.Index(np.asarray(la_values, dtype=object)).astype(str), year_values]
+    )
+    known = pd.MultiIndex.from_arrays(
+        [universe["LA"].astype(str).to_numpy(), universe["YEAR"].astype("int64").to_numpy()]
+    )
+    lookup = known.get_indexer(pairs)
+    positions = lookup[la_codes * len(year_values) + year_codes]
+    positions[(la_codes < 0) | (year_codes < 0)] = -1
+    return positions
+
+
 def percent_columns(number: pd.Series, cohort: pd.Series) -> pd.DataFrame:
     """Return ``percent``, ``percent_lower_ci``, ``percent_upper_ci`` (nan where cohort is 0)."""
     n = cohort.to_numpy(dtype=float)

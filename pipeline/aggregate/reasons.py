@@ -6,6 +6,7 @@ below is the documented one (code -> published label).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline.measures.schema import TOTAL
@@ -54,12 +55,19 @@ def counted_events(events: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 
 def _label(reasons: pd.Series, mapping: dict[str, str], skip: set[str], what: str) -> pd.Series:
-    codes = reasons.astype("string").str.strip().str.upper()
+    """Published label of each reason code (trimmed, upper case); None if blank or in ``skip``.
+
+    Codes are cleaned and looked up once per distinct value, not once per event.
+    """
+    positions, values = pd.factorize(reasons)
+    codes = pd.Series(values, dtype="string").str.strip().str.upper()
     codes = codes.where(codes != "", pd.NA)
     unknown = sorted(set(codes.dropna()) - set(mapping) - skip)
     if unknown:
         raise ValueError(f"events: {what} reason codes not in the SSDA903 list: {unknown}")
-    return codes.map(mapping).astype(object).where(codes.notna() & ~codes.isin(skip), None)
+    labels = codes.map(mapping).astype(object).where(codes.notna() & ~codes.isin(skip), None)
+    per_event = np.append(labels.to_numpy(dtype=object), None)[positions]
+    return pd.Series(per_event, index=reasons.index, dtype=object, name=reasons.name)
 
 
 def placement_change_reasons(events: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001

@@ -14,7 +14,7 @@ from pipeline.measures.schema import TOTAL
 from pipeline.published import Indicator
 
 from .areas import LAS_WITH_DATA, add_ees_columns, roll_up, sort_rows
-from .cells import with_symbols
+from .cells import universe_positions, with_symbols
 
 
 def count_items(
@@ -27,28 +27,39 @@ def count_items(
     """Count rows (or sum ``weights``) per ``LA, YEAR, item``, with a ``Total`` item.
 
     ``keys`` holds ``LA`` and ``YEAR`` for each row; rows whose item is NA are not counted.
-    Every LA-year of ``universe`` gets every item of ``order`` (zeros included). An item outside
-    ``order`` raises ``ValueError``. Returns ``LA, YEAR, item, number``.
+    Every LA-year of ``universe`` gets every item of ``order`` (zeros included), in universe
+    order then ``Total`` and ``order``; rows of an LA-year outside ``universe`` are not counted.
+    An item outside ``order`` raises ``ValueError``. Returns ``LA, YEAR, item, number``.
     """
-    frame = pd.DataFrame(
+    order = list(order)
+    codes, values = pd.factorize(items)
+    values = list(np.asarray(values, dtype=object))
+    unknown = sorted(set(values) - set(order))
+    if unknown:
+        raise ValueError(f"items outside the published list {order}: {unknown}")
+    # Slot 0 of each LA-year is the Total; item i of ``order`` is slot i + 1.
+    slot = np.array([order.index(value) + 1 for value in values] + [-1], dtype=np.int64)[codes]
+    row = universe_positions(keys["LA"], keys["YEAR"], universe)
+    counted = (slot > 0) & (row >= 0)
+    width = len(order) + 1
+    summed = np.bincount(
+        row[counted] * width + slot[counted],
+        weights=None if weights is None else weights.to_numpy(dtype="int64")[counted],
+        minlength=len(universe) * width,
+    ).reshape(len(universe), width)
+    number = summed.astype("int64")
+    number[:, 0] = number[:, 1:].sum(axis=1)
+    labels = np.array([TOTAL, *order], dtype=object)
+    return pd.DataFrame(
         {
-            "LA": keys["LA"].astype(str).to_numpy(),
-            "YEAR": keys["YEAR"].astype("int64").to_numpy(),
-            "item": items.to_numpy(dtype=object),
-            "number": 1 if weights is None else weights.to_numpy(dtype="int64"),
+            "LA": pd.Series(
+                np.repeat(universe["LA"].to_numpy(), width), dtype=universe["LA"].dtype
+            ),
+            "YEAR": np.repeat(universe["YEAR"].to_numpy(dtype="int64"), width),
+            "item": pd.Series(np.tile(labels, len(universe)), dtype="str"),
+            "number": number.ravel(),
         }
     )
-    frame = frame[frame["item"].notna()]
-    unknown = sorted(set(frame["item"]) - set(order))
-    if unknown:
-        raise ValueError(f"items outside the published list {list(order)}: {unknown}")
-    per_item = frame.groupby(["LA", "YEAR", "item"], as_index=False)["number"].sum()
-    totals = per_item.groupby(["LA", "YEAR"], as_index=False)["number"].sum().assign(item=TOTAL)
-    counted = pd.concat([totals, per_item], ignore_index=True)
-    grid = universe[["LA", "YEAR"]].merge(pd.DataFrame({"item": [TOTAL, *order]}), how="cross")
-    out = grid.merge(counted, on=["LA", "YEAR", "item"], how="left")
-    out["number"] = out["number"].fillna(0).astype("int64")
-    return out
 
 
 def publish_shares(

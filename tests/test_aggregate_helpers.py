@@ -1,0 +1,54 @@
+"""Vectorised helpers of the aggregation layer: universe look-up, item counts, reason labels."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.aggregate.cells import universe_positions
+from pipeline.aggregate.reasons import PLACEMENT_CHANGE_REASONS, _label
+from pipeline.aggregate.shares import count_items
+
+UNIVERSE = pd.DataFrame(
+    {"LA": pd.Series(["841", "886", "886"], dtype=object), "YEAR": [2024, 2023, 2024]}
+)
+
+
+@pytest.mark.parametrize("dtype", ["str", "category", object])
+def test_universe_positions_finds_each_rows_la_year(dtype: object) -> None:
+    la = pd.Series(["886", "841", "886", "999", None], dtype=dtype)
+    year = pd.Series([2024, 2024, 2022, 2024, 2024])
+    assert universe_positions(la, year, UNIVERSE).tolist() == [2, 0, -1, -1, -1]
+
+
+def test_universe_positions_of_no_rows() -> None:
+    empty = pd.Series([], dtype="str")
+    assert universe_positions(empty, pd.Series([], dtype="int64"), UNIVERSE).tolist() == []
+
+
+def test_count_items_gives_every_item_of_every_la_year() -> None:
+    keys = pd.DataFrame({"LA": ["886", "886", "886", "841", "999"], "YEAR": [2024] * 5})
+    items = pd.Series(["b", "a", None, "b", "a"], dtype=object)
+    out = count_items(keys, items, UNIVERSE, ["a", "b"])
+    assert out.columns.tolist() == ["LA", "YEAR", "item", "number"]
+    assert out["item"].tolist() == ["Total", "a", "b"] * 3
+    # 841/2024: one b; 886/2023: nothing; 886/2024: one a, one b (NA item and LA 999 not counted).
+    assert out["number"].tolist() == [1, 0, 1, 0, 0, 0, 2, 1, 1]
+
+
+def test_count_items_sums_weights_and_rejects_unknown_items() -> None:
+    keys = pd.DataFrame({"LA": ["886", "886"], "YEAR": [2024, 2024]})
+    out = count_items(keys, pd.Series(["a", "a"]), UNIVERSE, ["a"], weights=pd.Series([2, 3]))
+    assert out["number"].tolist() == [0, 0, 0, 0, 5, 5]
+    with pytest.raises(ValueError, match="outside the published list"):
+        count_items(keys, pd.Series(["a", "c"]), UNIVERSE, ["a"])
+
+
+def test_label_cleans_each_code_once_and_keeps_the_index() -> None:
+    reasons = pd.Series([" carpl", None, "", "PLACE", "CARPL"], index=[5, 6, 7, 8, 9], name="r")
+    labels = _label(reasons, PLACEMENT_CHANGE_REASONS, {"PLACE"}, "placement")
+    care_plan = PLACEMENT_CHANGE_REASONS["CARPL"]
+    assert labels.tolist() == [care_plan, None, None, None, care_plan]
+    assert labels.index.tolist() == [5, 6, 7, 8, 9] and labels.name == "r"
+    with pytest.raises(ValueError, match="not in the SSDA903 list"):
+        _label(pd.Series(["NOPE"]), PLACEMENT_CHANGE_REASONS, set(), "placement")
