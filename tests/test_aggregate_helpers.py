@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from pipeline.aggregate.areas import UnknownLocalAuthorityError, group_numbers, region_of
 from pipeline.aggregate.cells import universe_positions
 from pipeline.aggregate.reasons import PLACEMENT_CHANGE_REASONS, _label
 from pipeline.aggregate.shares import count_items
@@ -52,3 +53,21 @@ def test_label_cleans_each_code_once_and_keeps_the_index() -> None:
     assert labels.index.tolist() == [5, 6, 7, 8, 9] and labels.name == "r"
     with pytest.raises(ValueError, match="not in the SSDA903 list"):
         _label(pd.Series(["NOPE"]), PLACEMENT_CHANGE_REASONS, set(), "placement")
+
+
+def test_group_numbers_follow_first_appearance_and_keep_na_as_a_group() -> None:
+    frame = pd.DataFrame(
+        {"a": pd.Series(["x", "y", "x", None, None], dtype="str"), "b": [1, 1, 1, 2, 2]}
+    )
+    assert group_numbers(frame, ["a", "b"]).tolist() == [0, 1, 0, 2, 2]
+    assert group_numbers(frame, ["b"]).tolist() == [0, 0, 0, 1, 1]
+    assert group_numbers(frame, []).tolist() == [0, 0, 0, 0, 0]
+
+
+def test_region_of_looks_up_codes_and_names_unknown_ones() -> None:
+    codes = pd.Series(["886", "841", "886"], dtype="category", index=[3, 4, 5])
+    regions = region_of(codes)
+    assert regions.index.tolist() == [3, 4, 5]
+    assert regions.iloc[0] == regions.iloc[2] != regions.iloc[1]
+    with pytest.raises(UnknownLocalAuthorityError, match="999"):
+        region_of(pd.Series(["886", "999"]))

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline import geography
@@ -40,15 +41,52 @@ def _la_table() -> pd.DataFrame:
 
 
 def region_of(la_codes: pd.Series) -> pd.Series:
-    """Return the region code of each LA code; raise for a code not in the geography table."""
+    """Return the region code of each LA code; raise for a code not in the geography table.
+
+    Each distinct code is looked up once (the LA column of a roll-up has a million rows).
+    """
     lookup = _la_table().set_index("old_la_code")["region_code"]
-    regions = la_codes.map(lookup)
-    unknown = sorted(set(la_codes[regions.isna()].astype(str)))
-    if unknown:
+    positions, distinct = pd.factorize(la_codes)
+    distinct_regions = pd.Series(np.asarray(distinct, dtype=object)).map(lookup)
+    if distinct_regions.isna().any() or (positions < 0).any():
+        regions = la_codes.map(lookup)
+        unknown = sorted(set(la_codes[regions.isna()].astype(str)))
         raise UnknownLocalAuthorityError(
             f"LA codes not in pipeline/data/geography.csv: {', '.join(unknown)}"
         )
-    return regions
+    return pd.Series(
+        distinct_regions.to_numpy()[positions], index=la_codes.index, dtype=distinct_regions.dtype
+    )
+
+
+def group_numbers(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Number each row's combination of ``columns`` 0, 1, ... in order of first appearance.
+
+    NA is a value of its own (as in ``groupby(dropna=False)``); works on integer codes, so it
+    is fast on text and categorical columns alike.
+    """
+    numbers = np.zeros(len(frame), dtype=np.int64)
+    for column in columns:
+        codes, distinct = pd.factorize(frame[column], use_na_sentinel=False)
+        numbers, _ = pd.factorize(numbers * max(len(distinct), 1) + codes)
+    return numbers.astype(np.int64)
+
+
+def _sum_groups(
+    frame: pd.DataFrame, group: list[str], counts: list[str], ok: np.ndarray
+) -> pd.DataFrame:
+    """One row per distinct ``group`` (in order of first appearance) with ``counts`` and
+    ``las_with_data`` summed over the rows where ``ok`` (0 when there are none), as int64."""
+    numbers = group_numbers(frame, group)
+    size = int(numbers.max()) + 1 if len(numbers) else 0
+    _, first = np.unique(numbers, return_index=True)
+    out = frame[group].iloc[first].reset_index(drop=True)
+    for column in [*counts, LAS_WITH_DATA]:
+        values = frame[column].to_numpy(dtype="float64", na_value=0.0)
+        out[column] = np.bincount(
+            numbers, weights=np.where(ok, values, 0.0), minlength=size
+        ).astype("int64")
+    return out
 
 
 def roll_up(
@@ -69,27 +107,10 @@ def roll_up(
     frame["region_code"] = region_of(frame["LA"]).to_numpy()
     ok = frame[available].astype(bool) if available else pd.Series(True, index=frame.index)
     frame[LAS_WITH_DATA] = ok.astype("int64")
-    contributing = frame[ok]
     keys = list(keys)
     counts = list(counts)
-    all_regions = frame[["YEAR", "region_code", *keys]].drop_duplicates()
-    regional = all_regions.merge(
-        contributing.groupby(["YEAR", "region_code", *keys], as_index=False, dropna=False)[
-            [*counts, LAS_WITH_DATA]
-        ].sum(),
-        on=["YEAR", "region_code", *keys],
-        how="left",
-    )
-    all_national = frame[["YEAR", *keys]].drop_duplicates()
-    national = all_national.merge(
-        contributing.groupby(["YEAR", *keys], as_index=False, dropna=False)[
-            [*counts, LAS_WITH_DATA]
-        ].sum(),
-        on=["YEAR", *keys],
-        how="left",
-    )
-    for part in (regional, national):
-        part[[*counts, LAS_WITH_DATA]] = part[[*counts, LAS_WITH_DATA]].fillna(0).astype("int64")
+    regional = _sum_groups(frame, ["YEAR", "region_code", *keys], counts, ok.to_numpy())
+    national = _sum_groups(frame, ["YEAR", *keys], counts, ok.to_numpy())
     la_rows = frame.rename(columns={"LA": "old_la_code"})
     la_rows["geographic_level"] = LEVEL_LA
     regional["geographic_level"] = LEVEL_REGIONAL
