@@ -100,3 +100,59 @@ def test_xlsx_text_is_scanned(tmp_path: Path) -> None:
     assert len(problems) == 2
     assert "cell text 'UPN' is an identifier name" in problems[0]
     assert "looks like a UPN" in problems[1]
+
+
+SCREEN_CASES = [
+    "A123456789012",
+    "x A123456789012.",
+    "AA123456789012",
+    "A1234567890123",
+    "a123456789012",
+    "SW1A 1AA",
+    "SW1A1AA",
+    "(M1 1AE)",
+    "GIR 0AA",
+    "E10000016",
+    "E92000001",
+    "10.416667",
+    "CR0 2JA,",
+    "QX1 1AA",
+    "Kent",
+    "",
+    "é SW1A 1AA é",
+    "line one\nB1 1BB",
+]
+
+
+@pytest.mark.parametrize("text", SCREEN_CASES)
+def test_the_vectorised_screen_agrees_with_the_python_patterns(text: str) -> None:
+    import pyarrow as pa
+
+    from pipeline.disclosure.identifiers import POSTCODE_PATTERN, UPN_PATTERN, screen_values
+
+    expected = bool(UPN_PATTERN.search(text) or POSTCODE_PATTERN.search(text))
+    assert screen_values(pa.array([text])).to_pylist() == [expected]
+
+
+def test_several_planted_values_are_reported_in_row_then_column_order(tmp_path: Path) -> None:
+    text = (
+        'la,name,note\n886,"Kent, SW1A 1AA",ok\n887,Medway,"two\nlines A123456789012"\n'
+        "888,B987654321098,M1 1AE\n"
+    )
+    problems = scan_for_identifiers([_write(tmp_path, "many.csv", text)])
+    assert [p.split(": ")[0].split(", ", 1)[1] for p in problems] == [
+        "row 2, column 'name'",
+        "row 3, column 'note'",
+        "row 4, column 'name'",
+        "row 4, column 'note'",
+    ]
+    assert "'SW1A 1AA' looks like a postcode" in problems[0]
+    assert "'M1 1AE' looks like a postcode" in problems[3]
+
+
+def test_a_ragged_csv_is_still_scanned_cell_by_cell(tmp_path: Path) -> None:
+    text = "la,name\n886\n887,A123456789012,extra\n888,SW1A 1AA\n"
+    problems = scan_for_identifiers([_write(tmp_path, "ragged.csv", text)])
+    assert len(problems) == 2
+    assert "row 3, column 'name'" in problems[0]
+    assert "row 4, column 'name'" in problems[1]

@@ -6,6 +6,12 @@ reports every column header named like an SSDA903 identifier (``CHILD``, ``UPN``
 looks like a UPN (a letter and 12 digits) or a full UK postcode. :func:`audit_files` raises
 :class:`~pipeline.disclosure.cells.DisclosureError` when anything is found; the packaging and
 site steps call it on what they write.
+
+CSV files are screened whole first: :data:`VALUE_SCREEN` (the two value patterns in RE2 syntax
+for ``pyarrow.compute``) finds a UPN or postcode in a file's text exactly when one is in some
+cell, because neither pattern can span a comma, quote or line break. Only a file that fails the
+screen is read cell by cell (column by column with pyarrow), and only its flagged cells go
+through the Python patterns that word the report.
 """
 
 from __future__ import annotations
@@ -18,6 +24,10 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
 from pipeline.disclosure.cells import DisclosureError
 
 IDENTIFIER_COLUMNS = frozenset(
@@ -28,6 +38,15 @@ UPN_PATTERN = re.compile(r"(?<![A-Za-z0-9])[A-Z][0-9]{12}(?![A-Za-z0-9])")
 #: A full UK postcode in capitals (outward code, optional space, inward code).
 POSTCODE_PATTERN = re.compile(
     r"(?<![A-Za-z0-9])(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?[0-9][0-9A-HJKMNPR-Y]? ?[0-9][ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])"
+)
+#: Both value patterns in RE2 syntax (no look-arounds): a consumed non-alphanumeric character
+#: or the start/end of the text stands for each look-around, so a text matches this screen
+#: exactly when ``UPN_PATTERN`` or ``POSTCODE_PATTERN`` finds something in it.
+VALUE_SCREEN = (
+    r"(?:^|[^A-Za-z0-9])"
+    r"(?:[A-Z][0-9]{12}"
+    r"|GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?[0-9][0-9A-HJKMNPR-Y]? ?[0-9][ABD-HJLNP-UW-Z]{2})"
+    r"(?:$|[^A-Za-z0-9])"
 )
 TEXT_SUFFIXES = {".md", ".qmd", ".txt", ".html", ".htm", ".xml", ".svg", ".yml", ".yaml"}
 SCANNED_SUFFIXES = {".csv", ".json", ".xlsx", *TEXT_SUFFIXES}
@@ -49,15 +68,57 @@ def _value_problems(where: str, text: str) -> Iterator[str]:
             yield f"{where}: value {match.group(0)!r} looks like {what}"
 
 
+def screen_values(texts: pa.Array) -> pa.BooleanArray:
+    """Per text: True when it holds something that looks like a UPN or a postcode (vectorised)."""
+    return pc.fill_null(pc.match_substring_regex(texts, VALUE_SCREEN), False)
+
+
+def _csv_columns(text: str, width: int) -> list[pa.Array] | None:
+    """The data rows' cells column by column as text, or None when the rows are not all
+    ``width`` cells long (such a file is scanned row by row instead)."""
+    names = [f"column_{index}" for index in range(width)]
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.large_string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    return [column.combine_chunks() for column in table.columns]
+
+
+def _scan_csv_rows(path: Path, header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
+    """Every identifier-like cell, row by row (for a file pyarrow cannot read as a rectangle)."""
+    for number, row in enumerate(rows, start=2):
+        for column, cell in zip(header, row, strict=False):
+            yield from _value_problems(f"{path}, row {number}, column {column!r}", cell)
+
+
 def _scan_csv(path: Path, text: str) -> Iterator[str]:
     rows = csv.reader(io.StringIO(text))
     header = next(rows, [])
     for name in header:
         if is_identifier_name(name):
             yield f"{path}: column {name!r} is a child-level identifier"
-    for number, row in enumerate(rows, start=2):
-        for column, cell in zip(header, row, strict=False):
-            yield from _value_problems(f"{path}, row {number}, column {column!r}", cell)
+    if not header or not screen_values(pa.array([text], pa.large_string()))[0].as_py():
+        return
+    columns = _csv_columns(text, len(header))
+    if columns is None:
+        yield from _scan_csv_rows(path, header, rows)
+        return
+    flagged: list[tuple[int, int, str]] = []
+    for position, cells in enumerate(columns):
+        hits = pc.indices_nonzero(screen_values(cells)).to_pylist()
+        flagged += [(row, position, cells[row].as_py()) for row in hits]
+    for row, position, cell in sorted(flagged):
+        where = f"{path}, row {row + 2}, column {header[position]!r}"
+        yield from _value_problems(where, cell)
 
 
 def _walk_json(node: object, trail: str) -> Iterator[tuple[str, str, bool]]:
