@@ -24,7 +24,9 @@ from pathlib import Path
 
 import gptables
 import pandas as pd
+import pyarrow as pa
 
+from pipeline.packaging.csv_text import csv_lines, header_line
 from pipeline.packaging.metadata import SYNTHETIC_WARNING, ReleaseMetadata
 from pipeline.published import (
     EES_TIME_GEOGRAPHY_COLUMNS,
@@ -90,13 +92,16 @@ def write_la_extracts(tables: dict[str, PublishedTable], folder: Path) -> list[P
     """Write ``folder/<old_la_code>.csv`` for every LA of England (and any other LA with rows).
 
     An LA with no rows in any table (no children in the inputs) gets a file with the header
-    only, so every LA page can offer its download.
+    only, so every LA page can offer its download. The CSV line of every LA row is built once
+    (:func:`~pipeline.packaging.csv_text.csv_lines`, tables in name order), then the lines are
+    grouped by LA keeping that order.
     """
     from pipeline.geography import local_authorities
 
     columns = extract_columns(tables)
-    groups: list[tuple[pd.DataFrame, dict[str, object]]] = []
-    codes: set[str] = set(local_authorities()["old_la_code"])
+    header = header_line(columns)
+    codes: list[pd.Series] = []
+    lines: list[pa.Array] = []
     for name in sorted(tables):
         table = tables[name]
         if not _has_la_rows(table):
@@ -105,18 +110,17 @@ def write_la_extracts(tables: dict[str, PublishedTable], folder: Path) -> list[P
         la_rows = frame.loc[frame["geographic_level"] == LEVEL_LA, table.columns]
         la_rows = la_rows.astype("string").fillna("")
         la_rows.insert(0, "table_name", name)
-        indices = la_rows.groupby("old_la_code", sort=True).indices
-        groups.append((la_rows, indices))
-        codes.update(indices)
+        codes.append(la_rows["old_la_code"].reset_index(drop=True))
+        lines.append(csv_lines(la_rows, columns))
+    all_codes = pd.concat(codes, ignore_index=True) if codes else pd.Series([], dtype="string")
+    rows_of = all_codes.groupby(all_codes, sort=True).indices
+    all_lines = pa.concat_arrays(lines).to_numpy(zero_copy_only=False) if lines else []
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for code in sorted(codes):
-        parts = [rows.iloc[indices[code]] for rows, indices in groups if code in indices]
-        extract = (
-            pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-        ).reindex(columns=columns, fill_value="")
+    for code in sorted(set(local_authorities()["old_la_code"]) | set(rows_of)):
+        body = "".join(line + "\n" for line in all_lines[rows_of[code]]) if code in rows_of else ""
         path = folder / f"{code}.csv"
-        extract.fillna("").to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        path.write_bytes((header + body).encode("utf-8"))
         written.append(path)
     return written
 

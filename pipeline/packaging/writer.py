@@ -19,6 +19,7 @@ import pandas as pd
 from pipeline.logs import log
 from pipeline.packaging import descriptor as descriptor_module
 from pipeline.packaging import reference, schemas, versions
+from pipeline.packaging.csv_text import write_csv_text
 from pipeline.packaging.descriptor import ResourceFile
 from pipeline.packaging.ees import meta_frame
 from pipeline.packaging.extracts import write_la_extracts, write_spreadsheet
@@ -97,7 +98,7 @@ def _write_resources(tables: dict[str, PublishedTable], folder: Path) -> list[Re
             raise PackageBuildError(f"table passed as {name!r} is named {table.name!r}")
         if name in RESERVED_NAMES:
             raise PackageBuildError(f"table name {name!r} is reserved for a package resource")
-        _write_csv(_table_cells(table), data_dir / f"{name}.csv")
+        write_csv_text(_table_cells(table), data_dir / f"{name}.csv")
         meta_path = None
         if table.ees:
             meta_path = f"data/{name}.meta.csv"
