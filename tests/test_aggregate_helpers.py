@@ -5,8 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.aggregate.areas import UnknownLocalAuthorityError, group_numbers, region_of
-from pipeline.aggregate.cells import universe_positions
+from pipeline.aggregate.areas import (
+    UnknownLocalAuthorityError,
+    group_numbers,
+    map_distinct,
+    region_of,
+)
+from pipeline.aggregate.cells import flag_array, flag_matrices, universe_positions
 from pipeline.aggregate.reasons import PLACEMENT_CHANGE_REASONS, _label
 from pipeline.aggregate.shares import count_items
 
@@ -71,3 +76,25 @@ def test_region_of_looks_up_codes_and_names_unknown_ones() -> None:
     assert regions.iloc[0] == regions.iloc[2] != regions.iloc[1]
     with pytest.raises(UnknownLocalAuthorityError, match="999"):
         region_of(pd.Series(["886", "999"]))
+
+
+def test_flag_array_matches_flag_matrices() -> None:
+    children = pd.DataFrame(
+        {
+            "f": pd.array([True, False, None, True], dtype="boolean"),
+            "g": pd.array([None, None, False, True], dtype="boolean"),
+        }
+    )
+    names, array = flag_array(children, ["f", "g"])
+    expected = flag_matrices(children, ["f", "g"])
+    assert names == expected.columns.tolist()
+    assert array.flags["C_CONTIGUOUS"] and array.dtype == "int32"
+    assert (array == expected.to_numpy()).all()
+
+
+def test_map_distinct_is_series_map() -> None:
+    values = pd.Series(["b", "a", None, "c", "a"], dtype="str")
+    mapping = {"a": 1, "b": 2}
+    mapped = map_distinct(values, mapping)
+    assert pd.Series(mapped).equals(pd.Series(values.map(mapping).to_numpy()))
+    assert map_distinct(pd.Series(["a", "b"]), mapping).tolist() == [1, 2]

@@ -150,12 +150,19 @@ def add_ees_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([out, rest], axis=1)[EES_TIME_GEOGRAPHY_COLUMNS + list(rest.columns)]
 
 
+def map_distinct(values: pd.Series, mapping: Mapping[Any, Any]) -> np.ndarray:
+    """``values.map(mapping).to_numpy()``, looking each distinct value up once (NaN if absent)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    mapped = pd.Series(np.asarray(distinct, dtype=object)).map(mapping).to_numpy()
+    return mapped[codes]
+
+
 def sort_rows(frame: pd.DataFrame, filter_orders: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     """Sort by time, level, region and LA code, then each filter in its display order."""
     keys = pd.DataFrame(
         {
             "_time": frame["time_period"].astype(int),
-            "_level": frame["geographic_level"].map(LEVEL_ORDER),
+            "_level": map_distinct(frame["geographic_level"], LEVEL_ORDER),
             "_region": frame["region_code"].where(frame["geographic_level"] != LEVEL_LA, ""),
             "_la": frame["old_la_code"],
         },
@@ -163,7 +170,7 @@ def sort_rows(frame: pd.DataFrame, filter_orders: Mapping[str, Sequence[Any]]) -
     )
     for name, order in filter_orders.items():
         position = {item: i for i, item in enumerate(order)}
-        ranks = frame[name].map(position)
+        ranks = pd.Series(map_distinct(frame[name], position), index=frame.index)
         if ranks.isna().any():
             bad = sorted(set(frame.loc[ranks.isna(), name].astype(str)))
             raise ValueError(f"filter {name!r} has items outside its display order: {bad}")

@@ -115,6 +115,20 @@ def flag_matrices(children: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
     return pd.DataFrame(columns, index=children.index)
 
 
+def flag_array(children: pd.DataFrame, flags: list[str]) -> tuple[list[str], np.ndarray]:
+    """The columns of :func:`flag_matrices` as one C-ordered int32 array, with their names.
+
+    Row-major so that a sparse (group x child) matrix can multiply it without a copy.
+    """
+    names = [f"{kind}__{flag}" for flag in flags for kind in ("cohort", "number")]
+    array = np.empty((len(children), len(names)), dtype=np.int32)
+    for j, flag in enumerate(flags):
+        values = children[flag]
+        array[:, 2 * j] = ~values.isna().to_numpy()
+        array[:, 2 * j + 1] = values.to_numpy(dtype=bool, na_value=False)
+    return names, array
+
+
 def check_labels(children: pd.DataFrame, column: str, allowed: list[str]) -> None:
     """Raise ``ValueError`` naming the column and values when a label is outside ``allowed``."""
     values = children[column]

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from pipeline.measures.schema import CHARACTERISTICS, FLAGS, PERIODS, TOTAL
 from pipeline.published import LEVEL_LA, Filter, Indicator, PublishedTable
 
-from .areas import LAS_WITH_DATA, add_ees_columns, roll_up, sort_rows
+from .areas import LAS_WITH_DATA, add_ees_columns, group_numbers, roll_up, sort_rows
 from .cells import (
     check_labels,
-    flag_matrices,
+    flag_array,
     la_years,
     needs_sw_module,
     percent_columns,
+    universe_positions,
     with_symbols,
 )
 
@@ -50,14 +52,11 @@ def _topic_counts(
     """Wide LA-level counts for the Total (and every breakdown), zero rows included.
 
     One row per universe LA-year (x category); columns ``cohort__<flag>``, ``number__<flag>``.
-    Sums use ``np.bincount`` over a group index, one pass per column.
+    Each grouping's sums are one sparse product: a 0/1 matrix (group x child) times the
+    child x column matrix of 0/1 flags (integer arithmetic, exact).
     """
-    matrices = flag_matrices(children, flags)
-    index = pd.MultiIndex.from_frame(universe[["LA", "YEAR"]])
-    keys = pd.MultiIndex.from_arrays(
-        [children["LA"].astype(str).to_numpy(), children["YEAR"].astype("int64").to_numpy()]
-    )
-    row = index.get_indexer(keys)
+    names, values = flag_array(children, flags)
+    row = universe_positions(children["LA"], children["YEAR"], universe)
     if (row < 0).any():
         raise ValueError("stability_measures: child rows for an LA-year outside the universe")
     groupings = [(TOTAL, [TOTAL], np.zeros(len(children), dtype=np.int64))]
@@ -68,21 +67,24 @@ def _topic_counts(
     parts = []
     for topic, categories, codes in groupings:
         size = len(categories)
-        group = row * size + codes
-        part = pd.DataFrame(
-            {
-                "LA": np.repeat(universe["LA"].to_numpy(), size),
-                "YEAR": np.repeat(universe["YEAR"].to_numpy(), size),
-                "sw_ok": np.repeat(universe["sw_ok"].to_numpy(), size),
-                "breakdown_topic": topic,
-                "breakdown": np.tile(np.array(categories, dtype=object), len(universe)),
-            }
+        members = sparse.csc_matrix(
+            (
+                np.ones(len(children), dtype=np.int32),
+                row * size + codes,
+                np.arange(len(children) + 1),
+            ),
+            shape=(len(universe) * size, len(children)),
         )
-        for column in matrices.columns:
-            part[column] = np.bincount(
-                group, weights=matrices[column].to_numpy(), minlength=len(universe) * size
-            ).astype("int64")
-        parts.append(part)
+        sums = np.asarray(members @ values, dtype=np.int64).reshape(len(universe) * size, -1)
+        columns = {
+            "LA": np.repeat(universe["LA"].to_numpy(), size),
+            "YEAR": np.repeat(universe["YEAR"].to_numpy(), size),
+            "sw_ok": np.repeat(universe["sw_ok"].to_numpy(), size),
+            "breakdown_topic": topic,
+            "breakdown": np.tile(np.array(categories, dtype=object), len(universe)),
+        }
+        columns |= {name: sums[:, j] for j, name in enumerate(names)}
+        parts.append(pd.DataFrame(columns))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -149,8 +151,11 @@ def _publish(frame: pd.DataFrame) -> PublishedTable:
     position = {(TOTAL, TOTAL): 0}
     for topic, categories in CHARACTERISTICS.values():
         position.update({(topic, item): i for i, item in enumerate(categories)})
-    pairs = pd.Series(list(zip(out["breakdown_topic"], out["breakdown"], strict=True)))
-    out["_position"] = pairs.map(position).to_numpy()
+    pair_numbers = group_numbers(out, ["breakdown_topic", "breakdown"])
+    _, first = np.unique(pair_numbers, return_index=True)
+    distinct = out[["breakdown_topic", "breakdown"]].iloc[first]
+    pairs = pd.Series(list(zip(distinct["breakdown_topic"], distinct["breakdown"], strict=True)))
+    out["_position"] = pairs.map(position).to_numpy()[pair_numbers]
     out = sort_rows(
         out,
         {
