@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.inputs.tables import InputTables
 from pipeline.measures import cohorts, placement_moves, school_moves, social_worker_changes
@@ -55,16 +56,31 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
 
 
-def _fetch_with_codes(con: duckdb.DuckDBPyConnection, query: str) -> pd.DataFrame:
-    """Run ``query`` (integer ``LA``/``CHILD`` keys, already ordered) and return a frame with
-    the text codes put back. Keys follow the codes' order, so the row order stays right."""
-    frame = _to_pandas(con.sql(query).to_arrow_table())
-    la_codes = con.sql("SELECT la_code FROM la_keys ORDER BY LA").df()["la_code"].to_numpy()
-    child_codes = con.sql("SELECT child_code FROM child_keys ORDER BY CHILD").df()["child_code"]
-    frame["LA"] = pd.array(la_codes[frame["LA"].to_numpy(dtype="int64") - 1], dtype="string")
-    frame["CHILD"] = pd.array(
-        child_codes.to_numpy()[frame["CHILD"].to_numpy(dtype="int64") - 1], dtype="string"
-    )
+def _codes(con: duckdb.DuckDBPyConnection, query: str) -> pa.Array:
+    """The single text column of ``query`` as one Arrow string array."""
+    return con.sql(query).to_arrow_table().column(0).combine_chunks().cast(pa.string())
+
+
+def _fetch_with_codes(
+    con: duckdb.DuckDBPyConnection, query: str, order: list[tuple[str, str]]
+) -> pd.DataFrame:
+    """Run ``query`` (integer ``LA``/``CHILD`` keys), sort it by ``order`` and return a frame
+    with the text codes put back.
+
+    Sorting happens in Arrow on the integer keys (``order``: ``(column, "ascending")`` pairs;
+    keys follow the codes' order, so sorting by keys sorts by codes): an ``ORDER BY`` of the
+    wide rows in DuckDB needs several times the memory. The codes are put back with ``take`` on
+    the arrays of codes, so no Python string is made per row.
+    """
+    table = con.sql(query).to_arrow_table()
+    table = table.take(pc.sort_indices(table, sort_keys=order))
+    la_codes = _codes(con, "SELECT la_code FROM la_keys ORDER BY LA")
+    child_codes = _codes(con, "SELECT child_code FROM child_keys ORDER BY CHILD")
+    for name, codes in [("LA", la_codes), ("CHILD", child_codes)]:
+        keys = pc.subtract(table.column(name).cast(pa.int64()), 1)
+        table = table.set_column(table.schema.get_field_index(name), name, pc.take(codes, keys))
+    frame = _to_pandas(table)
+    del table
     frame["YEAR"] = frame["YEAR"].astype("int64")
     return frame
 
@@ -94,12 +110,13 @@ def compute_measures(tables: InputTables) -> MeasuresResult:
         create_child_windows(con)
         create_window_counts(con)
 
-        order = " ".join(f"WHEN '{code}' THEN {rank}" for rank, code in enumerate(PERIODS))
+        ranks = " ".join(f"WHEN '{code}' THEN {rank}" for rank, code in enumerate(PERIODS))
         children = _fetch_with_codes(
             con,
-            f"SELECT {', '.join(CHILD_LEVEL_COLUMNS)} FROM ({child_level_sql()}) "
-            f"ORDER BY LA, YEAR, CASE PERIOD {order} END, CHILD",
-        )
+            f"SELECT {', '.join(CHILD_LEVEL_COLUMNS)}, CASE PERIOD {ranks} END AS period_rank "
+            f"FROM ({child_level_sql()})",
+            [(key, "ascending") for key in ["LA", "YEAR", "period_rank", "CHILD"]],
+        ).drop(columns="period_rank")
         events_sql = " UNION ALL ".join(
             [
                 placement_moves.placement_events_sql(),
@@ -109,8 +126,8 @@ def compute_measures(tables: InputTables) -> MeasuresResult:
         )
         events = _fetch_with_codes(
             con,
-            f"SELECT {', '.join(EVENT_COLUMNS)} FROM ({events_sql}) "
-            "ORDER BY LA, YEAR, CHILD, date, event, rule",
+            f"SELECT {', '.join(EVENT_COLUMNS)} FROM ({events_sql})",
+            [(key, "ascending") for key in ["LA", "YEAR", "CHILD", "date", "event", "rule"]],
         )
         events["date"] = pd.to_datetime(events["date"]).astype("datetime64[ns]")
         exclusions = cohorts.exclusions_frame(con)
