@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -220,14 +222,24 @@ def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, Va
         return None, out.report([])
 
     reads: dict[str, list[FileRead]] = {table: [] for table in YEAR_TABLES}
+    wanted: list[tuple[Path, str, int]] = []
     for year, year_tables in sorted(year_files.items()):
         for table in YEAR_TABLES:
             if table not in year_tables:
                 if table not in OPTIONAL_YEAR_TABLES:
                     out.add(f"{year}/{table}.csv", "MISSING_FILE", year=year)
                 continue
-            path = year_tables[table]
-            read = read_year_file(path, _relative(path, root), table, year, la, known, new_to_old)
+            wanted.append((year_tables[table], table, year))
+    # Files are read in threads (pyarrow's parsing and compute kernels release the GIL); the
+    # results are taken in the order above, so the report does not depend on the threads.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        results = pool.map(
+            lambda item: read_year_file(
+                item[0], _relative(item[0], root), item[1], item[2], la, known, new_to_old
+            ),
+            wanted,
+        )
+        for read in results:
             out.problems.extend(read.problems)
             out.rows.append((read.relpath, read.rows_read))
             out.hashes[read.relpath] = read.sha256
@@ -237,7 +249,7 @@ def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, Va
                 )
             if read.frame is None:
                 out.exclusions.append((read.relpath, None, "file could not be read"))
-            reads[table].append(read)
+            reads[read.table].append(read)
 
     raw = RawInputs(
         tables={
