@@ -120,3 +120,49 @@ def test_quasi_separation_falls_back_to_a_finite_ridge_fit() -> None:
     beta, se, fitted = logistic_regression(x, y, ridge=1e-3)
     assert np.all(np.isfinite(beta)) and np.all(np.isfinite(se))
     assert fitted[(a == 1) & (b == 1)].min() > 0.99
+
+
+def _random_children(rows: int, seed: int) -> pd.DataFrame:
+    from pipeline.aggregate.case_mix import CASE_MIX_CHARACTERISTICS
+    from pipeline.measures.schema import CHARACTERISTICS
+
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {name: rng.choice(CHARACTERISTICS[name][1], rows) for name in CASE_MIX_CHARACTERISTICS}
+    )
+    frame["placement_2plus"] = rng.random(rows) < 0.2 + 0.2 * (frame["gender"] == "Male")
+    return frame
+
+
+def test_patterns_from_codes_equal_the_patterns_of_the_design_matrix() -> None:
+    from pipeline.aggregate.case_mix import (
+        _patterns,
+        _patterns_from_codes,
+        characteristic_codes,
+        design_matrix,
+        model_terms,
+    )
+
+    frame = _random_children(3000, 11)
+    y = frame["placement_2plus"].to_numpy()
+    codes = characteristic_codes(frame)
+    columns, terms, references = model_terms(codes, y)
+    x, matrix_terms, matrix_references = design_matrix(frame, "placement_2plus")
+    assert (terms, references) == (matrix_terms, matrix_references)
+    assert x.shape[1] == len(columns) + 1
+    patterns, inverse = _patterns_from_codes(codes, columns)
+    expected_patterns, expected_inverse = _patterns(x)
+    assert np.array_equal(patterns, expected_patterns)
+    assert np.array_equal(inverse, expected_inverse)
+
+
+def test_fit_model_equals_the_fit_on_the_design_matrix() -> None:
+    from pipeline.aggregate.case_mix import design_matrix, fit_model, logistic_regression
+
+    frame = _random_children(3000, 12)
+    fitted, coefficients = fit_model(frame, "placement_2plus")
+    x, terms, _ = design_matrix(frame, "placement_2plus")
+    beta, _, expected = logistic_regression(x, frame["placement_2plus"].to_numpy())
+    assert np.array_equal(fitted, expected)
+    assert coefficients["term"].tolist() == terms
+    assert np.array_equal(coefficients["odds_ratio"].to_numpy(), np.exp(beta))

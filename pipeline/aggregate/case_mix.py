@@ -24,7 +24,7 @@ from scipy.special import erfc
 
 from pipeline.measures.schema import CHARACTERISTICS
 
-from .cells import la_years, needs_sw_module
+from .cells import la_years, needs_sw_module, universe_positions
 
 CASE_MIX_MEASURES = ["placement_2plus", "school_midyear", "sw_2plus", "multiple_any"]
 CASE_MIX_CHARACTERISTICS = [
@@ -51,6 +51,50 @@ INTERCEPT = "Intercept"
 INTERCEPT_REFERENCE = "All reference categories"
 
 
+def characteristic_codes(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Category number of each child for every case-mix characteristic (-1 when not listed)."""
+    return {
+        name: pd.Categorical(frame[name], categories=CHARACTERISTICS[name][1]).codes.astype(
+            np.int64
+        )
+        for name in CASE_MIX_CHARACTERISTICS
+    }
+
+
+def model_terms(
+    codes: dict[str, np.ndarray], y: np.ndarray
+) -> tuple[list[tuple[str, int]], list[str], list[str]]:
+    """The one-hot terms of the model: ``(characteristic, category number)`` of each column
+    after the intercept, the term labels and the reference category of each term (intercept
+    included). The rules are those of :func:`design_matrix`."""
+    columns: list[tuple[str, int]] = []
+    terms = [INTERCEPT]
+    references = [INTERCEPT_REFERENCE]
+    for name in CASE_MIX_CHARACTERISTICS:
+        topic, categories = CHARACTERISTICS[name]
+        known = codes[name] >= 0
+        sizes = np.bincount(codes[name][known], minlength=len(categories))
+        flagged = np.bincount(codes[name][known & y], minlength=len(categories))
+        present = [i for i in range(len(categories)) if sizes[i] > 0]
+        if len(present) < 2:
+            continue
+        reference = max(present, key=lambda i: (sizes[i], -i))
+        for i in present:
+            if i == reference or sizes[i] < MIN_CATEGORY_CHILDREN or flagged[i] in (0, sizes[i]):
+                continue
+            columns.append((name, i))
+            terms.append(f"{topic}: {categories[i]}")
+            references.append(categories[reference])
+    return columns, terms, references
+
+
+def _one_hot(codes: dict[str, np.ndarray], columns: list[tuple[str, int]], rows: int) -> np.ndarray:
+    """The design matrix: an intercept then one 0/1 column per term."""
+    return np.column_stack(
+        [np.ones(rows)] + [(codes[name] == i).astype(float) for name, i in columns]
+    )
+
+
 def design_matrix(frame: pd.DataFrame, flag: str) -> tuple[np.ndarray, list[str], list[str]]:
     """One-hot design matrix (with intercept) over the case-mix characteristics.
 
@@ -61,25 +105,35 @@ def design_matrix(frame: pd.DataFrame, flag: str) -> tuple[np.ndarray, list[str]
     fewer than two usable categories is left out.
     """
     y = frame[flag].astype(bool).to_numpy()
-    columns = [np.ones(len(frame))]
-    terms = [INTERCEPT]
-    references = [INTERCEPT_REFERENCE]
-    for name in CASE_MIX_CHARACTERISTICS:
-        topic, categories = CHARACTERISTICS[name]
-        codes = pd.Categorical(frame[name], categories=categories).codes.astype(np.int64)
-        sizes = np.bincount(codes[codes >= 0], minlength=len(categories))
-        flagged = np.bincount(codes[(codes >= 0) & y], minlength=len(categories))
-        present = [i for i in range(len(categories)) if sizes[i] > 0]
-        if len(present) < 2:
-            continue
-        reference = max(present, key=lambda i: (sizes[i], -i))
-        for i in present:
-            if i == reference or sizes[i] < MIN_CATEGORY_CHILDREN or flagged[i] in (0, sizes[i]):
-                continue
-            columns.append((codes == i).astype(float))
-            terms.append(f"{topic}: {categories[i]}")
-            references.append(categories[reference])
-    return np.column_stack(columns), terms, references
+    codes = characteristic_codes(frame)
+    columns, terms, references = model_terms(codes, y)
+    return _one_hot(codes, columns, len(frame)), terms, references
+
+
+def _patterns_from_codes(
+    codes: dict[str, np.ndarray], columns: list[tuple[str, int]]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`_patterns` of the design matrix, computed from the category numbers.
+
+    Gives the same patterns (same order) and pattern numbers without building the matrix;
+    None when there are too many terms for one 64-bit key (then build the matrix).
+    """
+    if len(columns) > 62:
+        return None
+    rows = len(next(iter(codes.values())))
+    keys = np.zeros(rows, dtype=np.int64)
+    for name in dict.fromkeys(name for name, _ in columns):
+        # One bit per term of this characteristic; the extra last slot is for code -1.
+        bits = np.zeros(len(CHARACTERISTICS[name][1]) + 1, dtype=np.int64)
+        for j, (term_name, i) in enumerate(columns):
+            if term_name == name:
+                bits[i] = np.left_shift(np.int64(1), np.int64(j))
+        keys += bits[codes[name]]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    patterns = _one_hot(
+        {name: values[first] for name, values in codes.items()}, columns, len(first)
+    )
+    return patterns, inverse.ravel()
 
 
 def _patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,9 +170,22 @@ def logistic_regression(
     fit); a step that lowers the (penalised) log-likelihood is halved.
     """
     patterns, inverse = _patterns(x)
+    return _fit_patterns(patterns, inverse, y, max_iterations, tolerance, ridge)
+
+
+def _fit_patterns(
+    patterns: np.ndarray,
+    inverse: np.ndarray,
+    y: np.ndarray,
+    max_iterations: int = 100,
+    tolerance: float = 1e-8,
+    ridge: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`logistic_regression` on distinct covariate patterns (``inverse``: each row's)."""
+    x_columns = patterns.shape[1]
     trials = np.bincount(inverse, minlength=len(patterns)).astype(float)
     successes = np.bincount(inverse, weights=y.astype(float), minlength=len(patterns))
-    penalty = np.full(x.shape[1], ridge)
+    penalty = np.full(x_columns, ridge)
     penalty[0] = 0.0
 
     def log_likelihood(beta: np.ndarray) -> float:
@@ -127,7 +194,7 @@ def logistic_regression(
             successes @ eta - trials @ np.logaddexp(0.0, eta) - 0.5 * penalty @ (beta * beta)
         )
 
-    beta = np.zeros(x.shape[1])
+    beta = np.zeros(x_columns)
     mean = successes.sum() / trials.sum()
     beta[0] = np.log(mean / (1 - mean))
     current = log_likelihood(beta)
@@ -161,13 +228,20 @@ def fit_model(frame: pd.DataFrame, flag: str) -> tuple[np.ndarray, pd.DataFrame]
     odds_ratio_upper_ci, p_value`` (95% Wald intervals, two-sided Wald p-values). ``frame``
     must hold only children whose flag is known.
     """
-    y = frame[flag].astype(bool).to_numpy()
-    x, terms, references = design_matrix(frame, flag)
+    return fit_codes(characteristic_codes(frame), frame[flag].astype(bool).to_numpy())
+
+
+def fit_codes(codes: dict[str, np.ndarray], y: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """:func:`fit_model` from :func:`characteristic_codes` and the flag ``y`` of each child."""
+    columns, terms, references = model_terms(codes, y)
+    collapsed = _patterns_from_codes(codes, columns)
+    if collapsed is None:
+        collapsed = _patterns(_one_hot(codes, columns, len(y)))
     try:
-        beta, se, fitted = logistic_regression(x, y)
+        beta, se, fitted = _fit_patterns(*collapsed, y)
     except (np.linalg.LinAlgError, RuntimeError):
         # Quasi-separation: refit with the small ridge penalty (documented in RIDGE).
-        beta, se, fitted = logistic_regression(x, y, ridge=RIDGE)
+        beta, se, fitted = _fit_patterns(*collapsed, y, ridge=RIDGE)
     coefficients = pd.DataFrame(
         {
             "term": terms,
@@ -220,40 +294,51 @@ def case_mix_frames(children: pd.DataFrame, tables):  # noqa: ANN001, ANN201
     (LA-years whose flag is not available have ``available`` False); the coefficient frame has
     ``YEAR, measure`` plus the columns of :func:`fit_model`.
     """
-    rows = children[children["PERIOD"] == "1y"]
+    columns = ["LA", "YEAR", *CASE_MIX_MEASURES, *CASE_MIX_CHARACTERISTICS]
+    rows = children.loc[(children["PERIOD"] == "1y").to_numpy(), columns]
     universe = la_years(tables, "1y", rows)
+    # Everything below works on arrays over the 1y rows, computed once.
+    position = universe_positions(rows["LA"], rows["YEAR"], universe)
+    years = rows["YEAR"].to_numpy(dtype="int64")
+    sw_ok = universe["sw_ok"].to_numpy(dtype=bool)[position]
+    codes = characteristic_codes(rows)
     la_parts, coefficient_parts = [], []
-    for year in sorted(set(rows["YEAR"].astype(int))):
-        in_year = rows[rows["YEAR"] == year]
+    for year in sorted(set(years.tolist())):
+        in_year = years == year
         year_universe = universe[universe["YEAR"] == year]
         for measure in CASE_MIX_MEASURES:
-            sample = in_year[in_year[measure].notna()]
+            flag = rows[measure]
+            in_sample = in_year & ~flag.isna().to_numpy()
             if needs_sw_module(measure):
-                ok = set(year_universe.loc[year_universe["sw_ok"], "LA"])
-                sample = sample[sample["LA"].astype(str).isin(ok)]
-            y = sample[measure].astype(bool)
+                in_sample &= sw_ok
+            sample = np.flatnonzero(in_sample)
+            y = flag.to_numpy(dtype=bool, na_value=False)[sample]
             base = year_universe[["LA", "YEAR"]].assign(measure=measure)
             base["available"] = year_universe["sw_ok"] if needs_sw_module(measure) else True
-            if sample.empty or y.all() or not y.any():
+            if len(sample) == 0 or y.all() or not y.any():
                 base["available"] = False
-                la_parts.append(base)
+                la_parts.append(base.reset_index(drop=True))
                 continue
-            fitted, coefficients = fit_model(sample, measure)
+            fitted, coefficients = fit_codes({k: v[sample] for k, v in codes.items()}, y)
             coefficient_parts.append(coefficients.assign(YEAR=year, measure=measure))
             per_la = (
                 pd.DataFrame(
                     {
-                        "LA": sample["LA"].astype(str).to_numpy(),
+                        "position": position[sample],
                         "cohort": 1,
-                        "observed": y.to_numpy(dtype="int64"),
+                        "observed": y.astype("int64"),
                         "expected": fitted,
                         "variance": fitted * (1 - fitted),
                     }
                 )
-                .groupby("LA", as_index=False)
+                .groupby("position")
                 .sum()
             )
-            la_parts.append(base.merge(per_la, on="LA", how="left"))
+            la_parts.append(
+                pd.concat([base, per_la.reindex(year_universe.index)], axis=1).reset_index(
+                    drop=True
+                )
+            )
     la_frame = pd.concat(la_parts, ignore_index=True)
     for column in ["cohort", "observed"]:
         la_frame[column] = la_frame[column].fillna(0).astype("int64")
