@@ -19,6 +19,7 @@ import pandas as pd
 from pipeline.logs import log
 from pipeline.packaging import descriptor as descriptor_module
 from pipeline.packaging import reference, schemas, versions
+from pipeline.packaging.background import BackgroundWrite, BackgroundWriteError
 from pipeline.packaging.csv_text import write_csv_text
 from pipeline.packaging.descriptor import ResourceFile
 from pipeline.packaging.ees import meta_frame
@@ -28,6 +29,7 @@ from pipeline.packaging.validation import package_problems
 from pipeline.published import PublishedTable
 
 RESERVED_NAMES = {"geography", "measures"}
+SPREADSHEET_FILE = "stability-index.xlsx"
 FORBIDDEN_COLUMNS = {"child", "upn", "dob", "sw_id", "home_post", "pl_post", "postcode"}
 
 
@@ -117,14 +119,18 @@ def _write_resources(tables: dict[str, PublishedTable], folder: Path) -> list[Re
     return resources
 
 
-def _validate(folder: Path) -> None:
-    """Run every gate on a built folder; raise :class:`PackageBuildError` listing problems."""
+def _check(folder: Path) -> None:
+    """Run the package gates on a built folder; raise :class:`PackageBuildError` listing problems."""
     problems = package_problems(folder)
     if problems:
         raise PackageBuildError(
             f"the package failed validation ({len(problems)} problem(s)):\n- "
             + "\n- ".join(problems[:50])
         )
+
+
+def _audit(folder: Path) -> None:
+    """Run the disclosure file audit on every file of a built folder."""
     try:
         from pipeline.disclosure import DisclosureError, audit_files
     except ImportError:  # the disclosure step is optional for the packaging step
@@ -161,6 +167,29 @@ def _replace_text(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+def _write_files(
+    tables: dict[str, PublishedTable],
+    folder: Path,
+    metadata: ReleaseMetadata,
+    version: str,
+    changelog_entries: list[dict[str, str]],
+    changes: str,
+) -> None:
+    """Write every file of one version except the spreadsheet into an empty ``folder``."""
+    resources = _write_resources(tables, folder)
+    try:
+        write_la_extracts(tables, folder / "la")
+    except ValueError as error:
+        raise PackageBuildError(f"per-LA extracts: {error}") from error
+    _write_text(folder / "CHANGELOG.md", versions.changelog_text(changelog_entries))
+    _write_text(
+        folder / "release-note.md",
+        descriptor_module.release_note_text(metadata, version, resources, changes),
+    )
+    package = descriptor_module.package_descriptor(resources, folder, metadata, version)
+    _write_text(folder / "datapackage.json", descriptor_module.descriptor_text(package))
+
+
 def build_folder(
     tables: dict[str, PublishedTable],
     folder: Path,
@@ -170,19 +199,32 @@ def build_folder(
     changes: str,
 ) -> None:
     """Write every file of one version into an empty ``folder`` (no validation)."""
-    resources = _write_resources(tables, folder)
-    try:
-        write_la_extracts(tables, folder / "la")
-    except ValueError as error:
-        raise PackageBuildError(f"per-LA extracts: {error}") from error
-    write_spreadsheet(tables, folder / "stability-index.xlsx", metadata, version)
-    _write_text(folder / "CHANGELOG.md", versions.changelog_text(changelog_entries))
-    _write_text(
-        folder / "release-note.md",
-        descriptor_module.release_note_text(metadata, version, resources, changes),
-    )
-    package = descriptor_module.package_descriptor(resources, folder, metadata, version)
-    _write_text(folder / "datapackage.json", descriptor_module.descriptor_text(package))
+    _write_files(tables, folder, metadata, version, changelog_entries, changes)
+    write_spreadsheet(tables, folder / SPREADSHEET_FILE, metadata, version)
+
+
+def _build_and_validate(
+    tables: dict[str, PublishedTable],
+    folder: Path,
+    metadata: ReleaseMetadata,
+    version: str,
+    changelog_entries: list[dict[str, str]],
+    changes: str,
+) -> None:
+    """:func:`build_folder`, then every gate (:func:`_check`, :func:`_audit`).
+
+    The spreadsheet is written meanwhile in a forked process (see
+    :mod:`pipeline.packaging.background`); the file audit waits for it.
+    """
+    spreadsheet = (tables, folder / SPREADSHEET_FILE, metadata, version)
+    with BackgroundWrite(write_spreadsheet, *spreadsheet) as background:
+        _write_files(tables, folder, metadata, version, changelog_entries, changes)
+        _check(folder)
+        try:
+            background.wait()
+        except BackgroundWriteError as error:
+            raise PackageBuildError(f"spreadsheet: {error}") from error
+    _audit(folder)
 
 
 def write_package(
@@ -227,8 +269,7 @@ def write_package(
 
     scratch = Path(tempfile.mkdtemp(dir=package_root, prefix=f".building-{chosen}-"))
     try:
-        build_folder(tables, scratch, metadata, chosen, history, changes)
-        _validate(scratch)
+        _build_and_validate(tables, scratch, metadata, chosen, history, changes)
         if target.exists():
             if not _same_tree(scratch, target):
                 raise PackageExistsError(

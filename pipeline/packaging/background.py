@@ -1,0 +1,95 @@
+"""Run one slow, self-contained write in a forked process while the caller goes on.
+
+The spreadsheet (gptables writes it cell by cell in Python) takes longer than every other file
+of a package together, and it depends on nothing they write, so :func:`write_package` starts it
+first in a child process (``fork``: the tables are inherited, not copied or pickled) and waits
+for it before the disclosure file audit. Where ``fork`` is not available the write runs in the
+calling process when the work is waited for, with the same result.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+
+class BackgroundWriteError(Exception):
+    """The background write failed; the message carries the child's traceback."""
+
+
+def _run(connection: Connection, work: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    # The inherited objects are shared with the parent until written to; keep the child's
+    # garbage collector off them so it does not copy every page it would otherwise visit.
+    gc.freeze()
+    try:
+        work(*args)
+    except BaseException:  # report everything to the parent, which raises it
+        connection.send(traceback.format_exc())
+    else:
+        connection.send(None)
+    finally:
+        connection.close()
+
+
+class BackgroundWrite:
+    """``work(*args)`` in a forked process; :meth:`wait` joins it and raises its error.
+
+    Use as a context manager: leaving the block normally waits (as :meth:`wait`); leaving it
+    with an error stops the child.
+    """
+
+    def __init__(self, work: Callable[..., Any], *args: Any) -> None:
+        self._work = work
+        self._args = args
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._receiver: Connection | None = None
+        self._done = False
+
+    def __enter__(self) -> BackgroundWrite:
+        if "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self._receiver, sender = context.Pipe(duplex=False)
+            self._process = context.Process(
+                target=_run, args=(sender, self._work, self._args), daemon=True
+            )
+            self._process.start()
+            sender.close()
+        return self
+
+    def wait(self) -> None:
+        """Wait for the write to finish; raise :class:`BackgroundWriteError` when it failed."""
+        if self._done:
+            return
+        self._done = True
+        if self._process is None:
+            try:
+                self._work(*self._args)
+            except Exception as error:
+                raise BackgroundWriteError(traceback.format_exc()) from error
+            return
+        assert self._receiver is not None
+        try:
+            error = self._receiver.recv()
+        except EOFError:
+            error = "the process ended without reporting"
+        finally:
+            self._receiver.close()
+            self._process.join()
+        if error is not None:
+            raise BackgroundWriteError(error)
+        if self._process.exitcode != 0:
+            raise BackgroundWriteError(f"the process exited with code {self._process.exitcode}")
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        if kind is None:
+            self.wait()
+        elif self._process is not None and not self._done:
+            self._done = True
+            self._process.terminate()
+            self._process.join()
+            if self._receiver is not None:
+                self._receiver.close()
