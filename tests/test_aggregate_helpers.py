@@ -11,7 +11,12 @@ from pipeline.aggregate.areas import (
     map_distinct,
     region_of,
 )
-from pipeline.aggregate.cells import flag_array, flag_matrices, universe_positions
+from pipeline.aggregate.cells import (
+    distinct_la_years,
+    flag_array,
+    flag_matrices,
+    universe_positions,
+)
 from pipeline.aggregate.reasons import PLACEMENT_CHANGE_REASONS, _label
 from pipeline.aggregate.shares import count_items
 
@@ -98,3 +103,15 @@ def test_map_distinct_is_series_map() -> None:
     mapped = map_distinct(values, mapping)
     assert pd.Series(mapped).equals(pd.Series(values.map(mapping).to_numpy()))
     assert map_distinct(pd.Series(["a", "b"]), mapping).tolist() == [1, 2]
+
+
+def test_distinct_la_years_as_text_and_int() -> None:
+    frame = pd.DataFrame(
+        {
+            "LA": pd.Series(["886", "886", None, "841"], dtype="string"),
+            "YEAR": [2024, 2024, 2023, 2023],
+        }
+    )
+    assert distinct_la_years(frame, dropna=True) == {("886", 2024), ("841", 2023)}
+    assert ("886", 2024) in distinct_la_years(frame, dropna=False)
+    assert len(distinct_la_years(frame, dropna=False)) == 3

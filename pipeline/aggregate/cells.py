@@ -22,6 +22,21 @@ def needs_sw_module(measure: str) -> bool:
     return FLAGS[measure][1] in SW_COHORTS
 
 
+def distinct_la_years(frame: pd.DataFrame, dropna: bool) -> set[tuple[str, int]]:
+    """The distinct ``(LA as text, YEAR as int)`` pairs of a frame, found on integer codes.
+
+    With ``dropna`` rows missing either key are left out; otherwise a missing LA is ``"nan"``.
+    """
+    la_codes, la_values = pd.factorize(frame["LA"], use_na_sentinel=dropna)
+    year_codes, year_values = pd.factorize(frame["YEAR"], use_na_sentinel=dropna)
+    keep = (la_codes >= 0) & (year_codes >= 0)
+    width = max(len(year_values), 1)
+    pairs = pd.unique(la_codes[keep].astype(np.int64) * width + year_codes[keep])
+    las = np.asarray(la_values, dtype=object)
+    years = np.asarray(year_values, dtype=object)
+    return {(str(las[pair // width]), int(years[pair % width])) for pair in pairs.tolist()}
+
+
 def la_years(tables, period: str, rows: pd.DataFrame | None = None) -> pd.DataFrame:  # noqa: ANN001
     """Return ``LA, YEAR`` pairs for which a period is published, plus ``sw_ok``.
 
@@ -32,14 +47,12 @@ def la_years(tables, period: str, rows: pd.DataFrame | None = None) -> pd.DataFr
     """
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r}; expected one of {list(PERIODS)}")
-    present = tables.header[["LA", "YEAR"]].dropna().drop_duplicates()
-    have = set(zip(present["LA"].astype(str), present["YEAR"].astype(int), strict=True))
+    have = distinct_la_years(tables.header, dropna=True)
     supplied = {(str(la), int(year)) for la, year in tables.sw_supplied}
     length = PERIOD_YEARS[period]
     pairs = {(la, year) for la, year in have if all((la, year - k) in have for k in range(length))}
     if rows is not None and len(rows):
-        counted = rows[["LA", "YEAR"]].drop_duplicates()
-        pairs |= set(zip(counted["LA"].astype(str), counted["YEAR"].astype(int), strict=True))
+        pairs |= distinct_la_years(rows, dropna=False)
     ordered = sorted(pairs)
     sw_ok = [all((la, year - k) in supplied for k in range(length)) for la, year in ordered]
     return pd.DataFrame(
@@ -121,12 +134,12 @@ def flag_array(children: pd.DataFrame, flags: list[str]) -> tuple[list[str], np.
     Row-major so that a sparse (group x child) matrix can multiply it without a copy.
     """
     names = [f"{kind}__{flag}" for flag in flags for kind in ("cohort", "number")]
-    array = np.empty((len(children), len(names)), dtype=np.int32)
+    by_column = np.empty((len(names), len(children)), dtype=np.int32)
     for j, flag in enumerate(flags):
         values = children[flag]
-        array[:, 2 * j] = ~values.isna().to_numpy()
-        array[:, 2 * j + 1] = values.to_numpy(dtype=bool, na_value=False)
-    return names, array
+        by_column[2 * j] = values.notna().to_numpy()
+        by_column[2 * j + 1] = values.to_numpy(dtype=bool, na_value=False)
+    return names, np.ascontiguousarray(by_column.T)
 
 
 def check_labels(children: pd.DataFrame, column: str, allowed: list[str]) -> None:

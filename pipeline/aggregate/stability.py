@@ -88,34 +88,60 @@ def _topic_counts(
     return pd.concat(parts, ignore_index=True)
 
 
-def _long(wide: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
-    """Turn ``cohort__f``/``number__f`` columns into rows per measure."""
-    keys = ["LA", "YEAR", "sw_ok", "breakdown_topic", "breakdown"]
+def _rolled_long(rolled: dict[str, pd.DataFrame], flags: list[str], period: str) -> pd.DataFrame:
+    """Rows per measure from wide rolled-up counts (``rolled[flag]`` holds the flag's columns).
+
+    LA breakdown rows are kept only where :func:`stability_measures` can publish them (period
+    1y, :data:`LA_BREAKDOWN_MEASURES`); the year is trimmed there.
+    """
+    keys = ["geographic_level", "region_code", "old_la_code", "YEAR"]
     parts: list[pd.DataFrame] = []
     for flag in flags:
+        wide = rolled[flag]
+        if period != "1y" or flag not in LA_BREAKDOWN_MEASURES:
+            la_breakdown = (wide["geographic_level"] == LEVEL_LA) & (
+                wide["breakdown_topic"] != TOTAL
+            )
+            wide = wide[~la_breakdown.to_numpy()]
         part = wide[keys].copy()
+        part["period"] = PERIODS[period]
         part["measure"] = flag
-        part["cohort"] = wide[f"cohort__{flag}"].to_numpy()
-        part["number"] = wide[f"number__{flag}"].to_numpy()
-        part["available"] = part["sw_ok"] if needs_sw_module(flag) else True
-        parts.append(part.drop(columns="sw_ok"))
+        part["breakdown_topic"] = wide["breakdown_topic"]
+        part["breakdown"] = wide["breakdown"]
+        part["cohort"] = wide[f"cohort__{flag}"]
+        part["number"] = wide[f"number__{flag}"]
+        part[LAS_WITH_DATA] = wide[LAS_WITH_DATA]
+        parts.append(part)
     return pd.concat(parts, ignore_index=True)
 
 
 def _period_rows(children: pd.DataFrame, tables, period: str) -> pd.DataFrame:  # noqa: ANN001
-    """All rows of one period at every level (before the LA breakdown rows are trimmed)."""
-    rows = children[children["PERIOD"] == period]
+    """The rows of one period at every level (LA breakdowns only where they may be published).
+
+    Counts are rolled up to regions and England in wide form (one column per flag), once for
+    the flags every LA has and once, over the LAs that supplied the module, for the social
+    worker and combined flags.
+    """
+    flags = PERIOD_MEASURES[period]
+    breakdowns = period in BREAKDOWN_PERIODS
+    columns = ["LA", "YEAR", *flags, *(CHARACTERISTICS if breakdowns else [])]
+    rows = children.loc[(children["PERIOD"] == period).to_numpy(), columns]
     universe = la_years(tables, period, rows)
     if rows.empty or universe.empty:
         return pd.DataFrame()
     years_with_rows = set(rows["YEAR"].astype(int))
     universe = universe[universe["YEAR"].isin(years_with_rows)].reset_index(drop=True)
-    flags = PERIOD_MEASURES[period]
-    wide = _topic_counts(rows, universe, flags, breakdowns=period in BREAKDOWN_PERIODS)
-    long = _long(wide, flags)
-    long["period"] = PERIODS[period]
-    keys = ["period", "measure", "breakdown_topic", "breakdown"]
-    return roll_up(long, keys, ["cohort", "number"], available="available")
+    wide = _topic_counts(rows, universe, flags, breakdowns=breakdowns)
+    keys = ["breakdown_topic", "breakdown"]
+    rolled: dict[str, pd.DataFrame] = {}
+    for needs_sw in (False, True):
+        group = [flag for flag in flags if needs_sw_module(flag) == needs_sw]
+        if not group:
+            continue
+        counts = [f"{kind}__{flag}" for flag in group for kind in ("cohort", "number")]
+        frame = roll_up(wide, keys, counts, available="sw_ok" if needs_sw else None)
+        rolled |= dict.fromkeys(group, frame)
+    return _rolled_long(rolled, flags, period)
 
 
 def stability_measures(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
