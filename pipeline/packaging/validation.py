@@ -9,12 +9,12 @@
    ``bytes`` and ``hash`` of every file.
 3. :func:`pipeline.packaging.ees.check_ees`: the Explore Education Statistics file rules.
 
-Why Frictionless reads only the first 1,000 rows of a long resource: it checks a few thousand
-cells a second in Python, so every row of a scale-1 package (about 190,000) would take most of
+Why Frictionless reads only the first 200 rows of a long resource: it checks a few thousand
+rows a second in Python, so every row of a scale-1 package (about 190,000) would take most of
 a minute, while 2. already applies the same rules to every row in well under a second. What
-Frictionless adds is an independent reading of the descriptor, the schemas and the files (a
-wrong descriptor, schema or file layout fails on the first rows of every resource); its sample
-covers every resource's first rows, the National and Regional rows of the first year.
+Frictionless adds is an independent reading of the descriptor, the schemas and the files: a
+wrong descriptor, schema or file layout fails on the first rows of every resource, so a larger
+sample buys little (1,000 rows cost about 0.4 s more at scale 1).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import pandas as pd
 from pipeline.packaging.ees import check_ees
 
 #: Resources up to this many rows are validated row by row by Frictionless itself.
-FRICTIONLESS_ROW_BUDGET = 1_000
+FRICTIONLESS_ROW_BUDGET = 200
 INTEGER = r"[+-]?[0-9]+"
 NUMBER = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"
 
