@@ -27,6 +27,7 @@ from pipeline import logs
 STAGES = [
     "synth",
     "read",
+    "read_pandas",
     "validate",
     "measures",
     "aggregate",
@@ -35,6 +36,20 @@ STAGES = [
     "pages",
     "render",
 ]
+
+
+#: Stages that only measure a floor (not part of the build).
+READ_FLOORS = {"read", "read_pandas"}
+
+#: Issue 11's targets on the synthetic England default (scale 1): name -> (limit, unit).
+TARGETS = {
+    "pipeline_seconds": (20, "s, inputs to validated package"),
+    "build_seconds": (90, "s, whole `stability-index build`, cold caches"),
+    "second_build_seconds": (10, "s, second build with unchanged inputs"),
+    "peak_rss_mb": (2048, "MB, peak memory of the build"),
+    "compute_over_read": (3, "x the pyarrow CSV read"),
+    "pipeline_time_ratio": (4.5, "x, scale 4 / scale 1 (scaled to a 4x step)"),
+}
 
 
 def _rss_bytes() -> int:
@@ -100,6 +115,13 @@ def _read_floor(input_dir: Path) -> int:
     return rows
 
 
+def _read_floor_pandas(input_dir: Path) -> int:
+    """Read every input CSV with ``pandas.read_csv`` (the usual way; a second reference)."""
+    import pandas as pd
+
+    return sum(len(pd.read_csv(path, dtype=str)) for path in sorted(input_dir.rglob("*.csv")))
+
+
 def bench_scale(scale: float, years: list[int], with_site: bool) -> dict[str, Any]:
     """Run every stage once at ``scale`` in a scratch folder and return the measurements."""
     from pipeline.aggregate import build_tables, derive_comparisons
@@ -122,6 +144,7 @@ def bench_scale(scale: float, years: list[int], with_site: bool) -> dict[str, An
             lambda: generate(inputs, seed=2024, scale=scale, years=years),
         )
         _timed(stages, "read", lambda n: n, lambda: _read_floor(inputs))
+        _timed(stages, "read_pandas", lambda n: n, lambda: _read_floor_pandas(inputs))
         tables, report = _timed(
             stages, "validate", lambda v: len(v[0].episodes), lambda: load(inputs)
         )
@@ -174,7 +197,48 @@ def bench_scale(scale: float, years: list[int], with_site: bool) -> dict[str, An
             ),
             3,
         )
-        record["peak_rss_mb"] = max(s["peak_rss_mb"] for s in stages.values())
+        record["peak_rss_mb"] = max(
+            stage["peak_rss_mb"] for name, stage in stages.items() if name not in READ_FLOORS
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return record
+
+
+def bench_build(scale: float, years: list[int], with_site: bool) -> dict[str, Any]:
+    """Time ``stability-index build`` twice in a scratch project with cold user caches.
+
+    The first build generates the synthetic inputs and renders everything; the second, with
+    the same inputs, should reuse the content-hashed caches. ``XDG_CACHE_HOME`` points into
+    the scratch folder so the chart caches start empty, as on a fresh machine.
+    """
+    import os
+
+    from pipeline.build import run_build
+
+    scratch = Path(tempfile.mkdtemp(prefix="stability-bench-build-"))
+    os.environ["XDG_CACHE_HOME"] = str(scratch / "xdg")
+    record: dict[str, Any] = {}
+    try:
+        project = scratch / "project"
+        _copy_site_sources(project)
+        for name in ["build", "second_build"]:
+
+            def build() -> Any:
+                return run_build(
+                    input_dir=None,
+                    la=None,
+                    seed=2024,
+                    scale=scale,
+                    years=years,
+                    version=None,
+                    bump=None,
+                    packages_root=project / "datapackages",
+                    with_site=with_site,
+                    project_root=project,
+                )
+
+            _timed(record, name, lambda _: 0, build)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return record
@@ -194,10 +258,38 @@ def _copy_site_sources(project: Path) -> None:
         )
 
 
-def _bench_in_fresh_process(scale: float, years: list[int], with_site: bool) -> dict[str, Any]:
+def _run_and_send(
+    connection: Any, function: Callable[..., dict[str, Any]], args: tuple[Any, ...]
+) -> None:
+    """Child process body: run ``function(*args)`` and send back its result or its error."""
+    try:
+        connection.send(("ok", function(*args)))
+    except BaseException as error:  # noqa: BLE001 - reported to the parent, which re-raises
+        connection.send(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        connection.close()
+
+
+def _in_fresh_process(
+    function: Callable[..., dict[str, Any]], scale: float, years: list[int], with_site: bool
+) -> dict[str, Any]:
+    """Run ``function(scale, years, with_site)`` in a new (non-daemon) spawned process.
+
+    Non-daemon, because the build itself starts a process (the spreadsheet is written in the
+    background) and daemon processes may not have children.
+    """
     context = multiprocessing.get_context("spawn")
-    with context.Pool(1) as pool:
-        return pool.apply(bench_scale, (scale, years, with_site))
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_run_and_send, args=(sender, function, (scale, years, with_site))
+    )
+    process.start()
+    sender.close()
+    status, value = receiver.recv()
+    process.join()
+    if status != "ok":
+        raise RuntimeError(f"bench at scale {scale:g} failed: {value}")
+    return value
 
 
 def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -208,6 +300,7 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     ratios: dict[str, Any] = {
         "compute_over_read": round(compute / stages["read"]["seconds"], 2),
         "compute_over_read_target": 3,
+        "compute_over_read_pandas": round(compute / stages["read_pandas"]["seconds"], 2),
     }
     if len(records) > 1:
         size = last["scale"] / first["scale"]
@@ -225,6 +318,31 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
     return ratios
 
 
+def check_targets(result: dict[str, Any]) -> dict[str, Any]:
+    """Compare the run at scale 1 (if any) with issue 11's targets: value, limit, met."""
+    at_one = [run for run in result["runs"] if run["scale"] == 1]
+    if not at_one:
+        return {}
+    run = at_one[0]
+    values = {
+        "pipeline_seconds": run["pipeline_seconds"],
+        "build_seconds": run.get("build_seconds"),
+        "second_build_seconds": run.get("second_build_seconds"),
+        "peak_rss_mb": max(run["peak_rss_mb"], run.get("build_peak_rss_mb", 0)),
+        "compute_over_read": result["ratios"].get("compute_over_read"),
+        "pipeline_time_ratio": result["ratios"].get("pipeline_time_ratio"),
+    }
+    return {
+        name: {
+            "value": values[name],
+            "limit": limit,
+            "unit": unit,
+            "met": None if values[name] is None else values[name] <= limit,
+        }
+        for name, (limit, unit) in TARGETS.items()
+    }
+
+
 def run_bench(scales: list[float], quick: bool, out: Path) -> dict[str, Any]:
     """Benchmark the build at ``scales`` (``quick``: tiny scales, three years, no site)."""
     from pipeline.synth import DEFAULT_YEARS
@@ -237,7 +355,14 @@ def run_bench(scales: list[float], quick: bool, out: Path) -> dict[str, Any]:
     records = []
     for scale in scales:
         logs.log.info("bench: scale %g", scale)
-        records.append(_bench_in_fresh_process(scale, years, with_site and scale == scales[0]))
+        record = _in_fresh_process(bench_scale, scale, years, with_site and scale == scales[0])
+        if scale == scales[0]:
+            logs.log.info("bench: whole build twice at scale %g", scale)
+            builds = _in_fresh_process(bench_build, scale, years, with_site)
+            record["build_seconds"] = builds["build"]["seconds"]
+            record["second_build_seconds"] = builds["second_build"]["seconds"]
+            record["build_peak_rss_mb"] = builds["build"]["peak_rss_mb"]
+        records.append(record)
     result = {
         "machine": {
             "python": platform.python_version(),
@@ -248,6 +373,7 @@ def run_bench(scales: list[float], quick: bool, out: Path) -> dict[str, Any]:
         "runs": records,
         "ratios": summarise(records),
     }
+    result["targets"] = check_targets(result)
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     _print_table(result)
     logs.console.print(f"Results written to {out}")
@@ -277,3 +403,9 @@ def _print_table(result: dict[str, Any]) -> None:
     logs.console.print(table)
     for key, value in result["ratios"].items():
         logs.console.print(f"{key}: {value}")
+    for name, target in result.get("targets", {}).items():
+        verdict = {True: "met", False: "NOT MET", None: "not measured"}[target["met"]]
+        logs.console.print(
+            f"target {name}: {target['value']} (limit {target['limit']} {target['unit']}): "
+            f"{verdict}"
+        )

@@ -198,13 +198,21 @@ def run_build(
         )
         build_cache.save_tables(cache_dir, key, (published, metadata))
 
-    try:
-        with step("package", rows_in=sum(len(t.frame) for t in published.values())):
-            build.package_dir = write_package(
-                published, packages_root, metadata, version=version, bump=bump
-            )
-    except (PackageExistsError, PackageBuildError) as error:
-        raise BuildError(str(error)) from error
+    reused = None
+    if cached is not None and version is None and bump is None:
+        reused = build_cache.reusable_package(cache_dir, key, packages_root)
+    if reused is not None:
+        build.package_dir = reused
+        log.info("package: %s was written from these same tables and is intact, reusing it", reused)
+    else:
+        try:
+            with step("package", rows_in=sum(len(t.frame) for t in published.values())):
+                build.package_dir = write_package(
+                    published, packages_root, metadata, version=version, bump=bump
+                )
+        except (PackageExistsError, PackageBuildError) as error:
+            raise BuildError(str(error)) from error
+        build_cache.save_package_stamp(cache_dir, key, build.package_dir)
 
     if with_site:
         build.site_dir = project_root / "_site"

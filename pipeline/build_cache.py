@@ -9,6 +9,7 @@ from, or the site's own sources, change.
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,43 @@ def save_tables(cache_dir: Path, key: str, value: Any) -> None:
     with temporary.open("wb") as handle:
         pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
     temporary.replace(cache_dir / f"{key}.pickle")
+
+
+def package_fingerprint(package_dir: Path) -> str:
+    """sha256 of every file of a written package (relative path and bytes)."""
+    digest = hashlib.sha256()
+    _hash_files(digest, package_dir, sorted(p for p in package_dir.rglob("*") if p.is_file()))
+    return digest.hexdigest()
+
+
+def save_package_stamp(cache_dir: Path, key: str, package_dir: Path) -> None:
+    """Record that the tables cached under ``key`` were written to ``package_dir``."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    for old in cache_dir.glob("*.package.json"):
+        old.unlink()
+    stamp = {"package_dir": str(package_dir.resolve()), "files": package_fingerprint(package_dir)}
+    (cache_dir / f"{key}.package.json").write_text(json.dumps(stamp), encoding="utf-8")
+
+
+def reusable_package(cache_dir: Path, key: str, packages_root: Path) -> Path | None:
+    """The package written from the tables cached under ``key``, if it is still intact.
+
+    Intact: under ``packages_root``, every file byte for byte as written (the fingerprint is
+    recomputed, so an edited or deleted file means the package is written again).
+    """
+    path = cache_dir / f"{key}.package.json"
+    if not path.exists():
+        return None
+    try:
+        stamp = json.loads(path.read_text(encoding="utf-8"))
+        package_dir = Path(stamp["package_dir"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not package_dir.is_dir() or packages_root.resolve() not in package_dir.parents:
+        return None
+    if package_fingerprint(package_dir) != stamp.get("files"):
+        return None
+    return package_dir
 
 
 def site_key(package_dir: Path, project_root: Path) -> str:

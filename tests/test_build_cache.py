@@ -1,0 +1,54 @@
+"""A second build with unchanged inputs reuses the cached tables and the written package."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SESSION_SCALE, SESSION_YEARS
+
+pytestmark = pytest.mark.slow
+
+
+def _rebuild(synthetic_build):  # noqa: ANN001, ANN202 - fixture object, BuildResult
+    from pipeline.build import run_build
+
+    return run_build(
+        input_dir=None,
+        la=None,
+        seed=2024,
+        scale=SESSION_SCALE,
+        years=SESSION_YEARS,
+        version=None,
+        bump=None,
+        packages_root=synthetic_build.project / "datapackages",
+        with_site=False,
+        project_root=synthetic_build.project,
+    )
+
+
+def test_second_build_reuses_the_intact_package_without_writing(
+    synthetic_build, monkeypatch
+) -> None:
+    import pipeline.packaging
+
+    def must_not_write(*args: object, **kwargs: object) -> None:
+        raise AssertionError("write_package called although nothing changed")
+
+    monkeypatch.setattr(pipeline.packaging, "write_package", must_not_write)
+    result = _rebuild(synthetic_build)
+    assert result.package_dir.resolve() == synthetic_build.package_dir.resolve()
+
+
+def test_an_edited_package_file_is_not_reused(synthetic_build) -> None:
+    from pipeline.build import BuildError
+
+    target = next((synthetic_build.package_dir / "data").glob("*.csv"))
+    original = target.read_bytes()
+    try:
+        target.write_bytes(original + b"edited\n")
+        # The package is checked byte for byte, so it is written again, and a published
+        # version whose files differ is refused rather than silently accepted.
+        with pytest.raises(BuildError, match="already exists"):
+            _rebuild(synthetic_build)
+    finally:
+        target.write_bytes(original)
+    assert _rebuild(synthetic_build).package_dir.resolve() == synthetic_build.package_dir.resolve()
