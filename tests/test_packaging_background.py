@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.packaging.background import BackgroundWrite, BackgroundWriteError
+from pipeline.packaging.background import BackgroundWrite, BackgroundWriteError, can_fork
 
 
 def write_text(path: Path, text: str) -> None:
@@ -60,3 +60,13 @@ def test_without_fork_the_write_runs_when_waited_for(
         assert path.read_text(encoding="utf-8") == "inline"
     with pytest.raises(BackgroundWriteError, match="ValueError: no fork"):
         BackgroundWrite(fail, "no fork").__enter__().wait()
+
+
+def test_a_daemon_process_does_not_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert can_fork()
+
+    class Daemon:
+        daemon = True
+
+    monkeypatch.setattr(multiprocessing, "current_process", lambda: Daemon())
+    assert not can_fork()

@@ -3,8 +3,9 @@
 The spreadsheet (gptables writes it cell by cell in Python) takes longer than every other file
 of a package together, and it depends on nothing they write, so :func:`write_package` starts it
 first in a child process (``fork``: the tables are inherited, not copied or pickled) and waits
-for it before the disclosure file audit. Where ``fork`` is not available the write runs in the
-calling process when the work is waited for, with the same result.
+for it before the disclosure file audit. Where ``fork`` is not available, or the caller is a
+daemon process (which may not start children), the write runs in the calling process when the
+work is waited for, with the same result.
 """
 
 from __future__ import annotations
@@ -35,6 +36,14 @@ def _run(connection: Connection, work: Callable[..., Any], args: tuple[Any, ...]
         connection.close()
 
 
+def can_fork() -> bool:
+    """True when this process may start a forked child process."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
+
+
 class BackgroundWrite:
     """``work(*args)`` in a forked process; :meth:`wait` joins it and raises its error.
 
@@ -50,7 +59,7 @@ class BackgroundWrite:
         self._done = False
 
     def __enter__(self) -> BackgroundWrite:
-        if "fork" in multiprocessing.get_all_start_methods():
+        if can_fork():
             context = multiprocessing.get_context("fork")
             self._receiver, sender = context.Pipe(duplex=False)
             self._process = context.Process(

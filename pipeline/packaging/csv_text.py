@@ -36,10 +36,13 @@ BLANK = pa.scalar("", TEXT)
 def quoted_cells(cells: pa.Array) -> pa.Array:
     """The cells as written in a CSV line: quoted (quotes doubled) where they need it."""
     cells = pc.fill_null(cells.cast(TEXT), BLANK)
+    needs_quotes = pc.match_substring_regex(cells, NEEDS_QUOTES)
+    if not pc.any(needs_quotes).as_py():
+        return cells
     quoted = pc.binary_join_element_wise(
         QUOTE, pc.replace_substring(cells, '"', '""'), QUOTE, BLANK
     )
-    return pc.if_else(pc.match_substring_regex(cells, NEEDS_QUOTES), quoted, cells)
+    return pc.if_else(needs_quotes, quoted, cells)
 
 
 def header_line(columns: list[str]) -> str:
