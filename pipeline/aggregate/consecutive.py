@@ -41,7 +41,12 @@ def persistence_ratio(
 
 def consecutive_years(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
     """Children of the two-year cohort with a headline flag in Y-1, in Y, or in both."""
-    rows = children[children["PERIOD"] == "consecutive"]
+    flags = [
+        f"{measure}{suffix}"
+        for measure in CONSECUTIVE_MEASURES
+        for suffix in ("", "_previous_year")
+    ]
+    rows = children.loc[(children["PERIOD"] == "consecutive").to_numpy(), ["LA", "YEAR", *flags]]
     universe = la_years(tables, "consecutive", rows)
     universe = universe[universe["YEAR"].isin(set(rows["YEAR"].astype(int)))]
     keys = rows[["LA", "YEAR"]].astype({"LA": str, "YEAR": "int64"})

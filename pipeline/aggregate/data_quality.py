@@ -60,7 +60,8 @@ def data_quality(
     ``children`` is the child-level table, ``exclusions`` the measures step's ``LA, YEAR,
     reason, children`` frame.
     """
-    children = children[children["PERIOD"] == "1y"]
+    columns = ["LA", "YEAR", "school_census_match", "age_group", "in_sw_cohort"]
+    children = children.loc[(children["PERIOD"] == "1y").to_numpy(), columns]
     universe = la_years(tables, "1y", children)
     match = children["school_census_match"]
     aged_5_to_15 = children["age_group"].isin(["5 to 9", "10 to 15"]).to_numpy()

@@ -22,8 +22,14 @@ MOVE_BANDS = ["0", "1", "2 to 3", "4", "5 or more"]
 DISTRIBUTION_PERIODS = ["1y", "2y", "3y", "4y"]
 
 
-def _period_universe(children: pd.DataFrame, tables, period: str):  # noqa: ANN001, ANN202
-    rows = children[children["PERIOD"] == period]
+def _period_universe(  # noqa: ANN202
+    children: pd.DataFrame,
+    tables,  # noqa: ANN001
+    period: str,
+    columns: list[str],
+):
+    """The period's rows (``LA``, ``YEAR`` and ``columns`` only) and its universe of LA-years."""
+    rows = children.loc[(children["PERIOD"] == period).to_numpy(), ["LA", "YEAR", *columns]]
     universe = la_years(tables, period, rows)
     universe = universe[universe["YEAR"].isin(set(rows["YEAR"].astype(int)))]
     return rows, universe.reset_index(drop=True)
@@ -57,7 +63,8 @@ def move_bands(moves: pd.Series) -> pd.Series:
 
 def two_year_split(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
     """Children of the two-year cohort by when their changes happened, per area."""
-    rows, universe = _period_universe(children, tables, "2y")
+    columns = [column for pair in SPLIT_AREAS.values() for column in pair[:2]]
+    rows, universe = _period_universe(children, tables, "2y", columns)
     parts = []
     for area, (first, second, needs_sw) in SPLIT_AREAS.items():
         counted = count_items(rows, split_labels(rows[first], rows[second]), universe, SPLITS)
@@ -107,7 +114,7 @@ def placement_moves_distribution(children: pd.DataFrame, tables) -> PublishedTab
     """Children by number of placement moves, over one to four years."""
     parts = []
     for period in DISTRIBUTION_PERIODS:
-        rows, universe = _period_universe(children, tables, period)
+        rows, universe = _period_universe(children, tables, period, ["placement_moves"])
         if rows.empty or universe.empty:
             continue
         counted = count_items(rows, move_bands(rows["placement_moves"]), universe, MOVE_BANDS)

@@ -48,10 +48,10 @@ SOCIAL_WORKER_CHANGE_REASONS: dict[str, str] = {
 
 def counted_events(events: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Events of one kind that counted (rows with ``counted`` False are for reconciliation)."""
-    rows = events[events["event"] == kind]
-    if "counted" in rows.columns:
-        rows = rows[rows["counted"].fillna(False).astype(bool)]
-    return rows
+    keep = (events["event"] == kind).to_numpy(dtype=bool, na_value=False)
+    if "counted" in events.columns:
+        keep = keep & events["counted"].to_numpy(dtype=bool, na_value=False)
+    return events[keep]
 
 
 def _label(reasons: pd.Series, mapping: dict[str, str], skip: set[str], what: str) -> pd.Series:
