@@ -9,7 +9,7 @@ import pytest
 from test_packaging_support import stability_table
 
 from pipeline.packaging import check_ees
-from pipeline.packaging.ees import meta_frame
+from pipeline.packaging.ees import meta_frame, read_text_csv
 
 
 def write_pair(folder: Path, data: pd.DataFrame, meta: pd.DataFrame, name: str = "table") -> Path:
@@ -116,3 +116,27 @@ def test_long_filter_item_and_missing_data_file(tmp_path: Path, good) -> None:
     problems = check_ees(tmp_path)
     assert "orphan.meta.csv: data file orphan.csv is missing" in problems
     assert any("column breakdown_topic: filter item over 120" in p for p in problems)
+
+
+def test_read_text_csv_keeps_every_cell_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('code,value,note\n001,NA,\n010,1.50,"a, b"\n', encoding="utf-8")
+    frame = read_text_csv(path)
+    assert frame.to_dict("list") == {
+        "code": ["001", "010"],
+        "value": ["NA", "1.50"],
+        "note": ["", "a, b"],
+    }
+
+
+def test_check_ees_reads_files_through_the_given_reader(tmp_path: Path, good) -> None:
+    data, meta = good
+    folder = write_pair(tmp_path, data, meta)
+    read: list[str] = []
+
+    def recording_reader(path: Path) -> pd.DataFrame:
+        read.append(path.name)
+        return read_text_csv(path)
+
+    assert check_ees(folder, recording_reader) == []
+    assert read == ["table.meta.csv", "table.csv"]

@@ -9,6 +9,7 @@ the ``Total`` item exists.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -82,7 +83,13 @@ def meta_frame(table: PublishedTable) -> pd.DataFrame:
     return frame.where(frame.notna(), "").astype(str)
 
 
-def _read(path: Path) -> pd.DataFrame:
+#: Reads a CSV file as text cells (blank cells stay ``""``); the checks take one as ``read`` so
+#: a caller running several checks can read each file once.
+CsvReader = Callable[[Path], pd.DataFrame]
+
+
+def read_text_csv(path: Path) -> pd.DataFrame:
+    """A UTF-8 CSV file as a frame of text cells, blanks as ``""`` (nothing read as missing)."""
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
@@ -236,11 +243,11 @@ def check_data(data: pd.DataFrame, meta: pd.DataFrame, name: str) -> list[str]:
     return problems
 
 
-def check_ees(folder: Path) -> list[str]:
+def check_ees(folder: Path, read: CsvReader = read_text_csv) -> list[str]:
     """Check every EES data file in ``folder`` (or its ``data/`` sub-folder) and its metadata.
 
     Returns the problems found, each naming the file, row(s), column and rule; an empty
-    list means every file follows the EES rules.
+    list means every file follows the EES rules. ``read`` reads a file as text cells.
     """
     folder = Path(folder)
     data_dir = folder / "data" if (folder / "data").is_dir() else folder
@@ -257,8 +264,8 @@ def check_ees(folder: Path) -> list[str]:
             problems.append(f"{meta_path.name}: data file {name}.csv is missing")
             continue
         try:
-            meta = _read(meta_path)
-            data = _read(data_path)
+            meta = read(meta_path)
+            data = read(data_path)
         except (UnicodeDecodeError, pd.errors.ParserError) as error:
             problems.append(f"{name}: cannot read as UTF-8 CSV ({error})")
             continue
