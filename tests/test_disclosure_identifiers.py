@@ -156,3 +156,10 @@ def test_a_ragged_csv_is_still_scanned_cell_by_cell(tmp_path: Path) -> None:
     assert len(problems) == 2
     assert "row 3, column 'name'" in problems[0]
     assert "row 4, column 'name'" in problems[1]
+
+
+def test_a_header_spanning_lines_does_not_shift_the_rows(tmp_path: Path) -> None:
+    text = 'la,"long\nname"\n886,Kent\n887,A123456789012\n'
+    problems = scan_for_identifiers([_write(tmp_path, "multiline.csv", text)])
+    assert len(problems) == 1
+    assert "row 3, column 'long\\nname'" in problems[0]

@@ -73,10 +73,12 @@ def screen_values(texts: pa.Array) -> pa.BooleanArray:
     return pc.fill_null(pc.match_substring_regex(texts, VALUE_SCREEN), False)
 
 
-def _csv_columns(text: str, width: int) -> list[pa.Array] | None:
-    """The data rows' cells column by column as text, or None when the rows are not all
-    ``width`` cells long (such a file is scanned row by row instead)."""
-    names = [f"column_{index}" for index in range(width)]
+def _csv_columns(text: str, header: list[str]) -> list[pa.Array] | None:
+    """The data rows' cells column by column as text, or None when the rows are not all as
+    long as the header or the header spans lines (such a file is scanned row by row instead)."""
+    if any("\n" in name or "\r" in name for name in header):
+        return None
+    names = [f"column_{index}" for index in range(len(header))]
     try:
         table = pa_csv.read_csv(
             io.BytesIO(text.encode("utf-8")),
@@ -108,7 +110,7 @@ def _scan_csv(path: Path, text: str) -> Iterator[str]:
             yield f"{path}: column {name!r} is a child-level identifier"
     if not header or not screen_values(pa.array([text], pa.large_string()))[0].as_py():
         return
-    columns = _csv_columns(text, len(header))
+    columns = _csv_columns(text, header)
     if columns is None:
         yield from _scan_csv_rows(path, header, rows)
         return
