@@ -8,7 +8,7 @@ import pandas as pd
 from pipeline.logs import log
 from pipeline.published import LEVEL_LA, Indicator, PublishedTable
 
-from .areas import LAS_WITH_DATA, add_ees_columns, roll_up, sort_rows
+from .areas import LAS_WITH_DATA, add_ees_columns, group_numbers, roll_up, sort_rows
 from .cells import la_years, with_symbols
 
 EXCLUSION_COLUMNS = {
@@ -28,10 +28,20 @@ COUNTS = [
 
 
 def _per_la_year(frame: pd.DataFrame, values: dict[str, np.ndarray]) -> pd.DataFrame:
-    keyed = pd.DataFrame(values).assign(
-        LA=frame["LA"].astype(str).to_numpy(), YEAR=frame["YEAR"].astype("int64").to_numpy()
+    """Sum each of ``values`` (one entry per row of ``frame``) per ``LA, YEAR`` (as int64)."""
+    numbers = group_numbers(frame, ["LA", "YEAR"])
+    _, first = np.unique(numbers, return_index=True)
+    sums = {
+        column: np.bincount(numbers, weights=array, minlength=len(first)).astype("int64")
+        for column, array in values.items()
+    }
+    return pd.DataFrame(
+        {
+            "LA": frame["LA"].iloc[first].astype(str).to_numpy(),
+            "YEAR": frame["YEAR"].iloc[first].astype("int64").to_numpy(),
+            **sums,
+        }
     )
-    return keyed.groupby(["LA", "YEAR"], as_index=False).sum()
 
 
 def _exclusions(exclusions: pd.DataFrame) -> pd.DataFrame:

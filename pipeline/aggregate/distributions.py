@@ -19,6 +19,8 @@ SPLIT_AREAS: dict[str, tuple[str, str, bool]] = {
 }
 SPLITS = ["No change", "First year only", "Second year only", "Both years"]
 MOVE_BANDS = ["0", "1", "2 to 3", "4", "5 or more"]
+#: Band of -1 (not counted), 0, 1, 2, 3, 4 and 5 or more moves.
+BANDS_BY_COUNT = np.array([None, "0", "1", "2 to 3", "2 to 3", "4", "5 or more"], dtype=object)
 DISTRIBUTION_PERIODS = ["1y", "2y", "3y", "4y"]
 
 
@@ -40,25 +42,20 @@ def split_labels(first: pd.Series, second: pd.Series) -> pd.Series:
 
     NA (the child is outside the area's cohort) where either count is NA.
     """
-    a = first.astype("Int64").fillna(-1).to_numpy() > 0
-    b = second.astype("Int64").fillna(-1).to_numpy() > 0
-    labels = np.select(
-        [a & b, a & ~b, ~a & b], ["Both years", "First year only", "Second year only"], "No change"
-    ).astype(object)
-    labels[(first.isna() | second.isna()).to_numpy()] = None
-    return pd.Series(labels, index=first.index)
+    a = first.to_numpy(dtype="float64", na_value=-1) > 0
+    b = second.to_numpy(dtype="float64", na_value=-1) > 0
+    code = a.astype(np.int64) + 2 * b.astype(np.int64)
+    code[(first.isna() | second.isna()).to_numpy()] = 4
+    names = np.array(["No change", "First year only", "Second year only", "Both years", None])
+    return pd.Series(names.astype(object)[code], index=first.index)
 
 
 def move_bands(moves: pd.Series) -> pd.Series:
     """Band a count of placement moves: ``0``, ``1``, ``2 to 3``, ``4``, ``5 or more`` (NA kept)."""
-    values = moves.astype("Int64").fillna(-1).to_numpy()
-    labels = np.select(
-        [values == 0, values == 1, (values >= 2) & (values <= 3), values == 4, values >= 5],
-        MOVE_BANDS,
-        "",
-    ).astype(object)
-    labels[values < 0] = None
-    return pd.Series(labels, index=moves.index)
+    values = moves.to_numpy(dtype="float64", na_value=-1)
+    # Position in BANDS_BY_COUNT: -1 (NA or negative) -> None, 0 -> "0", ..., 5 or more.
+    position = (np.clip(values, -1, 5) + 1).astype(np.int64)
+    return pd.Series(BANDS_BY_COUNT[position], index=moves.index)
 
 
 def two_year_split(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
