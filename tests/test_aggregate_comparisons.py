@@ -138,3 +138,10 @@ def test_rank_and_quartile_respect_polarity(derived) -> None:
         "x",
     ]
     assert stable["203"]["quartile_band"] == "x"
+
+
+def test_la_comparison_columns_constant_lists_the_published_columns() -> None:
+    from pipeline.aggregate.comparisons import LA_COMPARISON_COLUMNS, LA_COMPARISON_INDICATORS
+
+    assert LA_COMPARISON_COLUMNS[0] == "measure"
+    assert LA_COMPARISON_COLUMNS[1:] == [indicator.name for indicator in LA_COMPARISON_INDICATORS]

@@ -171,19 +171,7 @@ def la_comparison(protected: dict[str, PublishedTable]) -> PublishedTable:
         BANDS[int(b)] if b == b else s for b, s in zip(band, symbol, strict=True)
     ]
     las = _with_neighbours(las, value, protected.get("statistical_neighbours"))
-    columns = [
-        *EES_TIME_GEOGRAPHY_COLUMNS,
-        "measure",
-        "percent",
-        "region_percent",
-        "england_percent",
-        "neighbour_average_percent",
-        "neighbours_with_data",
-        "rank_among_las",
-        "las_ranked",
-        "quartile_band",
-        "rank_among_neighbours",
-    ]
+    columns = [*EES_TIME_GEOGRAPHY_COLUMNS, *LA_COMPARISON_COLUMNS]
     frame = sort_rows(las[columns], {"measure": HEADLINE_MEASURES})
     return PublishedTable(
         name="la_comparison",
@@ -297,3 +285,7 @@ LA_COMPARISON_INDICATORS = [
         description="1 = most stable among the LA and its neighbours with a published figure",
     ),
 ]
+
+#: The columns of ``la_comparison`` after the EES time and geography columns: the ``measure``
+#: filter, then every indicator in published order (for readers such as the LA pages).
+LA_COMPARISON_COLUMNS = ["measure", *(indicator.name for indicator in LA_COMPARISON_INDICATORS)]
