@@ -16,6 +16,7 @@ from pipeline.aggregate.cells import (
     flag_array,
     flag_matrices,
     universe_positions,
+    years_of,
 )
 from pipeline.aggregate.reasons import PLACEMENT_CHANGE_REASONS, _label
 from pipeline.aggregate.shares import count_items
@@ -115,3 +116,8 @@ def test_distinct_la_years_as_text_and_int() -> None:
     assert distinct_la_years(frame, dropna=True) == {("886", 2024), ("841", 2023)}
     assert ("886", 2024) in distinct_la_years(frame, dropna=False)
     assert len(distinct_la_years(frame, dropna=False)) == 3
+
+
+def test_years_of_gives_sorted_distinct_int_years() -> None:
+    assert years_of(pd.DataFrame({"YEAR": [2024, 2022, 2024]})) == [2022, 2024]
+    assert years_of(pd.DataFrame({"YEAR": pd.Series([], dtype="int64")})) == []

@@ -24,7 +24,7 @@ from scipy.special import erfc
 
 from pipeline.measures.schema import CHARACTERISTICS
 
-from .cells import la_years, needs_sw_module, universe_positions
+from .cells import la_years, needs_sw_module, universe_positions, years_of
 
 CASE_MIX_MEASURES = ["placement_2plus", "school_midyear", "sw_2plus", "multiple_any"]
 CASE_MIX_CHARACTERISTICS = [
@@ -303,7 +303,7 @@ def case_mix_frames(children: pd.DataFrame, tables):  # noqa: ANN001, ANN201
     sw_ok = universe["sw_ok"].to_numpy(dtype=bool)[position]
     codes = characteristic_codes(rows)
     la_parts, coefficient_parts = [], []
-    for year in sorted(set(years.tolist())):
+    for year in years_of(rows):
         in_year = years == year
         year_universe = universe[universe["YEAR"] == year]
         for measure in CASE_MIX_MEASURES:

@@ -37,6 +37,11 @@ def distinct_la_years(frame: pd.DataFrame, dropna: bool) -> set[tuple[str, int]]
     return {(str(las[pair // width]), int(years[pair % width])) for pair in pairs.tolist()}
 
 
+def years_of(rows: pd.DataFrame) -> list[int]:
+    """The distinct collection years of ``rows`` (its ``YEAR`` column), as sorted ints."""
+    return sorted(int(year) for year in pd.unique(rows["YEAR"].to_numpy()))
+
+
 def la_years(tables, period: str, rows: pd.DataFrame | None = None) -> pd.DataFrame:  # noqa: ANN001
     """Return ``LA, YEAR`` pairs for which a period is published, plus ``sw_ok``.
 

@@ -14,7 +14,7 @@ import pandas as pd
 from pipeline.published import Filter, Indicator, PublishedTable
 
 from .areas import LAS_WITH_DATA, add_ees_columns, roll_up, sort_rows
-from .cells import la_years, needs_sw_module, with_symbols
+from .cells import la_years, needs_sw_module, with_symbols, years_of
 from .wilson import Z_95
 
 CONSECUTIVE_MEASURES = ["placement_2plus", "school_midyear", "school_any", "sw_2plus"]
@@ -48,7 +48,7 @@ def consecutive_years(children: pd.DataFrame, tables) -> PublishedTable:  # noqa
     ]
     rows = children.loc[(children["PERIOD"] == "consecutive").to_numpy(), ["LA", "YEAR", *flags]]
     universe = la_years(tables, "consecutive", rows)
-    universe = universe[universe["YEAR"].isin(set(rows["YEAR"].astype(int)))]
+    universe = universe[universe["YEAR"].isin(years_of(rows))]
     keys = rows[["LA", "YEAR"]].astype({"LA": str, "YEAR": "int64"})
     parts = []
     for measure in CONSECUTIVE_MEASURES:

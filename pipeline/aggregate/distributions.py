@@ -8,7 +8,7 @@ import pandas as pd
 from pipeline.measures.schema import PERIODS, TOTAL
 from pipeline.published import Filter, PublishedTable
 
-from .cells import la_years
+from .cells import la_years, years_of
 from .shares import count_items, publish_shares, share_indicators
 
 #: Area label -> (first-year count column, second-year count column, needs the SW module).
@@ -33,7 +33,7 @@ def _period_universe(  # noqa: ANN202
     """The period's rows (``LA``, ``YEAR`` and ``columns`` only) and its universe of LA-years."""
     rows = children.loc[(children["PERIOD"] == period).to_numpy(), ["LA", "YEAR", *columns]]
     universe = la_years(tables, period, rows)
-    universe = universe[universe["YEAR"].isin(set(rows["YEAR"].astype(int)))]
+    universe = universe[universe["YEAR"].isin(years_of(rows))]
     return rows, universe.reset_index(drop=True)
 
 

@@ -27,6 +27,7 @@ from .cells import (
     percent_columns,
     universe_positions,
     with_symbols,
+    years_of,
 )
 
 PLACEMENT_FLAGS = ["placement_1plus", "placement_2plus", "placement_4plus"]
@@ -129,7 +130,7 @@ def _period_rows(children: pd.DataFrame, tables, period: str) -> pd.DataFrame:  
     universe = la_years(tables, period, rows)
     if rows.empty or universe.empty:
         return pd.DataFrame()
-    years_with_rows = set(rows["YEAR"].astype(int))
+    years_with_rows = years_of(rows)
     universe = universe[universe["YEAR"].isin(years_with_rows)].reset_index(drop=True)
     wide = _topic_counts(rows, universe, flags, breakdowns=breakdowns)
     keys = ["breakdown_topic", "breakdown"]
