@@ -29,9 +29,11 @@ def distinct_la_years(frame: pd.DataFrame, dropna: bool) -> set[tuple[str, int]]
     """
     la_codes, la_values = pd.factorize(frame["LA"], use_na_sentinel=dropna)
     year_codes, year_values = pd.factorize(frame["YEAR"], use_na_sentinel=dropna)
-    keep = (la_codes >= 0) & (year_codes >= 0)
     width = max(len(year_values), 1)
-    pairs = pd.unique(la_codes[keep].astype(np.int64) * width + year_codes[keep])
+    combined = la_codes.astype(np.int64) * width + year_codes
+    if dropna:
+        combined = combined[(la_codes >= 0) & (year_codes >= 0)]
+    pairs = np.flatnonzero(np.bincount(combined, minlength=len(la_values) * width))
     las = np.asarray(la_values, dtype=object)
     years = np.asarray(year_values, dtype=object)
     return {(str(las[pair // width]), int(years[pair % width])) for pair in pairs.tolist()}
