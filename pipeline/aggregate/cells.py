@@ -138,15 +138,16 @@ def flag_matrices(children: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
 def flag_array(children: pd.DataFrame, flags: list[str]) -> tuple[list[str], np.ndarray]:
     """The columns of :func:`flag_matrices` as one C-ordered int32 array, with their names.
 
-    Row-major so that a sparse (group x child) matrix can multiply it without a copy.
+    Row-major so that a sparse (group x child) matrix can multiply it without a copy (written
+    in place, so only one child x column array is ever held).
     """
     names = [f"{kind}__{flag}" for flag in flags for kind in ("cohort", "number")]
-    by_column = np.empty((len(names), len(children)), dtype=np.int32)
+    array = np.empty((len(children), len(names)), dtype=np.int32)
     for j, flag in enumerate(flags):
         values = children[flag]
-        by_column[2 * j] = values.notna().to_numpy()
-        by_column[2 * j + 1] = values.to_numpy(dtype=bool, na_value=False)
-    return names, np.ascontiguousarray(by_column.T)
+        array[:, 2 * j] = values.notna().to_numpy()
+        array[:, 2 * j + 1] = values.to_numpy(dtype=bool, na_value=False)
+    return names, array
 
 
 def check_labels(children: pd.DataFrame, column: str, allowed: list[str]) -> None:
