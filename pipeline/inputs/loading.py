@@ -23,15 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
 from pipeline import geography
 from pipeline.inputs.columns import fold_column_name
 from pipeline.inputs.problems import combine, found_in_file, found_in_rows
-from pipeline.inputs.raw import RawInputs, empty_table
+from pipeline.inputs.raw import RawInputs
 from pipeline.inputs.reading import STRING, FileRead, read_year_file
 from pipeline.inputs.report import EXCLUSION_COLUMNS, ValidationReport, build_problems
 from pipeline.inputs.rules import RULES, run_checks
+from pipeline.inputs.stacking import stack_years
 from pipeline.inputs.tables import (
     OPTIONAL_YEAR_TABLES,
     SCHOOL_LINK_COLUMNS,
@@ -247,20 +247,22 @@ def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, Va
                 out.exclusions.append(
                     (read.relpath, read.skipped_lines, "lines with the wrong number of fields")
                 )
-            if read.frame is None:
+            if read.columns is None:
                 out.exclusions.append((read.relpath, None, "file could not be read"))
             reads[read.table].append(read)
 
     raw = RawInputs(
-        tables={
-            table: _concat([r.frame for r in files if r.frame is not None], table)
-            for table, files in reads.items()
-        },
+        tables={},
         files={table: {r.year: r.relpath for r in files} for table, files in reads.items()},
         missing_columns={
             table: {r.year: r.missing_columns for r in files} for table, files in reads.items()
         },
     )
+    for table, files in reads.items():  # each year's columns are freed as they are stacked
+        raw.tables[table] = stack_years([r.columns for r in files if r.columns is not None], table)
+        for read in files:
+            read.columns = None
+    del reads
     school_links = _read_school_links(root, out)
     la_context = _read_la_context(root, out)
     synthetic, sw_supplied = _read_manifest(root, out)
@@ -295,20 +297,3 @@ def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, Va
         source_files=dict(sorted(out.hashes.items())),
     )
     return tables, report
-
-
-def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
-    """Stack the years' frames, each text column as ONE arrow chunk.
-
-    (pyarrow's ``take`` on a many-chunk column concatenates the chunks on every call, which
-    makes every later row selection cost a full copy.)
-    """
-    if not frames:
-        return empty_table(table)
-    if len(frames) == 1:
-        return frames[0].reset_index(drop=True)
-    stacked = pa.concat_tables(
-        [pa.Table.from_pandas(frame, preserve_index=False) for frame in frames]
-    ).combine_chunks()
-    mapping = {pa.string(): STRING, pa.large_string(): STRING}
-    return stacked.to_pandas(types_mapper=mapping.get)

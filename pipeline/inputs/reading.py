@@ -32,14 +32,23 @@ from pipeline.inputs.tables import DATE_COLUMNS, YEAR_TABLES
 STRING = pd.StringDtype("pyarrow")
 
 
+#: One column of a normalised table: text as an Arrow array, numbers and dates as numpy.
+TableColumn = pa.Array | np.ndarray
+
+
 @dataclass
 class FileRead:
-    """What reading one file gave: the normalised frame (or None), counts and problems."""
+    """What reading one file gave: the normalised columns (or None), counts and problems.
+
+    ``columns`` holds the normalised frame's columns in order (:func:`frame_columns`), not a
+    frame, so that :mod:`pipeline.inputs.loading` can stack the years one column at a time and
+    free each year's copy of a column as soon as it is stacked.
+    """
 
     relpath: str
     table: str
     year: int
-    frame: pd.DataFrame | None = None
+    columns: dict[str, TableColumn] | None = None
     rows_read: int = 0
     sha256: str = ""
     missing_columns: list[str] = field(default_factory=list)
@@ -125,7 +134,7 @@ def read_year_file(
     """Read ``INPUT/<year>/<table>.csv`` into the normalised form (see the module docstring).
 
     ``la`` is the ``--la`` option: used when the file has no ``LA`` column, and checked against
-    the column when it has one. The frame is None when the file cannot be read at all.
+    the column when it has one. ``columns`` is None when the file cannot be read at all.
     """
     result = FileRead(relpath=relpath, table=table, year=year)
     data = path.read_bytes()
@@ -250,5 +259,17 @@ def read_year_file(
                 found(where, rule="DATE_FORMAT", column=column, files=files, value=where[column])
             )
         frame[column] = parsed
-    result.frame = frame
+    result.columns = frame_columns(frame)
     return result
+
+
+def frame_columns(frame: pd.DataFrame) -> dict[str, TableColumn]:
+    """The columns of a normalised ``frame`` without copying: text as Arrow, others as numpy."""
+    columns: dict[str, TableColumn] = {}
+    for name, values in frame.items():
+        if values.dtype == STRING:
+            text = pa.array(values.array)
+            columns[name] = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+        else:
+            columns[name] = values.to_numpy()
+    return columns
