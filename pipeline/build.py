@@ -99,8 +99,9 @@ def compute_child_table(input_dir: Path, out: Path, la: str | None = None) -> in
 def publishable_tables(tables, report):  # noqa: ANN001, ANN201 - InputTables, ValidationReport
     """Run measures, aggregation, disclosure control, the audit and the derived tables.
 
-    Returns ``(published tables, suppression summary, measures result)``; the tables are safe
-    to write (the audit has passed).
+    Returns ``(published tables, suppression summary)``; the tables are safe to write (the
+    audit has passed). The child-level tables are let go as soon as aggregation is done, so
+    disclosure control does not hold them in memory.
     """
     from pipeline.aggregate import build_tables, derive_comparisons
     from pipeline.disclosure import audit, protect
@@ -112,15 +113,37 @@ def publishable_tables(tables, report):  # noqa: ANN001, ANN201 - InputTables, V
     with step("aggregate", rows_in=len(result.children)) as counts:
         raw = build_tables(result, tables, report)
         counts["rows_out"] = sum(len(t.frame) for t in raw.values())
+    del result
     with step("disclose", rows_in=sum(len(t.frame) for t in raw.values())) as counts:
         protected, summary = protect(raw)
+        del raw
         derived = derive_comparisons(protected)
         protected.update(derived)
         protected["suppression_summary"] = summary.to_table()
         audit_report = audit(protected)
         counts["rows_out"] = sum(len(t.frame) for t in protected.values())
         log.info("disclose: audit passed (%s)", audit_report)
-    return protected, summary, result
+    return protected, summary
+
+
+def _publish_from_inputs(
+    input_dir: Path, la: str | None, *, synthetic: bool, seed: int, scale: float
+):  # noqa: ANN202 - (published tables, ReleaseMetadata)
+    """Validate the inputs and make the published tables and release metadata.
+
+    A function of its own so the input tables are freed before the package is written.
+    """
+    from pipeline.disclosure import DisclosureError
+
+    tables, report = load_valid_inputs(input_dir, la)
+    try:
+        published, summary = publishable_tables(tables, report)
+    except DisclosureError as error:
+        raise BuildError(f"disclosure audit failed, nothing was written: {error}") from error
+    metadata = release_metadata(
+        tables, summary, synthetic=synthetic, seed=seed, scale=scale, published=published
+    )
+    return published, metadata
 
 
 def build_all(
@@ -173,7 +196,6 @@ def run_build(
     project_root: Path,
 ) -> BuildResult:
     """Run every step; raise :class:`BuildError` on a failure the user can act on."""
-    from pipeline.disclosure import DisclosureError
     from pipeline.packaging import PackageBuildError, PackageExistsError, write_package
     from pipeline.synth import DEFAULT_YEARS
 
@@ -188,13 +210,8 @@ def run_build(
         published, metadata = cached
         log.info("measures, aggregate, disclose: reusing the results of an identical earlier build")
     else:
-        tables, report = load_valid_inputs(input_dir, la)
-        try:
-            published, summary, _ = publishable_tables(tables, report)
-        except DisclosureError as error:
-            raise BuildError(f"disclosure audit failed, nothing was written: {error}") from error
-        metadata = release_metadata(
-            tables, summary, synthetic=synthetic, seed=seed, scale=scale, published=published
+        published, metadata = _publish_from_inputs(
+            input_dir, la, synthetic=synthetic, seed=seed, scale=scale
         )
         build_cache.save_tables(cache_dir, key, (published, metadata))
 

@@ -147,7 +147,8 @@ def create_school_cohort(con: duckdb.DuckDBPyConnection) -> None:
 
     Also ``latest_census_row``: the child's latest census row dated in the collection year
     (for SEN provision, SEMH need and phase), and ``census_unmatched``: census pupils of an LA's
-    return that match no child of that LA's ``C(Y)`` (a data quality count).
+    return that match no child of that LA's ``C(Y)`` (a data quality count; LAs of the batch
+    only, see :func:`pipeline.measures.prepare.load_tables`).
     """
     con.execute(
         """
@@ -165,7 +166,7 @@ def create_school_cohort(con: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE census_unmatched AS
         SELECT s.LA, y.YEAR, count(DISTINCT s.UPN) AS children
         FROM census s JOIN year_dates y ON s.CENSUS_DATE BETWEEN y.year_start AND y.march_31
-        WHERE NOT EXISTS (
+        WHERE s.LA IN (SELECT LA FROM batch_las) AND NOT EXISTS (
             SELECT 1 FROM cohort c
             WHERE c.UPN = s.UPN AND c.YEAR = y.YEAR AND c.LA = s.LA)
         GROUP BY s.LA, y.YEAR;

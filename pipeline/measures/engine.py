@@ -14,7 +14,7 @@ from pipeline.inputs.tables import InputTables
 from pipeline.measures import cohorts, placement_moves, school_moves, social_worker_changes
 from pipeline.measures.characteristics import create_child_characteristics
 from pipeline.measures.periods import child_level_sql, create_child_windows, create_window_counts
-from pipeline.measures.prepare import load_tables
+from pipeline.measures.prepare import ArrowInputs, ended_by_absence, load_tables
 from pipeline.measures.schema import CHILD_LEVEL_COLUMNS, PERIODS
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,16 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
 
 
+def _stack(parts: list[pa.Table]) -> pd.DataFrame:
+    """Stack the batches' Arrow tables (in batch order) into one pandas frame."""
+    table = pa.concat_tables(parts)
+    parts.clear()
+    frame = _to_pandas(table)
+    del table
+    frame["YEAR"] = frame["YEAR"].astype("int64")
+    return frame
+
+
 def _codes(con: duckdb.DuckDBPyConnection, query: str) -> pa.Array:
     """The single text column of ``query`` as one Arrow string array."""
     return con.sql(query).to_arrow_table().column(0).combine_chunks().cast(pa.string())
@@ -63,9 +73,9 @@ def _codes(con: duckdb.DuckDBPyConnection, query: str) -> pa.Array:
 
 def _fetch_with_codes(
     con: duckdb.DuckDBPyConnection, query: str, order: list[tuple[str, str]]
-) -> pd.DataFrame:
-    """Run ``query`` (integer ``LA``/``CHILD`` keys), sort it by ``order`` and return a frame
-    with the text codes put back.
+) -> pa.Table:
+    """Run ``query`` (integer ``LA``/``CHILD`` keys), sort it by ``order`` and return it with
+    the text codes put back.
 
     Sorting happens in Arrow on the integer keys (``order``: ``(column, "ascending")`` pairs;
     keys follow the codes' order, so sorting by keys sorts by codes): an ``ORDER BY`` of the
@@ -79,21 +89,40 @@ def _fetch_with_codes(
     for name, codes in [("LA", la_codes), ("CHILD", child_codes)]:
         keys = pc.subtract(table.column(name).cast(pa.int64()), 1)
         table = table.set_column(table.schema.get_field_index(name), name, pc.take(codes, keys))
-    frame = _to_pandas(table)
-    del table
-    frame["YEAR"] = frame["YEAR"].astype("int64")
-    return frame
+    return table
 
 
-def compute_measures(tables: InputTables) -> MeasuresResult:
-    """Compute every child-level measure of METHODS.md sections 2 to 4 for every year.
+#: Episode rows per batch of LAs. Memory grows with the batch, not with England: the default
+#: keeps the step near 1 GB above its inputs at any scale, at a small cost in time.
+DEFAULT_BATCH_ROWS = 200_000
 
-    Steps (each one SQL table over all LAs and years at once): de-duplicate the returns, clean
-    the social worker episodes, build the cohorts, classify every placement episode, school
-    enrolment and social worker episode, count them over each child's period windows, derive
-    the flags and attach the characteristics.
+
+def la_batches(episodes: pd.DataFrame, batch_rows: int = DEFAULT_BATCH_ROWS) -> list[list[str]]:
+    """Split the LAs, in code order, into runs of about ``batch_rows`` episode rows each.
+
+    LAs are never split (every measure is per LA and child), and the runs follow the codes'
+    order, so results computed batch by batch and stacked are in LA order.
     """
-    con = load_tables(tables)
+    if episodes.empty:
+        return [[]]
+    sizes = episodes["LA"].value_counts(dropna=True).sort_index()
+    batches: list[list[str]] = [[]]
+    rows = 0
+    for la, count in sizes.items():
+        if batches[-1] and rows + int(count) > batch_rows:
+            batches.append([])
+            rows = 0
+        batches[-1].append(str(la))
+        rows += int(count)
+    return batches
+
+
+def _measure_batch(
+    inputs: ArrowInputs, las: list[str] | None
+) -> tuple[pa.Table, pa.Table, pd.DataFrame, int]:
+    """Every measure for the LAs ``las`` (None: all): children, events, exclusions, and the
+    number of open episodes treated as ended."""
+    con = load_tables(inputs, las)
     try:
         cohorts.create_year_dates(con)
         cohorts.create_periods_of_care(con)
@@ -116,7 +145,7 @@ def compute_measures(tables: InputTables) -> MeasuresResult:
             f"SELECT {', '.join(CHILD_LEVEL_COLUMNS)}, CASE PERIOD {ranks} END AS period_rank "
             f"FROM ({child_level_sql()})",
             [(key, "ascending") for key in ["LA", "YEAR", "period_rank", "CHILD"]],
-        ).drop(columns="period_rank")
+        ).drop_columns(["period_rank"])
         events_sql = " UNION ALL ".join(
             [
                 placement_moves.placement_events_sql(),
@@ -129,13 +158,54 @@ def compute_measures(tables: InputTables) -> MeasuresResult:
             f"SELECT {', '.join(EVENT_COLUMNS)} FROM ({events_sql})",
             [(key, "ascending") for key in ["LA", "YEAR", "CHILD", "date", "event", "rule"]],
         )
-        events["date"] = pd.to_datetime(events["date"]).astype("datetime64[ns]")
         exclusions = cohorts.exclusions_frame(con)
-        exclusions = exclusions.astype(
-            {"LA": "string", "YEAR": "int64", "reason": "string", "children": "int64"}
-        ).reset_index(drop=True)
+        ended = ended_by_absence(con)
     finally:
         con.close()
+    return children, events, exclusions, ended
+
+
+def compute_measures(
+    tables: InputTables, batch_rows: int | None = DEFAULT_BATCH_ROWS
+) -> MeasuresResult:
+    """Compute every child-level measure of METHODS.md sections 2 to 4 for every year.
+
+    Steps (each one SQL table over all LAs and years of a batch at once): de-duplicate the
+    returns, clean the social worker episodes, build the cohorts, classify every placement
+    episode, school enrolment and social worker episode, count them over each child's period
+    windows, derive the flags and attach the characteristics.
+
+    LAs are processed in batches of about ``batch_rows`` episode rows (None: all at once), so
+    memory stays bounded at any scale; the result does not depend on the batches.
+    """
+    inputs = ArrowInputs.from_tables(tables)
+    batches: list[list[str] | None] = (
+        [None] if batch_rows is None else list(la_batches(tables.episodes, batch_rows))
+    )
+    children_parts, event_parts, exclusion_parts = [], [], []
+    ended = 0
+    for las in batches:
+        children, events, exclusions, ended_here = _measure_batch(inputs, las)
+        children_parts.append(children)
+        event_parts.append(events)
+        exclusion_parts.append(exclusions)
+        ended += ended_here
+    del inputs
+    if ended:
+        log.warning(
+            "measures: %d open episodes missing from a later return of their LA (child not in "
+            "that return) were treated as ended on 1 April after their latest return",
+            ended,
+        )
+    children = _stack(children_parts)
+    events = _stack(event_parts)
+    events["date"] = pd.to_datetime(events["date"]).astype("datetime64[ns]")
+    exclusions = (
+        pd.concat(exclusion_parts, ignore_index=True)
+        .astype({"LA": "string", "YEAR": "int64", "reason": "string", "children": "int64"})
+        .sort_values(["LA", "YEAR", "reason"], kind="stable")
+        .reset_index(drop=True)
+    )
     log.info(
         "measures: %d child-period rows, %d events, %d exclusion rows",
         len(children),

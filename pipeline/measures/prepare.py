@@ -9,6 +9,7 @@ because METHODS.md section 3 rule 3 drops them "before anything else".
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -85,8 +86,53 @@ def canonical_school_urns(links: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def load_tables(tables: InputTables) -> duckdb.DuckDBPyConnection:
+@dataclass
+class ArrowInputs:
+    """The input tables as Arrow, converted once and shared by every batch of LAs."""
+
+    header: pa.Table
+    episodes: pa.Table
+    social_workers: pa.Table
+    school_census: pa.Table
+    links: pd.DataFrame
+    years: pd.DataFrame
+    sw_supplied: pd.DataFrame
+
+    @classmethod
+    def from_tables(cls, tables: InputTables) -> ArrowInputs:
+        """Convert ``tables`` (see :class:`InputTables`) to the form DuckDB scans fastest."""
+        links = tables.school_links
+        if links is None or links.empty:
+            links = pd.DataFrame(columns=SCHOOL_LINK_COLUMNS, dtype="string")
+        # The collection years of the run; tables built without ``years`` use the episodes'.
+        years = sorted({int(year) for year in tables.years})
+        if not years and not tables.episodes.empty:
+            years = sorted({int(year) for year in tables.episodes["YEAR"].unique()})
+        supplied = pd.DataFrame(sorted(tables.sw_supplied), columns=["LA", "YEAR"]).astype(
+            {"LA": "string", "YEAR": "int64"}
+        )
+        return cls(
+            header=_with_columns(tables.header, HEADER_COLUMNS),
+            episodes=_with_columns(tables.episodes, EPISODE_COLUMNS),
+            social_workers=_with_columns(tables.social_workers, SOCIAL_WORKER_COLUMNS),
+            school_census=_with_columns(tables.school_census, SCHOOL_CENSUS_COLUMNS),
+            links=canonical_school_urns(links),
+            years=pd.DataFrame({"YEAR": pd.Series(years, dtype="int64")}),
+            sw_supplied=supplied,
+        )
+
+
+def load_tables(
+    tables: InputTables | ArrowInputs, las: list[str] | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open an in-memory DuckDB database holding the de-duplicated input tables.
+
+    ``las``: only these LAs' children (the measures are computed in batches of LAs to bound
+    memory); None for every LA. Every measure is per LA and child, except that a pupil's
+    census rows may sit in any LA's return: the batch keeps *every* census row of each UPN
+    that appears in its LAs' headers or census rows, so matching and de-duplicating census
+    rows give what they give over all LAs. ``batch_las`` holds the batch's LA keys (for the
+    count of unmatched census pupils, which is per LA of the return).
 
     ``LA`` and ``CHILD`` become integer keys (``la_keys``, ``child_keys``). Tables created:
     ``header`` (one row per LA x CHILD, latest year), ``episodes_all`` (one row
@@ -99,27 +145,36 @@ def load_tables(tables: InputTables) -> duckdb.DuckDBPyConnection:
     An episode still open in its latest return is treated as ended on 1 April after that
     return (the first day of the next collection year, so it is not open at any later 31
     March) when a later return of the same LA has no header row for the child: the child has
-    left that LA's care and the episode was never closed. A warning logs how many.
+    left that LA's care and the episode was never closed (:func:`ended_by_absence` counts them).
     """
+    if not isinstance(tables, ArrowInputs):
+        tables = ArrowInputs.from_tables(tables)
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order = false")
-    con.register("header_in", _with_columns(tables.header, HEADER_COLUMNS))
-    con.register("episodes_in", _with_columns(tables.episodes, EPISODE_COLUMNS))
-    con.register("sw_in", _with_columns(tables.social_workers, SOCIAL_WORKER_COLUMNS))
-    con.register("census_in", _with_columns(tables.school_census, SCHOOL_CENSUS_COLUMNS))
-    links = tables.school_links
-    if links is None or links.empty:
-        links = pd.DataFrame(columns=SCHOOL_LINK_COLUMNS, dtype="string")
-    con.register("links_in", canonical_school_urns(links))
-    # The collection years of the run; tables built without ``years`` use the episodes' years.
-    years = sorted({int(year) for year in tables.years})
-    if not years and not tables.episodes.empty:
-        years = sorted({int(year) for year in tables.episodes["YEAR"].unique()})
-    con.register("years_in", pd.DataFrame({"YEAR": pd.Series(years, dtype="int64")}))
-    supplied = pd.DataFrame(sorted(tables.sw_supplied), columns=["LA", "YEAR"]).astype(
-        {"LA": "string", "YEAR": "int64"}
-    )
-    con.register("sw_supplied_in", supplied)
+    con.register("batch_in", pd.DataFrame({"LA": pd.Series(las or [], dtype="string")}))
+    only = "" if las is None else " WHERE LA IN (SELECT LA FROM batch_in)"
+    con.register("header_all", tables.header)
+    con.register("episodes_all_in", tables.episodes)
+    con.register("sw_all", tables.social_workers)
+    con.register("census_all", tables.school_census)
+    con.execute(f"CREATE VIEW header_in AS SELECT * FROM header_all{only}")
+    con.execute(f"CREATE VIEW episodes_in AS SELECT * FROM episodes_all_in{only}")
+    con.execute(f"CREATE VIEW sw_in AS SELECT * FROM sw_all{only}")
+    if las is None:
+        con.execute("CREATE VIEW census_in AS SELECT * FROM census_all")
+    else:
+        con.execute(
+            f"""
+            CREATE TABLE batch_upns AS
+                SELECT DISTINCT UPN FROM header_in WHERE UPN IS NOT NULL
+                UNION SELECT DISTINCT UPN FROM census_all{only} AND UPN IS NOT NULL;
+            CREATE TABLE census_in AS
+                SELECT * FROM census_all SEMI JOIN batch_upns USING (UPN);
+            """
+        )
+    con.register("links_in", tables.links)
+    con.register("years_in", tables.years)
+    con.register("sw_supplied_in", tables.sw_supplied)
 
     short_breaks = sql_list(SHORT_BREAK_LS)
     con.execute(
@@ -198,14 +253,17 @@ def load_tables(tables: InputTables) -> duckdb.DuckDBPyConnection:
         """
     )
     _replace_codes_by_keys(con)
-    ended = con.execute("SELECT count(*) FROM episodes_all WHERE ended_by_absence").fetchone()
-    if ended and ended[0]:
-        log.warning(
-            "measures: %d open episodes missing from a later return of their LA (child not in "
-            "that return) were treated as ended on 1 April after their latest return",
-            ended[0],
-        )
+    con.execute(
+        "CREATE TABLE batch_las AS SELECT l.LA FROM la_keys l"
+        + ("" if las is None else " WHERE l.la_code IN (SELECT LA FROM batch_in)")
+    )
     return con
+
+
+def ended_by_absence(con: duckdb.DuckDBPyConnection) -> int:
+    """How many open episodes :func:`load_tables` treated as ended (child left the returns)."""
+    row = con.execute("SELECT count(*) FROM episodes_all WHERE ended_by_absence").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _replace_codes_by_keys(con: duckdb.DuckDBPyConnection) -> None:
