@@ -23,7 +23,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
 from pipeline import geography
 from pipeline.inputs.columns import fold_column_name
@@ -263,7 +262,6 @@ def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, Va
         raw.tables[table] = stack_years([r.columns for r in files if r.columns is not None], table)
         for read in files:
             read.columns = None
-        pa.default_memory_pool().release_unused()  # the years' freed columns, back to the OS
     del reads
     school_links = _read_school_links(root, out)
     la_context = _read_la_context(root, out)

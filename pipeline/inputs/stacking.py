@@ -3,7 +3,8 @@
 Every year file is read into its own columns (:attr:`pipeline.inputs.reading.FileRead.columns`).
 Stacking them column by column, and dropping each year's copy of a column as soon as the
 stacked column exists, keeps at most one column's worth of memory beyond the final table
-(stacking whole frames holds every year's frame and the stacked copy at once).
+(stacking whole frames holds every year's frame and the stacked copy at once). Arrow's
+allocator is asked to give freed pages back after each column, or it would keep them.
 
 Text columns become ONE Arrow chunk each: pyarrow's ``take`` on a many-chunk column
 concatenates the chunks on every call, which would make every later row selection cost a
@@ -38,4 +39,7 @@ def stack_years(years: list[dict[str, TableColumn]], table: str) -> pd.DataFrame
     stacked = {}
     for name in list(years[0]):
         stacked[name] = stack_column([columns.pop(name) for columns in years])
+        # the years' copies were allocated by the reading threads: Arrow's allocator keeps
+        # their pages until asked, which would hold every column of the table twice
+        pa.default_memory_pool().release_unused()
     return pd.DataFrame(stacked, copy=False)
