@@ -112,6 +112,14 @@ def _read_strings(data: bytes, names: list[str]) -> tuple[pa.Table, list[tuple[i
     return table, bad
 
 
+def _take(text: list[pa.ChunkedArray | None], index: int) -> pa.ChunkedArray:
+    """Return ``text[index]`` and drop the list's reference to it (a column is used once)."""
+    column, text[index] = text[index], None
+    if column is None:
+        raise ValueError(f"raw column {index} was already used")
+    return column
+
+
 def _normalise_text(column: pa.ChunkedArray, ascii_only: bool = False) -> pa.Array:
     """Trim, upper-case, and turn empty strings into nulls (ASCII kernels when possible)."""
     values = column.combine_chunks()
@@ -157,12 +165,17 @@ def read_year_file(
             found_in_file(relpath, rule="UNREADABLE_FILE", value=str(error)[:200], year=year)
         )
         return result
+    # the raw text is dropped column by column as it is normalised (and the file's bytes
+    # once the line numbers are known), so that little more than the result is held at once
+    num_rows = raw.num_rows
+    raw_text: list[pa.ChunkedArray | None] = list(raw.columns)
+    del raw
     malformed = [(number, text) for number, text in bad_lines if text.strip()]
-    result.rows_read = raw.num_rows + len(malformed)
+    result.rows_read = num_rows + len(malformed)
     result.skipped_lines = len(malformed)
 
     # --- line numbers ------------------------------------------------------------------------
-    rows = np.arange(raw.num_rows, dtype=np.int64) + 2
+    rows = np.arange(num_rows, dtype=np.int64) + 2
     lines = None
     if bad_lines or b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n")):
         lines = _physical_lines(data)
@@ -171,7 +184,7 @@ def read_year_file(
         keep[0] = False  # the header line
         keep[[index for index in bad_index if index < len(lines)]] = False
         good = np.flatnonzero(keep)
-        if good.size == raw.num_rows:
+        if good.size == num_rows:
             rows = lines[good]
         else:
             result.problems.append(found_in_file(relpath, rule="LINE_NUMBERS", year=year))
@@ -180,6 +193,7 @@ def read_year_file(
         result.problems.append(
             found_in_file(relpath, rule="BAD_ROW", value=text[:200], row=line, year=year)
         )
+    del data
 
     # --- columns -----------------------------------------------------------------------------
     expected = YEAR_TABLES[table]
@@ -207,22 +221,28 @@ def read_year_file(
 
     columns: dict[str, pa.Array] = {}
     dates = set(DATE_COLUMNS[table])
-    blank = pa.nulls(raw.num_rows, pa.string())
+    blank = pa.nulls(num_rows, pa.string())
     for column in expected:
-        present = column in position
         columns[column] = (
-            _normalise_text(raw.column(position[column]), ascii_only) if present else blank
+            _normalise_text(_take(raw_text, position[column]), ascii_only)
+            if column in position
+            else blank
         )
+    la_text = (
+        _normalise_text(_take(raw_text, position["LA"]), ascii_only) if "LA" in position else None
+    )
+    del raw_text
     frame = pd.DataFrame(
         {name: pd.Series(values, dtype=STRING) for name, values in columns.items()}
     )
+    columns = {column: columns[column] for column in expected if column in dates}
     frame["ROW"] = rows
     frame.insert(0, "YEAR", np.int64(year))
     files = {year: relpath}
 
     # --- LA ----------------------------------------------------------------------------------
     if "LA" in position:
-        la_values = pd.Series(_normalise_text(raw.column(position["LA"]), ascii_only), dtype=STRING)
+        la_values = pd.Series(la_text, dtype=STRING)
         other_codes = la_values.notna() & ~la_values.isin(known_las)
         if other_codes.any():  # ONS codes (E10000016) become DfE codes (886)
             la_values[other_codes] = la_values[other_codes].map(
