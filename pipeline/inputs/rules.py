@@ -36,4 +36,5 @@ def run_checks(raw: RawInputs) -> list[pd.DataFrame]:
     out: list[pd.DataFrame] = []
     for check in CHECKS:
         out.extend(check(raw))
+        raw.close()  # DuckDB keeps the memory of its last query until its connection closes
     return out
