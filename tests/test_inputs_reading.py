@@ -333,3 +333,13 @@ def test_latest_episodes_keeps_the_latest_years_row(valid_tables: InputTables) -
     assert repeated["YEAR"].iloc[0] == 2024
     assert repeated["DEC"].iloc[0] == pd.Timestamp(2024, 1, 15)
     assert len(latest) == len(valid_tables.episodes) - 2  # C1's and D1's repeats
+
+
+def test_take_gives_a_raw_column_once_and_drops_the_reference() -> None:
+    from pipeline.inputs.reading import _take
+
+    text = [pa.chunked_array([["a"]]), pa.chunked_array([["b"]])]
+    assert _take(text, 1).to_pylist() == ["b"]
+    assert text[1] is None
+    with pytest.raises(ValueError):
+        _take(text, 1)
