@@ -70,3 +70,23 @@ def test_a_daemon_process_does_not_fork(monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setattr(multiprocessing, "current_process", lambda: Daemon())
     assert not can_fork()
+
+
+def hang_in_child_then_write(path: Path) -> None:
+    if multiprocessing.parent_process() is not None:
+        time.sleep(60)
+    path.write_text("written here", encoding="utf-8")
+
+
+def test_a_child_that_hangs_is_stopped_and_the_write_done_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.packaging.background as background_module
+
+    monkeypatch.setattr(background_module, "CHILD_TIMEOUT_SECONDS", 1)
+    path = tmp_path / "out.txt"
+    started = time.perf_counter()
+    with BackgroundWrite(hang_in_child_then_write, path):
+        pass
+    assert path.read_text(encoding="utf-8") == "written here"
+    assert time.perf_counter() - started < 30

@@ -11,11 +11,17 @@ work is waited for, with the same result.
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: How long to wait for the child before doing the work in this process instead.
+CHILD_TIMEOUT_SECONDS = 600
 
 
 class BackgroundWriteError(Exception):
@@ -69,25 +75,42 @@ class BackgroundWrite:
             sender.close()
         return self
 
+    def _run_here(self) -> None:
+        """Do the work in this process, raising :class:`BackgroundWriteError` on failure."""
+        try:
+            self._work(*self._args)
+        except Exception as error:
+            raise BackgroundWriteError(traceback.format_exc()) from error
+
     def wait(self) -> None:
         """Wait for the write to finish; raise :class:`BackgroundWriteError` when it failed."""
         if self._done:
             return
         self._done = True
         if self._process is None:
-            try:
-                self._work(*self._args)
-            except Exception as error:
-                raise BackgroundWriteError(traceback.format_exc()) from error
+            self._run_here()
             return
         assert self._receiver is not None
         try:
+            if not self._receiver.poll(CHILD_TIMEOUT_SECONDS):
+                # A forked child can hang on a lock another thread held at the fork: never
+                # wait for ever; do the write here instead.
+                self._process.terminate()
+                self._process.join()
+                log.warning(
+                    "the background write did not finish in %d s; writing it in this process",
+                    CHILD_TIMEOUT_SECONDS,
+                )
+                self._process = None
+                self._run_here()
+                return
             error = self._receiver.recv()
         except EOFError:
             error = "the process ended without reporting"
         finally:
             self._receiver.close()
-            self._process.join()
+            if self._process is not None:
+                self._process.join()
         if error is not None:
             raise BackgroundWriteError(error)
         if self._process.exitcode != 0:
