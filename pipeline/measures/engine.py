@@ -14,7 +14,12 @@ from pipeline.inputs.tables import InputTables
 from pipeline.measures import cohorts, placement_moves, school_moves, social_worker_changes
 from pipeline.measures.characteristics import create_child_characteristics
 from pipeline.measures.periods import child_level_sql, create_child_windows, create_window_counts
-from pipeline.measures.prepare import ArrowInputs, ended_by_absence, load_tables
+from pipeline.measures.prepare import (
+    ArrowInputs,
+    ended_by_absence,
+    load_tables,
+    split_into_batches,
+)
 from pipeline.measures.schema import CHILD_LEVEL_COLUMNS, PERIODS
 
 log = logging.getLogger(__name__)
@@ -97,23 +102,28 @@ def _fetch_with_codes(
 DEFAULT_BATCH_ROWS = 200_000
 
 
-def la_batches(episodes: pd.DataFrame, batch_rows: int = DEFAULT_BATCH_ROWS) -> list[list[str]]:
+def la_batches(tables: InputTables, batch_rows: int = DEFAULT_BATCH_ROWS) -> list[list[str]]:
     """Split the LAs, in code order, into runs of about ``batch_rows`` episode rows each.
 
-    LAs are never split (every measure is per LA and child), and the runs follow the codes'
-    order, so results computed batch by batch and stacked are in LA order.
+    Every LA found in any input table is in one batch (an LA with census rows and no episodes
+    still gets its count of unmatched pupils). LAs are never split (every measure is per LA
+    and child), and the runs follow the codes' order, so results computed batch by batch and
+    stacked are in LA order.
     """
-    if episodes.empty:
+    frames = [tables.header, tables.episodes, tables.social_workers, tables.school_census]
+    codes = sorted({str(la) for frame in frames for la in frame["LA"].dropna().unique()})
+    if not codes:
         return [[]]
-    sizes = episodes["LA"].value_counts(dropna=True).sort_index()
+    sizes = tables.episodes["LA"].value_counts(dropna=True)
     batches: list[list[str]] = [[]]
     rows = 0
-    for la, count in sizes.items():
-        if batches[-1] and rows + int(count) > batch_rows:
+    for la in codes:
+        count = int(sizes.get(la, 0))
+        if batches[-1] and rows + count > batch_rows:
             batches.append([])
             rows = 0
-        batches[-1].append(str(la))
-        rows += int(count)
+        batches[-1].append(la)
+        rows += count
     return batches
 
 
@@ -179,13 +189,15 @@ def compute_measures(
     memory stays bounded at any scale; the result does not depend on the batches.
     """
     inputs = ArrowInputs.from_tables(tables)
-    batches: list[list[str] | None] = (
-        [None] if batch_rows is None else list(la_batches(tables.episodes, batch_rows))
-    )
+    if batch_rows is None:
+        work = [(inputs, None)]
+    else:
+        batches = la_batches(tables, batch_rows)
+        work = zip(split_into_batches(inputs, batches), batches, strict=True)
     children_parts, event_parts, exclusion_parts = [], [], []
     ended = 0
-    for las in batches:
-        children, events, exclusions, ended_here = _measure_batch(inputs, las)
+    for batch_inputs, las in work:
+        children, events, exclusions, ended_here = _measure_batch(batch_inputs, las)
         children_parts.append(children)
         event_parts.append(events)
         exclusion_parts.append(exclusions)

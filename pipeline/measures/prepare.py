@@ -9,12 +9,14 @@ because METHODS.md section 3 rule 3 drops them "before anything else".
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -119,6 +121,62 @@ class ArrowInputs:
             links=canonical_school_urns(links),
             years=pd.DataFrame({"YEAR": pd.Series(years, dtype="int64")}),
             sw_supplied=supplied,
+        )
+
+
+def _batch_numbers(la: pa.ChunkedArray | pa.Array, batch_of: dict[str, int]) -> np.ndarray:
+    """Batch number of every row from its LA code (-1: LA in no batch, or blank)."""
+    codes = list(batch_of)
+    position = pc.index_in(la, value_set=pa.array(codes, pa.string()))
+    lookup = np.append(np.array([batch_of[code] for code in codes], dtype=np.int64), -1)
+    return lookup[position.fill_null(len(codes)).to_numpy(zero_copy_only=False)]
+
+
+def _rows_by_batch(batch: np.ndarray, count: int) -> list[np.ndarray]:
+    """Row positions of each batch ``0 .. count-1``, in row order."""
+    order = np.argsort(batch, kind="stable")
+    bounds = np.searchsorted(batch[order], np.arange(count + 1))
+    return [order[bounds[b] : bounds[b + 1]] for b in range(count)]
+
+
+def split_into_batches(inputs: ArrowInputs, batches: list[list[str]]) -> Iterator[ArrowInputs]:
+    """Yield, for each batch of LAs, the input rows :func:`load_tables` needs for it.
+
+    The header, episode and social worker rows of the batch's LAs, and every census row of
+    each UPN found in those headers or in the batch's own census rows (so a pupil's census
+    rows returned by another LA go with the pupil). The rows are found once for all batches,
+    so each batch costs time in proportion to its own size.
+    """
+    batch_of = {la: number for number, las in enumerate(batches) for la in las}
+    count = len(batches)
+    tables = {name: getattr(inputs, name) for name in ["header", "episodes", "social_workers"]}
+    rows = {
+        name: _rows_by_batch(_batch_numbers(table.column("LA"), batch_of), count)
+        for name, table in tables.items()
+    }
+    census = inputs.school_census
+    upn_batches = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "UPN": table.column("UPN").to_pandas(),
+                    "batch": _batch_numbers(table.column("LA"), batch_of),
+                }
+            )
+            for table in [inputs.header, census]
+        ]
+    )
+    upn_batches = upn_batches[(upn_batches["batch"] >= 0) & upn_batches["UPN"].notna()]
+    census_rows = pd.DataFrame(
+        {"UPN": census.column("UPN").to_pandas(), "row": np.arange(census.num_rows)}
+    ).merge(upn_batches.drop_duplicates(), on="UPN")
+    census_by_batch = census_rows.groupby("batch")["row"].apply(np.sort).to_dict()
+    empty = np.array([], dtype=np.int64)
+    for number in range(count):
+        yield replace(
+            inputs,
+            **{name: table.take(rows[name][number]) for name, table in tables.items()},
+            school_census=census.take(census_by_batch.get(number, empty)),
         )
 
 
