@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -151,16 +152,18 @@ def bench_scale(scale: float, years: list[int], with_site: bool) -> dict[str, An
         if tables is None:
             raise RuntimeError("synthetic inputs failed validation:\n" + report.to_text())
         result = _timed(
-            stages, "measures", lambda r: len(r.children), lambda: compute_measures(tables)
+            stages, "measures", lambda r: len(r.children), partial(compute_measures, tables)
         )
         raw = _timed(
             stages,
             "aggregate",
             lambda t: sum(len(x.frame) for x in t.values()),
-            lambda: build_tables(result, tables, report),
+            partial(build_tables, result, tables, report),
         )
 
-        def disclose() -> tuple[dict, Any]:
+        del result  # as the build does: nothing holds the child-level tables past this point
+
+        def disclose(raw: dict) -> tuple[dict, Any]:
             protected, summary = protect(raw)
             protected.update(derive_comparisons(protected))
             protected["suppression_summary"] = summary.to_table()
@@ -168,11 +171,16 @@ def bench_scale(scale: float, years: list[int], with_site: bool) -> dict[str, An
             return protected, summary
 
         protected, summary = _timed(
-            stages, "disclose", lambda v: sum(len(x.frame) for x in v[0].values()), disclose
+            stages,
+            "disclose",
+            lambda v: sum(len(x.frame) for x in v[0].values()),
+            partial(disclose, raw),
         )
+        del raw
         metadata = release_metadata(
             tables, summary, synthetic=True, seed=2024, scale=scale, published=protected
         )
+        del tables, report
         package_dir = _timed(
             stages,
             "package",
