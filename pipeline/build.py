@@ -96,12 +96,26 @@ def compute_child_table(input_dir: Path, out: Path, la: str | None = None) -> in
     return len(result.children)
 
 
+def release_child_rows(tables) -> None:  # noqa: ANN001 - InputTables
+    """Empty the child-level input frames that no step after the measures reads.
+
+    Aggregation reads only the header's ``LA`` and ``YEAR`` (which LA-years made a return),
+    the social worker module flags and the LA context; the release metadata reads the years,
+    the synthetic flag and the file hashes. Everything else is dropped, in place.
+    """
+    tables.header = tables.header[["LA", "YEAR"]].drop_duplicates().reset_index(drop=True)
+    tables.episodes = tables.episodes.iloc[0:0]
+    tables.social_workers = tables.social_workers.iloc[0:0]
+    tables.school_census = tables.school_census.iloc[0:0]
+
+
 def publishable_tables(tables, report):  # noqa: ANN001, ANN201 - InputTables, ValidationReport
     """Run measures, aggregation, disclosure control, the audit and the derived tables.
 
     Returns ``(published tables, suppression summary)``; the tables are safe to write (the
-    audit has passed). The child-level tables are let go as soon as aggregation is done, so
-    disclosure control does not hold them in memory.
+    audit has passed). To keep memory down, ``tables`` loses its child-level rows once the
+    measures are computed (:func:`release_child_rows`), and the child-level measures are let
+    go once aggregation is done.
     """
     from pipeline.aggregate import build_tables, derive_comparisons
     from pipeline.disclosure import audit, protect
@@ -110,6 +124,7 @@ def publishable_tables(tables, report):  # noqa: ANN001, ANN201 - InputTables, V
     with step("measures", rows_in=len(tables.episodes)) as counts:
         result = compute_measures(tables)
         counts["rows_out"] = len(result.children)
+    release_child_rows(tables)
     with step("aggregate", rows_in=len(result.children)) as counts:
         raw = build_tables(result, tables, report)
         counts["rows_out"] = sum(len(t.frame) for t in raw.values())
