@@ -118,10 +118,9 @@ def site_key(package_dir: Path, project_root: Path) -> str:
     if versions.exists():
         digest.update(versions.read_bytes())
     site = project_root / "site"
+    generated = generated_site_entries(site)  # written by the build itself: not sources
     sources = sorted(
-        p
-        for p in site.rglob("*")
-        if p.is_file() and p.relative_to(site).parts[0] not in {"la", "region", "_generated"}
+        p for p in site.rglob("*") if p.is_file() and p.relative_to(site).parts[0] not in generated
     )
     _hash_files(digest, project_root, sources)
     quarto = project_root / "_quarto.yml"
