@@ -40,6 +40,17 @@ def test_ruff_is_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_mypy_is_clean() -> None:
+    """The type check the GitHub workflow runs passes here too."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary", "pipeline"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_ci_script_installs_and_runs_the_readme_test_command() -> None:
     script = (ROOT / ".ci" / "run").read_text()
     readme = (ROOT / "README.md").read_text()

@@ -66,7 +66,7 @@ def _label(reasons: pd.Series, mapping: dict[str, str], skip: set[str], what: st
     if unknown:
         raise ValueError(f"events: {what} reason codes not in the SSDA903 list: {unknown}")
     labels = codes.map(mapping).astype(object).where(codes.notna() & ~codes.isin(skip), None)
-    per_event = np.append(labels.to_numpy(dtype=object), None)[positions]
+    per_event = np.append(labels.to_numpy(dtype=object), np.array([None], dtype=object))[positions]
     return pd.Series(per_event, index=reasons.index, dtype=object, name=reasons.name)
 
 

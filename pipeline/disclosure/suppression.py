@@ -301,8 +301,8 @@ def apply_derived(store: CellStore) -> int:
         for indicator in derived:
             denominator = indicator.denominator
             if denominator and kinds[denominator] == "count":
-                source = entry.cell_ids(denominator)
-                small = (store.status[source] == NUMBER) & (store.value[source] < SMALLEST_COHORT)
+                cohort = entry.cell_ids(denominator)
+                small = (store.status[cohort] == NUMBER) & (store.value[cohort] < SMALLEST_COHORT)
                 total += suppress(
                     store, entry.cell_ids(indicator.name)[small], reasons.SMALL_COHORT
                 )

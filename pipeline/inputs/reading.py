@@ -17,6 +17,7 @@ import csv
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -33,7 +34,7 @@ STRING = pd.StringDtype("pyarrow")
 
 
 #: One column of a normalised table: text as an Arrow array, numbers and dates as numpy.
-TableColumn = pa.Array | np.ndarray
+TableColumn: TypeAlias = pa.Array | np.ndarray
 
 
 @dataclass

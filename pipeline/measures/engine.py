@@ -217,6 +217,7 @@ def compute_measures(
     memory stays bounded at any scale; the result does not depend on the batches.
     """
     inputs = ArrowInputs.from_tables(tables)
+    work: Iterable[tuple[ArrowInputs, list[str] | None]]
     if batch_rows is None:
         work = [(inputs, None)]
     else:

@@ -113,8 +113,9 @@ class BackgroundWrite:
                 self._process.join()
         if error is not None:
             raise BackgroundWriteError(error)
-        if self._process.exitcode != 0:
-            raise BackgroundWriteError(f"the process exited with code {self._process.exitcode}")
+        process = self._process
+        if process is not None and process.exitcode != 0:
+            raise BackgroundWriteError(f"the process exited with code {process.exitcode}")
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
         if kind is None:

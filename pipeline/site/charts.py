@@ -103,7 +103,9 @@ class SpecTemplates:
         # The chart as a whole carries the description; its marks are left out of the
         # accessibility tree (each point is in the data table beside the chart), so an
         # all-suppressed chart has no unlabelled empty mark groups (axe: svg-img-alt).
-        return without_mark_aria(spec)
+        labelled = without_mark_aria(spec)
+        assert isinstance(labelled, dict)
+        return labelled
 
 
 def without_mark_aria(node: object) -> object:
