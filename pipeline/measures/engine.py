@@ -68,11 +68,21 @@ def _to_pandas(table: pa.Table) -> pd.DataFrame:
 
 
 def _stack(parts: list[pa.Table]) -> pd.DataFrame:
-    """Stack the batches' Arrow tables (in batch order) into one pandas frame."""
+    """Stack the batches' Arrow tables (in batch order) into one pandas frame.
+
+    Column by column, each Arrow column dropped once converted, so the numbers and flags are
+    not held twice at once (text columns are shared with pandas, not copied).
+    """
     table = pa.concat_tables(parts)
     parts.clear()
-    frame = _to_pandas(table)
-    del table
+    columns: dict[str, pd.Series] = {}
+    for name in list(table.column_names):
+        column = table.column(name)
+        table = table.drop_columns([name])
+        columns[name] = _to_pandas(pa.table({name: column}))[name]
+        del column
+        pa.default_memory_pool().release_unused()
+    frame = pd.DataFrame(columns, copy=False)
     frame["YEAR"] = frame["YEAR"].astype("int64")
     return frame
 
