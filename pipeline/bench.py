@@ -126,7 +126,7 @@ def _read_floor_pandas(input_dir: Path) -> int:
 def bench_scale(scale: float, years: list[int], with_site: bool) -> dict[str, Any]:
     """Run every stage once at ``scale`` in a scratch folder and return the measurements."""
     from pipeline.aggregate import build_tables, derive_comparisons
-    from pipeline.build import release_metadata
+    from pipeline.build import release_child_rows, release_metadata
     from pipeline.disclosure import audit, protect
     from pipeline.inputs import load
     from pipeline.measures import compute_measures
@@ -154,6 +154,7 @@ def bench_scale(scale: float, years: list[int], with_site: bool) -> dict[str, An
         result = _timed(
             stages, "measures", lambda r: len(r.children), partial(compute_measures, tables)
         )
+        release_child_rows(tables)  # as the build does once the measures are computed
         raw = _timed(
             stages,
             "aggregate",
