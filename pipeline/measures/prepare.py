@@ -181,7 +181,7 @@ def split_into_batches(inputs: ArrowInputs, batches: list[list[str]]) -> Iterato
 
 
 def load_tables(
-    tables: InputTables | ArrowInputs, las: list[str] | None = None
+    tables: InputTables | ArrowInputs, las: list[str] | None = None, threads: int | None = None
 ) -> duckdb.DuckDBPyConnection:
     """Open an in-memory DuckDB database holding the de-duplicated input tables.
 
@@ -198,7 +198,7 @@ def load_tables(
     :func:`load_tables`'s rule below), ``episodes`` (the same without short breaks),
     ``sw_episodes_raw`` (one row per LA x CHILD x SW_ID x SW_DECOM, latest year), ``census``
     (one row per UPN x CENSUS_DATE x URN with a pupil UPN, plus ``CANONICAL_URN``), ``years``
-    and ``sw_supplied``.
+    and ``sw_supplied``. ``threads``: DuckDB's threads for this database (None: one per core).
 
     An episode still open in its latest return is treated as ended on 1 April after that
     return (the first day of the next collection year, so it is not open at any later 31
@@ -209,6 +209,8 @@ def load_tables(
         tables = ArrowInputs.from_tables(tables)
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order = false")
+    if threads is not None:
+        con.execute(f"SET threads = {int(threads)}")
     con.register("batch_in", pd.DataFrame({"LA": pd.Series(las or [], dtype="string")}))
     only = "" if las is None else " WHERE LA IN (SELECT LA FROM batch_in)"
     con.register("header_all", tables.header)
