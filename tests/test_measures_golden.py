@@ -19,6 +19,7 @@ import yaml
 from test_measures_support import build_tables
 
 from pipeline.geography import la_lookup
+from pipeline.inputs.tables import InputTables
 from pipeline.measures import MeasuresResult, compute_measures
 from pipeline.measures.schema import CHILD_LEVEL_COLUMNS
 
@@ -26,9 +27,12 @@ GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(GOLDEN.glob("*.yaml"))
 
 
-@pytest.fixture(scope="module")
-def golden_results() -> dict[str, tuple[str, dict, MeasuresResult]]:
-    """Every case's LA, case dictionary and result, computed once per group of years."""
+def golden_groups() -> list[tuple[list[str], dict[str, dict], dict[str, str], InputTables]]:
+    """The cases grouped by their collection years, each group in one ``InputTables``.
+
+    Returns ``(names, cases, las, tables)`` per group: every case gets its pinned LA, or a
+    spare LA of its own, so several cases share one set of tables without mixing.
+    """
     cases = {path.stem: yaml.safe_load(path.read_text()) for path in CASES}
     pinned = {str(case["la"]) for case in cases.values() if "la" in case}
     spare = iter(code for code in sorted(la_lookup()) if code not in pinned)
@@ -36,9 +40,17 @@ def golden_results() -> dict[str, tuple[str, dict, MeasuresResult]]:
     groups: dict[tuple[int, ...], list[str]] = {}
     for name, case in cases.items():
         groups.setdefault(tuple(case["years"]), []).append(name)
+    return [
+        (names, cases, las, build_tables(*(cases[n] for n in names), las=[las[n] for n in names]))
+        for names in groups.values()
+    ]
+
+
+@pytest.fixture(scope="module")
+def golden_results() -> dict[str, tuple[str, dict, MeasuresResult]]:
+    """Every case's LA, case dictionary and result, computed once per group of years."""
     results = {}
-    for names in groups.values():
-        tables = build_tables(*(cases[n] for n in names), las=[las[n] for n in names])
+    for names, cases, las, tables in golden_groups():
         result = compute_measures(tables)
         for name in names:
             results[name] = (las[name], cases[name], result)
@@ -108,27 +120,13 @@ def test_golden_case(path: Path, golden_results) -> None:
         assert children_counted == exclusion["children"], f"{path.stem}: {exclusion}"
 
 
-def _all_cases_tables() -> list:
-    cases = {path.stem: yaml.safe_load(path.read_text()) for path in CASES}
-    pinned = {str(case["la"]) for case in cases.values() if "la" in case}
-    spare = iter(code for code in sorted(la_lookup()) if code not in pinned)
-    las = {name: str(case["la"]) if "la" in case else next(spare) for name, case in cases.items()}
-    groups: dict[tuple[int, ...], list[str]] = {}
-    for name, case in cases.items():
-        groups.setdefault(tuple(case["years"]), []).append(name)
-    return [
-        build_tables(*(cases[n] for n in names), las=[las[n] for n in names])
-        for names in groups.values()
-    ]
-
-
 def _assert_same_result(left: MeasuresResult, right: MeasuresResult) -> None:
     for name in ["children", "events", "exclusions"]:
         pd.testing.assert_frame_equal(getattr(left, name), getattr(right, name), obj=name)
 
 
 def test_one_la_per_batch_gives_the_same_result_as_all_at_once() -> None:
-    for tables in _all_cases_tables():
+    for *_, tables in golden_groups():
         if tables.episodes["LA"].nunique() < 2:
             continue
         _assert_same_result(
@@ -139,7 +137,7 @@ def test_one_la_per_batch_gives_the_same_result_as_all_at_once() -> None:
 def test_census_rows_in_another_las_return_match_across_batches() -> None:
     """A pupil's census rows returned by a different LA still match, batch or not, and the
     unmatched census pupils are counted against the LA whose return holds them."""
-    tables = max(_all_cases_tables(), key=lambda t: len(t.school_census))
+    tables = max((tables for *_, tables in golden_groups()), key=lambda t: len(t.school_census))
     census = tables.school_census.copy()
     source = census["LA"].value_counts().index[0]
     other = next(la for la in sorted(tables.episodes["LA"].dropna().unique()) if la != source)
