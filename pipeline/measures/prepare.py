@@ -150,26 +150,24 @@ def split_into_batches(inputs: ArrowInputs, batches: list[list[str]]) -> Iterato
     batch_of = {la: number for number, las in enumerate(batches) for la in las}
     count = len(batches)
     tables = {name: getattr(inputs, name) for name in ["header", "episodes", "social_workers"]}
-    rows = {
-        name: _rows_by_batch(_batch_numbers(table.column("LA"), batch_of), count)
-        for name, table in tables.items()
-    }
+    numbers = {name: _batch_numbers(table.column("LA"), batch_of) for name, table in tables.items()}
+    rows = {name: _rows_by_batch(numbers[name], count) for name in tables}
     census = inputs.school_census
+    census_upns = census.column("UPN").to_pandas()
     upn_batches = pd.concat(
         [
             pd.DataFrame(
-                {
-                    "UPN": table.column("UPN").to_pandas(),
-                    "batch": _batch_numbers(table.column("LA"), batch_of),
-                }
-            )
-            for table in [inputs.header, census]
+                {"UPN": inputs.header.column("UPN").to_pandas(), "batch": numbers["header"]}
+            ),
+            pd.DataFrame(
+                {"UPN": census_upns, "batch": _batch_numbers(census.column("LA"), batch_of)}
+            ),
         ]
     )
     upn_batches = upn_batches[(upn_batches["batch"] >= 0) & upn_batches["UPN"].notna()]
-    census_rows = pd.DataFrame(
-        {"UPN": census.column("UPN").to_pandas(), "row": np.arange(census.num_rows)}
-    ).merge(upn_batches.drop_duplicates(), on="UPN")
+    census_rows = pd.DataFrame({"UPN": census_upns, "row": np.arange(census.num_rows)}).merge(
+        upn_batches.drop_duplicates(), on="UPN"
+    )
     census_by_batch = census_rows.groupby("batch")["row"].apply(np.sort).to_dict()
     empty = np.array([], dtype=np.int64)
     for number in range(count):
