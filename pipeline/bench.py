@@ -255,15 +255,22 @@ def bench_build(scale: float, years: list[int], with_site: bool) -> dict[str, An
 
 def _copy_site_sources(project: Path) -> None:
     """Copy the hand-written site sources and ``_quarto.yml`` into a scratch project."""
+    from pipeline.build_cache import generated_site_entries
+
     root = Path(__file__).resolve().parents[1]
     project.mkdir(parents=True, exist_ok=True)
     if (root / "_quarto.yml").exists():
         shutil.copy2(root / "_quarto.yml", project / "_quarto.yml")
-    if (root / "site").exists():
+    site = root / "site"
+    if site.exists():
+        # Leave out what an earlier build wrote there, so the build starts from sources only.
+        generated = generated_site_entries(site)
         shutil.copytree(
-            root / "site",
+            site,
             project / "site",
-            ignore=shutil.ignore_patterns("la", "region", "_generated"),
+            ignore=lambda folder, names: [
+                name for name in names if Path(folder) == site and name in generated
+            ],
         )
 
 
