@@ -12,10 +12,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from pipeline import build_cache, logs
 from pipeline.logs import log, step
+from pipeline.measures.catalogue import HEADLINE_MEASURES, MEASURES
 
 #: Where the synthetic England is generated (git-ignored), relative to the project root.
 SYNTHETIC_CACHE = Path(".cache") / "synthetic"
@@ -285,12 +284,8 @@ def release_date_for(latest_year: int) -> str:
     return day.isoformat()
 
 
-HEADLINE_MEASURES = ["placement_2plus", "school_midyear", "sw_2plus", "no_change"]
-
-
 def headline_figures(published: dict, latest_year: int) -> tuple[tuple[str, str], ...]:
     """England's published headline percentages for the latest year, for the release note."""
-    from pipeline.measures.schema import FLAGS
 
     frame = published["stability_measures"].frame
     rows = frame[
@@ -308,7 +303,7 @@ def headline_figures(published: dict, latest_year: int) -> tuple[tuple[str, str]
                 shown = f"{float(percent):.1f}% ({int(number):,} of {int(cohort):,} children)"
             except ValueError:
                 shown = str(percent)
-            figures.append((FLAGS[measure][0], shown))
+            figures.append((MEASURES[measure].label, shown))
     return tuple(figures)
 
 
@@ -330,27 +325,6 @@ def release_metadata(tables, summary, *, synthetic: bool, seed: int, scale: floa
         suppression_markdown=summary.to_markdown(),
         headline_figures=headline_figures(published, latest) if published else (),
     )
-
-
-def national_headlines(children: pd.DataFrame) -> pd.DataFrame:
-    """Unsuppressed national one-year percentages per year (for checks and notes only)."""
-    one_year = children[children["PERIOD"] == "1y"]
-    from pipeline.measures.schema import FLAGS
-
-    rows = []
-    for year, group in one_year.groupby("YEAR"):
-        for flag in FLAGS:
-            values = group[flag].dropna()
-            rows.append(
-                {
-                    "year": int(year),
-                    "measure": flag,
-                    "cohort": len(values),
-                    "number": int(values.sum()),
-                    "percent": round(100 * float(values.mean()), 1) if len(values) else None,
-                }
-            )
-    return pd.DataFrame(rows)
 
 
 def build_la_report(

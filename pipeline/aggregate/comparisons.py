@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.measures.catalogue import HEADLINE_MEASURES, HIGHER_IS_BETTER
 from pipeline.measures.schema import FLAGS, PERIODS, TOTAL
 from pipeline.published import (
     EES_TIME_GEOGRAPHY_COLUMNS,
@@ -26,16 +27,6 @@ from pipeline.symbols import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE
 
 from .areas import sort_rows
 
-HEADLINE_MEASURES = [
-    "placement_2plus",
-    "school_midyear",
-    "sw_2plus",
-    "multiple_any",
-    "no_change",
-    "long_term_stable",
-]
-#: Measures where a higher percentage means more stability (rank 1 = highest).
-HIGHER_IS_BETTER = {"no_change", "long_term_stable"}
 BANDS = "ABCD"
 AREA_KEYS = ["geographic_level", "region_code", "old_la_code", "measure"]
 

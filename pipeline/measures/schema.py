@@ -18,14 +18,10 @@ Conventions:
 
 from __future__ import annotations
 
-#: The periods of METHODS.md section 4, as stored in the ``PERIOD`` column.
-PERIODS: dict[str, str] = {
-    "1y": "During the year",
-    "2y": "Across two years",
-    "consecutive": "In consecutive years",
-    "3y": "Across three years",
-    "4y": "Across four years",
-}
+# The periods and the flags (code -> (label, cohort)) are defined with every other fact about
+# a measure in the catalogue; re-exported here as part of the child-level table's contract.
+from pipeline.measures.catalogue import FLAGS as FLAGS
+from pipeline.measures.catalogue import PERIODS as PERIODS
 
 KEY_COLUMNS = ["LA", "CHILD", "YEAR", "PERIOD"]
 
@@ -48,27 +44,6 @@ SPLIT_COUNT_COLUMNS = [
 ]
 
 COHORT_COLUMNS = ["in_school_cohort", "in_sw_cohort", "in_long_term_cohort"]
-
-#: Flags: name -> (plain-English label, cohort the flag is defined on).
-FLAGS: dict[str, tuple[str, str]] = {
-    "placement_1plus": ("1 or more placement moves", "all"),
-    "placement_2plus": ("2 or more placement moves", "all"),
-    "placement_4plus": ("4 or more placement moves", "all"),
-    "school_any": ("Any school move", "school"),
-    "school_midyear": ("Mid-year school move", "school"),
-    "sw_1plus": ("1 or more social worker changes", "social_worker"),
-    "sw_2plus": ("2 or more social worker changes", "social_worker"),
-    "sw_2plus_excl_tsproc": (
-        "2 or more social worker changes, excluding team transfers",
-        "social_worker",
-    ),
-    "any_change": ("A change in one or more areas", "complete_case"),
-    "no_change": ("No change of placement, school or social worker", "complete_case"),
-    "multiple_any": ("Multiple changes in one or more areas", "complete_case"),
-    "all_three": ("A change in all three areas", "complete_case"),
-    "all_three_high": ("Multiple changes in all three areas", "complete_case"),
-    "long_term_stable": ("Long-term stability (same carer for 2 years or more)", "long_term"),
-}
 
 #: ``consecutive`` period only: the flag in the first year (Y-1); the flag columns hold year Y.
 PREVIOUS_YEAR_FLAG_COLUMNS = [

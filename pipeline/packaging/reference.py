@@ -1,7 +1,7 @@
 """The package's two reference resources: the geography lookup and the measures dictionary.
 
-Both are built from the project's own definitions (``pipeline.geography`` and
-``pipeline.measures.schema.FLAGS``), so every code used in a table can be looked up in the
+Both are built from the project's own definitions (``pipeline.geography`` and the measures
+catalogue ``pipeline.measures.catalogue``), so every code used in a table can be looked up in the
 same package.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.geography import COUNTRY_CODE, COUNTRY_NAME, local_authorities, region_slug
-from pipeline.measures.schema import FLAGS, PERIODS
+from pipeline.measures.catalogue import MEASURES, PERIODS, needs
 from pipeline.published import LEVEL_LA, LEVEL_NATIONAL, LEVEL_REGIONAL
 
 GEOGRAPHY_COLUMNS: list[tuple[str, str, str]] = [
@@ -35,56 +35,30 @@ GEOGRAPHY_COLUMNS: list[tuple[str, str, str]] = [
 
 MEASURE_COLUMNS: list[tuple[str, str, str]] = [
     ("measure", "Measure code", "Code used in the measure filter of the tables."),
-    ("label", "Measure", "Short plain-English name of the measure."),
+    ("label", "Measure", "Plain-English name of the measure."),
+    ("short_label", "Short name", "Shorter name for charts and narrow tables."),
     ("definition", "Definition", "What the measure counts, in plain English."),
     ("periods", "Periods", "Periods the measure is published for, separated by '; '."),
     ("cohort", "Cohort", "The children the percentage is calculated for."),
     ("polarity", "Polarity", "Whether a lower or a higher value means more stability."),
+    ("headline", "Headline measure", "'true' for the DfE headline measures, else 'false'."),
+    ("display_order", "Display order", "Order of the measure in tables and charts (1 first)."),
+    (
+        "returns_needed",
+        "Returns needed",
+        "Input returns a one-year figure for collection year Y depends on, as '<table> Y-n', "
+        "separated by '; '. A period of n years also needs the same tables for its n-1 earlier "
+        "years. Without one of them the figure is published as x (not available).",
+    ),
+    (
+        "provisional_until",
+        "Provisional until",
+        "Later returns that can still change a figure for year Y ('<table> Y+1'); until a "
+        "release includes them the figure is provisional. Blank when none.",
+    ),
 ]
 
-#: Plain-English definitions of each flag (METHODS.md section 3, in our own words).
-MEASURE_DEFINITIONS: dict[str, str] = {
-    "placement_1plus": "The child moved to a different carer at least once in the period.",
-    "placement_2plus": (
-        "The child moved to a different carer two or more times in the period, so lived in at "
-        "least three placements. Temporary placements and moves to adoption with the current "
-        "foster carer are not counted."
-    ),
-    "placement_4plus": "The child moved to a different carer four or more times in the period.",
-    "school_any": (
-        "The child started at a new school in the period, at any time of year, not counting "
-        "the usual move from primary to secondary school or academy conversions."
-    ),
-    "school_midyear": (
-        "The child started at a new school in the period after the first three weeks of the "
-        "autumn term (22 September to 31 July)."
-    ),
-    "sw_1plus": "The child's main social worker changed at least once in the period.",
-    "sw_2plus": (
-        "The child's main social worker changed two or more times in the period, so the child "
-        "had at least three social workers."
-    ),
-    "sw_2plus_excl_tsproc": (
-        "As '2 or more social worker changes', but not counting changes made because the "
-        "child's case moved to another team."
-    ),
-    "any_change": "The child had a change of placement, school or social worker in the period.",
-    "no_change": "The child had no change of placement, school or social worker in the period.",
-    "multiple_any": (
-        "High instability: 2 or more placement moves, or a mid-year school move, or 2 or more "
-        "social worker changes in the period."
-    ),
-    "all_three": "The child had a change of placement, of school and of social worker.",
-    "all_three_high": (
-        "The child had 2 or more placement moves, a mid-year school move and 2 or more social "
-        "worker changes in the period."
-    ),
-    "long_term_stable": (
-        "Children under 16 looked after for at least two and a half years who have lived with "
-        "the same carer for at least two years."
-    ),
-}
-
+#: Plain-English labels of the cohorts a percentage is calculated for.
 COHORT_LABELS: dict[str, str] = {
     "all": "Children looked after at 31 March, under 18, excluding short breaks only",
     "school": "Children looked after aged 5 or over found in the school census",
@@ -95,9 +69,6 @@ COHORT_LABELS: dict[str, str] = {
     "complete_case": "Children in both the school and the social worker cohorts",
     "long_term": "Children under 16 looked after continuously for at least 2.5 years",
 }
-
-HIGHER_IS_BETTER = {"no_change", "long_term_stable"}
-CONSECUTIVE_MEASURES = {"placement_2plus", "school_midyear", "school_any", "sw_2plus"}
 
 
 def geography_frame() -> pd.DataFrame:
@@ -126,24 +97,23 @@ def geography_frame() -> pd.DataFrame:
 
 
 def measures_frame() -> pd.DataFrame:
-    """The measures dictionary: one row per flag of ``FLAGS`` with its plain-English meaning."""
-    periods = [label for code, label in PERIODS.items() if code != "consecutive"]
+    """The measures resource: one row per measure of the catalogue, in display order."""
     rows = []
-    for code, (label, cohort) in FLAGS.items():
-        missing = code not in MEASURE_DEFINITIONS
-        if missing:
-            raise ValueError(f"measure {code!r} has no plain-English definition in reference.py")
-        measure_periods = periods + (
-            [PERIODS["consecutive"]] if code in CONSECUTIVE_MEASURES else []
-        )
+    for code, measure in MEASURES.items():
+        one_year = needs(code, "1y")
         rows.append(
             {
                 "measure": code,
-                "label": label,
-                "definition": MEASURE_DEFINITIONS[code],
-                "periods": "; ".join(measure_periods),
-                "cohort": COHORT_LABELS[cohort],
-                "polarity": "higher is better" if code in HIGHER_IS_BETTER else "lower is better",
+                "label": measure.label,
+                "short_label": measure.short_label,
+                "definition": measure.definition,
+                "periods": "; ".join(PERIODS[period] for period in measure.periods),
+                "cohort": COHORT_LABELS[measure.cohort],
+                "polarity": measure.polarity,
+                "headline": "true" if measure.headline else "false",
+                "display_order": str(measure.order),
+                "returns_needed": "; ".join(n.relative() for n in one_year if not n.later),
+                "provisional_until": "; ".join(n.relative() for n in one_year if n.later),
             }
         )
     return pd.DataFrame(rows, dtype=str)

@@ -17,18 +17,10 @@ from pipeline.aggregate.tables import compact_children
 from pipeline.inputs.report import ValidationReport
 from pipeline.inputs.tables import InputTables
 from pipeline.measures import MeasuresResult
+from pipeline.measures.catalogue import HEADLINE_MEASURES
 from pipeline.measures.schema import FLAGS, PERIODS
 from pipeline.published import LEVEL_LA, PublishedTable
 
-#: The headline measures of the report, in display order.
-HEADLINE_MEASURES = [
-    "placement_2plus",
-    "school_midyear",
-    "sw_2plus",
-    "multiple_any",
-    "no_change",
-    "long_term_stable",
-]
 #: The columns of a figure: the same names as the published ``stability_measures`` table.
 FIGURE_COLUMNS = ["number", "cohort", "percent", "percent_lower_ci", "percent_upper_ci"]
 ONE_YEAR = PERIODS["1y"]

@@ -16,31 +16,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+# Re-exported for the pages: the one definition is the measures catalogue.
+from pipeline.measures.catalogue import HEADLINE_MEASURES as HEADLINE_MEASURES
+
 #: Filter values of a table's overall row (no breakdown).
 TOTAL = "Total"
 #: Period label of the one-year measures.
 DURING_THE_YEAR = "During the year"
-#: The DfE headline measures shown as tiles, in display order.
-HEADLINE_MEASURES = [
-    "placement_2plus",
-    "school_midyear",
-    "sw_2plus",
-    "multiple_any",
-    "no_change",
-    "long_term_stable",
-]
-#: Measures where a higher percentage means more stability.
-HIGHER_IS_BETTER = {"no_change", "long_term_stable"}
-#: Fallback labels, used only when the package's measures dictionary lacks a measure.
-FALLBACK_LABELS = {
-    "placement_2plus": "2 or more placement moves",
-    "school_midyear": "Mid-year school move",
-    "school_any": "Any school move",
-    "sw_2plus": "2 or more social worker changes",
-    "multiple_any": "Multiple changes in one or more areas",
-    "no_change": "No change of placement, school or social worker",
-    "long_term_stable": "Long-term stability",
-}
 
 
 class PackageError(Exception):
@@ -188,14 +170,12 @@ class SitePackage:
 
     @cached_property
     def measure_labels(self) -> dict[str, str]:
-        """Measure code -> plain-English label, from ``data/measures.csv`` where present."""
-        labels = dict(FALLBACK_LABELS)
-        if self.has_table("measures"):
-            table = self.table("measures")
-            code = next((c for c in ("measure", "code", "name") if c in table), None)
-            if code and "label" in table:
-                labels.update(zip(table[code], table["label"], strict=True))
-        return labels
+        """Measure code -> plain-English label, from the package's ``data/measures.csv``."""
+        table = self.table("measures")
+        for column in ("measure", "label"):
+            if column not in table:
+                raise PackageError(f"{self.folder / 'data' / 'measures.csv'}: no {column!r} column")
+        return dict(zip(table["measure"], table["label"], strict=True))
 
     def label(self, measure: str) -> str:
         """The label of a measure (its code when the package has none)."""
