@@ -1,9 +1,14 @@
 """Explore Education Statistics (EES) files: the ``.meta.csv`` writer and the file checker.
 
 Each EES data file ``name.csv`` has a metadata file ``name.meta.csv`` with one row per filter
-and indicator column (none for the time and geography columns). Additive filters carry
-``filter_default`` ``Total`` (EES's optional column), which :func:`check_ees` uses to prove
-the ``Total`` item exists.
+and indicator column (none for the time and geography columns).
+
+The files are written to be fit for the EES API, not only the table tool: every indicator has
+``indicator_dp`` set, and every filter names a default item in ``filter_default`` (``Total``
+for additive filters; a chosen item, such as the first headline measure, for the others), as
+DfE's screener (eesyscreener, checks ``meta_ind_dp_set`` and ``filter_defaults``) asks.
+:func:`check_ees` runs the same two checks, so a blank ``indicator_dp`` or a default missing
+from the data stops the build.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pipeline.published import (
     LEVEL_LA,
     LEVEL_NATIONAL,
     LEVEL_REGIONAL,
+    Indicator,
     PublishedTable,
 )
 
@@ -52,6 +58,46 @@ MAX_FILTER_ITEM = 120
 MAX_CODE = 30
 GEOGRAPHY_CODE_COLUMNS = ["country_code", "region_code", "old_la_code", "new_la_code"]
 TOTAL = "Total"
+#: The default item of each filter that has no ``Total`` (a filter that does not add up), used
+#: when the item is in the table: the whole-year period, all children, the first headline
+#: measure, the first area, the model's intercept and the nearest neighbour.
+NON_ADDITIVE_DEFAULTS = {
+    "period": "During the year",
+    "breakdown_topic": TOTAL,
+    "measure": "placement_2plus",
+    "area": "Placement moves",
+    "term": "Intercept",
+    "neighbour_rank": "1",
+}
+#: ``indicator_dp`` of an indicator without its own: whole numbers for counts, ranks and text.
+DEFAULT_DP = 0
+
+
+def filter_default(table: PublishedTable, column: str, additive: bool) -> str:
+    """The default item of a filter column: ``Total`` when it adds up, else a chosen item.
+
+    A non-additive filter takes its :data:`NON_ADDITIVE_DEFAULTS` item when the table has it,
+    else the first item in the table's row order (so every filter has a default that exists).
+    """
+    if additive:
+        return TOTAL
+    items = table.frame[column].astype(str) if column in table.frame.columns else pd.Series()
+    preferred = NON_ADDITIVE_DEFAULTS.get(column)
+    if preferred is not None and (items == preferred).any():
+        return preferred
+    return str(items.iloc[0]) if len(items) else ""
+
+
+def indicator_dp(indicator: Indicator) -> str:
+    """The ``indicator_dp`` of an indicator: its own, else :data:`DEFAULT_DP` for counts/text.
+
+    Raises ``ValueError`` for a percentage or rate without decimal places (a definition error).
+    """
+    if indicator.dp is not None:
+        return str(indicator.dp)
+    if indicator.kind in {"count", "text"}:
+        return str(DEFAULT_DP)
+    raise ValueError(f"indicator {indicator.name!r} ({indicator.kind}) needs its decimal places")
 
 
 def meta_frame(table: PublishedTable) -> pd.DataFrame:
@@ -64,11 +110,18 @@ def meta_frame(table: PublishedTable) -> pd.DataFrame:
                 "col_type": "Filter",
                 "label": item.label,
                 "filter_hint": item.hint,
-                "filter_default": TOTAL if item.additive else "",
+                "filter_default": filter_default(table, item.name, item.additive),
             }
         )
     for column in table.extra_columns:
-        rows.append({"col_name": column, "col_type": "Filter", "label": humanise(column)})
+        rows.append(
+            {
+                "col_name": column,
+                "col_type": "Filter",
+                "label": humanise(column),
+                "filter_default": filter_default(table, column, additive=False),
+            }
+        )
     for indicator in table.indicators:
         rows.append(
             {
@@ -76,7 +129,7 @@ def meta_frame(table: PublishedTable) -> pd.DataFrame:
                 "col_type": "Indicator",
                 "label": indicator.label,
                 "indicator_unit": indicator.unit,
-                "indicator_dp": "" if indicator.dp is None else str(indicator.dp),
+                "indicator_dp": indicator_dp(indicator),
             }
         )
     frame = pd.DataFrame(rows, columns=META_COLUMNS).astype(object)
@@ -130,6 +183,7 @@ def check_meta(meta: pd.DataFrame, data_columns: list[str], name: str) -> list[s
         grouping = record["filter_grouping_column"]
         if grouping and grouping not in data_columns:
             problems.append(f"{line} filter_grouping_column: {grouping!r} is not a column")
+    problems += check_indicator_dp_set(meta, name)
     duplicated = meta["label"][meta["label"].duplicated(keep=False)]
     for label in sorted(set(duplicated)):
         problems.append(f"{where}, column label: label {label!r} is used more than once")
@@ -140,34 +194,44 @@ def check_meta(meta: pd.DataFrame, data_columns: list[str], name: str) -> list[s
     return problems
 
 
-def check_data(data: pd.DataFrame, meta: pd.DataFrame, name: str) -> list[str]:
-    """Check an EES data file: headers, mandatory columns, levels, blanks, symbols, limits."""
-    where = f"{name}.csv"
+def check_indicator_dp_set(meta: pd.DataFrame, name: str) -> list[str]:
+    """Every indicator states its decimal places (eesyscreener's ``meta_ind_dp_set``)."""
+    indicators = meta[meta["col_type"] == "Indicator"]
+    blank = indicators[indicators["indicator_dp"].str.strip() == ""]
+    return [
+        f"{name}.meta.csv, row {row + 2}, column indicator_dp: blank for indicator {col!r} "
+        "(the EES API needs the decimal places stated)"
+        for row, col in zip(blank.index, blank["col_name"], strict=True)
+    ]
+
+
+def check_filter_defaults(data: pd.DataFrame, meta: pd.DataFrame, name: str) -> list[str]:
+    """Every filter and filter group has its default item in the data (``filter_defaults``).
+
+    As in eesyscreener: a filter's default is its ``filter_default`` cell, or ``Total`` when
+    that is blank or the column is absent; a ``filter_grouping_column`` that is not itself a
+    filter row defaults to ``Total``.
+    """
+    filters = meta[meta["col_type"] == "Filter"]
+    given = filters.get("filter_default", pd.Series("", index=filters.index))
+    defaults = {
+        col: (item if item.strip() else TOTAL)
+        for col, item in zip(filters["col_name"], given, strict=True)
+    }
+    for group in meta["filter_grouping_column"]:
+        if group.strip() and group not in set(meta["col_name"]):
+            defaults.setdefault(group, TOTAL)
+    return [
+        f"{name}.csv, column {column}: no default item {default!r} "
+        "(set filter_default to an item of the filter)"
+        for column, default in defaults.items()
+        if column in data.columns and not (data[column] == default).any()
+    ]
+
+
+def check_geography(data: pd.DataFrame, where: str) -> list[str]:
+    """The geography rules of an EES data file: known levels, codes filled or blank by level."""
     problems: list[str] = []
-    for column in data.columns:
-        if not SNAKE_CASE.match(column):
-            problems.append(f"{where}, header {column!r}: not snake_case")
-        if len(column) > MAX_COLUMN_NAME:
-            problems.append(f"{where}, header {column!r}: longer than {MAX_COLUMN_NAME}")
-    absent = [c for c in MANDATORY_COLUMNS if c not in data.columns]
-    if absent:
-        return problems + [f"{where}: mandatory column(s) missing: {', '.join(absent)}"]
-    if data.empty:
-        return problems + [f"{where}: no data rows"]
-    filters = meta.loc[meta["col_type"] == "Filter", "col_name"].tolist()
-    indicators = meta.loc[meta["col_type"] == "Indicator", "col_name"].tolist()
-    for column in data.columns:
-        cells = data[column]
-        stray = cells != cells.str.strip()
-        if stray.any():
-            problems.append(f"{where}, rows {_rows(stray)}, column {column}: stray whitespace")
-    for column in MANDATORY_COLUMNS:
-        blank = data[column] == ""
-        if blank.any():
-            problems.append(f"{where}, rows {_rows(blank)}, column {column}: blank mandatory cell")
-    identifiers = data["time_identifier"].unique()
-    if len(identifiers) > 1:
-        problems.append(f"{where}, column time_identifier: mixes {sorted(identifiers)}")
     level = data["geographic_level"]
     unknown = ~level.isin(LEVELS)
     if unknown.any():
@@ -210,6 +274,38 @@ def check_data(data: pd.DataFrame, meta: pd.DataFrame, name: str) -> list[str]:
         long = data[column].str.len() > MAX_CODE
         if long.any():
             problems.append(f"{where}, rows {_rows(long)}, column {column}: code over {MAX_CODE}")
+    return problems
+
+
+def check_data(data: pd.DataFrame, meta: pd.DataFrame, name: str) -> list[str]:
+    """Check an EES data file: headers, mandatory columns, levels, blanks, symbols, limits."""
+    where = f"{name}.csv"
+    problems: list[str] = []
+    for column in data.columns:
+        if not SNAKE_CASE.match(column):
+            problems.append(f"{where}, header {column!r}: not snake_case")
+        if len(column) > MAX_COLUMN_NAME:
+            problems.append(f"{where}, header {column!r}: longer than {MAX_COLUMN_NAME}")
+    absent = [c for c in MANDATORY_COLUMNS if c not in data.columns]
+    if absent:
+        return problems + [f"{where}: mandatory column(s) missing: {', '.join(absent)}"]
+    if data.empty:
+        return problems + [f"{where}: no data rows"]
+    filters = meta.loc[meta["col_type"] == "Filter", "col_name"].tolist()
+    indicators = meta.loc[meta["col_type"] == "Indicator", "col_name"].tolist()
+    for column in data.columns:
+        cells = data[column]
+        stray = cells != cells.str.strip()
+        if stray.any():
+            problems.append(f"{where}, rows {_rows(stray)}, column {column}: stray whitespace")
+    for column in MANDATORY_COLUMNS:
+        blank = data[column] == ""
+        if blank.any():
+            problems.append(f"{where}, rows {_rows(blank)}, column {column}: blank mandatory cell")
+    identifiers = data["time_identifier"].unique()
+    if len(identifiers) > 1:
+        problems.append(f"{where}, column time_identifier: mixes {sorted(identifiers)}")
+    problems += check_geography(data, where)
     for column in [c for c in filters if c in data.columns]:
         blank = data[column] == ""
         if blank.any():
@@ -230,10 +326,7 @@ def check_data(data: pd.DataFrame, meta: pd.DataFrame, name: str) -> list[str]:
         blank = cells == ""
         if blank.any():
             problems.append(f"{where}, rows {_rows(blank)}, column {column}: blank indicator cell")
-    defaults = meta.get("filter_default", pd.Series("", index=meta.index))
-    for column, default in zip(meta["col_name"], defaults, strict=True):
-        if default and column in data.columns and not (data[column] == default).any():
-            problems.append(f"{where}, column {column}: additive filter has no {default!r} item")
+    problems += check_filter_defaults(data, meta, name)
     key = [c for c in data.columns if c not in indicators]
     duplicated = data.duplicated(subset=key, keep=False)
     if duplicated.any():
