@@ -153,7 +153,8 @@ def test_render_says_which_renderer_it_used(
 def test_a_folder_without_a_descriptor_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(PackageError, match="datapackage.json: not found"):
         SitePackage.open(tmp_path)
-    (tmp_path / "datapackage.json").write_text(json.dumps({"version": "1.0.0"}))
+    descriptor = {"name": "p", "title": "P", "version": "1.0.0", "created": "2025-01-01"}
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor))
     with pytest.raises(PackageError, match="no 'resources' property"):
         SitePackage.open(tmp_path)
 

@@ -7,23 +7,28 @@ neighbours whose percentage is published.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.geography import la_lookup
+from pipeline.measures.catalogue import HEADLINE_MEASURES, PERIODS
+from pipeline.packaging.reader import DataPackage, PackageError
 from pipeline.published import LEVEL_LA, LEVEL_NATIONAL, LEVEL_REGIONAL
-from pipeline.self_service.figures import HEADLINE_MEASURES, ONE_YEAR
 
-#: Files of the package the comparison reads (docs/contracts.md section 5).
-PACKAGE_FILES = [
-    "datapackage.json",
-    "data/stability_measures.csv",
-    "data/statistical_neighbours.csv",
-    "data/geography.csv",
-]
+#: Tables of the package the comparison reads (docs/contracts.md section 5).
+PACKAGE_TABLES = ["stability_measures", "statistical_neighbours", "geography"]
+#: Columns of ``stability_measures`` the comparison reads.
+STABILITY_COLUMNS = (
+    "time_period",
+    "geographic_level",
+    "region_code",
+    "old_la_code",
+    "period",
+    "measure",
+    "breakdown",
+    "percent",
+)
 COMPARISON_COLUMNS = [
     "year",
     "measure",
@@ -35,93 +40,48 @@ COMPARISON_COLUMNS = [
 ]
 
 
-class PackageError(ValueError):
-    """The comparison package cannot be used (the message names the file and the problem)."""
+def read_package(folder: Path) -> DataPackage:
+    """Open a published package version folder for the comparison; raise :class:`PackageError`.
 
-
-@dataclass
-class PublishedPackage:
-    """The parts of a published data package the LA report compares with.
-
-    Attributes:
-        folder: the version folder read.
-        title, version, created: from ``datapackage.json``, for the citation.
-        synthetic: True when the package was built from synthetic data.
-        stability: the ``stability_measures`` rows of one-year, whole-cohort headline figures
-            (all cells as text, as published).
-        neighbours: ``statistical_neighbours`` (text).
-        geography: ``geography.csv`` (text).
+    The package is opened with the strict reader, then the tables the comparison reads must be
+    there with the columns it uses.
     """
-
-    folder: Path
-    title: str
-    version: str
-    created: str
-    synthetic: bool
-    stability: pd.DataFrame
-    neighbours: pd.DataFrame
-    geography: pd.DataFrame
-
-    def citation(self) -> str:
-        """How the report cites the package: title, version and date created."""
-        return f"{self.title}, version {self.version} (data package created {self.created})"
-
-
-def read_package(folder: Path) -> PublishedPackage:
-    """Read the files of a published package version folder; raise :class:`PackageError`."""
-    folder = Path(folder)
-    missing = [name for name in PACKAGE_FILES if not (folder / name).is_file()]
+    package = DataPackage.open(Path(folder))
+    missing = [name for name in PACKAGE_TABLES if not package.has_table(name)]
     if missing:
         raise PackageError(
             f"{folder} is not a Stability Index data package version folder: missing "
-            + ", ".join(missing)
+            + ", ".join(f"data/{name}.csv" for name in missing)
             + " (give e.g. datapackages/stability-index/1.0.0/)"
         )
-    try:
-        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise PackageError(f"{folder / 'datapackage.json'}: not valid JSON ({error})") from error
-    for key in ("title", "version", "created"):
-        if not descriptor.get(key):
-            raise PackageError(f"{folder / 'datapackage.json'}: the property {key!r} is missing")
+    package.table("stability_measures", STABILITY_COLUMNS)
+    return package
 
-    def read(name: str) -> pd.DataFrame:
-        return pd.read_csv(folder / name, dtype=str, keep_default_na=False)
 
-    stability = read("data/stability_measures.csv")
-    needed = {"time_period", "geographic_level", "period", "measure", "breakdown", "percent"}
-    if not needed <= set(stability.columns):
-        absent = ", ".join(sorted(needed - set(stability.columns)))
-        raise PackageError(f"{folder / 'data/stability_measures.csv'}: missing columns {absent}")
-    stability = stability[
-        (stability["period"] == ONE_YEAR)
+def headline_rows(package: DataPackage) -> pd.DataFrame:
+    """The one-year, whole-cohort rows of the headline measures (cells as published)."""
+    stability = package.table("stability_measures", STABILITY_COLUMNS)
+    return stability[
+        (stability["period"] == PERIODS["1y"])
         & (stability["breakdown"] == "Total")
         & stability["measure"].isin(HEADLINE_MEASURES)
     ].reset_index(drop=True)
-    return PublishedPackage(
-        folder=folder,
-        title=str(descriptor["title"]),
-        version=str(descriptor["version"]),
-        created=str(descriptor["created"]),
-        synthetic=bool(descriptor.get("synthetic", False)),
-        stability=stability,
-        neighbours=read("data/statistical_neighbours.csv"),
-        geography=read("data/geography.csv"),
-    )
 
 
-def region_of(package: PublishedPackage, la: str) -> tuple[str, str]:
+def region_of(package: DataPackage, la: str) -> tuple[str, str]:
     """``(region_code, region_name)`` of the LA: from the package, else the built-in table."""
-    rows = package.geography[package.geography["old_la_code"] == la]
+    geography = package.table("geography", ("old_la_code", "region_code", "region_name"))
+    rows = geography[geography["old_la_code"] == la]
     if len(rows):
         return str(rows.iloc[0]["region_code"]), str(rows.iloc[0]["region_name"])
     known = la_lookup()[la]
     return known["region_code"], known["region_name"]
 
 
-def neighbour_codes(package: PublishedPackage, la: str) -> list[str]:
+def neighbour_codes(package: DataPackage, la: str) -> list[str]:
     """The LA's statistical neighbours in the package (latest year published), by rank."""
-    rows = package.neighbours[package.neighbours["old_la_code"] == la]
+    neighbours = package.table("statistical_neighbours")
+    rows = neighbours[neighbours["old_la_code"] == la]
     if rows.empty:
         return []
     latest = rows["time_period"].astype(int).max()
@@ -135,7 +95,7 @@ def _as_number(cells: pd.Series) -> pd.Series:
     return pd.to_numeric(cells, errors="coerce")
 
 
-def compare_with_package(package: PublishedPackage, la: str, years: list[int]) -> pd.DataFrame:
+def compare_with_package(package: DataPackage, la: str, years: list[int]) -> pd.DataFrame:
     """Published comparators of the LA for each headline measure and year in ``years``.
 
     Columns :data:`COMPARISON_COLUMNS`: the LA's own published cell (text, blank when the package
@@ -143,7 +103,7 @@ def compare_with_package(package: PublishedPackage, la: str, years: list[int]) -
     neighbours' published percentages (float, NaN when none is published) and how many of the
     neighbours that average uses.
     """
-    stability = package.stability
+    stability = headline_rows(package)
     region_code, _ = region_of(package, la)
     neighbours = neighbour_codes(package, la)
     key = ["time_period", "measure"]

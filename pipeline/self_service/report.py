@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.inputs.problems import WARNING
 from pipeline.inputs.report import ValidationReport
-from pipeline.self_service.comparison import PublishedPackage
+from pipeline.packaging.reader import DataPackage
 from pipeline.self_service.figures import suppress_small_counts
 
 INTERNAL_BANNER = "For internal use: figures are not suppressed; do not publish."
@@ -42,7 +42,7 @@ class ReportInputs:
     internal: bool
     figures: pd.DataFrame
     comparison: pd.DataFrame | None
-    package: PublishedPackage | None
+    package: DataPackage | None
     cohorts: pd.DataFrame
     exclusions: pd.DataFrame
     missing_tables: pd.DataFrame

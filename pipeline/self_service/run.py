@@ -15,9 +15,8 @@ from pathlib import Path
 from pipeline import logs
 from pipeline.geography import la_lookup
 from pipeline.logs import step
+from pipeline.packaging.reader import DataPackage, PackageError
 from pipeline.self_service.comparison import (
-    PackageError,
-    PublishedPackage,
     compare_with_package,
     read_package,
     region_of,
@@ -175,7 +174,7 @@ def _run(
     return messages
 
 
-def _read_package(folder: Path) -> PublishedPackage:
+def _read_package(folder: Path) -> DataPackage:
     """Read the comparison package, turning its problems into a :class:`SelfServiceError`."""
     try:
         return read_package(Path(folder))
