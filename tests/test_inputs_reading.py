@@ -211,17 +211,22 @@ def test_empty_file_is_unreadable(tmp_path: Path) -> None:
     assert rules_at(report, "UNREADABLE_FILE") == [("2024/social_workers.csv", None, None)]
 
 
-def test_unused_files_and_folders_are_reported(tmp_path: Path) -> None:
+def test_unused_files_are_reported_and_other_folders_are_errors(tmp_path: Path) -> None:
     root = copy_valid(tmp_path)
     (root / "notes.txt").write_text("hello", encoding="utf-8")
     (root / "2024" / "ofsted.csv").write_text("A\n1\n", encoding="utf-8")
     (root / "old").mkdir()
+    (root / "2021-22").mkdir()
     tables, report = load(root)
-    assert tables is not None and report.errors == 0
+    assert tables is None
     assert set(rules_at(report, "UNUSED_FILE")) == {
-        ("notes.txt", None, None), ("2024/ofsted.csv", None, None), ("old", None, None)
+        ("notes.txt", None, None), ("2024/ofsted.csv", None, None)
     }  # fmt: skip
-    assert set(report.exclusions["file"]) == {"notes.txt", "2024/ofsted.csv", "old"}
+    assert set(rules_at(report, "YEAR_FOLDER")) == {("old", None, None), ("2021-22", None, None)}
+    folders = report.problems[report.problems["rule"] == "YEAR_FOLDER"]
+    assert set(folders["value"]) == {"old", "2021-22 (rename it 2022)"}
+    assert report.errors == 2
+    assert set(report.exclusions["file"]) == {"notes.txt", "2024/ofsted.csv", "old", "2021-22"}
 
 
 def test_optional_social_workers_may_be_absent(tmp_path: Path) -> None:

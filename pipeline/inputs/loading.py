@@ -1,16 +1,6 @@
 """``load``: find the input files, read them, validate them, and build :class:`InputTables`.
 
-Layout (docs/contracts.md section 1)::
-
-    INPUT/<year>/header.csv          required, one per collection year (4-digit folder name)
-    INPUT/<year>/episodes.csv        required
-    INPUT/<year>/social_workers.csv  optional (LAs that did not supply the module)
-    INPUT/<year>/school_census.csv   optional
-    INPUT/school_links.csv           optional: URN, PREDECESSOR_URN
-    INPUT/la_context.csv             optional: LA_CODE + numeric indicators
-    INPUT/manifest.json              optional: {"synthetic": bool, "sw_supplied": {year: [LA, ...]}}
-
-File names are matched ignoring case. Anything else is reported (``UNUSED_FILE``) and ignored.
+The layout is described in :mod:`pipeline.inputs.discovery` (docs/contracts.md section 1).
 """
 
 from __future__ import annotations
@@ -18,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,9 +15,12 @@ import pandas as pd
 
 from pipeline import geography
 from pipeline.inputs.columns import fold_column_name
+from pipeline.inputs.derive import derive_placement_la, derive_uasc, read_postcode_lookup
+from pipeline.inputs.discovery import Found, find_inputs
+from pipeline.inputs.layout import table_from_name
 from pipeline.inputs.problems import combine, found_in_file, found_in_rows
 from pipeline.inputs.raw import RawInputs
-from pipeline.inputs.reading import STRING, FileRead, read_year_file
+from pipeline.inputs.reading import STRING, FileRead, Source, read_file_group
 from pipeline.inputs.report import EXCLUSION_COLUMNS, ValidationReport, build_problems
 from pipeline.inputs.rules import RULES, run_checks
 from pipeline.inputs.stacking import stack_years
@@ -38,9 +30,6 @@ from pipeline.inputs.tables import (
     YEAR_TABLES,
     InputTables,
 )
-
-TOP_LEVEL_FILES = {"school_links.csv", "la_context.csv", "manifest.json"}
-_YEAR_FOLDER = re.compile(r"^\d{4}$")
 
 
 class _Collector:
@@ -73,28 +62,6 @@ def _la_codes() -> tuple[set[str], dict[str, str]]:
 
 def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
-
-
-def _find_year_files(root: Path, out: _Collector) -> dict[int, dict[str, Path]]:
-    """Map each year folder to its table files; report anything outside the layout."""
-    years: dict[int, dict[str, Path]] = {}
-    for entry in sorted(root.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir() and _YEAR_FOLDER.match(entry.name):
-            tables: dict[str, Path] = {}
-            for item in sorted(entry.iterdir()):
-                stem = item.name.lower().removesuffix(".csv")
-                if item.is_file() and item.name.lower().endswith(".csv") and stem in YEAR_TABLES:
-                    tables[stem] = item
-                elif not item.name.startswith("."):
-                    out.add(_relative(item, root), "UNUSED_FILE")
-                    out.exclusions.append((_relative(item, root), None, "not an input table"))
-            years[int(entry.name)] = tables
-        elif not (entry.is_file() and entry.name.lower() in TOP_LEVEL_FILES):
-            out.add(_relative(entry, root), "UNUSED_FILE")
-            out.exclusions.append((_relative(entry, root), None, "outside the input layout"))
-    return years
 
 
 def _read_small_csv(path: Path, relpath: str, out: _Collector) -> pd.DataFrame | None:
@@ -203,7 +170,7 @@ def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, Va
     """Read and validate every input file under ``input_dir``.
 
     Args:
-        input_dir: the folder of inputs (layout in the module docstring).
+        input_dir: the folder of inputs (layout in :mod:`pipeline.inputs.discovery`).
         la: DfE 3-digit LA code (or ONS code) for files without an ``LA`` column.
 
     Returns:
@@ -216,53 +183,14 @@ def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, Va
     if not root.is_dir():
         out.add(str(input_dir), "NO_INPUT")
         return None, out.report([])
-    year_files = _find_year_files(root, out)
-    if not year_files:
+    layout = find_inputs(root, la, known, new_to_old)
+    out.problems.extend(layout.problems)
+    out.exclusions.extend(layout.exclusions)
+    if not layout.years:
         out.add(".", "NO_INPUT")
         return None, out.report([])
-
-    reads: dict[str, list[FileRead]] = {table: [] for table in YEAR_TABLES}
-    wanted: list[tuple[Path, str, int]] = []
-    for year, year_tables in sorted(year_files.items()):
-        for table in YEAR_TABLES:
-            if table not in year_tables:
-                if table not in OPTIONAL_YEAR_TABLES:
-                    out.add(f"{year}/{table}.csv", "MISSING_FILE", year=year)
-                continue
-            wanted.append((year_tables[table], table, year))
-    # Files are read in threads (pyarrow's parsing and compute kernels release the GIL); the
-    # results are taken in the order above, so the report does not depend on the threads.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        results = pool.map(
-            lambda item: read_year_file(
-                item[0], _relative(item[0], root), item[1], item[2], la, known, new_to_old
-            ),
-            wanted,
-        )
-        for read in results:
-            out.problems.extend(read.problems)
-            out.rows.append((read.relpath, read.rows_read))
-            out.hashes[read.relpath] = read.sha256
-            if read.skipped_lines:
-                out.exclusions.append(
-                    (read.relpath, read.skipped_lines, "lines with the wrong number of fields")
-                )
-            if read.columns is None:
-                out.exclusions.append((read.relpath, None, "file could not be read"))
-            reads[read.table].append(read)
-
-    raw = RawInputs(
-        tables={},
-        files={table: {r.year: r.relpath for r in files} for table, files in reads.items()},
-        missing_columns={
-            table: {r.year: r.missing_columns for r in files} for table, files in reads.items()
-        },
-    )
-    for table, files in reads.items():  # each year's columns are freed as they are stacked
-        raw.tables[table] = stack_years([r.columns for r in files if r.columns is not None], table)
-        for read in files:
-            read.columns = None
-    del reads
+    _note_not_used(root, layout.not_used, out)
+    raw = _read_tables(layout, known, new_to_old, out)
     school_links = _read_school_links(root, out)
     la_context = _read_la_context(root, out)
     synthetic, sw_supplied = _read_manifest(root, out)
@@ -270,7 +198,9 @@ def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, Va
         out.problems.extend(run_checks(raw))
     finally:
         raw.close()
-
+    derive_uasc(raw)
+    lookup = read_postcode_lookup(root / "postcode_lookup.csv", raw["episodes"]["PL_POST"])
+    derive_placement_la(raw, lookup, new_to_old)
     header = raw["header"]
     la_years = sorted(
         {
@@ -289,11 +219,97 @@ def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, Va
         episodes=raw["episodes"],
         social_workers=raw["social_workers"],
         school_census=raw["school_census"],
+        uasc=raw["uasc"],
         school_links=school_links,
         la_context=la_context,
-        years=sorted(year_files),
+        years=sorted(layout.years),
         sw_supplied=sw_supplied,
         synthetic=synthetic,
         source_files=dict(sorted(out.hashes.items())),
     )
     return tables, report
+
+
+def _note_not_used(root: Path, paths: list[Path], out: _Collector) -> None:
+    """Hash the 903 tables the measures do not read, and list them once in the report."""
+    for path in paths:
+        out.hashes[_relative(path, root)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    if paths:
+        tables = sorted({table_from_name(p.name) or "903 table" for p in paths})
+        out.exclusions.append(
+            (f"{len(paths):,} file(s): {', '.join(tables)}", None, "903 tables read, not used")
+        )
+
+
+def _read_tables(
+    layout: Found, known: set[str], new_to_old: dict[str, str], out: _Collector
+) -> RawInputs:
+    """Read every table file (in threads) and stack each table's years into :class:`RawInputs`."""
+    reads: dict[str, list[FileRead]] = {table: [] for table in YEAR_TABLES}
+    wanted: list[tuple[list[Source], str, int]] = []
+    for year, year_tables in sorted(layout.years.items()):
+        for table in YEAR_TABLES:
+            if table not in year_tables:
+                if table not in OPTIONAL_YEAR_TABLES:
+                    out.add(f"{year}/{table}.csv", "MISSING_FILE", year=year)
+                continue
+            wanted.append((year_tables[table], table, year))
+        _check_la_folders(year, year_tables, out)
+    # Files are read in threads (pyarrow's parsing and compute kernels release the GIL); the
+    # results are taken in the order above, so the report does not depend on the threads.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        results = pool.map(
+            lambda item: read_file_group(item[0], item[1], item[2], known, new_to_old), wanted
+        )
+        for group in results:
+            for read in group:
+                _collect(read, out)
+                reads[read.table].append(read)
+    raw = RawInputs(
+        tables={},
+        files={table: _files_of(files) for table, files in reads.items()},
+        missing_columns={
+            table: {r.year: r.missing_columns for r in files} for table, files in reads.items()
+        },
+    )
+    for table, files in reads.items():  # each file's columns are freed as they are stacked
+        raw.tables[table] = stack_years([r.columns for r in files if r.columns is not None], table)
+        for read in files:
+            read.columns = None
+    return raw
+
+
+def _check_la_folders(year: int, year_tables: dict[str, list[Source]], out: _Collector) -> None:
+    """Every LA folder of a year needs its own header and episodes files."""
+    folders = {source.relpath.rsplit("/", 1)[0]: source.la for sources in year_tables.values()
+               for source in sources if source.relpath.count("/") == 2}  # fmt: skip
+    for table in YEAR_TABLES:
+        if table in OPTIONAL_YEAR_TABLES or table not in year_tables:
+            continue
+        having = {source.relpath.rsplit("/", 1)[0] for source in year_tables[table]}
+        for folder in sorted(set(folders) - having):
+            out.add(f"{folder}/{table}.csv", "MISSING_FILE", la=folders[folder], year=year)
+
+
+def _files_of(reads: list[FileRead]) -> dict:
+    files: dict = {}
+    for read in reads:
+        files.update(read.files)
+    return files
+
+
+def _collect(read: FileRead, out: _Collector) -> None:
+    """Take one read's problems, row counts and hashes into ``out``."""
+    out.problems.extend(read.problems)
+    if read.sha256s:  # joined files: one entry per file
+        out.rows.extend(read.row_counts.items())
+        out.hashes.update(read.sha256s)
+    else:
+        out.rows.append((read.relpath, read.rows_read))
+        out.hashes[read.relpath] = read.sha256
+    if read.skipped_lines:
+        out.exclusions.append(
+            (read.relpath, read.skipped_lines, "lines with the wrong number of fields")
+        )
+    if read.columns is None:
+        out.exclusions.append((read.relpath, None, "file could not be read"))

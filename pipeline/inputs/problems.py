@@ -98,7 +98,7 @@ def found(
     year = rows["YEAR"].astype("Int64")
     frame = pd.DataFrame(
         {
-            "file": year.map(files).astype("string"),
+            "file": file_names(rows, files),
             "row": rows["ROW"].astype("Int64"),
             "column": column,
             "value": value,
@@ -112,6 +112,24 @@ def found(
     return frame.astype({"column": "string", "value": "string", "rule": "string"}).reset_index(
         drop=True
     )
+
+
+def file_names(rows: pd.DataFrame, files: dict) -> pd.Series:
+    """The file each of ``rows`` came from.
+
+    ``files`` maps ``YEAR`` to a path (one file per year) and/or ``(LA, YEAR)`` to a path (one
+    file per LA folder and year); the ``(LA, YEAR)`` entry wins where both exist.
+    """
+    by_year = {key: path for key, path in files.items() if not isinstance(key, tuple)}
+    names = rows["YEAR"].astype("Int64").map(by_year).astype("string")
+    by_la_year = {key: path for key, path in files.items() if isinstance(key, tuple)}
+    if by_la_year:
+        keys = pd.MultiIndex.from_arrays([rows["LA"].astype(object), rows["YEAR"].astype(int)])
+        lookup = pd.Series(by_la_year, dtype="string")
+        lookup.index = pd.MultiIndex.from_tuples(list(by_la_year))
+        joined = pd.Series(lookup.reindex(keys).to_numpy(), index=rows.index, dtype="string")
+        names = joined.fillna(names)
+    return names
 
 
 def found_in_file(

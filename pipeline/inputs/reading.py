@@ -27,6 +27,7 @@ import pyarrow.csv as pcsv
 
 from pipeline.inputs.columns import canonical_column_name
 from pipeline.inputs.dates import parse_dates
+from pipeline.inputs.layout import SPECS
 from pipeline.inputs.problems import found, found_in_file
 from pipeline.inputs.tables import DATE_COLUMNS, YEAR_TABLES
 
@@ -55,6 +56,11 @@ class FileRead:
     missing_columns: list[str] = field(default_factory=list)
     problems: list[pd.DataFrame] = field(default_factory=list)
     skipped_lines: int = 0
+    #: where each row's file is named: ``{YEAR: path}``, or ``{(LA, YEAR): path}`` when joined
+    files: dict = field(default_factory=dict)
+    #: for joined files: each file's sha256 and rows (``sha256``/``rows_read`` are for one file)
+    sha256s: dict[str, str] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
 
 
 def _header_names(data: bytes) -> list[str]:
@@ -131,6 +137,38 @@ def _normalise_text(column: pa.ChunkedArray, ascii_only: bool = False) -> pa.Arr
     return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
 
 
+@dataclass
+class Source:
+    """One file to read: where it is, its path for messages, and the LA its folder names."""
+
+    path: Path
+    relpath: str
+    la: str | None
+
+
+@dataclass
+class _Text:
+    """A file (or several files of one table and year, joined) as bytes with its row facts."""
+
+    data: bytes
+    names: list[str]
+    ascii_only: bool
+    las: np.ndarray | None = None  # the LA of each data row, when files were joined
+    rows: np.ndarray | None = None  # the line of each data row in its own file, when joined
+
+
+def _decode(data: bytes, relpath: str, year: int, result: FileRead) -> tuple[bytes, bool]:
+    """Return ``data`` as UTF-8 (Windows-1252 files converted, with a warning) and ASCII-ness."""
+    ascii_only = bool(np.frombuffer(data, dtype=np.uint8).max(initial=0) < 128)
+    if not ascii_only:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = data.decode("cp1252", errors="replace").encode("utf-8")
+            result.problems.append(found_in_file(relpath, rule="ENCODING", year=year))
+    return data, ascii_only
+
+
 def read_year_file(
     path: Path,
     relpath: str,
@@ -142,40 +180,189 @@ def read_year_file(
 ) -> FileRead:
     """Read ``INPUT/<year>/<table>.csv`` into the normalised form (see the module docstring).
 
-    ``la`` is the ``--la`` option: used when the file has no ``LA`` column, and checked against
-    the column when it has one. ``columns`` is None when the file cannot be read at all.
+    ``la`` is the ``--la`` option (or the LA of the file's folder): used when the file has no
+    ``LA`` column, and checked against the column when it has one. ``columns`` is None when the
+    file cannot be read at all.
     """
-    result = FileRead(relpath=relpath, table=table, year=year)
+    result = FileRead(relpath=relpath, table=table, year=year, files={year: relpath})
     data = path.read_bytes()
     result.sha256 = hashlib.sha256(data).hexdigest()
-    ascii_only = bool(np.frombuffer(data, dtype=np.uint8).max(initial=0) < 128)
-    if not ascii_only:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            data = data.decode("cp1252", errors="replace").encode("utf-8")
-            result.problems.append(found_in_file(relpath, rule="ENCODING", year=year))
+    data, ascii_only = _decode(data, relpath, year, result)
     names = _header_names(data)
     if not names or all(not name.strip() for name in names):
         result.problems.append(found_in_file(relpath, rule="UNREADABLE_FILE", year=year))
         return result
+    _read_text(_Text(data, names, ascii_only), result, la, known_las, new_to_old_la)
+    return result
+
+
+def _joinable(data: bytes, first_line: bytes) -> bool:
+    """True when ``data`` can be joined to others: same header line, UTF-8, no blank lines."""
+    if not data.startswith(first_line) or b"\n\n" in data or b"\n\r\n" in data:
+        return False
+    if b"\r" in data and b"\r\n" not in data:
+        return False
     try:
-        raw, bad_lines = _read_strings(data, names)
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not data.startswith(b"\xef\xbb\xbf") or first_line.startswith(b"\xef\xbb\xbf")
+
+
+def read_file_group(
+    sources: list[Source],
+    table: str,
+    year: int,
+    known_las: set[str],
+    new_to_old_la: dict[str, str],
+) -> list[FileRead]:
+    """Read the files of one table and year from many LA folders, as one file when they allow.
+
+    Files with the same header line, in UTF-8, without blank lines, are joined and parsed
+    once (thousands of small per-LA files read as fast as one national file); any other file,
+    or every file when the joined read finds a bad line, is read on its own.
+    """
+    if len(sources) == 1:
+        one = sources[0]
+        return [
+            read_year_file(one.path, one.relpath, table, year, one.la, known_las, new_to_old_la)
+        ]
+    contents = [source.path.read_bytes() for source in sources]
+    first_line = contents[0].split(b"\n", 1)[0] + b"\n"
+    joined = [i for i, data in enumerate(contents) if _joinable(data, first_line)]
+    alone = [i for i in range(len(sources)) if i not in set(joined)]
+    reads = (
+        [
+            _read_joined(
+                [sources[i] for i in joined],
+                [contents[i] for i in joined],
+                first_line,
+                table,
+                year,
+                known_las,
+                new_to_old_la,
+            )
+        ]
+        if joined
+        else []
+    )
+    if reads and reads[0] is None:
+        reads, alone = [], list(range(len(sources)))
+    del contents
+    for i in alone:
+        source = sources[i]
+        reads.append(
+            read_year_file(
+                source.path, source.relpath, table, year, source.la, known_las, new_to_old_la
+            )
+        )
+    return [read for read in reads if read is not None]
+
+
+def _read_joined(
+    sources: list[Source],
+    contents: list[bytes],
+    first_line: bytes,
+    table: str,
+    year: int,
+    known_las: set[str],
+    new_to_old_la: dict[str, str],
+) -> FileRead | None:
+    """Parse files joined under one header line; None when a line is bad (read them alone)."""
+    bodies = [data[len(first_line) :] for data in contents]
+    bodies = [body if body.endswith(b"\n") or not body else body + b"\n" for body in bodies]
+    counts = np.array([body.count(b"\n") for body in bodies], dtype=np.int64)
+    data = first_line + b"".join(bodies)
+    del bodies
+    label = sources[0].relpath
+    result = FileRead(
+        relpath=label, table=table, year=year, files={(s.la, year): s.relpath for s in sources}
+    )
+    result.sha256s = {
+        s.relpath: hashlib.sha256(c).hexdigest() for s, c in zip(sources, contents, strict=True)
+    }
+    result.row_counts = dict(zip([s.relpath for s in sources], counts.tolist(), strict=True))
+    ascii_only = bool(np.frombuffer(data, dtype=np.uint8).max(initial=0) < 128)
+    text = _Text(
+        data, _header_names(data), ascii_only,
+        las=np.repeat(np.array([s.la for s in sources], dtype=object), counts),
+        rows=np.concatenate([np.arange(n, dtype=np.int64) + 2 for n in counts]),
+    )  # fmt: skip
+    if not _read_text(text, result, None, known_las, new_to_old_la, strict=True):
+        return None
+    return result
+
+
+def _read_text(
+    text: _Text,
+    result: FileRead,
+    la: str | None,
+    known_las: set[str],
+    new_to_old_la: dict[str, str],
+    strict: bool = False,
+) -> bool:
+    """Parse, map and normalise the columns of ``text`` into ``result``.
+
+    With ``strict`` (joined files) nothing is reported and False returned when a line is bad.
+    """
+    relpath, year = result.relpath, result.year
+    try:
+        raw, bad_lines = _read_strings(text.data, text.names)
     except (pa.ArrowInvalid, ValueError) as error:
+        if strict:
+            return False
         result.problems.append(
             found_in_file(relpath, rule="UNREADABLE_FILE", value=str(error)[:200], year=year)
         )
-        return result
+        return True
+    if strict and (bad_lines or raw.num_rows != len(text.rows)):
+        return False
     # the raw text is dropped column by column as it is normalised (and the file's bytes
     # once the line numbers are known), so that little more than the result is held at once
     num_rows = raw.num_rows
     raw_text: list[pa.ChunkedArray | None] = list(raw.columns)
     del raw
+    if text.rows is not None:
+        rows, result.rows_read = text.rows, num_rows
+    else:
+        rows = _line_numbers(text.data, bad_lines, num_rows, result)
+    text.data = b""
+    position = _map_columns(text.names, result)
+    frame = _normalise_columns(raw_text, position, result.table, num_rows, text.ascii_only)
+    frame["ROW"] = rows
+    frame.insert(0, "YEAR", np.int64(year))
+    la_text = (
+        _normalise_text(_take(raw_text, position["LA"]), text.ascii_only)
+        if "LA" in position
+        else None
+    )
+    del raw_text
+    if la_text is not None:
+        _la_from_column(frame, la_text, la, known_las, new_to_old_la, result)
+    elif text.las is not None:
+        frame.insert(0, "LA", pd.Series(text.las, dtype=STRING))
+    else:
+        frame.insert(0, "LA", pd.Series(la, index=frame.index, dtype=STRING))
+        if la is None:
+            result.problems.append(
+                found_in_file(relpath, rule="LA_NOT_GIVEN", column="LA", row=1, year=year)
+            )
+    _parse_date_columns(frame, result)
+    result.columns = frame_columns(frame)
+    # Arrow's allocator keeps the pages this file's intermediate arrays used; without this the
+    # reading threads hold hundreds of MB of freed memory until the process ends (a few ms).
+    pa.default_memory_pool().release_unused()
+    return True
+
+
+def _line_numbers(
+    data: bytes, bad_lines: list[tuple[int | None, str]], num_rows: int, result: FileRead
+) -> np.ndarray:
+    """Physical line numbers of the rows read; reports the bad lines (``BAD_ROW``)."""
+    relpath, year = result.relpath, result.year
     malformed = [(number, text) for number, text in bad_lines if text.strip()]
     result.rows_read = num_rows + len(malformed)
     result.skipped_lines = len(malformed)
-
-    # --- line numbers ------------------------------------------------------------------------
     rows = np.arange(num_rows, dtype=np.int64) + 2
     lines = None
     if bad_lines or b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n")):
@@ -194,9 +381,17 @@ def read_year_file(
         result.problems.append(
             found_in_file(relpath, rule="BAD_ROW", value=text[:200], row=line, year=year)
         )
-    del data
+    return rows
 
-    # --- columns -----------------------------------------------------------------------------
+
+def _map_columns(names: list[str], result: FileRead) -> dict[str, int]:
+    """Position of each wanted column; reports duplicate, unused and missing required columns.
+
+    Columns of the table's 903 layout that the index does not read are accepted silently;
+    other columns are reported as unused.
+    """
+    relpath, year, table = result.relpath, result.year, result.table
+    spec = SPECS[table]
     expected = YEAR_TABLES[table]
     wanted = set(expected) | {"LA"}
     position: dict[str, int] = {}
@@ -210,81 +405,80 @@ def read_year_file(
             )
         elif canonical in wanted:
             position[canonical] = index
-        else:
+        elif canonical not in spec.columns:
             result.problems.append(
                 found_in_file(relpath, rule="UNUSED_COLUMN", column=name, row=1, year=year)
             )
     result.missing_columns = [column for column in expected if column not in position]
     for column in result.missing_columns:
-        result.problems.append(
-            found_in_file(relpath, rule="MISSING_COLUMN", column=column, row=1, year=year)
-        )
+        if column in spec.required:
+            result.problems.append(
+                found_in_file(relpath, rule="MISSING_COLUMN", column=column, row=1, year=year)
+            )
+    return position
 
-    columns: dict[str, pa.Array] = {}
-    dates = set(DATE_COLUMNS[table])
+
+def _normalise_columns(
+    raw_text: list[pa.ChunkedArray | None],
+    position: dict[str, int],
+    table: str,
+    num_rows: int,
+    ascii_only: bool,
+) -> pd.DataFrame:
+    """The table's columns as normalised text (blank columns for those the file lacks)."""
     blank = pa.nulls(num_rows, pa.string())
-    for column in expected:
+    columns: dict[str, pa.Array] = {}
+    for column in YEAR_TABLES[table]:
         columns[column] = (
             _normalise_text(_take(raw_text, position[column]), ascii_only)
             if column in position
             else blank
         )
-    la_text = (
-        _normalise_text(_take(raw_text, position["LA"]), ascii_only) if "LA" in position else None
-    )
-    del raw_text
-    frame = pd.DataFrame(
-        {name: pd.Series(values, dtype=STRING) for name, values in columns.items()}
-    )
-    columns = {column: columns[column] for column in expected if column in dates}
-    frame["ROW"] = rows
-    frame.insert(0, "YEAR", np.int64(year))
-    files = {year: relpath}
+    return pd.DataFrame({name: pd.Series(values, dtype=STRING) for name, values in columns.items()})
 
-    # --- LA ----------------------------------------------------------------------------------
-    if "LA" in position:
-        la_values = pd.Series(la_text, dtype=STRING)
-        other_codes = la_values.notna() & ~la_values.isin(known_las)
-        if other_codes.any():  # ONS codes (E10000016) become DfE codes (886)
-            la_values[other_codes] = la_values[other_codes].map(
-                lambda code: new_to_old_la.get(code, code)
-            )
-        frame.insert(0, "LA", la_values)
-        unknown = la_values.notna() & ~la_values.isin(known_las)
-        result.problems.append(
-            found(frame[la_values.isna()], rule="MISSING_VALUE", column="LA", files=files)
+
+def _la_from_column(
+    frame: pd.DataFrame,
+    la_text: pa.Array,
+    la: str | None,
+    known_las: set[str],
+    new_to_old_la: dict[str, str],
+    result: FileRead,
+) -> None:
+    """Insert the file's ``LA`` column (ONS codes turned into DfE codes) and check it."""
+    files = result.files
+    la_values = pd.Series(la_text, dtype=STRING)
+    other_codes = la_values.notna() & ~la_values.isin(known_las)
+    if other_codes.any():  # ONS codes (E10000016) become DfE codes (886)
+        la_values[other_codes] = la_values[other_codes].map(
+            lambda code: new_to_old_la.get(code, code)
         )
-        result.problems.append(found(frame[unknown], rule="LA_UNKNOWN", column="LA", files=files))
-        if la is not None:
-            other = la_values.notna() & (la_values != la)
-            result.problems.append(
-                found(frame[other], rule="LA_MISMATCH", column="LA", files=files)
-            )
-    else:
-        frame.insert(0, "LA", pd.Series(la, index=frame.index, dtype=STRING))
-        if la is None:
-            result.problems.append(
-                found_in_file(relpath, rule="LA_NOT_GIVEN", column="LA", row=1, year=year)
-            )
+    frame.insert(0, "LA", la_values)
+    unknown = la_values.notna() & ~la_values.isin(known_las)
+    result.problems.append(
+        found(frame[la_values.isna()], rule="MISSING_VALUE", column="LA", files=files)
+    )
+    result.problems.append(found(frame[unknown], rule="LA_UNKNOWN", column="LA", files=files))
+    if la is not None:
+        other = la_values.notna() & (la_values != la)
+        result.problems.append(found(frame[other], rule="LA_MISMATCH", column="LA", files=files))
 
-    # --- dates -------------------------------------------------------------------------------
-    for column in expected:
-        if column not in dates:
-            continue
-        text = columns[column]
+
+def _parse_date_columns(frame: pd.DataFrame, result: FileRead) -> None:
+    """Parse the table's date columns in place; cells that are not dates give ``DATE_FORMAT``."""
+    for column in DATE_COLUMNS[result.table]:
+        text = pa.array(frame[column].array)
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
         parsed = parse_dates(text)
         bad = pc.is_valid(text).to_numpy(zero_copy_only=False) & np.isnat(parsed)
         if bad.any():
             where = frame.loc[bad]
             result.problems.append(
-                found(where, rule="DATE_FORMAT", column=column, files=files, value=where[column])
-            )
+                found(where, rule="DATE_FORMAT", column=column, files=result.files,
+                      value=where[column])
+            )  # fmt: skip
         frame[column] = parsed
-    result.columns = frame_columns(frame)
-    # Arrow's allocator keeps the pages this file's intermediate arrays used; without this the
-    # reading threads hold hundreds of MB of freed memory until the process ends (a few ms).
-    pa.default_memory_pool().release_unused()
-    return result
 
 
 def frame_columns(frame: pd.DataFrame) -> dict[str, TableColumn]:

@@ -6,6 +6,9 @@ file-level rules; the checks below report the rest.
 | rule | severity | what it catches |
 |---|---|---|
 | ``NO_INPUT`` | error | input folder missing, or no ``<year>`` folders in it |
+| ``YEAR_FOLDER`` | error | a folder of the input that is not a 4-digit collection year (``2021-22``) |
+| ``LA_FOLDER`` | error | a folder inside a year folder whose name is not an LA code |
+| ``TABLE_TWICE`` | error | two files of one folder hold the same 903 table |
 | ``MISSING_FILE`` | error | a year lacks ``header.csv`` or ``episodes.csv`` |
 | ``UNREADABLE_FILE`` | error | a file is empty or is not CSV |
 | ``BAD_ROW`` | error | a line has the wrong number of fields (the line is not used) |
@@ -41,6 +44,9 @@ from pipeline.inputs.sql import select_rows
 
 RULES = [
     Rule("NO_INPUT", ERROR, "No inputs found: give a folder holding <year>/header.csv and <year>/episodes.csv (e.g. 2024/episodes.csv)."),
+    Rule("YEAR_FOLDER", ERROR, "Year folders are named by the collection year, the year the return ends (2022 for 1 April 2021 to 31 March 2022): rename or move this folder."),
+    Rule("LA_FOLDER", ERROR, "A folder inside a year folder must be named by the LA's code (DfE 3-digit such as 886, or ONS such as E10000016): rename it."),
+    Rule("TABLE_TWICE", ERROR, "Two files in this folder hold the same 903 table: keep one (this one was not read)."),
     Rule("MISSING_FILE", ERROR, "A required file is missing: every year folder needs header.csv and episodes.csv."),
     Rule("UNREADABLE_FILE", ERROR, "The file is empty or cannot be read as CSV: export it again as comma-separated text with a header line."),
     Rule("BAD_ROW", ERROR, "This line has a different number of fields from the header line, so it was not used: check for stray commas or quotes."),

@@ -41,6 +41,7 @@ EPISODE_COLUMNS = [
     "URN",
     "PL_LA",
 ]
+UASC_COLUMNS = ["CHILD", "DUC"]
 SOCIAL_WORKER_COLUMNS = ["CHILD", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"]
 SCHOOL_CENSUS_COLUMNS = [
     "UPN",
@@ -60,15 +61,19 @@ SCHOOL_LINK_COLUMNS = ["URN", "PREDECESSOR_URN"]
 YEAR_TABLES: dict[str, list[str]] = {
     "header": HEADER_COLUMNS,
     "episodes": EPISODE_COLUMNS,
+    "uasc": UASC_COLUMNS,
     "social_workers": SOCIAL_WORKER_COLUMNS,
     "school_census": SCHOOL_CENSUS_COLUMNS,
 }
 #: Per-year tables a return may lack: an LA without the social worker module, no census match.
-OPTIONAL_YEAR_TABLES = {"social_workers", "school_census"}
+#: ``uasc`` (the 903 table of unaccompanied asylum-seeking children) may be absent too: UASC
+#: status then comes from a header ``UASC`` column, or is not known.
+OPTIONAL_YEAR_TABLES = {"uasc", "social_workers", "school_census"}
 
 DATE_COLUMNS = {
     "header": ["DOB"],
     "episodes": ["DECOM", "DEC"],
+    "uasc": ["DUC"],
     "social_workers": ["SW_DECOM", "SW_DEC"],
     "school_census": ["CENSUS_DATE", "ENTRY_DATE"],
 }
@@ -128,6 +133,7 @@ class InputTables:
     Attributes:
         header, episodes, social_workers, school_census: one DataFrame each over every LA and
             collection year, with ``LA`` and ``YEAR`` as the first two columns.
+        uasc: the 903 ``uasc`` table (``CHILD, DUC``), already used to fill ``header.UASC``.
         school_links: ``URN, PREDECESSOR_URN`` (may be empty).
         la_context: ``LA_CODE`` plus numeric indicators (may be empty; needed only for
             statistical neighbours).
@@ -142,6 +148,13 @@ class InputTables:
     episodes: pd.DataFrame
     social_workers: pd.DataFrame
     school_census: pd.DataFrame
+    uasc: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"LA": pd.Series(dtype="string"), "YEAR": pd.Series(dtype="int64"),
+             "CHILD": pd.Series(dtype="string"), "DUC": pd.Series(dtype="datetime64[ns]"),
+             "ROW": pd.Series(dtype="int64")}
+        )
+    )  # fmt: skip
     school_links: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=SCHOOL_LINK_COLUMNS, dtype="string")
     )
