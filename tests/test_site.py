@@ -15,7 +15,13 @@ import pytest
 import yaml
 
 from pipeline.site import generate_pages, render
-from pipeline.site.display import count_text, percent_text, points_text, ratio_text
+from pipeline.site.display import (
+    FORMATTERS,
+    count_text,
+    percent_text,
+    points_text,
+    ratio_text,
+)
 from tests.fixtures.sample_package import LAS, NO_SW_LA, SUPPRESSED_LA, write_sample_package
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,11 +116,13 @@ def test_every_page_is_generated_and_rendered(built: Built) -> None:
         "glossary.html",
         "region/london/index.html",
         "region/north-east/index.html",
+        "rankings/index.html",
     ]
     expected += [la_page(built, la[0]).relative_to(built.site).as_posix() for la in LAS]
     missing = [page for page in expected if not (built.site / page).exists()]
     assert missing == []
-    assert len(built.pages) == 1 + 2 + len(LAS) + 2
+    # overview, 2 regions, the LAs, rankings, downloads, releases
+    assert len(built.pages) == 1 + 2 + len(LAS) + 3
     assert built.renderer in {"pandoc", "quarto"}
     if shutil.which("quarto") is None:
         assert built.renderer == "pandoc"
@@ -191,6 +199,10 @@ FORMAT = {
     "points": points_text,
     "ratio": ratio_text,
     "text": lambda cell: cell,
+    "change": FORMATTERS["change"],
+    "ordinal": FORMATTERS["ordinal"],
+    "whole": FORMATTERS["whole"],
+    "percent1": FORMATTERS["percent1"],
 }
 
 
@@ -208,15 +220,23 @@ def test_every_number_on_an_la_page_is_a_cell_of_its_csv(built: Built, old_code:
         assert cell["text"].strip() == expected, cell
 
 
-def test_neighbour_numbers_come_from_the_package(built: Built) -> None:
+def test_neighbour_and_area_numbers_come_from_the_package(built: Built) -> None:
     comparison = pd.read_csv(
         built.package / "data" / "la_comparison.csv", dtype=str, keep_default_na=False
     )
-    values = set(comparison["percent"])
+    measures = pd.read_csv(
+        built.package / "data" / "stability_measures.csv", dtype=str, keep_default_na=False
+    )
+    areas = measures[measures["geographic_level"] != "Local authority"]
+    # Neighbours' figures (la_comparison) and England's and the region's, with their
+    # intervals, in the key points (stability_measures).
+    values = set(comparison["percent"]) | set(
+        areas[["percent", "percent_lower_ci", "percent_upper_ci"]].to_numpy().ravel()
+    )
     cells = parse(la_page(built, "202")).cells
     package_cells = [c for c in cells if c["data-source"] == "package"]
     assert package_cells
-    assert all(c["value"] in values for c in package_cells)
+    assert [c for c in package_cells if c["value"] not in values] == []
 
 
 def test_suppressed_and_unavailable_cells_are_shown_as_symbols(built: Built) -> None:

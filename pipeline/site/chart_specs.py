@@ -25,7 +25,7 @@ def _configure(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin:
         chart.properties(description=description)
         .configure(font=FONT)
         .configure_axis(labelColor="#1a1a1a", titleColor="#1a1a1a", labelFontSize=12)
-        .configure_legend(labelColor="#1a1a1a", titleColor="#1a1a1a", labelLimit=320)
+        .configure_legend(labelColor="#1a1a1a", titleColor="#1a1a1a", labelLimit=0)
         .configure_title(color="#1a1a1a", fontSize=14, anchor="start")
         .configure_view(stroke=None)
     )
@@ -45,7 +45,7 @@ def time_series(
         title=None,
         sort=series,
         scale=alt.Scale(domain=series, range=PALETTE[: len(series)]),
-        legend=alt.Legend(orient="bottom", columns=2),
+        legend=alt.Legend(orient="bottom", columns=1, labelLimit=0),
     )
     base = alt.Chart(frame).encode(
         x=alt.X("year:O", title="Year ending 31 March", axis=alt.Axis(labelAngle=0)),

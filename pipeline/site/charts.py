@@ -98,7 +98,6 @@ class SpecTemplates:
         spec = dict(template)
         (name,) = template["datasets"]
         spec["datasets"] = {name: json.loads(data.to_json(orient="records"))}
-        spec["title"] = title
         spec["description"] = description
         # The chart as a whole carries the description; its marks are left out of the
         # accessibility tree (each point is in the data table beside the chart), so an
@@ -154,6 +153,8 @@ class ChartWriter:
         written as the chart's CSV; ``table_rows`` are HTML cells of the data table.
         """
         spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
+        # The figure's caption carries the title (it wraps on a phone): none inside the chart.
+        spec = {key: value for key, value in spec.items() if key != "title"}
         svg_path = self.folder / f"{name}.svg"
         csv_path = self.folder / f"{name}.csv"
         svg_path.parent.mkdir(parents=True, exist_ok=True)
@@ -165,7 +166,8 @@ class ChartWriter:
         spec_json = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
         table = html_table(f"Data behind the chart: {title}", table_columns, table_rows)
         html = (
-            f'<figure class="chart" id="{element_id}" aria-labelledby="{element_id}-title">'
+            f'<figure class="chart" id="{element_id}" aria-labelledby="{element_id}-title" '
+            "data-pagefind-ignore>"
             f'<figcaption><p class="chart-title" id="{element_id}-title">{escape(title)}</p>'
             f'<p class="chart-description">{escape(description)}</p></figcaption>'
             f'<div class="chart-canvas" data-spec="{element_id}-spec">'

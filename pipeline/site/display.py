@@ -50,6 +50,12 @@ def percent_text(cell: str) -> str:
     return cell.strip() if value is None else f"{value:,}%"
 
 
+def percent1_text(cell: str) -> str:
+    """``12.46`` -> ``12.5%`` (one decimal place, half up); a symbol is returned as itself."""
+    value = round_half_up(cell, 1)
+    return cell.strip() if value is None else f"{value:,}%"
+
+
 def count_text(cell: str) -> str:
     """``8860`` -> ``8,860``; a symbol is returned as itself."""
     value = round_half_up(cell)
@@ -73,10 +79,14 @@ def ratio_text(cell: str, places: int = 2) -> str:
 
 FORMATTERS = {
     "percent": percent_text,
+    "percent1": percent1_text,
     "count": count_text,
     "points": points_text,
     "ratio": ratio_text,
     "text": lambda cell: cell,
+    "change": lambda cell: change_text(cell),
+    "ordinal": lambda cell: ordinal_text(cell),
+    "whole": lambda cell: whole_children(cell),
 }
 
 
@@ -142,3 +152,73 @@ def change_phrase(now: str, before: str, before_year: str) -> str:
         return f"the same as in {year_label(before_year)}"
     direction = "up" if a > b else "down"
     return f"{direction} from {b}% in {year_label(before_year)}"
+
+
+def ordinal(number: int) -> str:
+    """``1`` -> ``1st``, ``72`` -> ``72nd``, ``113`` -> ``113th``."""
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def points_words(cell: str) -> str:
+    """A change in percentage points in words, e.g. ``-1.62`` -> ``down 1.6 percentage points``.
+
+    A change that rounds to 0.0 is "no change (less than 0.05 percentage points)"; a symbol is
+    returned as itself.
+    """
+    value = round_half_up(cell, 1)
+    if value is None:
+        return cell.strip()
+    if value == 0:
+        return "no change (less than 0.05 percentage points)"
+    word = "up" if value > 0 else "down"
+    unit = "percentage point" if abs(value) == 1 else "percentage points"
+    return f"{word} {abs(value)} {unit}"
+
+
+def whole_children(cell: str) -> str:
+    """An expected number as whole children, e.g. ``214.34`` -> ``about 214 children``."""
+    value = round_half_up(cell)
+    if value is None:
+        return cell.strip()
+    return f"about {value:,} {'child' if value == 1 else 'children'}"
+
+
+def year_words(time_period: str) -> str:
+    """Collection year ``2024`` -> ``2023-24 (the year to 31 March 2024)``."""
+    return f"{year_label(time_period)} (the year to 31 March {int(time_period)})"
+
+
+def case_mix_words(result: str) -> str:
+    """A case-mix result in plain words, e.g. 'Significantly higher than expected (95% limits)'
+    -> 'higher than expected, by more than chance would explain (outside the 95% limits)'."""
+    text = result.strip()
+    if not text or is_symbol(text):
+        return "no result (the model could not be fitted for this figure)"
+    lowered = text.lower()
+    if lowered.startswith("significantly "):
+        body, _, limits = lowered.removeprefix("significantly ").partition(" (")
+        limits = limits.rstrip(")")
+        if limits:
+            return f"{body}, by more than chance would explain (outside the {limits})"
+        return f"{body}, by more than chance would explain"
+    if lowered == "as expected":
+        return "as expected (within the range chance could explain)"
+    return lowered
+
+
+def change_text(cell: str) -> str:
+    """A change's direction and size without its unit: ``-1.62`` -> ``down 1.6``."""
+    words = points_words(cell)
+    if words.startswith(("up ", "down ")):
+        return " ".join(words.split(" ")[:2])
+    return words
+
+
+def ordinal_text(cell: str) -> str:
+    """A rank cell as an ordinal, ``72`` -> ``72nd``; a symbol is returned as itself."""
+    value = round_half_up(cell)
+    return cell.strip() if value is None else ordinal(int(value))

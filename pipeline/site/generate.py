@@ -21,10 +21,12 @@ from pipeline.site.pages_downloads import (
 )
 from pipeline.site.pages_la import LocalAuthorityPages
 from pipeline.site.pages_overview import OverviewPage
+from pipeline.site.pages_rankings import PAGE_PATH as RANKINGS_PATH
+from pipeline.site.pages_rankings import generate_rankings
 from pipeline.site.pages_region import RegionPages
 
 #: Folders of the site source that the generator owns and rewrites on every run.
-GENERATED_FOLDERS = ["la", "region", CHART_FOLDER, DOWNLOADS_FOLDER]
+GENERATED_FOLDERS = ["la", "region", RANKINGS_PATH.strip("/"), CHART_FOLDER, DOWNLOADS_FOLDER]
 
 
 def generate_pages(package_dir: Path, site_dir: Path) -> list[Path]:
@@ -59,8 +61,9 @@ def generate_pages(package_dir: Path, site_dir: Path) -> list[Path]:
     pages = [OverviewPage(package, areas, site_dir, charts).generate()]
     pages += RegionPages(package, areas, site_dir, charts).generate()
     lap("overview and regions")
-    pages += LocalAuthorityPages(package, site_dir, charts).generate()
+    pages += LocalAuthorityPages(package, areas, site_dir, charts).generate()
     lap("local authorities")
+    pages.append(generate_rankings(package, areas, site_dir))
     pages.append(downloads_page(package, site_dir, versions))
     pages.append(releases_page(package, site_dir, versions))
     atom_feed(package, site_dir, versions)

@@ -14,8 +14,9 @@ from pipeline.site.display import (
     percent_text,
     year_label,
 )
-from pipeline.site.html_blocks import raw_html
+from pipeline.site.html_blocks import raw_html, symbols_in
 from pipeline.site.package import HEADLINE_MEASURES, SitePackage
+from pipeline.site.tiles import change_words, interval_line, last_year_row, tile
 
 #: How each headline measure reads in a sentence: "<N in M children in care (x%) ...>".
 SENTENCES = {
@@ -72,8 +73,9 @@ def headline_tiles(
     used: set[str],
     comparison_label: str | None = None,
     comparison: pd.DataFrame | None = None,
+    root: str = "",
 ) -> str:
-    """Tiles for England or a region: value, interval, change on last year, sparkline.
+    """Tiles for England or a region: value, interval, last year, change in words, sparkline.
 
     ``series`` are the area's ``time_series`` rows; ``totals`` its latest one-year Total rows
     indexed by measure; ``comparison`` optional rows of another area (England) to show too.
@@ -86,34 +88,39 @@ def headline_tiles(
         if now.empty:
             continue
         row = now.iloc[0]
-        used |= {c for c in (row["percent"], row["change_percentage_points"]) if is_symbol(c)}
+        used |= symbols_in(
+            [row["percent"], row["percent_previous_year"], row["change_percentage_points"]]
+        )
         interval = ""
         if measure in totals.index:
             total = totals.loc[measure]
-            interval = (
-                '<p class="tile-interval">95% interval: '
-                f"{cell_html(total['percent_lower_ci'], 'percent', 'package')} to "
-                f"{cell_html(total['percent_upper_ci'], 'percent', 'package')} "
-                f"({cell_html(row['number'], 'count', 'package')} of "
-                f"{cell_html(row['cohort'], 'count', 'package')} children)</p>"
+            interval = interval_line(
+                total["percent_lower_ci"],
+                total["percent_upper_ci"],
+                row["number"],
+                row["cohort"],
+                "package",
+                root,
             )
-        extra = ""
+        polarity = measure in package.higher_is_better
+        shown = [
+            last_year_row(row["percent_previous_year"], latest, "package"),
+            (
+                "Change since last year",
+                change_words(row["change_percentage_points"], "package", polarity, root),
+            ),
+        ]
         if comparison is not None and comparison_label and measure in comparison.index:
-            extra = (
-                f"<dt>{escape(comparison_label)}</dt>"
-                f"<dd>{cell_html(comparison.loc[measure, 'percent'], 'percent', 'package')}</dd>"
+            shown.append(
+                (
+                    escape(comparison_label),
+                    cell_html(comparison.loc[measure, "percent"], "percent", "package"),
+                )
             )
-        items.append(
-            '<li class="tile">'
-            f"<h3>{escape(package.label(measure))}</h3>"
-            f'<p class="tile-value">{cell_html(row["percent"], "percent", "package")}</p>'
-            f"{interval}"
-            f"{sparkline(list(zip(rows['time_period'], rows['percent'], strict=True)))}"
-            "<dl><dt>Change since last year</dt>"
-            f"<dd>{cell_html(row['change_percentage_points'], 'points', 'package')}</dd>"
-            f"{extra}</dl></li>"
-        )
-    return raw_html('<ul class="tiles">' + "".join(items) + "</ul>")
+        spark = sparkline(list(zip(rows["time_period"], rows["percent"], strict=True)))
+        value = cell_html(row["percent"], "percent", "package")
+        items.append(tile(package.label(measure), value, interval + spark, shown))
+    return raw_html('<ul class="tiles" data-pagefind-ignore>' + "".join(items) + "</ul>")
 
 
 def summary_sentences(package: SitePackage, series: pd.DataFrame) -> list[str]:

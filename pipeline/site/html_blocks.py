@@ -43,7 +43,7 @@ def html_table(
                 cells.append(f"<td>{cell}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return (
-        '<div class="table-wrap" tabindex="0" role="region" '
+        '<div class="table-wrap" tabindex="0" role="region" data-pagefind-ignore '
         f'aria-label="{escape(caption)}">'
         f'<table class="{table_class}"><caption>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
@@ -59,7 +59,7 @@ def symbol_key(symbols_used: set[str]) -> str:
         f"<li><strong>{escape(s)}</strong>: {escape(SYMBOL_MEANINGS[s])}</li>" for s in used
     )
     return (
-        '<aside class="symbol-key" aria-label="Symbols used on this page">'
+        '<aside class="symbol-key" aria-label="Symbols used on this page" data-pagefind-ignore>'
         "<p><strong>Symbols used on this page</strong></p>"
         f"<ul>{items}</ul></aside>"
     )

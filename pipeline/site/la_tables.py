@@ -138,24 +138,70 @@ def two_year_table(package: SitePackage, extract: LaExtract, used: set[str]) -> 
     )
 
 
+#: The data quality figures shown on an LA page: column, label, kind, one line on what it means.
+DATA_QUALITY_ROWS = [
+    (
+        "children_looked_after",
+        "Children looked after at 31 March",
+        "count",
+        "Every child the local authority looked after on 31 March.",
+    ),
+    (
+        "school_age_children",
+        "Children of school age",
+        "count",
+        "Children of school age on 31 March: the group the school measures are about.",
+    ),
+    (
+        "matched_to_school_census",
+        "Matched to the school census",
+        "count",
+        "Children of school age found in the school census, so their school moves can be seen.",
+    ),
+    (
+        "match_rate",
+        "Match rate",
+        "percent",
+        "The share of children of school age found in the school census. School measures count "
+        "only matched children, so a low rate makes them less complete.",
+    ),
+    (
+        "sw_module_supplied",
+        "Social worker data supplied",
+        "text",
+        "Whether the local authority sent the social worker module. Without it the social "
+        "worker measures are shown as x (not available).",
+    ),
+    (
+        "validation_warnings",
+        "Validation warnings",
+        "count",
+        "Records with something unusual that the checks flagged but that the measures can "
+        "still use (for example a recording quirk). Errors would stop the figures being "
+        "published; warnings do not.",
+    ),
+]
+
+
 def data_quality_table(package: SitePackage, extract: LaExtract, used: set[str]) -> str:
-    """The LA's data quality figures for the latest year."""
+    """The LA's data quality figures for the latest year, each explained in one line."""
     p = package
-    columns = [
-        ("children_looked_after", "Children looked after at 31 March", "count"),
-        ("school_age_children", "Children of school age", "count"),
-        ("matched_to_school_census", "Matched to the school census", "count"),
-        ("match_rate", "Match rate", "percent"),
-        ("sw_module_supplied", "Social worker data supplied", "text"),
-        ("validation_warnings", "Validation warnings", "count"),
-    ]
-    rows = extract.rows("data_quality", ["time_period"] + [c for c, _, _ in columns])
+    columns = DATA_QUALITY_ROWS
+    rows = extract.rows("data_quality", ["time_period"] + [c for c, _, _, _ in columns])
     rows = rows[rows["time_period"] == p.latest_year]
     if rows.empty:
         return "No data quality figures are published for this local authority."
     row = rows.iloc[0]
-    used |= symbols_in([row[c] for c, _, kind in columns if kind != "text"])
-    table_rows = [[escape(label), cell_html(row[c], kind)] for c, label, kind in columns]
+    used |= symbols_in([row[c] for c, _, kind, _ in columns if kind != "text"])
+    table_rows = [
+        [escape(label), cell_html(row[c], kind), escape(meaning)]
+        for c, label, kind, meaning in columns
+    ]
     return raw_html(
-        html_table(f"Data quality, {year_label(p.latest_year)}", ["Figure", "Value"], table_rows)
+        html_table(
+            f"Data quality, {year_label(p.latest_year)}",
+            ["Figure", "Value", "What it means"],
+            table_rows,
+            table_class="data-table explained",
+        )
     )

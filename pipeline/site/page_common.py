@@ -11,6 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from pipeline.site.charts import VEGA_FOLDER
+from pipeline.site.key_points import KeyPointsBlock, choose_points
 from pipeline.site.package import SitePackage
 
 SYNTHETIC_BANNER = (
@@ -57,7 +58,8 @@ class PageFrame:
         if not self.package.synthetic:
             return ""
         return (
-            '<div class="synthetic-banner" role="note" aria-label="Synthetic data">'
+            '<div class="synthetic-banner" role="note" aria-label="Synthetic data" '
+            "data-pagefind-ignore>"
             f"<p><strong>Synthetic data.</strong> {escape(SYNTHETIC_BANNER)}</p></div>"
         )
 
@@ -65,7 +67,7 @@ class PageFrame:
         """Which release and version the page shows, with a link to the downloads."""
         p = self.package
         return (
-            '<p class="release-line">'
+            '<p class="release-line" data-pagefind-ignore>'
             f"Release: <strong>{escape(p.release_title)}</strong>, "
             f"version <strong>{escape(p.version)}</strong>, "
             f"published {escape(long_date(p.release_date))}. "
@@ -86,6 +88,30 @@ class PageFrame:
             + (" Built from synthetic data." if p.synthetic else "")
         )
 
+    def address(self, page_path: str) -> str:
+        """The permanent address of a page: the package's ``homepage`` and the page's path.
+
+        Without a homepage it is the path from the site root (``/la/...``), which the site
+        script turns into a full address in the browser.
+        """
+        homepage = str(self.package.descriptor.get("homepage") or "")
+        if homepage and not homepage.endswith("/"):
+            homepage += "/"
+        return f"{homepage}{page_path}" if homepage else f"/{page_path}"
+
+    def key_points(self, area: str, figures: list, page_title: str, page_path: str) -> str:
+        """The key points of an area (:mod:`pipeline.site.key_points`) with their citation."""
+        points = choose_points(
+            area,
+            figures,
+            self.package.latest_year,
+            {f.measure: f.measure in self.package.higher_is_better for f in figures},
+        )
+        block = KeyPointsBlock(
+            points, self.citation_text(page_title), self.address(page_path), page_path
+        )
+        return block.html()
+
     def cite_box(self, page_title: str, page_path: str) -> str:
         """The "cite this page" box: citation, permanent address and a copy button.
 
@@ -94,12 +120,9 @@ class PageFrame:
         script turns the path into a full address in the browser).
         """
         text = self.citation_text(page_title)
-        homepage = str(self.package.descriptor.get("homepage") or "")
-        if homepage and not homepage.endswith("/"):
-            homepage += "/"
-        address = f"{homepage}{page_path}" if homepage else f"/{page_path}"
+        address = self.address(page_path)
         return (
-            '<section class="cite-box" aria-labelledby="cite-heading">'
+            '<section class="cite-box" aria-labelledby="cite-heading" data-pagefind-ignore>'
             '<h2 id="cite-heading">Cite this page</h2>'
             f'<p id="citation">{escape(text)} Available at: '
             f'<span class="permanent-address" data-path="{escape(page_path)}">'

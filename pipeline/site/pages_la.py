@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.site.area_figures import TOTAL_COLUMNS, la_figures, totals_by_year
+from pipeline.site.area_tables import AreaTables
 from pipeline.site.chart_specs import compared_bars, time_series
 from pipeline.site.charts import ChartWriter, SpecTemplates
 from pipeline.site.display import (
+    case_mix_words,
     cell_html,
     is_symbol,
     year_label,
@@ -25,13 +28,16 @@ from pipeline.site.la_tables import (
     data_quality_table,
     two_year_table,
 )
-from pipeline.site.package import (
-    DURING_THE_YEAR,
-    HEADLINE_MEASURES,
-    TOTAL,
-    SitePackage,
-)
+from pipeline.site.package import HEADLINE_MEASURES, SitePackage
 from pipeline.site.page_common import PageFrame, templates, write_page
+from pipeline.site.tiles import (
+    change_words,
+    interval_line,
+    last_year_row,
+    rank_words,
+    term,
+    tile,
+)
 
 GEO = ["time_period", "old_la_code", "new_la_code", "la_name", "region_name"]
 COMPARISON_COLUMNS = [
@@ -61,8 +67,11 @@ CASE_MIX_COLUMNS = [
 class LocalAuthorityPages:
     """Generate the LA pages of one package."""
 
-    def __init__(self, package: SitePackage, site_dir: Path, charts: ChartWriter) -> None:
+    def __init__(
+        self, package: SitePackage, areas: AreaTables, site_dir: Path, charts: ChartWriter
+    ) -> None:
         self.package = package
+        self.areas = areas
         self.site_dir = site_dir
         self.charts = charts
         self.frame = PageFrame(package)
@@ -110,8 +119,14 @@ class LocalAuthorityPages:
             "latest_year": latest,
             "version": p.version,
             "download_href": download,
-            "tiles": self.tiles(extract, la, used),
-            "case_mix": self.case_mix(extract, used),
+            "key_points": self.frame.key_points(
+                la.la_name,
+                la_figures(self.areas, extract, la.region_code, la.region_name, latest),
+                la.la_name,
+                la.page,
+            ),
+            "tiles": self.tiles(extract, la, root, used),
+            "case_mix": self.case_mix(extract, root, used),
             "time_series": self.time_series(extract, la, root, used),
             "neighbours": self.neighbours(extract, la, root, used),
             "breakdowns": breakdown_tables(p, extract, used),
@@ -125,82 +140,70 @@ class LocalAuthorityPages:
         return write_page(path, self.template.render(**context))
 
     # -- sections ---------------------------------------------------------------------------
-    def tiles(self, extract: LaExtract, la, used: set[str]) -> str:  # noqa: ANN001
-        """Headline tiles: LA value and interval, region, England, neighbours, change, rank."""
+    def tiles(self, extract: LaExtract, la, root: str, used: set[str]) -> str:  # noqa: ANN001
+        """Headline tiles: value and interval, last year, change, region, England, rank."""
         p = self.package
         latest = p.latest_year
         comparison = extract.rows("la_comparison", ["time_period", *COMPARISON_COLUMNS])
         comparison = (
             comparison[comparison["time_period"] == latest].set_index("measure").to_dict("index")
         )
-        measures = extract.rows(
-            "stability_measures",
-            [
-                "time_period",
-                "period",
-                "measure",
-                "breakdown_topic",
-                "breakdown",
-                "cohort",
-                "number",
-                "percent_lower_ci",
-                "percent_upper_ci",
-            ],
+        totals = totals_by_year(extract.rows("stability_measures", TOTAL_COLUMNS))
+        series = extract.rows(
+            "time_series",
+            ["time_period", "measure", "percent_previous_year", "change_percentage_points"],
         )
-        totals = measures[
-            (measures["time_period"] == latest)
-            & (measures["period"] == DURING_THE_YEAR)
-            & (measures["breakdown_topic"] == TOTAL)
-            & (measures["breakdown"] == TOTAL)
-        ]
-        totals = totals.set_index("measure").to_dict("index")
-        series = extract.rows("time_series", ["time_period", "measure", "change_percentage_points"])
-        series = series[series["time_period"] == latest]
-        change = dict(zip(series["measure"], series["change_percentage_points"], strict=True))
+        series = series[series["time_period"] == latest].set_index("measure").to_dict("index")
         items = []
         for measure in HEADLINE_MEASURES:
             if measure not in comparison:
                 continue
             row = comparison[measure]
-            total = totals.get(measure)
+            total = totals.get((latest, measure))
+            change = series.get(
+                measure, {"percent_previous_year": "z", "change_percentage_points": "z"}
+            )
             cells = [row["percent"], row["region_percent"], row["england_percent"]]
+            cells += [change["percent_previous_year"], change["change_percentage_points"]]
             interval = ""
             if total is not None:
-                low, high = total["percent_lower_ci"], total["percent_upper_ci"]
-                cells += [low, high, total["number"], total["cohort"]]
-                interval = (
-                    f'<p class="tile-interval">95% interval: {cell_html(low, "percent")} to '
-                    f"{cell_html(high, 'percent')} ({cell_html(total['number'], 'count')} of "
-                    f"{cell_html(total['cohort'], 'count')} children)</p>"
+                interval = interval_line(
+                    total["percent_lower_ci"],
+                    total["percent_upper_ci"],
+                    total["number"],
+                    total["cohort"],
+                    "la",
+                    root,
                 )
-            change_cell = change.get(measure, "z")
-            cells.append(change_cell)
+                cells += [total[c] for c in ("percent_lower_ci", "percent_upper_ci", "number")]
             used |= symbols_in(cells + [row["rank_among_las"], row["quartile_band"]])
-            rank = (
-                f"{cell_html(row['rank_among_las'], 'count')} of "
-                f"{cell_html(row['las_ranked'], 'count')} (quartile band "
-                f"{cell_html(row['quartile_band'], 'text')})"
-                if not is_symbol(row["rank_among_las"])
-                else cell_html(row["rank_among_las"], "count")
-            )
+            polarity = measure in p.higher_is_better
+            rows = [
+                last_year_row(change["percent_previous_year"], latest, "la"),
+                (
+                    "Change since last year",
+                    change_words(change["change_percentage_points"], "la", polarity, root),
+                ),
+                (escape(la.region_name), cell_html(row["region_percent"], "percent")),
+                ("England", cell_html(row["england_percent"], "percent")),
+                (
+                    f"{term(root, 'neighbours', 'Statistical neighbours')} (average)",
+                    cell_html(row["neighbour_average_percent"], "percent"),
+                ),
+                (
+                    term(root, "rank", "Rank among local authorities"),
+                    rank_words(
+                        row["rank_among_las"], row["las_ranked"], row["quartile_band"], root
+                    ),
+                ),
+            ]
             items.append(
-                '<li class="tile">'
-                f"<h3>{escape(p.label(measure))}</h3>"
-                f'<p class="tile-value">{cell_html(row["percent"], "percent")}</p>'
-                f"{interval}<dl>"
-                f"<dt>{escape(la.region_name)}</dt>"
-                f"<dd>{cell_html(row['region_percent'], 'percent')}</dd>"
-                f"<dt>England</dt><dd>{cell_html(row['england_percent'], 'percent')}</dd>"
-                "<dt>Statistical neighbours (average)</dt>"
-                f"<dd>{cell_html(row['neighbour_average_percent'], 'percent')}</dd>"
-                "<dt>Change since last year</dt>"
-                f"<dd>{cell_html(change_cell, 'points')}</dd>"
-                f"<dt>Rank among local authorities</dt><dd>{rank}</dd></dl></li>"
+                tile(p.label(measure), cell_html(row["percent"], "percent"), interval, rows)
             )
-        return raw_html('<ul class="tiles">' + "".join(items) + "</ul>")
+        return raw_html('<ul class="tiles" data-pagefind-ignore>' + "".join(items) + "</ul>")
 
-    def case_mix(self, extract: LaExtract, used: set[str]) -> str:
-        """The case-mix result of each measure, in plain words."""
+    def case_mix(self, extract: LaExtract, root: str, used: set[str]) -> str:
+        """The case-mix result of each measure, in plain words (expected as whole children)."""
         p = self.package
         rows = extract.rows("case_mix", ["time_period", *CASE_MIX_COLUMNS])
         rows = rows[rows["time_period"] == p.latest_year]
@@ -209,14 +212,18 @@ class LocalAuthorityPages:
         items = []
         for row in rows.itertuples(index=False):
             used |= symbols_in([row.observed, row.expected, row.observed_expected_ratio])
-            result = row.case_mix_result or "No result"
+            expected = cell_html(row.expected, "whole")
+            ratio = (
+                f"{cell_html(row.observed_expected_ratio, 'ratio')} times the "
+                f"{term(root, 'expected', 'expected number')}"
+                if not is_symbol(row.observed_expected_ratio)
+                else "no ratio " + cell_html(row.observed_expected_ratio, "ratio")
+            )
             items.append(
                 f"<li><strong>{escape(p.label(row.measure))}</strong>: "
-                f"{cell_html(row.observed, 'count')} children, where "
-                f"{cell_html(row.expected, 'ratio', 'la')} would be expected given their "
-                f"characteristics (observed ÷ expected "
-                f"{cell_html(row.observed_expected_ratio, 'ratio')}). "
-                f"Result: <em>{escape(result.lower() if result else result)}</em>.</li>"
+                f"{cell_html(row.observed, 'count')} children, where {expected} would be "
+                f"expected given their characteristics ({ratio}). "
+                f"Result: <em>{escape(case_mix_words(row.case_mix_result))}</em>.</li>"
             )
         return raw_html('<ul class="case-mix">' + "".join(items) + "</ul>")
 

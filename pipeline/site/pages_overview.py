@@ -128,9 +128,11 @@ class OverviewPage:
         data = pd.DataFrame(chart_rows, columns=["la_name", "series", "percent", "index"])
         title = f"Local authorities, {year_label(p.latest_year)}: one point per local authority"
         description = (
-            "Each point is one local authority's percentage for a headline measure; hover or "
-            "focus a point to see its name, or find it in the table. Local authorities whose "
-            "value is suppressed or not available are not drawn."
+            "Each point is one local authority's percentage for a headline measure; hover over "
+            "a point with a mouse to see its name. The points cannot be reached with the "
+            "keyboard: every local authority's figure is in the table below the chart and, "
+            "sortable and ranked, on the rankings page. Local authorities whose value is "
+            "suppressed or not available are not drawn."
         )
         return self._figure(
             "la-spread",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.site.area_figures import region_figures
 from pipeline.site.area_tables import AreaTables
 from pipeline.site.chart_specs import compared_bars, time_series
 from pipeline.site.charts import ChartWriter
@@ -83,6 +84,7 @@ class RegionPages:
             used,
             comparison_label="England",
             comparison=england_latest,
+            root=root,
         )
         columns, table_rows = series_table_rows(p, series, used)
         data = series_chart_rows(p, series)
@@ -115,6 +117,12 @@ class RegionPages:
             "la_count": len(las),
             "year_label": year_label(latest),
             "latest_year": latest,
+            "key_points": self.frame.key_points(
+                region.region_name,
+                region_figures(self.areas, region.region_code, latest),
+                region.region_name,
+                page_path,
+            ),
             "tiles": tiles,
             "time_series": chart,
             "las": self.la_section(region, las, root, used),

@@ -30,6 +30,7 @@ MARKER = "<!--PAGE-SPLIT-{index}-->"
 MARKER_PATTERN = re.compile(r"<!--PAGE-SPLIT-(\d+)-->")
 NAVIGATION = [
     ("Overview", "index.html"),
+    ("Rankings", "rankings/index.html"),
     ("Methodology", "methodology.html"),
     ("Glossary", "glossary.html"),
     ("Downloads", "downloads.html"),

@@ -85,10 +85,116 @@
     });
   }
 
+  // Sortable tables (the rankings page): each column heading is a button; the heading
+  // carries aria-sort and a status line says how the table is sorted.
+  function sortValue(cell, type) {
+    var data = cell.querySelector("data");
+    var raw = data ? data.getAttribute("value") : cell.textContent.trim();
+    if (type === "number") {
+      var number = parseFloat(raw);
+      return isNaN(number) ? null : number;
+    }
+    return cell.textContent.trim().toLowerCase();
+  }
+
+  function sortTable(table, index, type, ascending) {
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = sortValue(a.cells[index], type);
+      var y = sortValue(b.cells[index], type);
+      if (x === null || y === null) {
+        return x === null ? (y === null ? 0 : 1) : -1;
+      }
+      var order = x < y ? -1 : x > y ? 1 : 0;
+      return ascending ? order : -order;
+    });
+    rows.forEach(function (row) {
+      body.appendChild(row);
+    });
+  }
+
+  function sortableTables() {
+    document.querySelectorAll("table.sortable").forEach(function (table) {
+      var status = document.createElement("p");
+      status.className = "sort-status";
+      status.setAttribute("role", "status");
+      status.setAttribute("aria-live", "polite");
+      table.parentElement.parentElement.insertBefore(status, table.parentElement.nextSibling);
+      var headings = table.tHead.rows[0].cells;
+      Array.prototype.forEach.call(headings, function (heading, index) {
+        var button = heading.querySelector("button");
+        if (!button) {
+          return;
+        }
+        button.addEventListener("click", function () {
+          var ascending = heading.getAttribute("aria-sort") !== "ascending";
+          Array.prototype.forEach.call(headings, function (other) {
+            other.removeAttribute("aria-sort");
+          });
+          heading.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+          sortTable(table, index, heading.getAttribute("data-sort-type"), ascending);
+          status.textContent =
+            "Sorted by " + button.textContent + ", " +
+            (ascending ? "lowest first" : "highest first") + ".";
+        });
+      });
+    });
+  }
+
+  function regionFilter() {
+    var select = document.getElementById("rankings-region");
+    if (!select) {
+      return;
+    }
+    var controls = select.closest("[data-needs-script]");
+    controls.hidden = false;
+    var status = controls.querySelector(".rankings-status");
+    select.addEventListener("change", function () {
+      var region = select.value;
+      var shown = 0;
+      var tables = document.querySelectorAll("table.sortable");
+      tables.forEach(function (table) {
+        Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+          row.hidden = Boolean(region) && row.getAttribute("data-region") !== region;
+          shown += row.hidden ? 0 : 1;
+        });
+      });
+      var each = tables.length ? Math.round(shown / tables.length) : 0;
+      status.textContent = region
+        ? "Showing the " + each + " local authorities in " + region + "."
+        : "Showing every local authority.";
+    });
+  }
+
+  // Symbols (c, x, z, low, u) explained on tap as well as on hover: a tap (click) on a
+  // symbol shows its meaning in a small note beside it; the key before the first table
+  // explains every symbol for keyboard and screen reader users.
+  function symbolNotes() {
+    document.addEventListener("click", function (event) {
+      var abbr = event.target.closest ? event.target.closest("abbr.symbol[title]") : null;
+      if (!abbr) {
+        return;
+      }
+      var next = abbr.nextElementSibling;
+      if (next && next.classList.contains("symbol-note")) {
+        next.remove();
+        return;
+      }
+      var note = document.createElement("span");
+      note.className = "symbol-note";
+      note.textContent = abbr.getAttribute("title");
+      abbr.insertAdjacentElement("afterend", note);
+    });
+  }
+
   function start() {
     drawCharts();
     fillAddresses();
     copyButtons();
+    sortableTables();
+    regionFilter();
+    symbolNotes();
   }
 
   if (document.readyState === "loading") {

@@ -1,0 +1,116 @@
+"""The figures behind key points: an area's headline measures this year and last, with intervals.
+
+LA figures come from the LA's own extract (``source="la"``); England and region figures from
+the package's national and regional rows (``source="package"``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.site.area_tables import AreaTables
+from pipeline.site.key_points import Estimate, MeasureFigures
+from pipeline.site.la_tables import LaExtract
+from pipeline.site.package import DURING_THE_YEAR, HEADLINE_MEASURES, TOTAL
+
+TOTAL_COLUMNS = [
+    "time_period",
+    "period",
+    "measure",
+    "breakdown_topic",
+    "breakdown",
+    "cohort",
+    "number",
+    "percent",
+    "percent_lower_ci",
+    "percent_upper_ci",
+]
+
+
+def totals_by_year(rows: pd.DataFrame) -> dict[tuple[str, str], dict]:
+    """One-year Total rows of ``stability_measures``, keyed by ``(time_period, measure)``."""
+    rows = rows[
+        (rows["period"] == DURING_THE_YEAR)
+        & (rows["breakdown_topic"] == TOTAL)
+        & (rows["breakdown"] == TOTAL)
+    ]
+    return {
+        (row["time_period"], row["measure"]): row for row in rows[TOTAL_COLUMNS].to_dict("records")
+    }
+
+
+def estimate(row: dict | None, source: str) -> Estimate:
+    """An :class:`Estimate` of a Total row ('x' when there is no row)."""
+    if row is None:
+        return Estimate("x", source=source)
+    return Estimate(row["percent"], row["percent_lower_ci"], row["percent_upper_ci"], source)
+
+
+def area_estimates(areas: AreaTables, region_code: str | None, year: str) -> dict[str, Estimate]:
+    """England's (``region_code`` None) or a region's headline estimates in ``year``."""
+    totals = areas.headline_totals(region_code, year)
+    return {
+        measure: Estimate(row["percent"], row["percent_lower_ci"], row["percent_upper_ci"])
+        for measure, row in totals.iterrows()
+    }
+
+
+def region_figures(areas: AreaTables, region_code: str, latest: str) -> list[MeasureFigures]:
+    """The headline figures of a region, compared with England."""
+    previous = str(int(latest) - 1)
+    rows = areas.area_rows(areas.stability, region_code)
+    totals = totals_by_year(rows[rows["time_period"].isin([latest, previous])])
+    england = area_estimates(areas, None, latest)
+    figures = []
+    for measure in HEADLINE_MEASURES:
+        now = totals.get((latest, measure))
+        if now is None:
+            continue
+        figures.append(
+            MeasureFigures(
+                measure=measure,
+                now=estimate(now, "package"),
+                number=now["number"],
+                cohort=now["cohort"],
+                before=estimate(totals.get((previous, measure)), "package"),
+                comparators=[("England", england.get(measure, Estimate("x")))],
+            )
+        )
+    return figures
+
+
+def la_figures(
+    areas: AreaTables, extract: LaExtract, region_code: str, region_name: str, latest: str
+) -> list[MeasureFigures]:
+    """The headline figures of an LA, compared with England, its region and its neighbours."""
+    previous = str(int(latest) - 1)
+    totals = totals_by_year(extract.rows("stability_measures", TOTAL_COLUMNS))
+    neighbour_rows = extract.rows(
+        "la_comparison", ["time_period", "measure", "neighbour_average_percent"]
+    )
+    neighbour_rows = neighbour_rows[neighbour_rows["time_period"] == latest]
+    neighbours = dict(
+        zip(neighbour_rows["measure"], neighbour_rows["neighbour_average_percent"], strict=True)
+    )
+    england = area_estimates(areas, None, latest)
+    region = area_estimates(areas, region_code, latest)
+    figures = []
+    for measure in HEADLINE_MEASURES:
+        now = totals.get((latest, measure))
+        if now is None:
+            continue
+        figures.append(
+            MeasureFigures(
+                measure=measure,
+                now=estimate(now, "la"),
+                number=now["number"],
+                cohort=now["cohort"],
+                before=estimate(totals.get((previous, measure)), "la"),
+                comparators=[
+                    ("England", england.get(measure, Estimate("x"))),
+                    (f"the {region_name} region", region.get(measure, Estimate("x"))),
+                ],
+                neighbours=neighbours.get(measure, "x"),
+            )
+        )
+    return figures
