@@ -211,8 +211,12 @@ def test_filter_defaults_follow_the_screener_rules() -> None:
             {"col_name": "measure", "col_type": "Filter", "filter_default": "b"},  # present
             {"col_name": "period", "col_type": "Filter", "filter_default": "Three years"},
             # a filter group that is not a filter row of its own defaults to Total
-            {"col_name": "age", "col_type": "Filter", "filter_default": "Under 1",
-             "filter_grouping_column": "age_group"},
+            {
+                "col_name": "age",
+                "col_type": "Filter",
+                "filter_default": "Under 1",
+                "filter_grouping_column": "age_group",
+            },
         ]
     )
     problems = check_filter_defaults(data, meta, "t")
@@ -243,8 +247,13 @@ def test_indicator_dp_defaults_to_whole_numbers_for_counts_and_text_only() -> No
 def test_extra_filter_like_columns_get_a_default_too() -> None:
     frame = pd.DataFrame({"neighbour_rank": ["2", "1"], "neighbour_la_name": ["Kent", "Medway"]})
     table = PublishedTable(
-        "n", "N", "", frame, filters=[Filter("neighbour_rank", "Rank", additive=False)],
-        extra_columns=["neighbour_la_name"], ees=False,
+        "n",
+        "N",
+        "",
+        frame,
+        filters=[Filter("neighbour_rank", "Rank", additive=False)],
+        extra_columns=["neighbour_la_name"],
+        ees=False,
     )
     meta = meta_frame(table).set_index("col_name")["filter_default"]
     assert meta.to_dict() == {"neighbour_rank": "1", "neighbour_la_name": "Kent"}

@@ -1,7 +1,7 @@
 """Case-mix adjustment (METHODS.md section 6): observed against expected per LA.
 
-For each collection year and headline flag, a logistic regression (binomial, logit link,
-fitted by Newton-Raphson in numpy on the distinct covariate patterns) of the flag on child
+For each collection year and headline flag, a logistic regression (statsmodels' binomial GLM,
+logit link, fitted on the distinct covariate patterns) of the flag on child
 characteristics is fitted on every child in England whose flag is known (period ``1y``). Each
 characteristic is one-hot coded against a reference category, the largest category in that
 year's fitting sample; categories with fewer than ``MIN_CATEGORY_CHILDREN`` children, or where
@@ -18,9 +18,14 @@ inflated by sqrt(phi), phi being the mean of the squared z-scores winsorised at 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 from scipy.special import erfc
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+from threadpoolctl import threadpool_limits
 
 from pipeline.measures.schema import CHARACTERISTICS
 
@@ -148,75 +153,79 @@ def _patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return patterns, inverse.ravel()
 
 
-#: Ridge penalty on the non-intercept coefficients. Negligible beside the information of tens of
-#: thousands of children, it keeps the fit finite under quasi-separation (a combination of
-#: categories in which every child, or none, has the flag), which otherwise makes the
-#: information matrix singular.
+#: Ridge penalty on the non-intercept coefficients, used only when the maximum likelihood fit
+#: does not exist (quasi-separation: a combination of categories in which every child, or none,
+#: has the flag). Negligible beside the information of tens of thousands of children, it keeps
+#: the estimates finite.
 RIDGE = 1e-3
 
 
 def logistic_regression(
-    x: np.ndarray,
-    y: np.ndarray,
-    max_iterations: int = 100,
-    tolerance: float = 1e-8,
-    ridge: float = 0.0,
+    x: np.ndarray, y: np.ndarray, ridge: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit a logistic regression by damped Newton-Raphson; return ``(beta, se, fitted p)``.
+    """Fit a logistic regression; return ``(beta, se, fitted p of each row)``.
 
     Rows with the same covariate pattern are collapsed first (every predictor is a 0/1
-    indicator), so each iteration works on the distinct patterns only. ``ridge`` adds a
-    penalty on the non-intercept terms (see :data:`RIDGE`; 0 gives the maximum likelihood
-    fit); a step that lowers the (penalised) log-likelihood is halved.
+    indicator) and the binomial GLM is fitted on the patterns (see :func:`_fit_patterns`).
     """
     patterns, inverse = _patterns(x)
-    return _fit_patterns(patterns, inverse, y, max_iterations, tolerance, ridge)
+    return _fit_patterns(patterns, inverse, y, ridge)
 
 
 def _fit_patterns(
-    patterns: np.ndarray,
-    inverse: np.ndarray,
-    y: np.ndarray,
-    max_iterations: int = 100,
-    tolerance: float = 1e-8,
-    ridge: float = 0.0,
+    patterns: np.ndarray, inverse: np.ndarray, y: np.ndarray, ridge: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`logistic_regression` on distinct covariate patterns (``inverse``: each row's)."""
-    x_columns = patterns.shape[1]
+    """Binomial GLM (logit link, statsmodels' IRLS) on distinct covariate patterns.
+
+    ``inverse`` gives each child's pattern. With ``ridge`` 0 this is the maximum likelihood
+    fit; when statsmodels reports separation (its ``PerfectSeparationWarning``) or the fit does
+    not converge, the fit is redone with the :data:`RIDGE` penalty (:func:`_ridge_fit`).
+    """
     trials = np.bincount(inverse, minlength=len(patterns)).astype(float)
     successes = np.bincount(inverse, weights=y.astype(float), minlength=len(patterns))
-    penalty = np.full(x_columns, ridge)
-    penalty[0] = 0.0
+    model = sm.GLM(
+        np.column_stack([successes, trials - successes]), patterns, family=sm.families.Binomial()
+    )
+    # One BLAS thread: the IRLS solves are small, and on a shared machine OpenBLAS's thread per
+    # core mostly waits (measured on 18,283 patterns: 0.7 s on one thread, 5.4 s on the default).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _glm_or_ridge(model, trials, inverse, ridge)
 
-    def log_likelihood(beta: np.ndarray) -> float:
-        eta = patterns @ beta
-        return float(
-            successes @ eta - trials @ np.logaddexp(0.0, eta) - 0.5 * penalty @ (beta * beta)
-        )
 
-    beta = np.zeros(x_columns)
-    mean = successes.sum() / trials.sum()
-    beta[0] = np.log(mean / (1 - mean))
-    current = log_likelihood(beta)
-    for _ in range(max_iterations):
-        p = 1.0 / (1.0 + np.exp(-(patterns @ beta)))
-        weight = trials * p * (1 - p)
-        information = patterns.T @ (patterns * weight[:, None]) + np.diag(penalty)
-        gradient = patterns.T @ (successes - trials * p) - penalty * beta
-        step = np.linalg.solve(information, gradient)
-        for _halving in range(30):
-            candidate = log_likelihood(beta + step)
-            if candidate >= current - 1e-12:
-                break
-            step = step / 2
-        beta = beta + step
-        current = candidate
-        if np.max(np.abs(step)) < tolerance:
-            break
-    else:
-        raise RuntimeError("case-mix model: logistic regression did not converge")
+def _glm_or_ridge(
+    model: sm.GLM, trials: np.ndarray, inverse: np.ndarray, ridge: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The maximum likelihood fit, or the ridge fit when asked or when there is separation."""
+    if ridge > 0:
+        return _ridge_fit(model, trials, inverse, ridge)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)  # overflow on the way to separation
+        try:
+            result = model.fit(tol=1e-12)
+        except (PerfectSeparationWarning, np.linalg.LinAlgError):
+            return _ridge_fit(model, trials, inverse, RIDGE)
+    if not result.converged:
+        return _ridge_fit(model, trials, inverse, RIDGE)
+    return result.params, result.bse, result.fittedvalues[inverse]
+
+
+def _ridge_fit(
+    model: sm.GLM, trials: np.ndarray, inverse: np.ndarray, ridge: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The fit maximising log-likelihood - ridge/2 * |beta|^2 (intercept not penalised).
+
+    statsmodels' elastic net with no L1 part divides the log-likelihood by the number of
+    patterns, hence ``alpha = ridge / patterns``. Standard errors come from the penalised
+    information matrix (statsmodels gives none for a regularised fit).
+    """
+    patterns = model.exog
+    alpha = np.full(patterns.shape[1], ridge / len(patterns))
+    alpha[0] = 0.0
+    beta = model.fit_regularized(alpha=alpha, L1_wt=0.0, cnvrg_tol=1e-12).params
     p = 1.0 / (1.0 + np.exp(-(patterns @ beta)))
-    information = patterns.T @ (patterns * (trials * p * (1 - p))[:, None]) + np.diag(penalty)
+    penalty = np.diag(alpha * len(patterns))
+    information = patterns.T @ (patterns * (trials * p * (1 - p))[:, None]) + penalty
     se = np.sqrt(np.diag(np.linalg.pinv(information)))
     return beta, se, p[inverse]
 
@@ -237,11 +246,7 @@ def fit_codes(codes: dict[str, np.ndarray], y: np.ndarray) -> tuple[np.ndarray, 
     collapsed = _patterns_from_codes(codes, columns)
     if collapsed is None:
         collapsed = _patterns(_one_hot(codes, columns, len(y)))
-    try:
-        beta, se, fitted = _fit_patterns(*collapsed, y)
-    except (np.linalg.LinAlgError, RuntimeError):
-        # Quasi-separation: refit with the small ridge penalty (documented in RIDGE).
-        beta, se, fitted = _fit_patterns(*collapsed, y, ridge=RIDGE)
+    beta, se, fitted = _fit_patterns(*collapsed, y)
     coefficients = pd.DataFrame(
         {
             "term": terms,
