@@ -108,13 +108,14 @@ def release_child_rows(tables) -> None:  # noqa: ANN001 - InputTables
     tables.school_census = tables.school_census.iloc[0:0]
 
 
-def publishable_tables(tables, report):  # noqa: ANN001, ANN201 - InputTables, ValidationReport
+def publishable_tables(tables, report, neighbours: str = "dfe"):  # noqa: ANN001, ANN201 - InputTables, ValidationReport
     """Run measures, aggregation, disclosure control, the audit and the derived tables.
 
     Returns ``(published tables, suppression summary)``; the tables are safe to write (the
     audit has passed). To keep memory down, ``tables`` loses its child-level rows once the
     measures are computed (:func:`release_child_rows`), and the child-level measures are let
-    go once aggregation is done.
+    go once aggregation is done. ``neighbours`` is the basis of the statistical neighbours
+    (``dfe``, ``dfe-2021`` or ``computed``).
     """
     from pipeline.aggregate import build_tables, derive_comparisons
     from pipeline.disclosure import audit, protect
@@ -125,7 +126,7 @@ def publishable_tables(tables, report):  # noqa: ANN001, ANN201 - InputTables, V
         counts["rows_out"] = len(result.children)
     release_child_rows(tables)
     with step("aggregate", rows_in=len(result.children)) as counts:
-        raw = build_tables(result, tables, report)
+        raw = build_tables(result, tables, report, neighbours)
         counts["rows_out"] = sum(len(t.frame) for t in raw.values())
     del result
     with step("disclose", rows_in=sum(len(t.frame) for t in raw.values())) as counts:
@@ -141,7 +142,13 @@ def publishable_tables(tables, report):  # noqa: ANN001, ANN201 - InputTables, V
 
 
 def _publish_from_inputs(
-    input_dir: Path, la: str | None, *, synthetic: bool, seed: int, scale: float
+    input_dir: Path,
+    la: str | None,
+    *,
+    synthetic: bool,
+    seed: int,
+    scale: float,
+    neighbours: str = "dfe",
 ):  # noqa: ANN202 - (published tables, ReleaseMetadata)
     """Validate the inputs and make the published tables and release metadata.
 
@@ -151,11 +158,17 @@ def _publish_from_inputs(
 
     tables, report = load_valid_inputs(input_dir, la)
     try:
-        published, summary = publishable_tables(tables, report)
+        published, summary = publishable_tables(tables, report, neighbours)
     except DisclosureError as error:
         raise BuildError(f"disclosure audit failed, nothing was written: {error}") from error
     metadata = release_metadata(
-        tables, summary, synthetic=synthetic, seed=seed, scale=scale, published=published
+        tables,
+        summary,
+        synthetic=synthetic,
+        seed=seed,
+        scale=scale,
+        published=published,
+        neighbours=neighbours,
     )
     return published, metadata
 
@@ -172,6 +185,7 @@ def build_all(
     packages_root: Path = Path("datapackages"),
     with_site: bool = True,
     project_root: Path = Path("."),
+    neighbours: str = "dfe",
 ) -> int:
     """Build the data package (and the site) and return a process exit code (0 = success)."""
     try:
@@ -186,6 +200,7 @@ def build_all(
             packages_root=packages_root,
             with_site=with_site,
             project_root=project_root,
+            neighbours=neighbours,
         )
     except BuildError as error:
         logs.console.print(f"[bold red]Build failed:[/] {error}", markup=True, highlight=False)
@@ -208,24 +223,32 @@ def run_build(
     packages_root: Path,
     with_site: bool,
     project_root: Path,
+    neighbours: str = "dfe",
 ) -> BuildResult:
     """Run every step; raise :class:`BuildError` on a failure the user can act on."""
+    from pipeline.aggregate.neighbour_sets import neighbour_set
     from pipeline.packaging import PackageBuildError, PackageExistsError, write_package
     from pipeline.synth import DEFAULT_YEARS
 
+    try:
+        neighbour_set(neighbours)
+    except ValueError as error:
+        raise BuildError(f"--neighbours: {error}") from error
     build = BuildResult()
     synthetic = input_dir is None
     if input_dir is None:
         input_dir = synthetic_inputs(project_root, seed, scale, years or DEFAULT_YEARS)
     cache_dir = project_root / BUILD_CACHE
-    key = build_cache.inputs_key(input_dir, {"la": la, "synthetic": synthetic})
+    key = build_cache.inputs_key(
+        input_dir, {"la": la, "synthetic": synthetic, "neighbours": neighbours}
+    )
     cached = build_cache.load_tables(cache_dir, key)
     if cached is not None:
         published, metadata = cached
         log.info("measures, aggregate, disclose: reusing the results of an identical earlier build")
     else:
         published, metadata = _publish_from_inputs(
-            input_dir, la, synthetic=synthetic, seed=seed, scale=scale
+            input_dir, la, synthetic=synthetic, seed=seed, scale=scale, neighbours=neighbours
         )
         build_cache.save_tables(cache_dir, key, (published, metadata))
 
@@ -307,15 +330,33 @@ def headline_figures(published: dict, latest_year: int) -> tuple[tuple[str, str]
     return tuple(figures)
 
 
-def release_metadata(tables, summary, *, synthetic: bool, seed: int, scale: float, published=None):  # noqa: ANN001, ANN201
-    """Describe the release for the package: title, years, provenance and the synthetic flag."""
+def release_metadata(  # noqa: ANN201
+    tables,  # noqa: ANN001
+    summary,  # noqa: ANN001
+    *,
+    synthetic: bool,
+    seed: int,
+    scale: float,
+    published=None,  # noqa: ANN001
+    neighbours: str = "dfe",
+):
+    """Describe the release for the package: title, years, provenance and the synthetic flag.
+
+    The sources are the defaults, then the statistical neighbours' basis (the DfE version used,
+    or "computed from la_context"), then the synthetic England when it is one.
+    """
+    from pipeline.aggregate.neighbour_sets import neighbour_set
     from pipeline.packaging import ReleaseMetadata
+    from pipeline.packaging.metadata import DEFAULT_SOURCES, SYNTHETIC_SOURCE
 
     years = sorted(int(y) for y in tables.years)
     latest = years[-1]
     synthetic = synthetic or bool(tables.synthetic)
     return ReleaseMetadata(
         synthetic=synthetic,
+        sources=tuple(DEFAULT_SOURCES)
+        + (neighbour_set(neighbours).source(),)
+        + ((SYNTHETIC_SOURCE,) if synthetic else ()),
         collection_years=tuple(years),
         latest_year=latest,
         release_date=release_date_for(latest),

@@ -39,6 +39,15 @@ ScaleOption = Annotated[
         help="Size of the synthetic England relative to the real one (1 = ~84k children)."
     ),
 ]
+NeighboursOption = Annotated[
+    str,
+    typer.Option(
+        help=(
+            "Statistical neighbours: dfe (the DfE's children's services groups, May 2025), "
+            "dfe-2021 (the DfE's April 2021 groups) or computed (from la_context)."
+        ),
+    ),
+]
 
 
 @app.command()
@@ -134,6 +143,7 @@ def build(
         "datapackages"
     ),
     site: Annotated[bool, typer.Option(help="Also generate and render the website.")] = True,
+    neighbours: NeighboursOption = "dfe",
     compare: Annotated[
         Path | None,
         typer.Option(help="LA self-service: a published package to compare the LA with."),
@@ -177,6 +187,7 @@ def build(
             bump=bump,
             packages_root=packages,
             with_site=site,
+            neighbours=neighbours,
         )
     raise typer.Exit(code)
 

@@ -144,4 +144,5 @@ def test_la_comparison_columns_constant_lists_the_published_columns() -> None:
     from pipeline.aggregate.comparisons import LA_COMPARISON_COLUMNS, LA_COMPARISON_INDICATORS
 
     assert LA_COMPARISON_COLUMNS[0] == "measure"
-    assert LA_COMPARISON_COLUMNS[1:] == [indicator.name for indicator in LA_COMPARISON_INDICATORS]
+    assert LA_COMPARISON_COLUMNS[1] == "neighbour_set"
+    assert LA_COMPARISON_COLUMNS[2:] == [indicator.name for indicator in LA_COMPARISON_INDICATORS]

@@ -68,12 +68,21 @@ def test_bad_context_is_a_clear_error(context: pd.DataFrame) -> None:
         nearest_neighbours(context.head(5))
 
 
-def test_published_table_and_empty_context(context: pd.DataFrame) -> None:
+def test_published_computed_table_and_empty_context(context: pd.DataFrame) -> None:
     las = context["LA_CODE"].tolist()[:3]
     tables = input_tables([(la, 2024) for la in las], la_context=context)
-    table = statistical_neighbours(tables, 2024)
+    table = statistical_neighbours(tables, 2024, "computed")
     assert len(table.frame) == 30
     assert set(table.frame["old_la_code"]) == set(las)
     assert table.frame["neighbour_la_name"].str.len().gt(0).all()
-    empty = statistical_neighbours(input_tables([(las[0], 2024)]), 2024)
+    # Computed neighbours say so, carry distances and no DfE closeness band.
+    assert set(table.frame["neighbour_set"]) == {
+        "Statistical neighbours computed from the LA context indicators supplied with the "
+        "inputs (la_context.csv)"
+    }
+    assert set(table.frame["closeness"]) == {"z"}
+    assert table.frame["distance"].astype(float).gt(0).all()
+    assert "computed from the LA context" in table.description
+    assert "not the DfE's" in table.description
+    empty = statistical_neighbours(input_tables([(las[0], 2024)]), 2024, "computed")
     assert empty.frame.empty and "empty" in empty.description

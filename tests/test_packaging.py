@@ -172,7 +172,14 @@ def test_spreadsheet_has_cover_contents_notes_and_tables(package: Path) -> None:
     with zipfile.ZipFile(path) as workbook:
         sheets = re.findall(r'<sheet name="([^"]+)"', workbook.read("xl/workbook.xml").decode())
         strings = workbook.read("xl/sharedStrings.xml").decode()
-    assert sheets == ["Cover", "Contents", "Notes", "stability_measures", "data_quality"]
+    assert sheets == [
+        "Cover",
+        "Contents",
+        "Notes",
+        "stability_measures",
+        "statistical_neighbours",
+        "data_quality",
+    ]
     assert "SYNTHETIC DATA" in strings
     assert "[c]" in strings and "[x]" in strings
     for identifier in IDENTIFIER_COLUMNS:

@@ -170,6 +170,7 @@ def la_comparison(protected: dict[str, PublishedTable]) -> PublishedTable:
         description=LA_COMPARISON_DESCRIPTION,
         frame=frame,
         filters=[Filter("measure", "Measure", "The headline measure (its code)", additive=False)],
+        extra_columns=["neighbour_set"],
         indicators=LA_COMPARISON_INDICATORS,
     )
 
@@ -204,6 +205,7 @@ def _with_neighbours(
         _mean=("_n", "mean"), _count=("_n", "size"), _better=("_better", "sum")
     )
     las = las.join(summary, on=["old_la_code", "measure"])
+    las["neighbour_set"] = _neighbour_set(las, neighbours)
     count = las["_count"].fillna(0).astype(int)
     las["neighbours_with_data"] = count.astype(str)
     mean = las["_mean"].to_numpy(dtype=float)
@@ -217,6 +219,17 @@ def _with_neighbours(
     return las.drop(columns=["_value", "_mean", "_count", "_better"])
 
 
+def _neighbour_set(las: pd.DataFrame, neighbours: PublishedTable | None) -> pd.Series:
+    """Which statistical neighbours each LA's row used (x when it has none)."""
+    if neighbours is None or not len(neighbours.frame):
+        return pd.Series(NOT_AVAILABLE, index=las.index)
+    frame = neighbours.frame
+    if "neighbour_set" not in frame.columns:
+        return pd.Series(NOT_AVAILABLE, index=las.index)
+    label = frame.drop_duplicates("old_la_code").set_index("old_la_code")["neighbour_set"]
+    return las["old_la_code"].map(label).fillna(NOT_AVAILABLE)
+
+
 def derive_comparisons(protected: dict[str, PublishedTable]) -> dict[str, PublishedTable]:
     """Return ``time_series`` and ``la_comparison`` computed from the protected tables."""
     return {"time_series": time_series(protected), "la_comparison": la_comparison(protected)}
@@ -227,7 +240,9 @@ LA_COMPARISON_DESCRIPTION = (
     "children) next to its region, England and the average of its statistical neighbours, "
     "all taken from the published figures: a neighbour whose figure is suppressed or not "
     "available is left out of the average (neighbours_with_data says how many were used; x "
-    "when none, or when no statistical neighbours are published). Ranks put the most stable "
+    "when none, or when no statistical neighbours are published); neighbour_set names the "
+    "neighbours used (the DfE's statistical neighbours and their version, or neighbours "
+    "computed from the LA context indicators), as in the statistical_neighbours table. Ranks put the most stable "
     "LA first (lowest percentage, except for no change and long-term stability where the "
     "highest is most stable) among the LAs with a published figure; quartile band A is the "
     "most stable quarter, D the least. An LA whose own figure is suppressed (c) or not "
@@ -279,4 +294,8 @@ LA_COMPARISON_INDICATORS = [
 
 #: The columns of ``la_comparison`` after the EES time and geography columns: the ``measure``
 #: filter, then every indicator in published order (for readers such as the LA pages).
-LA_COMPARISON_COLUMNS = ["measure", *(indicator.name for indicator in LA_COMPARISON_INDICATORS)]
+LA_COMPARISON_COLUMNS = [
+    "measure",
+    "neighbour_set",
+    *(indicator.name for indicator in LA_COMPARISON_INDICATORS),
+]

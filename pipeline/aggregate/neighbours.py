@@ -1,4 +1,8 @@
-"""Statistical neighbours: the 10 most similar LAs by standardised Euclidean distance.
+"""Statistical neighbours: the DfE's groups (default) or the 10 nearest LAs by distance.
+
+By default each LA's neighbours are the DfE's children's services statistical neighbours
+(:mod:`pipeline.aggregate.neighbour_sets`). With the ``computed`` basis they are the 10 most
+similar LAs by standardised Euclidean distance:
 
 Each numeric ``la_context`` indicator is standardised (z-score over the LAs in the table,
 population standard deviation); an indicator that is the same for every LA carries no
@@ -13,6 +17,7 @@ import pandas as pd
 from pipeline.published import LEVEL_LA, Filter, Indicator, PublishedTable
 
 from .areas import _la_table, add_ees_columns, region_of, sort_rows
+from .neighbour_sets import DEFAULT_BASIS, NeighbourSet, dfe_pairs, neighbour_set
 
 NEIGHBOURS = 10
 COLUMNS = ["old_la_code", "neighbour_rank", "neighbour_old_la_code", "distance"]
@@ -77,9 +82,52 @@ def nearest_neighbours(la_context: pd.DataFrame, k: int = NEIGHBOURS) -> pd.Data
     return frame.sort_values(["old_la_code", "neighbour_rank"]).reset_index(drop=True)
 
 
-def statistical_neighbours(tables, latest_year: int) -> PublishedTable:  # noqa: ANN001
-    """Publish the neighbours of every LA in the input (LA rows, latest year)."""
-    pairs = nearest_neighbours(tables.la_context)
+def _pairs(tables, basis: str) -> pd.DataFrame:  # noqa: ANN001 - InputTables
+    """The neighbour pairs of a basis with ``closeness`` and ``distance`` (symbols when n/a)."""
+    if basis == "computed":
+        pairs = nearest_neighbours(tables.la_context)
+        return pairs.assign(closeness="z", distance=pairs["distance"].astype(object))
+    return dfe_pairs(basis).assign(distance="z")
+
+
+def _description(chosen: NeighbourSet, empty: bool) -> str:
+    if chosen.basis == "computed":
+        text = (
+            "For each local authority, the 10 most similar LAs, computed from the LA context "
+            "indicators supplied with the inputs (la_context): each indicator is standardised "
+            "(z-score across LAs) and LAs are ranked by Euclidean distance over the "
+            "standardised indicators (smaller is more similar; ties go to the lower LA code). "
+            "These are not the DfE's statistical neighbours; closeness is z (not applicable)."
+        )
+    else:
+        text = (
+            f"For each local authority, its 10 statistical neighbours in the {chosen.label} "
+            f"(version {chosen.version}), in the DfE's order (rank 1 is the closest), with "
+            "the DfE's closeness band (Extremely close, Very close, Close, Somewhat close, "
+            f"Not close). Source: {chosen.path} (Open Government Licence v3.0). Distance is z "
+            "(not applicable): the DfE publishes bands, not distances."
+        )
+    if empty:
+        text += (
+            " No neighbours are available for the LAs in the input, so this table is empty and "
+            "comparisons with statistical neighbours are not available (x)."
+        )
+    return text
+
+
+def statistical_neighbours(
+    tables,  # noqa: ANN001 - InputTables
+    latest_year: int,
+    basis: str = DEFAULT_BASIS,
+) -> PublishedTable:
+    """Publish the neighbours of every LA in the input (LA rows, latest year).
+
+    ``basis`` is ``dfe`` (the DfE's current groups, the default), ``dfe-2021`` (the DfE's
+    previous groups) or ``computed`` (from ``tables.la_context``); see
+    :mod:`pipeline.aggregate.neighbour_sets`.
+    """
+    chosen = neighbour_set(basis)
+    pairs = _pairs(tables, basis)
     pairs = pairs[pairs["old_la_code"].isin(tables.las)].reset_index(drop=True)
     region_of(pairs["old_la_code"])
     region_of(pairs["neighbour_old_la_code"])
@@ -96,30 +144,21 @@ def statistical_neighbours(tables, latest_year: int) -> PublishedTable:  # noqa:
     )
     frame["neighbour_new_la_code"] = frame["neighbour_old_la_code"].map(las["new_la_code"])
     frame["neighbour_la_name"] = frame["neighbour_old_la_code"].map(las["la_name"])
-    frame["distance"] = pairs["distance"].to_numpy()
+    frame["closeness"] = pairs["closeness"].to_numpy(dtype=object)
+    frame["neighbour_set"] = chosen.label
+    frame["distance"] = pairs["distance"].to_numpy(dtype=object)
     out = add_ees_columns(frame)
     out = sort_rows(out, {"neighbour_rank": list(range(1, NEIGHBOURS + 1))})
-    empty_note = (
-        " No LA context data were supplied, so this table is empty and comparisons with "
-        "statistical neighbours are not available (x)."
-        if pairs.empty
-        else ""
-    )
     return PublishedTable(
         name="statistical_neighbours",
         title="Statistical neighbours of each local authority",
-        description=(
-            "For each local authority, the 10 most similar LAs: each LA context indicator is "
-            "standardised (z-score across LAs) and LAs are ranked by Euclidean distance over "
-            "the standardised indicators (smaller is more similar; ties go to the lower LA "
-            "code)." + empty_note
-        ),
+        description=_description(chosen, pairs.empty),
         frame=out,
         filters=[
             Filter(
                 "neighbour_rank",
                 "Neighbour rank",
-                "1 is the most similar LA",
+                "1 is the closest neighbour",
                 additive=False,
             )
         ],
@@ -129,9 +168,16 @@ def statistical_neighbours(tables, latest_year: int) -> PublishedTable:  # noqa:
                 "Distance",
                 dp=2,
                 kind="text",
-                description="Euclidean distance over the standardised LA context indicators",
+                description="Euclidean distance over the standardised LA context indicators "
+                "(computed neighbours only; z for the DfE's groups)",
                 field_type="number",
             )
         ],
-        extra_columns=["neighbour_old_la_code", "neighbour_new_la_code", "neighbour_la_name"],
+        extra_columns=[
+            "neighbour_old_la_code",
+            "neighbour_new_la_code",
+            "neighbour_la_name",
+            "closeness",
+            "neighbour_set",
+        ],
     )

@@ -10,6 +10,7 @@ from .case_mix_tables import case_mix_tables
 from .consecutive import consecutive_years
 from .data_quality import data_quality
 from .distributions import placement_moves_distribution, two_year_split
+from .neighbour_sets import DEFAULT_BASIS
 from .neighbours import statistical_neighbours
 from .reasons import placement_change_reasons, social_worker_change_reasons
 from .stability import stability_measures
@@ -34,12 +35,15 @@ def compact_children(children: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def build_tables(result, tables, report=None) -> dict[str, PublishedTable]:  # noqa: ANN001
+def build_tables(  # noqa: ANN001
+    result, tables, report=None, neighbours: str = DEFAULT_BASIS
+) -> dict[str, PublishedTable]:
     """Aggregate the child-level measures into the published tables (before disclosure).
 
     ``result`` is a ``MeasuresResult`` (anything with ``children``, ``events`` and
     ``exclusions``), ``tables`` the ``InputTables`` it was computed from, ``report`` the
-    ``ValidationReport`` (``None`` counts as no warnings). Counts are integers and percentages
+    ``ValidationReport`` (``None`` counts as no warnings), ``neighbours`` the basis of the
+    statistical neighbours (``dfe``, ``dfe-2021`` or ``computed``). Counts are integers and percentages
     floats; ``x`` marks figures not available, ``z`` figures not applicable.
     """
     children = compact_children(result.children)
@@ -54,7 +58,7 @@ def build_tables(result, tables, report=None) -> dict[str, PublishedTable]:  # n
         "social_worker_change_reasons": social_worker_change_reasons(result.events, tables),
         **case_mix_tables(children, tables),
         "statistical_neighbours": statistical_neighbours(
-            tables, int(children["YEAR"].astype(int).max())
+            tables, int(children["YEAR"].astype(int).max()), neighbours
         ),
         "data_quality": data_quality(children, result.exclusions, tables, report),
     }

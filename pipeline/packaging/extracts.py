@@ -47,6 +47,7 @@ SPREADSHEET_TABLES = [
     "placement_change_reasons",
     "social_worker_change_reasons",
     "la_comparison",
+    "statistical_neighbours",
     "case_mix",
     "data_quality",
 ]

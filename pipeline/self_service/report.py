@@ -6,6 +6,7 @@ template (validation warnings are summarised by rule, without rows or children).
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -142,6 +143,36 @@ def _formatted(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     return frame.assign(**{c: frame[c].map(format_count) for c in columns}).to_dict("records")
 
 
+def neighbour_summary(package: PublishedPackage, la: str) -> dict | None:
+    """The LA's neighbours in the package: which set (and its source), names and closeness.
+
+    ``None`` when the package publishes no neighbours for the LA. ``href`` is the source's
+    address from the package's ``sources`` (blank when it lists none for the set).
+    """
+    rows = package.neighbours[package.neighbours["old_la_code"] == la]
+    if rows.empty:
+        return None
+    rows = rows.assign(rank=rows["neighbour_rank"].astype(int)).sort_values("rank")
+    label = str(rows["neighbour_set"].iloc[0]) if "neighbour_set" in rows else ""
+    closeness = rows["closeness"] if "closeness" in rows else pd.Series("", index=rows.index)
+    try:
+        descriptor = json.loads((package.folder / "datapackage.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        descriptor = {}
+    source = next(
+        (s for s in descriptor.get("sources") or [] if s.get("title") == label and label), {}
+    )
+    return {
+        "label": label or "statistical neighbours",
+        "href": source.get("path", ""),
+        "version": source.get("version", ""),
+        "members": [
+            {"name": name, "closeness": "" if close in ("z", "x") else close}
+            for name, close in zip(rows["neighbour_la_name"], closeness, strict=True)
+        ],
+    }
+
+
 def render_report(inputs: ReportInputs) -> str:
     """Render the report page (HTML text)."""
     environment = jinja2.Environment(
@@ -153,7 +184,11 @@ def render_report(inputs: ReportInputs) -> str:
     template = environment.get_template("report.html.j2")
     package = None
     if inputs.package is not None:
-        package = {"citation": inputs.package.citation(), "synthetic": inputs.package.synthetic}
+        package = {
+            "citation": inputs.package.citation(),
+            "synthetic": inputs.package.synthetic,
+            "neighbours": neighbour_summary(inputs.package, inputs.la_code),
+        }
     files = inputs.files
     return template.render(
         title=report_title(inputs.la_name, inputs.internal),

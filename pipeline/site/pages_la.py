@@ -42,6 +42,7 @@ from pipeline.site.tiles import (
 GEO = ["time_period", "old_la_code", "new_la_code", "la_name", "region_name"]
 COMPARISON_COLUMNS = [
     "measure",
+    "neighbour_set",
     "percent",
     "region_percent",
     "england_percent",
@@ -200,7 +201,29 @@ class LocalAuthorityPages:
             items.append(
                 tile(p.label(measure), cell_html(row["percent"], "percent"), interval, rows)
             )
-        return raw_html('<ul class="tiles" data-pagefind-ignore>' + "".join(items) + "</ul>")
+        sets = {row["neighbour_set"] for row in comparison.values()} - {"x", ""}
+        note = (
+            f'<p class="tile-note">The neighbour average uses the '
+            f"{self.neighbour_set_html(sorted(sets)[0])}; the "
+            '<a href="#neighbours">neighbours and how close each is</a> are listed below.</p>'
+            if sets
+            else ""
+        )
+        return raw_html(
+            '<ul class="tiles" data-pagefind-ignore>' + "".join(items) + "</ul>" + note
+        )
+
+    def neighbour_set_html(self, label: str) -> str:
+        """The neighbour set's name, linked to its source when the package's sources list it."""
+        sources = self.package.descriptor.get("sources") or []
+        for source in sources:
+            if source.get("title") == label and source.get("path"):
+                version = source.get("version", "")
+                shown = (
+                    f"{label} (version {version})" if version and version not in label else label
+                )
+                return f'<a href="{escape(source["path"], quote=True)}">{escape(shown)}</a>'
+        return escape(label)
 
     def case_mix(self, extract: LaExtract, root: str, used: set[str]) -> str:
         """The case-mix result of each measure, in plain words (expected as whole children)."""
@@ -279,12 +302,23 @@ class LocalAuthorityPages:
         p = self.package
         neighbours = extract.rows(
             "statistical_neighbours",
-            ["time_period", "neighbour_rank", "neighbour_old_la_code", "neighbour_la_name"],
+            [
+                "time_period",
+                "neighbour_rank",
+                "neighbour_old_la_code",
+                "neighbour_la_name",
+                "closeness",
+                "neighbour_set",
+            ],
         )
         if neighbours.empty:
             return "No statistical neighbours are published for this local authority."
         neighbours = neighbours.assign(rank=neighbours["neighbour_rank"].astype(int))
         neighbours = neighbours.sort_values("rank")
+        closeness = dict(
+            zip(neighbours["neighbour_old_la_code"], neighbours["closeness"], strict=True)
+        )
+        intro = self.neighbours_intro(la, neighbours["neighbour_set"].iloc[0])
         areas = [(la.old_la_code, f"{la.la_name} (this LA)", "la")] + [
             (n.neighbour_old_la_code, n.neighbour_la_name, "package")
             for n in neighbours.itertuples(index=False)
@@ -311,12 +345,15 @@ class LocalAuthorityPages:
                 if page and source != "la"
                 else escape(name)
             )
-            table_rows.append([label] + [cell_html(c, "percent", source) for c in cells])
+            close = "" if source == "la" else closeness.get(code, "z")
+            shown = "" if source == "la" else cell_html(close, "text")
+            table_rows.append([label, shown] + [cell_html(c, "percent", source) for c in cells])
         label = p.label("placement_2plus")
         title = f"{la.la_name} and its statistical neighbours: {label.lower()}"
         description = (
             f"Percentage of children with {label.lower()} in {year_label(p.latest_year)} in "
-            f"{la.la_name} and each of its statistical neighbours (closest first)."
+            f"{la.la_name} and each of its statistical neighbours (closest first; "
+            f"{neighbours['neighbour_set'].iloc[0]})."
         )
         data = pd.DataFrame(chart_rows, columns=["area", "role", "percent"])
         spec = self.specs.spec(
@@ -326,13 +363,29 @@ class LocalAuthorityPages:
             title,
             description,
         )
-        return self.charts.figure(
+        figure = self.charts.figure(
             f"la/{la.old_la_code}-neighbours",
             spec,
             title=title,
             description=description,
-            table_columns=["Local authority", *[p.label(m) for m in measures]],
+            table_columns=["Local authority", "Closeness", *[p.label(m) for m in measures]],
             table_rows=table_rows,
             data=data,
             root=root,
+        )
+        return raw_html(intro) + "\n\n" + figure
+
+    def neighbours_intro(self, la, label: str) -> str:  # noqa: ANN001 - a geography row
+        """Which neighbours these are (the DfE's version and source, or computed) and why."""
+        if label.startswith("DfE"):
+            return (
+                f"<p>These are {escape(la.la_name)}'s 10 statistical neighbours in the "
+                f"{self.neighbour_set_html(label)}, closest first, with the DfE's closeness "
+                "band for each. The DfE groups local authorities with similar populations "
+                "and circumstances so that each can compare itself with areas like it.</p>"
+            )
+        return (
+            f"<p>These neighbours were {escape(label[0].lower() + label[1:])}: the 10 local "
+            f"authorities most like {escape(la.la_name)} on those indicators (they are not "
+            "the DfE's statistical neighbours).</p>"
         )
