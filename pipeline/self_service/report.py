@@ -159,7 +159,7 @@ def neighbour_summary(package: PublishedPackage, la: str) -> dict | None:
         descriptor = json.loads((package.folder / "datapackage.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         descriptor = {}
-    source = next(
+    source: dict = next(
         (s for s in descriptor.get("sources") or [] if s.get("title") == label and label), {}
     )
     return {
