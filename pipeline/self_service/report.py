@@ -6,7 +6,6 @@ template (validation warnings are summarised by rule, without rows or children).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
@@ -143,24 +142,22 @@ def _formatted(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     return frame.assign(**{c: frame[c].map(format_count) for c in columns}).to_dict("records")
 
 
-def neighbour_summary(package: PublishedPackage, la: str) -> dict | None:
+def neighbour_summary(package: DataPackage, la: str) -> dict | None:
     """The LA's neighbours in the package: which set (and its source), names and closeness.
 
     ``None`` when the package publishes no neighbours for the LA. ``href`` is the source's
     address from the package's ``sources`` (blank when it lists none for the set).
     """
-    rows = package.neighbours[package.neighbours["old_la_code"] == la]
+    neighbours = package.table("statistical_neighbours")
+    rows = neighbours[neighbours["old_la_code"] == la]
     if rows.empty:
         return None
     rows = rows.assign(rank=rows["neighbour_rank"].astype(int)).sort_values("rank")
     label = str(rows["neighbour_set"].iloc[0]) if "neighbour_set" in rows else ""
     closeness = rows["closeness"] if "closeness" in rows else pd.Series("", index=rows.index)
-    try:
-        descriptor = json.loads((package.folder / "datapackage.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        descriptor = {}
     source: dict = next(
-        (s for s in descriptor.get("sources") or [] if s.get("title") == label and label), {}
+        (s for s in package.descriptor.get("sources") or [] if s.get("title") == label and label),
+        {},
     )
     return {
         "label": label or "statistical neighbours",

@@ -209,9 +209,7 @@ class LocalAuthorityPages:
             if sets
             else ""
         )
-        return raw_html(
-            '<ul class="tiles" data-pagefind-ignore>' + "".join(items) + "</ul>" + note
-        )
+        return raw_html('<ul class="tiles" data-pagefind-ignore>' + "".join(items) + "</ul>" + note)
 
     def neighbour_set_html(self, label: str) -> str:
         """The neighbour set's name, linked to its source when the package's sources list it."""
