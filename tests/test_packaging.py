@@ -150,7 +150,7 @@ def test_ees_metadata_matches_the_columns(package: Path) -> None:
 def test_la_extract_holds_every_la_row_and_no_identifiers(package: Path) -> None:
     from pipeline.geography import local_authorities
 
-    names = sorted(p.name for p in (package / "la").iterdir())
+    names = sorted(p.name for p in (package / "la").iterdir() if p.is_file())
     # every LA of England gets a file; LAs without rows get the header only
     assert names == sorted(f"{code}.csv" for code in local_authorities()["old_la_code"])
     assert len((package / "la" / "201.csv").read_text().splitlines()) == 1
@@ -165,6 +165,37 @@ def test_la_extract_holds_every_la_row_and_no_identifiers(package: Path) -> None
         others = [c for c in extract.columns if c not in table.columns and c != "table_name"]
         assert (mine[others] == "").all().all(), name
     assert extract["table_name"].tolist() == sorted(extract["table_name"])
+
+
+def test_tidy_la_files_are_named_by_slug_and_code_in_the_national_shape(package: Path) -> None:
+    from pipeline.geography import local_authorities
+
+    las = local_authorities().set_index("old_la_code")
+    folders = sorted(p.name for p in (package / "la").iterdir() if p.is_dir())
+    assert folders == sorted(las["slug"] + "-" + las["new_la_code"])
+    base = f"{las.loc['887', 'slug']}-{las.loc['887', 'new_la_code']}"
+    folder = package / "la" / base
+    for name in make_tables():
+        national = pd.read_csv(package / "data" / f"{name}.csv", dtype=str, keep_default_na=False)
+        mine = pd.read_csv(folder / f"{base}-{name}.csv", dtype=str, keep_default_na=False)
+        # the national file's columns and cells, plus the two label columns
+        assert [c for c in mine.columns if not c.endswith("_label")] == list(national.columns)
+        expected = national[national["old_la_code"] == "887"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine[national.columns], expected)
+        years = dict(zip(mine["time_period"], mine["time_period_label"], strict=True))
+        assert all(label == f"{int(y) - 1}-{y[-2:]}" for y, label in years.items())
+        assert mine.columns[mine.columns.get_loc("time_period") + 1] == "time_period_label"
+        if "measure" in mine:
+            assert set(mine.loc[mine["measure"] == "placement_2plus", "measure_label"]) <= {
+                "2 or more placement moves"
+            }
+    with zipfile.ZipFile(folder / f"{base}.zip") as archive:
+        names = archive.namelist()
+        assert "README.txt" in names and "na_values" in archive.read("README.txt").decode()
+        assert sorted(n for n in names if n.endswith(".csv")) == sorted(
+            p.name for p in folder.glob("*.csv")
+        )
+        assert {info.date_time for info in archive.infolist()} == {(2000, 1, 1, 0, 0, 0)}
 
 
 def test_spreadsheet_has_cover_contents_notes_and_tables(package: Path) -> None:

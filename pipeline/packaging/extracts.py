@@ -11,6 +11,14 @@ A cell is blank only where its table has no such column; ``table_name`` says whi
 belong to a row (see the table's ``.meta.csv``). Filter columns come in the order they first
 appear across the tables taken in name order, then indicator columns likewise.
 
+Tidy per-LA files ``la/<slug>-<new_la_code>/<slug>-<new_la_code>-<table>.csv``: for each LA,
+one file per published table with rows for it, in the national file's tidy shape (the same
+columns in the same order, the same cells) plus two label columns: ``time_period_label``
+(``2023-24``) after ``time_period`` and, where the table has a ``measure`` column,
+``measure_label`` after it. The folder also holds ``<slug>-<new_la_code>.zip`` with every file of
+the folder and a ``README.txt`` saying how to read them (fixed timestamps, so a rebuild is
+byte-identical).
+
 Spreadsheet ``stability-index.xlsx`` (gptables: cover, contents, notes, one sheet per main
 table): England and regional rows plus the latest year's LA rows at every additive ``Total``.
 When a sheet would pass :data:`SHEET_ROW_LIMIT` rows, England and regional rows are cut to the
@@ -20,12 +28,14 @@ latest year, then (if still too long) to ``Total`` rows; the sheet's subtitle sa
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import gptables
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.measures.catalogue import MEASURES
 from pipeline.packaging.csv_text import csv_lines, header_line
 from pipeline.packaging.metadata import SYNTHETIC_WARNING, ReleaseMetadata
 from pipeline.published import (
@@ -123,6 +133,100 @@ def write_la_extracts(tables: dict[str, PublishedTable], folder: Path) -> list[P
         path = folder / f"{code}.csv"
         path.write_bytes((header + body).encode("utf-8"))
         written.append(path)
+    return written
+
+
+#: The "how to read" text of every per-LA zip (``README.txt``).
+TIDY_README = """Stability Index: the published tables for one local authority.
+
+Each CSV file is one table of the data package, holding only this local authority's rows, in
+the same tidy shape as the national file data/<table>.csv (one row per figure, one column per
+filter and indicator), plus two label columns: time_period_label (the collection year as
+"2023-24", the year ending 31 March 2024) and measure_label (the measure in words).
+
+Cells that are not numbers hold a symbol: c suppressed to protect confidentiality, x not
+available, z not applicable, low rounds to 0 but is not 0, u low reliability. In Python:
+
+    pandas.read_csv(path, na_values=["c", "x", "z", "low", "u"], keep_default_na=False,
+                    dtype={"time_period": str, "old_la_code": str})
+
+Column meanings are in data/<table>.meta.csv of the data package.
+"""
+#: Timestamp of every file in the per-LA zips (fixed, so the zips are reproducible).
+ZIP_TIMESTAMP = (2000, 1, 1, 0, 0, 0)
+
+
+def _zip_entry(name: str) -> zipfile.ZipInfo:
+    entry = zipfile.ZipInfo(name, ZIP_TIMESTAMP)
+    entry.compress_type = zipfile.ZIP_DEFLATED
+    return entry
+
+
+def year_label(time_period: str) -> str:
+    """Collection year ``2024`` -> ``2023-24`` (blank stays blank)."""
+    text = str(time_period).strip()
+    if not text.isdigit():
+        return text
+    year = int(text)
+    return f"{year - 1}-{str(year)[-2:]}"
+
+
+def tidy_columns(table: PublishedTable) -> list[str]:
+    """A table's columns with ``time_period_label`` and ``measure_label`` inserted."""
+    columns = []
+    for column in table.columns:
+        columns.append(column)
+        if column == "time_period":
+            columns.append("time_period_label")
+        elif column == "measure":
+            columns.append("measure_label")
+    return columns
+
+
+def tidy_la_rows(table: PublishedTable) -> pd.DataFrame:
+    """Every LA row of a table as text, with its label columns."""
+    frame = table.frame
+    rows = frame.loc[frame["geographic_level"] == LEVEL_LA, table.columns]
+    rows = rows.astype("string").fillna("")
+    rows["time_period_label"] = rows["time_period"].map(year_label)
+    if "measure" in rows:
+        labels = {code: measure.label for code, measure in MEASURES.items()}
+        rows["measure_label"] = rows["measure"].map(lambda code: labels.get(code, code))
+    return rows
+
+
+def write_tidy_la_files(tables: dict[str, PublishedTable], folder: Path) -> list[Path]:
+    """Write every LA's tidy per-table CSVs and zip (see the module docstring); return the zips.
+
+    An LA with no rows in any table gets a zip holding only the README.
+    """
+    from pipeline.geography import local_authorities
+
+    parts = {}
+    for name in sorted(tables):
+        if _has_la_rows(tables[name]):
+            rows = tidy_la_rows(tables[name])
+            parts[name] = (tidy_columns(tables[name]), rows.groupby("old_la_code").indices, rows)
+    written = []
+    for la in local_authorities().itertuples(index=False):
+        base = f"{la.slug}-{la.new_la_code}"
+        target = folder / base
+        target.mkdir(parents=True, exist_ok=True)
+        files = []
+        for name, (columns, groups, rows) in parts.items():
+            if la.old_la_code not in groups:
+                continue
+            mine = rows.iloc[groups[la.old_la_code]]
+            body = "".join(line + "\n" for line in csv_lines(mine, columns).to_pylist())
+            path = target / f"{base}-{name}.csv"
+            path.write_bytes((header_line(columns) + body).encode("utf-8"))
+            files.append(path)
+        archive = target / f"{base}.zip"
+        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as stream:
+            for path in files:
+                stream.writestr(_zip_entry(path.name), path.read_bytes())
+            stream.writestr(_zip_entry("README.txt"), TIDY_README)
+        written.append(archive)
     return written
 
 

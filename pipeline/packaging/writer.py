@@ -23,7 +23,11 @@ from pipeline.packaging.background import BackgroundWrite, BackgroundWriteError
 from pipeline.packaging.csv_text import write_csv_text
 from pipeline.packaging.descriptor import ResourceFile
 from pipeline.packaging.ees import meta_frame
-from pipeline.packaging.extracts import write_la_extracts, write_spreadsheet
+from pipeline.packaging.extracts import (
+    write_la_extracts,
+    write_spreadsheet,
+    write_tidy_la_files,
+)
 from pipeline.packaging.metadata import PACKAGE_NAME, ReleaseMetadata
 from pipeline.packaging.validation import package_problems
 from pipeline.published import PublishedTable
@@ -179,6 +183,7 @@ def _write_files(
     resources = _write_resources(tables, folder)
     try:
         write_la_extracts(tables, folder / "la")
+        write_tidy_la_files(tables, folder / "la")
     except ValueError as error:
         raise PackageBuildError(f"per-LA extracts: {error}") from error
     _write_text(folder / "CHANGELOG.md", versions.changelog_text(changelog_entries))

@@ -7,6 +7,7 @@ and pandoc both pass through unchanged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from html import escape
 
@@ -47,7 +48,21 @@ def html_table(
         f'aria-label="{escape(caption)}">'
         f'<table class="{table_class}"><caption>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        + table_note(rows)
     )
+
+
+SYMBOL_CELL = re.compile(r'<data value="([^"]*)"[^>]*data-kind="symbol">')
+
+
+def table_note(rows: Sequence[Sequence[str]]) -> str:
+    """The note under a table saying what each symbol in it means ('' when it has none)."""
+    found = {match for row in rows for cell in row for match in SYMBOL_CELL.findall(cell)}
+    used = [s for s in SYMBOL_MEANINGS if s in found]
+    if not used:
+        return ""
+    meanings = "; ".join(f"<strong>{escape(s)}</strong> {escape(SYMBOL_MEANINGS[s])}" for s in used)
+    return f'<p class="table-note" data-pagefind-ignore>Symbols in this table: {meanings}.</p>'
 
 
 def symbol_key(symbols_used: set[str]) -> str:

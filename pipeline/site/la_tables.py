@@ -97,7 +97,7 @@ def breakdown_tables(package: SitePackage, extract: LaExtract, used: set[str]) -
                 [escape(category), cell_html(cells[0], "count")]
                 + [cell_html(c, "percent") for c in cells[1:]]
             )
-        columns = [topic, f"Children ({p.label(measures[0]).lower()} cohort)"] + [
+        columns = [topic, "Children"] + [
             p.label(m) for m in measures
         ]
         blocks.append(
@@ -204,4 +204,53 @@ def data_quality_table(package: SitePackage, extract: LaExtract, used: set[str])
             table_rows,
             table_class="data-table explained",
         )
+    )
+
+
+#: How to read the per-LA files, with the pandas call that turns symbols into missing values.
+READING_NOTE = (
+    "<p><strong>How to read these files:</strong> each file is one table of the data package "
+    "with only this local authority's rows, in the same tidy shape as the national file: one "
+    "row per figure, one column per filter (such as <code>measure</code> or "
+    "<code>breakdown</code>) and per indicator (such as <code>percent</code>), with "
+    "<code>time_period_label</code> (the year as 2023-24) and <code>measure_label</code> "
+    "(the measure in words) beside the codes. Cells that are not numbers hold a symbol "
+    "(c, x, z, low, u; see the key above). In Python:</p>"
+    '<pre tabindex="0"><code>import pandas as pd\n\n'
+    "table = pd.read_csv(\n"
+    '    "{example}",\n'
+    '    na_values=["c", "x", "z", "low", "u"],\n'
+    "    keep_default_na=False,\n"
+    '    dtype={{"time_period": str, "old_la_code": str}},\n'
+    ")</code></pre>"
+)
+
+
+def downloads_block(package: SitePackage, la, root: str) -> str:  # noqa: ANN001 - geography row
+    """Links to the LA's tidy per-table CSVs and their zip, with how to read them.
+
+    Falls back to the combined extract ``la/<old_la_code>.csv`` for a package without the
+    tidy files (older versions).
+    """
+    base = f"{la.slug}-{la.new_la_code}"
+    folder = package.folder / "la" / base
+    href = f"{root}downloads/{package.version}/la/"
+    if not folder.is_dir():
+        return (
+            f'<p><a class="download-link" href="{href}{la.old_la_code}.csv" download>'
+            f"Download {escape(la.la_name)}'s data (CSV)</a>: every table in one file, with a "
+            "<code>table_name</code> column saying which table each row comes from.</p>"
+        )
+    files = sorted(folder.glob(f"{base}-*.csv"))
+    items = "".join(
+        f'<li><a href="{href}{base}/{path.name}" download>{escape(path.name)}</a>: '
+        f"{escape(path.stem.removeprefix(base + '-').replace('_', ' '))}</li>"
+        for path in files
+    )
+    example = files[0].name if files else f"{base}-stability_measures.csv"
+    return (
+        f'<p><a class="download-link" href="{href}{base}/{base}.zip" download>'
+        f"Download every table for {escape(la.la_name)} (zip of {len(files)} CSV files)</a>, "
+        f"release {escape(package.version)}, or one table at a time:</p>"
+        f'<ul class="download-list">{items}</ul>' + READING_NOTE.format(example=escape(example))
     )

@@ -26,6 +26,7 @@ from pipeline.site.la_tables import (
     LaExtract,
     breakdown_tables,
     data_quality_table,
+    downloads_block,
     two_year_table,
 )
 from pipeline.site.package import HEADLINE_MEASURES, SitePackage
@@ -103,7 +104,6 @@ class LocalAuthorityPages:
         extract = LaExtract(p.la_extract(la.old_la_code))
         used: set[str] = set()
         latest = p.latest_year
-        download = f"{root}downloads/{p.version}/la/{la.old_la_code}.csv"
         context = {
             "title": f"{la.la_name}: stability of children in care",
             "description": (
@@ -119,7 +119,7 @@ class LocalAuthorityPages:
             "year_label": year_label(latest),
             "latest_year": latest,
             "version": p.version,
-            "download_href": download,
+            "downloads": downloads_block(p, la, root),
             "key_points": self.frame.key_points(
                 la.la_name,
                 la_figures(self.areas, extract, la.region_code, la.region_name, latest),

@@ -16,7 +16,7 @@ import pandas as pd
 from pipeline.site.area_tables import LOCAL, AreaTables
 from pipeline.site.charts import CHART_FOLDER
 from pipeline.site.display import cell_html, is_symbol, year_label
-from pipeline.site.html_blocks import raw_html, symbol_key, symbols_in
+from pipeline.site.html_blocks import raw_html, symbol_key, symbols_in, table_note
 from pipeline.site.package import DURING_THE_YEAR, HEADLINE_MEASURES, TOTAL, SitePackage
 from pipeline.site.page_common import PageFrame, templates, write_page
 from pipeline.site.tiles import BANDS
@@ -101,6 +101,7 @@ def ranking_table(package: SitePackage, rows: pd.DataFrame, pages: dict[str, str
         f'aria-label="{escape(caption)}">'
         f'<table class="data-table sortable"><caption>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+        + table_note([body])
     )
 
 

@@ -126,12 +126,10 @@
       ? total + (total === 1 ? " result" : " results") + ' for "' + term + '"' + shown + "."
       : 'No results for "' + term + '".';
     panel.hidden = false;
-    input.setAttribute("aria-expanded", "true");
   }
 
   function close(focusInput) {
     panel.hidden = true;
-    input.setAttribute("aria-expanded", "false");
     if (focusInput) {
       input.focus();
     }
