@@ -190,11 +190,15 @@ def bench_scale(scale: float, years: list[int], with_site: bool) -> dict[str, An
         )
         if with_site:
             from pipeline.site import generate_pages, render
+            from pipeline.site.layout import assemble_pages
 
             project = scratch / "project"
             _copy_site_sources(project)
             pages = _timed(
-                stages, "pages", len, lambda: generate_pages(package_dir, project / "site")
+                stages,
+                "pages",
+                len,
+                lambda: generate_pages(package_dir, assemble_pages(project)),
             )
             record["pages"] = len(pages)
             renderer = _timed(stages, "render", lambda _: len(pages), lambda: render(project))
@@ -254,24 +258,10 @@ def bench_build(scale: float, years: list[int], with_site: bool) -> dict[str, An
 
 
 def _copy_site_sources(project: Path) -> None:
-    """Copy the hand-written site sources and ``_quarto.yml`` into a scratch project."""
-    from pipeline.build_cache import generated_site_entries
-
+    """Copy the hand-written site sources (``site/``, with its ``_quarto.yml``) into a project."""
     root = Path(__file__).resolve().parents[1]
     project.mkdir(parents=True, exist_ok=True)
-    if (root / "_quarto.yml").exists():
-        shutil.copy2(root / "_quarto.yml", project / "_quarto.yml")
-    site = root / "site"
-    if site.exists():
-        # Leave out what an earlier build wrote there, so the build starts from sources only.
-        generated = generated_site_entries(site)
-        shutil.copytree(
-            site,
-            project / "site",
-            ignore=lambda folder, names: [
-                name for name in names if Path(folder) == site and name in generated
-            ],
-        )
+    shutil.copytree(root / "site", project / "site", ignore=shutil.ignore_patterns(".quarto"))
 
 
 def _run_and_send(

@@ -186,6 +186,7 @@ def build_all(
     with_site: bool = True,
     project_root: Path = Path("."),
     neighbours: str = "dfe",
+    renderer: str = "auto",
 ) -> int:
     """Build the data package (and the site) and return a process exit code (0 = success)."""
     try:
@@ -201,6 +202,7 @@ def build_all(
             with_site=with_site,
             project_root=project_root,
             neighbours=neighbours,
+            renderer=renderer,
         )
     except BuildError as error:
         logs.console.print(f"[bold red]Build failed:[/] {error}", markup=True, highlight=False)
@@ -224,6 +226,7 @@ def run_build(
     with_site: bool,
     project_root: Path,
     neighbours: str = "dfe",
+    renderer: str = "auto",
 ) -> BuildResult:
     """Run every step; raise :class:`BuildError` on a failure the user can act on."""
     from pipeline.aggregate.neighbour_sets import neighbour_set
@@ -270,29 +273,38 @@ def run_build(
 
     if with_site:
         build.site_dir = project_root / "_site"
-        build.renderer = build_site(build.package_dir, project_root)
+        build.renderer = build_site(build.package_dir, project_root, renderer)
     return build
 
 
-def build_site(package_dir: Path, project_root: Path) -> str:
-    """Generate the pages from the package and render ``_site/``; skip both when unchanged."""
-    from pipeline.site import generate_pages, render
+def build_site(package_dir: Path, project_root: Path, renderer: str = "auto") -> str:
+    """Assemble and generate the pages, render ``_site/``; skip all when nothing changed.
 
-    site_dir = project_root / "_site"
+    ``renderer`` is ``quarto``, ``pandoc`` or ``auto`` (Quarto when on PATH). The hand-written
+    ``site/`` is copied into ``_pages/`` and the generated pages are written beside it there.
+    """
+    from pipeline.site import generate_pages, render
+    from pipeline.site.layout import OUTPUT, assemble_pages
+    from pipeline.site.render import RendererError, choose_renderer
+
+    try:
+        chosen = choose_renderer(renderer)
+    except RendererError as error:
+        raise BuildError(str(error)) from error
+    site_dir = project_root / OUTPUT
     stamp = site_dir / ".build-stamp"
     key = build_cache.site_key(package_dir, project_root)
-    if stamp.exists() and stamp.read_text(encoding="utf-8").split()[0] == key:
-        renderer = stamp.read_text(encoding="utf-8").split()[1]
+    if stamp.exists() and stamp.read_text(encoding="utf-8").split() == [key, chosen]:
         log.info("pages, render: site unchanged since the last build, reusing %s", site_dir)
-        return renderer
+        return chosen
     with step("pages") as counts:
-        pages = generate_pages(package_dir, project_root / "site")
+        pages = generate_pages(package_dir, assemble_pages(project_root))
         counts["pages"] = len(pages)
     with step("render") as counts:
-        renderer = render(project_root)
+        chosen = render(project_root, chosen)
         counts["html_files"] = sum(1 for _ in site_dir.rglob("*.html"))
-    stamp.write_text(f"{key} {renderer}\n", encoding="utf-8")
-    return renderer
+    stamp.write_text(f"{key} {chosen}\n", encoding="utf-8")
+    return chosen
 
 
 def release_date_for(latest_year: int) -> str:

@@ -110,7 +110,10 @@ def reusable_package(cache_dir: Path, key: str, packages_root: Path) -> Path | N
 
 
 def site_key(package_dir: Path, project_root: Path) -> str:
-    """The key of a rendered site: its package's descriptor and every site source."""
+    """The key of a rendered site: its package's descriptor and every hand-written site source.
+
+    ``site/`` holds only hand-written sources (a build writes its pages into ``_pages/``).
+    """
     digest = hashlib.sha256()
     digest.update(code_digest().encode())
     digest.update((package_dir / "datapackage.json").read_bytes())
@@ -118,24 +121,8 @@ def site_key(package_dir: Path, project_root: Path) -> str:
     if versions.exists():
         digest.update(versions.read_bytes())
     site = project_root / "site"
-    generated = generated_site_entries(site)  # written by the build itself: not sources
     sources = sorted(
-        p for p in site.rglob("*") if p.is_file() and p.relative_to(site).parts[0] not in generated
+        p for p in site.rglob("*") if p.is_file() and ".quarto" not in p.relative_to(site).parts
     )
     _hash_files(digest, project_root, sources)
-    quarto = project_root / "_quarto.yml"
-    if quarto.exists():
-        digest.update(quarto.read_bytes())
     return digest.hexdigest()
-
-
-def generated_site_entries(site: Path) -> set[str]:
-    """Top-level names in ``site/`` that page generation writes (listed in ``site/.gitignore``)."""
-    ignore = site / ".gitignore"
-    names = {"la", "region", "_generated", ".quarto"}
-    if ignore.exists():
-        for line in ignore.read_text(encoding="utf-8").splitlines():
-            line = line.strip()
-            if line.startswith("/"):
-                names.add(line.strip("/").split("/")[0])
-    return names

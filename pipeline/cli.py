@@ -144,6 +144,12 @@ def build(
     ),
     site: Annotated[bool, typer.Option(help="Also generate and render the website.")] = True,
     neighbours: NeighboursOption = "dfe",
+    renderer: Annotated[
+        str,
+        typer.Option(
+            help="Website renderer: quarto, pandoc (built-in) or auto (Quarto when on PATH)."
+        ),
+    ] = "auto",
     compare: Annotated[
         Path | None,
         typer.Option(help="LA self-service: a published package to compare the LA with."),
@@ -188,6 +194,7 @@ def build(
             packages_root=packages,
             with_site=site,
             neighbours=neighbours,
+            renderer=renderer,
         )
     raise typer.Exit(code)
 

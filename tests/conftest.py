@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,13 +27,42 @@ class SessionBuild:
     renderer: str
 
 
+#: Every renderer the site tests run against (Quarto only where it is installed).
+RENDERERS = ["pandoc", "quarto"]
+QUARTO_MISSING = (
+    "Quarto is not installed (no `quarto` on PATH): the site tests run with the built-in "
+    "pandoc renderer only. Install Quarto (https://quarto.org) to run them with Quarto too."
+)
+
+
+@dataclass
+class RenderedSite:
+    """One renderer's ``_site`` built from the same assembled pages."""
+
+    renderer: str
+    site_dir: Path
+    seconds: float
+
+
 def copy_site_sources(project: Path) -> None:
-    """Copy the hand-written site sources and ``_quarto.yml`` into a scratch project folder."""
+    """Copy the hand-written site sources (``site/`` with its ``_quarto.yml``) into a project."""
     project.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(ROOT / "_quarto.yml", project / "_quarto.yml")
-    shutil.copytree(
-        ROOT / "site", project / "site", ignore=shutil.ignore_patterns("la", "region", "_generated")
-    )
+    shutil.copytree(ROOT / "site", project / "site", ignore=shutil.ignore_patterns(".quarto"))
+
+
+def render_copy(pages: Path, project: Path, renderer: str) -> RenderedSite:
+    """Render a copy of the assembled ``pages`` in ``project`` with ``renderer``."""
+    from pipeline.site import render
+    from pipeline.site.layout import PAGES
+
+    if renderer == "quarto" and shutil.which("quarto") is None:
+        pytest.skip(QUARTO_MISSING)
+    shutil.copytree(pages, project / PAGES, ignore=shutil.ignore_patterns(".quarto"))
+    started = time.perf_counter()
+    used = render(project, renderer)
+    seconds = time.perf_counter() - started
+    print(f"\n{renderer} render of {pages}: {seconds:.1f} s")
+    return RenderedSite(used, project / "_site", seconds)
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +83,21 @@ def synthetic_build(tmp_path_factory: pytest.TempPathFactory) -> SessionBuild:
         packages_root=project / "datapackages",
         with_site=True,
         project_root=project,
+        renderer="pandoc",
     )
     assert result.package_dir is not None and result.site_dir is not None
     inputs = next((project / ".cache" / "synthetic").iterdir())
     return SessionBuild(project, inputs, result.package_dir, result.site_dir, result.renderer or "")
+
+
+@pytest.fixture(scope="session", params=RENDERERS)
+def rendered_site(
+    request: pytest.FixtureRequest,
+    synthetic_build: SessionBuild,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> RenderedSite:
+    """The synthetic England's site from each renderer present (each rendered once a session)."""
+    if request.param == "pandoc":
+        return RenderedSite("pandoc", synthetic_build.site_dir, 0.0)
+    project = tmp_path_factory.mktemp(f"{request.param}-site")
+    return render_copy(synthetic_build.project / "_pages", project, request.param)

@@ -55,25 +55,20 @@ def test_an_edited_package_file_is_not_reused(synthetic_build) -> None:
 
 
 def test_site_key_ignores_generated_pages_but_not_sources(tmp_path) -> None:
-    import shutil
-    from pathlib import Path
-
     from pipeline.build_cache import site_key
 
-    root = Path(__file__).resolve().parents[1]
     package = tmp_path / "datapackages" / "stability-index" / "1.0.0"
     package.mkdir(parents=True)
     (package / "datapackage.json").write_text("{}", encoding="utf-8")
     site = tmp_path / "site"
     site.mkdir()
-    shutil.copy2(root / "site" / ".gitignore", site / ".gitignore")
     (site / "about.qmd").write_text("About\n", encoding="utf-8")
     before = site_key(package, tmp_path)
-    # What a build writes (listed in site/.gitignore) must not change the key ...
-    (site / "index.qmd").write_text("generated\n", encoding="utf-8")
-    (site / "la").mkdir()
-    (site / "la" / "x.qmd").write_text("generated\n", encoding="utf-8")
+    # What a build writes (the assembled pages in _pages/) must not change the key ...
+    (tmp_path / "_pages" / "la").mkdir(parents=True)
+    (tmp_path / "_pages" / "index.qmd").write_text("generated\n", encoding="utf-8")
+    (tmp_path / "_pages" / "la" / "x.qmd").write_text("generated\n", encoding="utf-8")
     assert site_key(package, tmp_path) == before
-    # ... but an edited source must.
+    # ... but an edited hand-written source must.
     (site / "about.qmd").write_text("About, edited\n", encoding="utf-8")
     assert site_key(package, tmp_path) != before

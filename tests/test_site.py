@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
@@ -14,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline.site import generate_pages, render
+from pipeline.site import generate_pages
 from pipeline.site.display import (
     FORMATTERS,
     count_text,
@@ -22,6 +21,8 @@ from pipeline.site.display import (
     points_text,
     ratio_text,
 )
+from pipeline.site.layout import PAGES, assemble_pages
+from tests.conftest import RENDERERS, copy_site_sources, render_copy
 from tests.fixtures.sample_package import LAS, NO_SW_LA, SUPPRESSED_LA, write_sample_package
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,21 +40,26 @@ class Built:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """Generate and render the site once from the sample package (pandoc renderer)."""
+def sample_pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[Path]]:
+    """The sample package and its assembled pages (``_pages/``), generated once."""
     project = tmp_path_factory.mktemp("site-project")
-    shutil.copy2(ROOT / "_quarto.yml", project / "_quarto.yml")
-    shutil.copytree(
-        ROOT / "site",
-        project / "site",
-        ignore=shutil.ignore_patterns(
-            "la", "region", "_generated", "downloads", "index.qmd", "downloads.qmd", "releases.qmd"
-        ),
-    )
+    copy_site_sources(project)
     package = write_sample_package(project / "datapackages")
-    pages = generate_pages(package, project / "site")
-    renderer = render(project)
-    return Built(project, package, pages, renderer)
+    pages = generate_pages(package, assemble_pages(project))
+    return project, package, pages
+
+
+@pytest.fixture(scope="session", params=RENDERERS)
+def built(
+    request: pytest.FixtureRequest,
+    sample_pages: tuple[Path, Path, list[Path]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Built:
+    """The sample site rendered by each renderer present (Quarto skipped when not installed)."""
+    project, package, pages = sample_pages
+    target = tmp_path_factory.mktemp(f"site-{request.param}")
+    rendered = render_copy(project / PAGES, target, request.param)
+    return Built(target, package, pages, rendered.renderer)
 
 
 class _Collector(HTMLParser):
@@ -123,9 +129,12 @@ def test_every_page_is_generated_and_rendered(built: Built) -> None:
     assert missing == []
     # overview, 2 regions, the LAs, rankings, downloads, releases
     assert len(built.pages) == 1 + 2 + len(LAS) + 3
-    assert built.renderer in {"pandoc", "quarto"}
-    if shutil.which("quarto") is None:
-        assert built.renderer == "pandoc"
+    assert built.renderer in RENDERERS
+    about = (built.site / "about.html").read_text(encoding="utf-8")
+    if built.renderer == "quarto":
+        assert re.search(r"rendered with <a [^>]*>Quarto</a> \d+\.\d+", about), "about page"
+    else:
+        assert "built-in renderer (pandoc)" in about
     assert (built.site / "pagefind" / "pagefind-ui.js").exists()
 
 
@@ -337,7 +346,7 @@ def _fenced_divs_balanced(text: str) -> bool:
 
 
 def test_qmd_sources_are_valid_quarto_markdown(built: Built) -> None:
-    sources = list((built.project / "site").rglob("*.qmd"))
+    sources = list((built.project / PAGES).rglob("*.qmd"))
     assert len(sources) >= len(built.pages) + 4
     for source in sources:
         text = source.read_text(encoding="utf-8")
@@ -356,18 +365,19 @@ def test_fence_checker_catches_an_unclosed_div() -> None:
 
 
 def test_quarto_project_file_is_a_valid_website_project() -> None:
-    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    config = yaml.safe_load((ROOT / "site" / "_quarto.yml").read_text(encoding="utf-8"))
     assert config["project"]["type"] == "website"
-    assert config["project"]["output-dir"] == "_site"
-    assert all(item.startswith("site/") for item in config["project"]["render"])
-    assert config["website"]["search"] is True
+    # The project is the pages folder: its paths are the addresses, written straight to _site.
+    assert config["project"]["output-dir"] == "../_site"
+    # One search on both renderers (pagefind): Quarto's own is off.
+    assert config["website"]["search"] is False
     hrefs = [item["href"] for item in config["website"]["navbar"]["left"]]
-    for href in hrefs:
-        assert href.startswith("site/") and href.endswith(".qmd")
+    assert hrefs and all(not href.startswith(("site/", "/", "..")) for href in hrefs)
     assert config["format"]["html"]["embed-resources"] is False
     assert config["format"]["html"]["html-math-method"] == "plain"
     for hand_written in ["methodology", "about", "accessibility", "glossary"]:
         assert (ROOT / "site" / f"{hand_written}.qmd").exists()
+    assert not (ROOT / "_quarto.yml").exists(), "one _quarto.yml, in site/"
 
 
 CHROMIUM = Path("/usr/bin/chromium")

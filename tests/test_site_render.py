@@ -27,6 +27,8 @@ from pipeline.site.pandoc_renderer import (
     render_with_pandoc,
     split_front_matter,
 )
+from pipeline.site.quarto_config import page_sources, read_site_config
+from pipeline.site.render import RendererError, choose_renderer
 
 
 @pytest.mark.parametrize(
@@ -107,9 +109,34 @@ def test_markdown_tables_get_header_scopes_and_a_named_wrapper() -> None:
     assert '<pre tabindex="0">' in fixed
 
 
+SITE_CONFIG = """
+project:
+  type: website
+  output-dir: ../_site
+  render: ["*.qmd", "**/*.qmd"]
+  resources: [assets/**]
+website:
+  title: "Test Site"
+  navbar:
+    left:
+      - {text: Home, href: index.qmd}
+      - {text: An LA, href: la/E1-x/index.qmd}
+  page-footer:
+    left: "Footer words."
+    right:
+      - {text: Feed, href: feed.xml}
+format:
+  html:
+    css: styles.css
+"""
+
+
 def test_pandoc_renderer_handles_callouts_links_and_folders(tmp_path: Path) -> None:
     source, output = tmp_path / "site", tmp_path / "_site"
     (source / "la" / "E1-x").mkdir(parents=True)
+    (source / "assets").mkdir()
+    (source / "assets" / "a.js").write_text("//", encoding="utf-8")
+    (source / "_quarto.yml").write_text(SITE_CONFIG, encoding="utf-8")
     (source / "styles.css").write_text("body{}", encoding="utf-8")
     (source / "index.qmd").write_text(
         '---\ntitle: "Home"\n---\n\n::: {.callout-note title="Read me"}\nA note.\n:::\n\n'
@@ -125,9 +152,28 @@ def test_pandoc_renderer_handles_callouts_links_and_folders(tmp_path: Path) -> N
     assert "<h1>Home</h1>" in home and '<html lang="en-GB">' in home
     assert 'class="callout-note callout"' in home and "<strong>Read me</strong>" in home
     assert 'href="la/E1-x/index.html#top"' in home
+    # Title, navbar and footer come from _quarto.yml.
+    assert "<title>Home | Test Site</title>" in home and "Footer words." in home
+    assert '<a href="la/E1-x/index.html">An LA</a>' in home and 'href="feed.xml">Feed</a>' in home
     la = (output / "la" / "E1-x" / "index.html").read_text(encoding="utf-8")
     assert 'href="../../index.html"' in la and 'href="../../styles.css"' in la
-    assert (output / "styles.css").exists()
+    assert '<a href="../../index.html">Home</a>' in la
+    assert (output / "styles.css").exists() and (output / "assets" / "a.js").exists()
+
+
+def test_site_config_names_the_pages_to_render(tmp_path: Path) -> None:
+    (tmp_path / "_generated").mkdir()
+    (tmp_path / "_generated" / "part.qmd").write_text("x", encoding="utf-8")
+    (tmp_path / "downloads").mkdir()
+    (tmp_path / "downloads" / "CHANGELOG.md").write_text("x", encoding="utf-8")
+    (tmp_path / "a.qmd").write_text("x", encoding="utf-8")
+    (tmp_path / "region" / "r").mkdir(parents=True)
+    (tmp_path / "region" / "r" / "index.qmd").write_text("x", encoding="utf-8")
+    (tmp_path / "_quarto.yml").write_text(SITE_CONFIG, encoding="utf-8")
+    config = read_site_config(tmp_path)
+    assert config.title == "Test Site" and config.navigation[0] == ("Home", "index.html")
+    found = [p.relative_to(tmp_path).as_posix() for p in page_sources(tmp_path, config)]
+    assert found == ["a.qmd", "region/r/index.qmd"]
 
 
 def test_an_unclosed_div_is_an_error_not_a_lost_page(tmp_path: Path) -> None:
@@ -142,12 +188,19 @@ def test_an_unclosed_div_is_an_error_not_a_lost_page(tmp_path: Path) -> None:
 def test_render_says_which_renderer_it_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = tmp_path / "site"
-    source.mkdir()
-    (source / "index.qmd").write_text('---\ntitle: "Only page"\n---\n\nText.\n')
+    pages = tmp_path / "_pages"
+    pages.mkdir()
+    (pages / "_quarto.yml").write_text(SITE_CONFIG, encoding="utf-8")
+    (pages / "index.qmd").write_text('---\ntitle: "Only page"\n---\n\nText.\n')
     monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert choose_renderer("auto") == "pandoc"
+    with pytest.raises(RendererError, match="quarto is not on PATH|`quarto` is not on PATH"):
+        choose_renderer("quarto")
+    with pytest.raises(RendererError, match="unknown renderer 'word'"):
+        choose_renderer("word")
     assert render(tmp_path) == "pandoc"
     assert (tmp_path / "_site" / "index.html").exists()
+    assert "built-in renderer" in (pages / "_generated" / "renderer.md").read_text()
 
 
 def test_a_folder_without_a_descriptor_is_a_clear_error(tmp_path: Path) -> None:
@@ -159,33 +212,32 @@ def test_a_folder_without_a_descriptor_is_a_clear_error(tmp_path: Path) -> None:
         SitePackage.open(tmp_path)
 
 
-def test_quarto_output_is_moved_to_the_same_addresses(
+def test_quarto_renders_the_pages_folder_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With Quarto on PATH, ``render`` runs it and moves ``_site/site/*`` up to ``_site/``.
+    """``--renderer quarto`` runs ``quarto render`` in ``_pages/``; its output is left as it is.
 
-    A stand-in ``quarto`` writes what Quarto writes for a project whose pages are in ``site/``.
+    A stand-in ``quarto`` writes where the real one does for ``output-dir: ../_site``.
     """
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "quarto"
     fake.write_text(
         "#!/bin/sh\n"
-        "mkdir -p _site/site/la/E1-x _site/site_libs\n"
-        "echo 'lib' > _site/site_libs/quarto.js\n"
-        "echo '<script src=\"site_libs/quarto.js\"></script>' > _site/site/index.html\n"
-        'echo \'<script src="../../../site_libs/quarto.js"></script>'
-        '<a href="../../index.html">home</a>\' > _site/site/la/E1-x/index.html\n',
+        'if [ "$1" = "--version" ]; then echo 9.9.9; exit 0; fi\n'
+        "test -f _quarto.yml || exit 3\n"
+        "mkdir -p ../_site/la/E1-x ../_site/site_libs\n"
+        "echo '<a href=\"la/E1-x/index.html\">x</a>' > ../_site/index.html\n"
+        "echo '<a href=\"../../index.html\">home</a>' > ../_site/la/E1-x/index.html\n",
         encoding="utf-8",
     )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{Path('/usr/bin')}:{Path('/bin')}")
-    (tmp_path / "site").mkdir()
-    (tmp_path / "site" / "styles.css").write_text("body{}", encoding="utf-8")
-    assert render(tmp_path) == "quarto"
+    (tmp_path / "_pages").mkdir()
+    (tmp_path / "_pages" / "_quarto.yml").write_text(SITE_CONFIG, encoding="utf-8")
+    assert render(tmp_path, "quarto") == "quarto"
     site = tmp_path / "_site"
-    assert not (site / "site").exists()
-    assert 'src="site_libs/quarto.js"' in (site / "index.html").read_text()
-    la = (site / "la" / "E1-x" / "index.html").read_text()
-    assert 'src="../../site_libs/quarto.js"' in la and 'href="../../index.html"' in la
-    assert (site / "styles.css").exists()
+    assert (site / "index.html").read_text() == '<a href="la/E1-x/index.html">x</a>\n'
+    assert (site / "la" / "E1-x" / "index.html").read_text().startswith('<a href="../../index.html"')
+    note = (tmp_path / "_pages" / "_generated" / "renderer.md").read_text()
+    assert "Quarto](https://quarto.org) 9.9.9" in note

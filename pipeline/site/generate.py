@@ -32,6 +32,9 @@ GENERATED_FOLDERS = ["la", "region", RANKINGS_PATH.strip("/"), CHART_FOLDER, DOW
 def generate_pages(package_dir: Path, site_dir: Path) -> list[Path]:
     """Write the site's generated pages from the data package in ``package_dir``.
 
+    ``site_dir`` is the assembled pages folder (``_pages/``, see :mod:`pipeline.site.layout`),
+    never the hand-written ``site/``: each page is written at the path of its final address.
+
     Reads only the package folder (and ``../versions.json``); writes ``index.qmd``,
     ``downloads.qmd``, ``releases.qmd``, ``region/<slug>/index.qmd``,
     ``la/<new_la_code>-<slug>/index.qmd``, the chart files, the methodology includes, the

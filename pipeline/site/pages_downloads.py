@@ -15,7 +15,7 @@ from pipeline.site.page_common import PageFrame, long_date, templates, write_pag
 
 DOWNLOADS_FOLDER = "downloads"
 FEED_NAME = "releases.xml"
-#: Top-level pages written by the generator (git-ignored in ``site/.gitignore``).
+#: Top-level pages written by the generator (into the assembled ``_pages/``, never ``site/``).
 GENERATED_TOP_PAGES = {"index", "downloads", "releases"}
 
 
@@ -191,7 +191,7 @@ def atom_feed(package: SitePackage, site_dir: Path, versions: list[VersionInfo])
 
 
 def methodology_includes(package: SitePackage, site_dir: Path) -> list[Path]:
-    """Write the generated parts of the methodology page into ``site/_generated/``.
+    """Write the generated parts of the methodology page into ``_pages/_generated/``.
 
     ``odds-ratios.md``: the case-mix model's odds ratios (``case_mix_coefficients``);
     ``methodology-decisions.md``: ``docs/methodology-decisions.md`` of the project (next to

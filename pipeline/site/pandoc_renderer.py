@@ -1,6 +1,7 @@
 """The built-in renderer: Quarto markdown pages to HTML with pandoc, when Quarto is absent.
 
-Handles the Quarto features the site's pages use: YAML front matter (title, description),
+Reads the same ``_quarto.yml`` as Quarto (title, navbar, footer, pages to render, resources)
+and handles the Quarto features the site's pages use: YAML front matter (title, description),
 ``{{< include FILE >}}`` shortcodes, raw HTML blocks, callouts (``::: {.callout-note}``, via a
 Lua filter) and ``.qmd`` links (rewritten to ``.html``). Pages are converted in a few batches
 (one pandoc process per batch, split on markers) in a small thread pool, so ~170 pages take
@@ -21,6 +22,8 @@ import pypandoc
 import yaml
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from pipeline.site.quarto_config import SiteConfig, page_sources, read_site_config, resource_files
+
 PANDOC_FORMAT = "markdown-auto_identifiers+raw_html+fenced_divs+bracketed_spans"
 LUA_FILTER = Path(__file__).with_name("callouts.lua")
 INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+?)\s*>\}\}")
@@ -28,27 +31,6 @@ FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 QMD_LINK = re.compile(r'(href="[^"#:]*?)\.qmd(#[^"]*)?"')
 MARKER = "<!--PAGE-SPLIT-{index}-->"
 MARKER_PATTERN = re.compile(r"<!--PAGE-SPLIT-(\d+)-->")
-NAVIGATION = [
-    ("Overview", "index.html"),
-    ("Rankings", "rankings/index.html"),
-    ("Methodology", "methodology.html"),
-    ("Glossary", "glossary.html"),
-    ("Downloads", "downloads.html"),
-    ("Releases", "releases.html"),
-    ("About", "about.html"),
-    ("Accessibility", "accessibility.html"),
-]
-#: Files of the site source that are published as they are.
-STATIC_ITEMS = [
-    "styles.css",
-    "assets",
-    "_generated/charts",
-    "_generated/vega",
-    "downloads",
-    "releases.xml",
-]
-
-
 class RenderError(Exception):
     """A page could not be rendered (the message names the file and the problem)."""
 
@@ -121,13 +103,12 @@ def check_fenced_divs(markdown: str, path: Path) -> None:
         raise RenderError(f"{path}: {depth} '::: {{...}}' div(s) not closed (unbalanced divs)")
 
 
-def collect_pages(source: Path, output: Path) -> list[SourcePage]:
-    """Every ``.qmd`` page of ``source`` (folders starting with ``_`` or ``.`` are skipped)."""
+def collect_pages(source: Path, output: Path, config: SiteConfig | None = None) -> list[SourcePage]:
+    """The pages ``project.render`` of ``_quarto.yml`` names (never under ``_`` or ``.`` folders)."""
+    config = config or read_site_config(source)
     pages = []
-    for path in sorted(source.rglob("*.qmd")):
+    for path in page_sources(source, config):
         relative = path.relative_to(source)
-        if any(part.startswith(("_", ".")) for part in relative.parts):
-            continue
         meta, body = split_front_matter(path.read_text(encoding="utf-8"), path)
         body = expand_includes(body, path.parent)
         check_fenced_divs(body, path)
@@ -211,19 +192,14 @@ def _layout() -> Environment:
     )
 
 
-def copy_static(source: Path, output: Path) -> None:
-    """Copy styles, scripts, chart files, downloads and the feed into the output."""
-    for item in STATIC_ITEMS:
-        path = source / item
-        target = output / item
-        if path.is_dir():
-            if target.exists():
-                shutil.rmtree(target)
-            ignore = shutil.ignore_patterns("*.md", "*.version") if item.startswith("_") else None
-            shutil.copytree(path, target, ignore=ignore)
-        elif path.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, target)
+def copy_resources(source: Path, output: Path, config: SiteConfig) -> int:
+    """Copy the files ``project.resources`` and ``format.html.css`` name; return how many."""
+    files = resource_files(source, config)
+    for path in files:
+        target = output / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    return len(files)
 
 
 def render_with_pandoc(source: Path, output: Path, batches: int = 4, workers: int = 2) -> int:
@@ -231,7 +207,8 @@ def render_with_pandoc(source: Path, output: Path, batches: int = 4, workers: in
 
     ``output`` is emptied first (it is a build product).
     """
-    pages = collect_pages(source, output)
+    config = read_site_config(source)
+    pages = collect_pages(source, output, config)
     if not pages:
         raise RenderError(f"{source}: no .qmd pages to render")
     if output.exists():
@@ -242,9 +219,6 @@ def render_with_pandoc(source: Path, output: Path, batches: int = 4, workers: in
     with ThreadPoolExecutor(max_workers=workers) as pool:
         bodies = [body for chunk in pool.map(convert_batch, chunks) for body in chunk]
     template = _layout().get_template("layout.html.j2")
-    synthetic = (source / "_generated" / "release-header.md").exists() and "Synthetic data" in (
-        source / "_generated" / "release-header.md"
-    ).read_text(encoding="utf-8")
     version = ".".join(str(part) for part in pypandoc.get_pandoc_version().split(".")[:2])
     for page, body in zip(pages, bodies, strict=True):
         body = accessible_tables(
@@ -256,17 +230,17 @@ def render_with_pandoc(source: Path, output: Path, batches: int = 4, workers: in
             description=str(page.meta.get("description", "")),
             root=page.root,
             body=_Markup(body),
+            site=config,
             nav=[
                 {"text": text, "href": href, "current": href == current}
-                for text, href in NAVIGATION
+                for text, href in config.navigation
             ],
-            synthetic=synthetic,
             has_site_js="assets/site.js" in body,
             pandoc_version=version,
         )
         page.output.parent.mkdir(parents=True, exist_ok=True)
         page.output.write_text(html, encoding="utf-8")
-    copy_static(source, output)
+    copy_resources(source, output, config)
     return len(pages)
 
 

@@ -1,9 +1,13 @@
-"""Render the site source (``site/``) into ``_site/``: Quarto when installed, else pandoc."""
+"""Render the assembled pages (``_pages/``) into ``_site/``: real Quarto or the built-in pandoc renderer.
+
+Both renderers read ``_pages/_quarto.yml`` and write every page at the address its source path
+gives (``_pages/la/<code>-<slug>/index.qmd`` -> ``_site/la/<code>-<slug>/index.html``); the
+output is never moved and no link is rewritten. Then pagefind indexes ``_site/`` for search.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -11,67 +15,76 @@ import time
 from pathlib import Path
 
 from pipeline.logs import log
-from pipeline.site.pandoc_renderer import copy_static, render_with_pandoc
+from pipeline.site.layout import OUTPUT, PAGES
+from pipeline.site.pandoc_renderer import render_with_pandoc
+from pipeline.site.quarto_renderer import quarto_version, render_with_quarto
 
-SOURCE = "site"
-OUTPUT = "_site"
+RENDERERS = ("auto", "quarto", "pandoc")
+#: The include that tells readers of the about page which renderer made the site.
+RENDERER_NOTE = Path("_generated") / "renderer.md"
 
 
-def render(project_root: Path) -> str:
-    """Render ``site/`` into ``_site/`` and build the search index; return the renderer used.
+class RendererError(Exception):
+    """The renderer asked for cannot be used (the message says why)."""
 
-    Uses ``quarto render`` when ``quarto`` is on PATH (the ``_quarto.yml`` website project),
-    otherwise the built-in pandoc renderer (``pypandoc-binary``), which writes the same
-    layout (``_site/la/<code>-<slug>/index.html`` ...). Returns ``"quarto"`` or ``"pandoc"``.
+
+def choose_renderer(requested: str = "auto") -> str:
+    """``quarto`` or ``pandoc`` for ``requested`` (``auto``: Quarto when ``quarto`` is on PATH)."""
+    if requested not in RENDERERS:
+        raise RendererError(f"unknown renderer {requested!r}: use one of {', '.join(RENDERERS)}")
+    if requested == "auto":
+        return "quarto" if shutil.which("quarto") else "pandoc"
+    if requested == "quarto" and not shutil.which("quarto"):
+        raise RendererError(
+            "--renderer quarto: `quarto` is not on PATH (install it from https://quarto.org, "
+            "or use --renderer pandoc)"
+        )
+    return requested
+
+
+def render(project_root: Path, renderer: str = "auto") -> str:
+    """Render ``_pages/`` into ``_site/`` and build the search index; return the renderer used.
+
+    ``renderer`` is ``quarto``, ``pandoc`` or ``auto`` (Quarto when on PATH, else the built-in
+    pandoc renderer). Returns ``"quarto"`` or ``"pandoc"``.
     """
     project_root = Path(project_root)
-    source, output = project_root / SOURCE, project_root / OUTPUT
-    if not source.exists():
-        raise FileNotFoundError(f"{source} not found: generate the pages first")
+    pages, output = project_root / PAGES, project_root / OUTPUT
+    if not (pages / "_quarto.yml").exists():
+        raise FileNotFoundError(f"{pages / '_quarto.yml'} not found: assemble the pages first")
+    chosen = choose_renderer(renderer)
+    version = quarto_version() if chosen == "quarto" else "built-in pandoc renderer"
+    write_renderer_note(pages, chosen, version)
     started = time.perf_counter()
-    if shutil.which("quarto"):
-        renderer = "quarto"
-        _render_with_quarto(project_root, output)
+    if chosen == "quarto":
+        render_with_quarto(pages, output)
     else:
-        renderer = "pandoc"
-        render_with_pandoc(source, output)
+        render_with_pandoc(pages, output)
     build_search_index(output)
     log.info(
-        "render: %s renderer, %d HTML files in %s (%.1f s)",
-        renderer,
+        "render: %s renderer (%s), %d HTML files in %s (%.1f s)",
+        chosen,
+        version,
         sum(1 for _ in output.rglob("*.html")),
         output,
         time.perf_counter() - started,
     )
-    return renderer
+    return chosen
 
 
-def _render_with_quarto(project_root: Path, output: Path) -> None:
-    """Run ``quarto render`` and move ``_site/site/*`` up to ``_site/``.
-
-    Quarto keeps the source folder in output paths, so pages land in ``_site/site/``; moving
-    them up keeps the addresses of the pandoc renderer. Relative links between pages move
-    with them; links into Quarto's ``site_libs`` (one level up) are rewritten.
-    """
-    subprocess.run(["quarto", "render"], cwd=project_root, check=True)
-    nested = output / SOURCE
-    if not nested.exists():
-        return
-    for item in nested.iterdir():
-        target = output / item.name
-        if target.exists():
-            shutil.rmtree(target) if target.is_dir() else target.unlink()
-        shutil.move(str(item), target)
-    nested.rmdir()
-    for page in output.rglob("*.html"):
-        depth = len(page.relative_to(output).parts) - 1
-        prefix = "../" * depth
-        text = page.read_text(encoding="utf-8")
-        fixed = re.sub(r'(["\'])(?:\.\./)+(site_libs/|search\.json)', rf"\g<1>{prefix}\g<2>", text)
-        fixed = re.sub(r'(["\'])(site_libs/|search\.json)', rf"\g<1>{prefix}\g<2>", fixed)
-        if fixed != text:
-            page.write_text(fixed, encoding="utf-8")
-    copy_static(project_root / SOURCE, output)
+def write_renderer_note(pages: Path, renderer: str, version: str) -> Path:
+    """Write the sentence the about page includes about which renderer made the site."""
+    if renderer == "quarto":
+        text = f"This website was rendered with [Quarto](https://quarto.org) {version}."
+    else:
+        text = (
+            "This website was rendered with the publication system's built-in renderer "
+            "(pandoc), used when Quarto is not installed."
+        )
+    path = pages / RENDERER_NOTE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
 
 
 def build_search_index(output: Path) -> bool:

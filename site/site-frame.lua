@@ -1,0 +1,61 @@
+-- Quarto filter: what the built-in renderer's layout (pipeline/site/templates/layout.html.j2)
+-- gives every page, added to Quarto's own page: a skip link, the search box that
+-- assets/search.js fills (pagefind, one search on both renderers; Quarto's search is off), the
+-- page title as the one h1 of the part pagefind indexes, the description pagefind shows, and
+-- the search and site scripts, with links relative to the page.
+
+local function offset()
+  local relative = quarto.doc.input_file:sub(#quarto.project.directory + 2)
+  local _, depth = relative:gsub("/", "")
+  return string.rep("../", depth)
+end
+
+local function uses_site_script(doc)
+  local found = false
+  doc:walk({
+    RawBlock = function(raw)
+      if raw.text:find("assets/site.js", 1, true) then
+        found = true
+      end
+    end,
+  })
+  return found
+end
+
+local function escape(text)
+  return (text:gsub("&", "&amp;"):gsub('"', "&quot;"):gsub("<", "&lt;"):gsub(">", "&gt;"))
+end
+
+function Pandoc(doc)
+  local root = offset()
+  quarto.doc.include_text("in-header",
+    '<meta name="site-root" content="' .. (root == "" and "./" or root) .. '">\n' ..
+    '<link rel="alternate" type="application/atom+xml" title="Stability Index releases" href="' ..
+    root .. 'releases.xml">')
+  quarto.doc.include_text("before-body",
+    '<a class="skip-link" href="#main">Skip to main content</a>\n' ..
+    '<div class="site-search" role="search" aria-label="Search the site">\n' ..
+    '<noscript><p>Search needs JavaScript; every page is linked from the <a href="' .. root ..
+    'index.html#areas">overview</a>.</p></noscript></div>')
+  local scripts = '<script src="' .. root .. 'assets/search.js" defer></script>\n'
+  if not uses_site_script(doc) then
+    scripts = scripts .. '<script src="' .. root .. 'assets/site.js" defer></script>\n'
+  end
+  quarto.doc.include_text("after-body", scripts)
+
+  local body = pandoc.Blocks({})
+  if doc.meta.title then
+    body:insert(pandoc.Header(1, pandoc.utils.stringify(doc.meta.title),
+      pandoc.Attr("", { "page-title" })))
+  end
+  if doc.meta.description then
+    body:insert(pandoc.RawBlock("html",
+      '<span hidden data-pagefind-meta="description[data-description]" data-description="' ..
+      escape(pandoc.utils.stringify(doc.meta.description)) .. '"></span>'))
+  end
+  body:extend(doc.blocks)
+  doc.blocks = pandoc.Blocks({
+    pandoc.Div(body, pandoc.Attr("main", {}, { ["data-pagefind-body"] = "", tabindex = "-1" })),
+  })
+  return doc
+end
