@@ -10,11 +10,11 @@ local function offset()
   return string.rep("../", depth)
 end
 
-local function uses_site_script(doc)
+local function has_raw(doc, needle)
   local found = false
   doc:walk({
     RawBlock = function(raw)
-      if raw.text:find("assets/site.js", 1, true) then
+      if raw.text:find(needle, 1, true) then
         found = true
       end
     end,
@@ -38,7 +38,7 @@ function Pandoc(doc)
     '<noscript><p>Search needs JavaScript; every page is linked from the <a href="' .. root ..
     'index.html#areas">overview</a>.</p></noscript></div>')
   local scripts = '<script src="' .. root .. 'assets/search.js" defer></script>\n'
-  if not uses_site_script(doc) then
+  if not has_raw(doc, "assets/site.js") then
     scripts = scripts .. '<script src="' .. root .. 'assets/site.js" defer></script>\n'
   end
   quarto.doc.include_text("after-body", scripts)
@@ -48,7 +48,7 @@ function Pandoc(doc)
     body:insert(pandoc.Header(1, pandoc.utils.stringify(doc.meta.title),
       pandoc.Attr("", { "page-title" })))
   end
-  if doc.meta.description then
+  if doc.meta.description and not has_raw(doc, 'data-pagefind-meta="description') then
     body:insert(pandoc.RawBlock("html",
       '<span hidden data-pagefind-meta="description[data-description]" data-description="' ..
       escape(pandoc.utils.stringify(doc.meta.description)) .. '"></span>'))
