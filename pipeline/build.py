@@ -13,8 +13,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import build_cache, logs
+from pipeline.aggregate import build_tables
+from pipeline.aggregate.neighbour_sets import neighbour_set
+from pipeline.disclosure import SuppressionSummary
+from pipeline.inputs.report import ValidationReport
+from pipeline.inputs.tables import InputTables
 from pipeline.logs import log, step
 from pipeline.measures.catalogue import HEADLINE_MEASURES, MEASURES
+from pipeline.packaging import (
+    PackageBuildError,
+    PackageExistsError,
+    ReleaseMetadata,
+    write_package,
+)
+from pipeline.packaging.metadata import DEFAULT_SOURCES, SYNTHETIC_SOURCE
+from pipeline.published import PublishedTable
+from pipeline.site import generate_pages
+from pipeline.site.layout import OUTPUT, assemble_pages
+from pipeline.site.render import RendererError, choose_renderer, render
+from pipeline.steps import StepError, aggregate, measure, protect_and_audit, validate
+from pipeline.synth import DEFAULT_YEARS, generate
 
 #: Where the synthetic England is generated (git-ignored), relative to the project root.
 SYNTHETIC_CACHE = Path(".cache") / "synthetic"
@@ -22,7 +40,7 @@ SYNTHETIC_CACHE = Path(".cache") / "synthetic"
 BUILD_CACHE = Path(".cache") / "build"
 
 
-class BuildError(Exception):
+class BuildError(StepError):
     """A build step failed for a reason the user can act on (the message says which)."""
 
 
@@ -43,8 +61,6 @@ def synthetic_inputs(project_root: Path, seed: int, scale: float, years: list[in
     The folder name encodes the settings, so a second build reuses the files (the generator
     is deterministic, so reuse gives the same result as regenerating).
     """
-    from pipeline.synth import generate
-
     name = f"seed{seed}-scale{scale:g}-{years[0]}-{years[-1]}"
     folder = project_root / SYNTHETIC_CACHE / name
     manifest = folder / "manifest.json"
@@ -58,33 +74,13 @@ def synthetic_inputs(project_root: Path, seed: int, scale: float, years: list[in
     return folder
 
 
-def load_valid_inputs(input_dir: Path, la: str | None = None):  # noqa: ANN201 - InputTables
-    """Read and validate the inputs; raise :class:`BuildError` listing the problems if any."""
-    from pipeline.inputs import load
-
-    with step("validate") as counts:
-        tables, report = load(input_dir, la=la)
-        counts["errors"] = int(report.errors)
-        counts["warnings"] = int(report.warnings)
-    if tables is None:
-        raise BuildError(
-            f"The inputs in {input_dir} have {report.errors:,} error(s); nothing was written.\n"
-            + report.to_text()
-        )
-    return tables, report
-
-
 def compute_child_table(input_dir: Path, out: Path, la: str | None = None) -> int:
     """Validate inputs, compute the child-level measures and write them to ``out``.
 
     ``out`` ends in ``.csv`` or ``.parquet``. Returns the number of rows written.
     """
-    from pipeline.measures import compute_measures
-
-    tables, _ = load_valid_inputs(input_dir, la)
-    with step("measures", rows_in=len(tables.episodes)) as counts:
-        result = compute_measures(tables)
-        counts["rows_out"] = len(result.children)
+    tables, _ = validate(input_dir, la)
+    result = measure(tables)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".parquet":
         result.children.to_parquet(out, index=False)
@@ -95,7 +91,7 @@ def compute_child_table(input_dir: Path, out: Path, la: str | None = None) -> in
     return len(result.children)
 
 
-def release_child_rows(tables) -> None:  # noqa: ANN001 - InputTables
+def release_child_rows(tables: InputTables) -> None:
     """Empty the child-level input frames that no step after the measures reads.
 
     Aggregation reads only the header's ``LA`` and ``YEAR`` (which LA-years made a return),
@@ -108,8 +104,10 @@ def release_child_rows(tables) -> None:  # noqa: ANN001 - InputTables
     tables.school_census = tables.school_census.iloc[0:0]
 
 
-def publishable_tables(tables, report, neighbours: str = "dfe"):  # noqa: ANN001, ANN201 - InputTables, ValidationReport
-    """Run measures, aggregation, disclosure control, the audit and the derived tables.
+def publishable_tables(
+    tables: InputTables, report: ValidationReport, neighbours: str = "dfe"
+) -> tuple[dict[str, PublishedTable], SuppressionSummary]:
+    """Run measures, aggregation, disclosure control, the derived tables and the audit.
 
     Returns ``(published tables, suppression summary)``; the tables are safe to write (the
     audit has passed). To keep memory down, ``tables`` loses its child-level rows once the
@@ -117,28 +115,11 @@ def publishable_tables(tables, report, neighbours: str = "dfe"):  # noqa: ANN001
     go once aggregation is done. ``neighbours`` is the basis of the statistical neighbours
     (``dfe``, ``dfe-2021`` or ``computed``).
     """
-    from pipeline.aggregate import build_tables, derive_comparisons
-    from pipeline.disclosure import audit, protect
-    from pipeline.measures import compute_measures
-
-    with step("measures", rows_in=len(tables.episodes)) as counts:
-        result = compute_measures(tables)
-        counts["rows_out"] = len(result.children)
+    result = measure(tables)
     release_child_rows(tables)
-    with step("aggregate", rows_in=len(result.children)) as counts:
-        raw = build_tables(result, tables, report, neighbours)
-        counts["rows_out"] = sum(len(t.frame) for t in raw.values())
+    raw = aggregate(build_tables, result, tables, report, neighbours)
     del result
-    with step("disclose", rows_in=sum(len(t.frame) for t in raw.values())) as counts:
-        protected, summary = protect(raw)
-        del raw
-        derived = derive_comparisons(protected)
-        protected.update(derived)
-        protected["suppression_summary"] = summary.to_table()
-        audit_report = audit(protected)
-        counts["rows_out"] = sum(len(t.frame) for t in protected.values())
-        log.info("disclose: audit passed (%s)", audit_report)
-    return protected, summary
+    return protect_and_audit(raw)
 
 
 def _publish_from_inputs(
@@ -149,18 +130,13 @@ def _publish_from_inputs(
     seed: int,
     scale: float,
     neighbours: str = "dfe",
-):  # noqa: ANN202 - (published tables, ReleaseMetadata)
+) -> tuple[dict[str, PublishedTable], ReleaseMetadata]:
     """Validate the inputs and make the published tables and release metadata.
 
     A function of its own so the input tables are freed before the package is written.
     """
-    from pipeline.disclosure import DisclosureError
-
-    tables, report = load_valid_inputs(input_dir, la)
-    try:
-        published, summary = publishable_tables(tables, report, neighbours)
-    except DisclosureError as error:
-        raise BuildError(f"disclosure audit failed, nothing was written: {error}") from error
+    tables, report = validate(input_dir, la)
+    published, summary = publishable_tables(tables, report, neighbours)
     metadata = release_metadata(
         tables,
         summary,
@@ -204,7 +180,7 @@ def build_all(
             neighbours=neighbours,
             renderer=renderer,
         )
-    except BuildError as error:
+    except StepError as error:
         logs.console.print(f"[bold red]Build failed:[/] {error}", markup=True, highlight=False)
         return 1
     logs.console.print(f"Data package: {result.package_dir}")
@@ -229,10 +205,6 @@ def run_build(
     renderer: str = "auto",
 ) -> BuildResult:
     """Run every step; raise :class:`BuildError` on a failure the user can act on."""
-    from pipeline.aggregate.neighbour_sets import neighbour_set
-    from pipeline.packaging import PackageBuildError, PackageExistsError, write_package
-    from pipeline.synth import DEFAULT_YEARS
-
     try:
         neighbour_set(neighbours)
     except ValueError as error:
@@ -283,10 +255,6 @@ def build_site(package_dir: Path, project_root: Path, renderer: str = "auto") ->
     ``renderer`` is ``quarto``, ``pandoc`` or ``auto`` (Quarto when on PATH). The hand-written
     ``site/`` is copied into ``_pages/`` and the generated pages are written beside it there.
     """
-    from pipeline.site import generate_pages, render
-    from pipeline.site.layout import OUTPUT, assemble_pages
-    from pipeline.site.render import RendererError, choose_renderer
-
     try:
         chosen = choose_renderer(renderer)
     except RendererError as error:
@@ -319,9 +287,10 @@ def release_date_for(latest_year: int) -> str:
     return day.isoformat()
 
 
-def headline_figures(published: dict, latest_year: int) -> tuple[tuple[str, str], ...]:
+def headline_figures(
+    published: dict[str, PublishedTable], latest_year: int
+) -> tuple[tuple[str, str], ...]:
     """England's published headline percentages for the latest year, for the release note."""
-
     frame = published["stability_measures"].frame
     rows = frame[
         (frame["geographic_level"] == "National")
@@ -330,37 +299,33 @@ def headline_figures(published: dict, latest_year: int) -> tuple[tuple[str, str]
         & (frame["breakdown"] == "Total")
     ]
     figures = []
-    for measure in HEADLINE_MEASURES:
-        row = rows[rows["measure"] == measure]
+    for code in HEADLINE_MEASURES:
+        row = rows[rows["measure"] == code]
         if len(row):
             number, cohort, percent = (row.iloc[0][c] for c in ["number", "cohort", "percent"])
             try:
                 shown = f"{float(percent):.1f}% ({int(number):,} of {int(cohort):,} children)"
             except ValueError:
                 shown = str(percent)
-            figures.append((MEASURES[measure].label, shown))
+            figures.append((MEASURES[code].label, shown))
     return tuple(figures)
 
 
-def release_metadata(  # noqa: ANN201
-    tables,  # noqa: ANN001
-    summary,  # noqa: ANN001
+def release_metadata(
+    tables: InputTables,
+    summary: SuppressionSummary,
     *,
     synthetic: bool,
     seed: int,
     scale: float,
-    published=None,  # noqa: ANN001
+    published: dict[str, PublishedTable] | None = None,
     neighbours: str = "dfe",
-):
+) -> ReleaseMetadata:
     """Describe the release for the package: title, years, provenance and the synthetic flag.
 
     The sources are the defaults, then the statistical neighbours' basis (the DfE version used,
     or "computed from la_context"), then the synthetic England when it is one.
     """
-    from pipeline.aggregate.neighbour_sets import neighbour_set
-    from pipeline.packaging import ReleaseMetadata
-    from pipeline.packaging.metadata import DEFAULT_SOURCES, SYNTHETIC_SOURCE
-
     years = sorted(int(y) for y in tables.years)
     latest = years[-1]
     synthetic = synthetic or bool(tables.synthetic)
@@ -377,21 +342,4 @@ def release_metadata(  # noqa: ANN201
         input_files=dict(sorted(tables.source_files.items())),
         suppression_markdown=summary.to_markdown(),
         headline_figures=headline_figures(published, latest) if published else (),
-    )
-
-
-def build_la_report(
-    input_dir: Path,
-    *,
-    la: str | None,
-    compare: Path | None,
-    report: Path | None,
-    publish: bool,
-    explain: Path | None,
-) -> int:
-    """LA self-service: the LA's own index beside published figures (see ``pipeline.self_service``)."""
-    from pipeline.self_service import build_la_report as build_report
-
-    return build_report(
-        input_dir, la=la, compare=compare, report=report, publish=publish, explain=explain
     )

@@ -120,8 +120,57 @@ def measures(
     )
 
 
+#: ``build`` options that describe the synthetic England (meaningless with ``--input``).
+SYNTHETIC_OPTIONS = {"seed": "--seed", "scale": "--scale", "years": "--years"}
+#: ``build`` options of a release (the LA report writes no package and no site).
+RELEASE_OPTIONS = {
+    "version": "--version",
+    "bump": "--bump",
+    "packages": "--packages",
+    "site": "--site/--no-site",
+    "neighbours": "--neighbours",
+    "renderer": "--renderer",
+}
+#: ``build`` options of the LA report.
+LA_REPORT_OPTIONS = {
+    "compare": "--compare",
+    "report": "--report",
+    "publish": "--publish",
+    "explain": "--explain",
+}
+
+
+def refused_options(given: set[str], *, with_input: bool) -> str | None:
+    """Why the ``build`` options ``given`` (parameter names set on the command line) do not go
+    together, or None when they do. Nothing is ignored silently."""
+    report = sorted(LA_REPORT_OPTIONS[name] for name in given & LA_REPORT_OPTIONS.keys())
+    if report and not with_input:
+        return f"{', '.join(report)}: the LA report needs --input (your LA's files)"
+    synthetic = sorted(SYNTHETIC_OPTIONS[name] for name in given & SYNTHETIC_OPTIONS.keys())
+    if synthetic and with_input:
+        return (
+            f"{', '.join(synthetic)} cannot be used with --input: these options describe the "
+            "synthetic England, and with --input your files are the inputs"
+        )
+    release = sorted(RELEASE_OPTIONS[name] for name in given & RELEASE_OPTIONS.keys())
+    if release and report:
+        return (
+            f"{', '.join(release)} cannot be used with {', '.join(report)}: the LA report "
+            "writes one HTML report, not a data package or a website"
+        )
+    return None
+
+
+def _on_command_line(ctx: typer.Context, name: str) -> bool:
+    """True when parameter ``name`` was given on the command line (not left to its default)."""
+    source = ctx.get_parameter_source(name)
+    # Compared by name: typer may ship its own copy of click's ParameterSource.
+    return source is not None and source.name == "COMMANDLINE"
+
+
 @app.command()
 def build(
+    ctx: typer.Context,
     input_dir: Annotated[
         Path | None,
         typer.Option(
@@ -170,16 +219,26 @@ def build(
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Build the data package and the website (from the synthetic England unless --input is given)."""
+    """Build the data package and the website (from the synthetic England unless --input is given).
+
+    With --compare, --report, --publish or --explain it writes the LA report instead. Options
+    that do not apply to what is built are refused, never ignored.
+    """
     logs.configure(verbose, quiet)
+    given = {
+        name
+        for name in (*SYNTHETIC_OPTIONS, *RELEASE_OPTIONS, *LA_REPORT_OPTIONS)
+        if _on_command_line(ctx, name)
+    } - ({"publish"} if not publish else set())
+    problem = refused_options(given, with_input=input_dir is not None)
+    if problem is not None:
+        raise typer.BadParameter(problem)
     from pipeline import build as build_module
 
-    if compare is not None or report is not None or explain is not None or publish:
-        if input_dir is None:
-            raise typer.BadParameter(
-                "--compare/--report/--explain/--publish need --input (your LA's files)"
-            )
-        code = build_module.build_la_report(
+    if given & LA_REPORT_OPTIONS.keys():
+        from pipeline.self_service import build_la_report
+
+        code = build_la_report(
             input_dir, la=la, compare=compare, report=report, publish=publish, explain=explain
         )
     else:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import typer
 from typer.testing import CliRunner
 
-from pipeline.cli import app, parse_years
+from pipeline.cli import app, parse_years, refused_options
 
 runner = CliRunner()
 
@@ -39,11 +41,40 @@ def test_parse_years_rejects_nonsense(text: str) -> None:
         parse_years(text)
 
 
-def test_validate_on_a_missing_folder_fails_with_a_message(tmp_path) -> None:
+def _words(text: str) -> str:
+    """The output with the box drawing and line breaks of rich's panels removed."""
+    return " ".join(text.replace("│", " ").replace("╭", " ").replace("╰", " ").split())
+
+
+def test_validate_on_a_missing_folder_fails_with_a_message(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(tmp_path / "nowhere")])
     assert result.exit_code != 0
+    assert "No inputs found" in _words(result.output)
+    assert "nowhere" in result.output
 
 
 def test_build_refuses_report_options_without_input() -> None:
     result = runner.invoke(app, ["build", "--report", "out.html"])
     assert result.exit_code != 0
+    assert "--report: the LA report needs --input" in _words(result.output)
+
+
+def test_build_refuses_synthetic_options_with_input(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", "--input", str(tmp_path), "--seed", "7", "--scale", "2"])
+    assert result.exit_code != 0
+    assert "--scale, --seed cannot be used with --input" in _words(result.output)
+
+
+def test_build_refuses_release_options_with_the_la_report(tmp_path: Path) -> None:
+    arguments = ["build", "--input", str(tmp_path), "--report", "r.html", "--bump", "minor"]
+    result = runner.invoke(app, [*arguments, "--packages", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "--bump, --packages cannot be used with --report" in _words(result.output)
+
+
+@pytest.mark.parametrize(
+    ("given", "with_input"),
+    [({"seed", "version"}, False), ({"version", "bump", "packages", "site"}, True), (set(), True)],
+)
+def test_options_that_go_together_are_accepted(given: set[str], with_input: bool) -> None:
+    assert refused_options(given, with_input=with_input) is None

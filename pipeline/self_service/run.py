@@ -1,7 +1,8 @@
 """``build_la_report``: an LA analyst runs the index on their own SSDA903 extract (issue 12).
 
-Steps (docs/contracts.md section 6): read and validate the LA's files; compute the measures and
-the LA's tables; with ``--publish``, protect and audit them as the national publication does;
+Steps (docs/contracts.md section 6), the national build's own (``pipeline.steps``): read and
+validate the LA's files; compute the measures and the LA's tables; with ``--publish``, protect
+and audit them as the national publication does;
 compare with a published package; write one HTML report (and, on request, the internal
 ``--explain`` table). Nothing is written when the inputs have errors or a check fails.
 """
@@ -10,12 +11,17 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from pipeline import logs
+from pipeline.disclosure import DisclosureError, audit_files
 from pipeline.geography import la_lookup
-from pipeline.logs import step
+from pipeline.inputs.report import ValidationReport
+from pipeline.inputs.tables import InputTables
+from pipeline.measures import MeasuresResult
 from pipeline.packaging.reader import DataPackage, PackageError
+from pipeline.published import PublishedTable
 from pipeline.self_service.comparison import (
     compare_with_package,
     read_package,
@@ -33,6 +39,7 @@ from pipeline.self_service.figures import (
     suppress_small_counts,
 )
 from pipeline.self_service.report import ReportInputs, render_report
+from pipeline.steps import StepError, aggregate, measure, protect_and_audit, validate
 
 
 class SelfServiceError(Exception):
@@ -87,76 +94,25 @@ def _run(
     explain: Path | None,
 ) -> list[str]:
     """Do the work of :func:`build_la_report`; return the messages to print."""
-    from pipeline.disclosure import DisclosureError, audit, audit_files, protect
-    from pipeline.inputs import load
-    from pipeline.measures import compute_measures
-
     if publish and explain is not None:
         raise SelfServiceError(
             "--explain writes child identifiers (CHILD) and cannot be combined with --publish; "
             "run once with --publish for the report and once without it for --explain."
         )
     package = _read_package(compare) if compare is not None else None
-
-    with step("validate") as counts:
-        tables, validation = load(Path(input_dir), la=la)
-        counts["errors"], counts["warnings"] = int(validation.errors), int(validation.warnings)
-    if tables is None:
-        raise SelfServiceError(
-            f"the inputs in {input_dir} have {validation.errors:,} error(s); nothing was "
-            "written. Fix them and run again:\n" + validation.to_text()
-        )
-    code = _the_la(tables.las, la)
-
-    with step("measures", rows_in=len(tables.episodes)) as counts:
-        result = compute_measures(tables)
-        counts["rows_out"] = len(result.children)
-    with step("aggregate", rows_in=len(result.children)) as counts:
-        try:
-            built = la_tables(result, tables)
-        except ValueError as error:
-            raise SelfServiceError(f"{input_dir}: {error}") from error
-        counts["rows_out"] = sum(len(t.frame) for t in built.values())
-    if publish:
-        with step("disclose"):
-            try:
-                # Region and England rows built from one LA only repeat the LA: protect the
-                # LA's own rows, as they are what the report shows.
-                protected, _ = protect(only_la_rows(built, code))
-                audit(protected)
-            except DisclosureError as error:
-                raise SelfServiceError(f"disclosure audit failed: {error}") from error
-        shown = only_la_rows(protected, code)
-    else:
+    try:
+        tables, validation = validate(Path(input_dir), la)
+        code = _the_la(tables.las, la)
+        result = measure(tables)
+        built = aggregate(la_tables, result, tables)
+        # Region and England rows built from one LA only repeat the LA: protect the LA's own
+        # rows, as they are what the report shows.
         shown = only_la_rows(built, code)
-
-    figures = headline_figures(shown["stability_measures"].frame, code)
-    exclusions = exclusion_summary(result, code)
-    if publish:
-        exclusions = suppress_small_counts(exclusions, "children", "year")
-    years = sorted(int(y) for y in tables.years)
-    names = la_lookup()[code]
-    region_name = names["region_name"]
-    comparison = None
-    if package is not None:
-        comparison = compare_with_package(package, code, years)
-        region_name = region_of(package, code)[1]
-    html = render_report(
-        ReportInputs(
-            la_code=code,
-            la_name=names["la_name"],
-            region_name=region_name,
-            internal=not publish,
-            figures=figures,
-            comparison=comparison,
-            package=package,
-            cohorts=cohort_summary(figures),
-            exclusions=exclusions,
-            missing_tables=missing_year_tables(tables),
-            files=rows_read(validation),
-            validation=validation,
-        )
-    )
+        if publish:
+            shown = only_la_rows(protect_and_audit(shown, derived=False)[0], code)
+    except StepError as error:
+        raise SelfServiceError(str(error)) from error
+    html = render_report(_report_inputs(shown, result, tables, validation, code, package, publish))
     target = Path(report) if report is not None else default_report_path(code)
     _write_checked(html, target, check=audit_files if publish else None)
     messages = [f"LA report written to {target}"]
@@ -172,6 +128,43 @@ def _run(
             "ONLY: the file holds CHILD identifiers; do not publish or share it."
         )
     return messages
+
+
+def _report_inputs(
+    shown: dict[str, PublishedTable],
+    result: MeasuresResult,
+    tables: InputTables,
+    validation: ValidationReport,
+    code: str,
+    package: DataPackage | None,
+    publish: bool,
+) -> ReportInputs:
+    """Everything the report shows, from the LA's (protected, with ``publish``) tables."""
+    figures = headline_figures(shown["stability_measures"].frame, code)
+    exclusions = exclusion_summary(result, code)
+    if publish:
+        exclusions = suppress_small_counts(exclusions, "children", "year")
+    years = sorted(int(y) for y in tables.years)
+    names = la_lookup()[code]
+    region_name = names["region_name"]
+    comparison = None
+    if package is not None:
+        comparison = compare_with_package(package, code, years)
+        region_name = region_of(package, code)[1]
+    return ReportInputs(
+        la_code=code,
+        la_name=names["la_name"],
+        region_name=region_name,
+        internal=not publish,
+        figures=figures,
+        comparison=comparison,
+        package=package,
+        cohorts=cohort_summary(figures),
+        exclusions=exclusions,
+        missing_tables=missing_year_tables(tables),
+        files=rows_read(validation),
+        validation=validation,
+    )
 
 
 def _read_package(folder: Path) -> DataPackage:
@@ -195,14 +188,12 @@ def _the_la(present: list[str], la: str | None) -> str:
     return present[0]
 
 
-def _write_checked(html: str, target: Path, check) -> None:  # noqa: ANN001 - callable or None
+def _write_checked(html: str, target: Path, check: Callable[[Path], object] | None) -> None:
     """Write ``html`` to ``target`` atomically, after ``check`` passed on the written bytes.
 
     The page is first written to a temporary file beside ``target``; when ``check`` (the
     identifier scan) raises, the temporary file is removed and ``target`` is left untouched.
     """
-    from pipeline.disclosure import DisclosureError
-
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(suffix=".html", dir=target.parent)
     os.close(handle)
