@@ -269,6 +269,30 @@ def serve(
     serve_site(directory, port)
 
 
+@app.command("check-site")
+def check_site(
+    directory: Annotated[Path, typer.Argument(help="The built site.")] = Path("_site"),
+) -> None:
+    """Check the built website: every internal link resolves and nothing loads from elsewhere."""
+    from pipeline.site.linkcheck import check_site as run_check
+
+    if not (directory / "index.html").exists():
+        logs.console.print(f"{directory}/index.html not found: build the site first")
+        raise typer.Exit(2)
+    result = run_check(directory)
+    problems = result.broken + result.external
+    for problem in problems[:100]:
+        logs.console.print(problem, markup=False, highlight=False, soft_wrap=True)
+    if len(problems) > 100:
+        logs.console.print(f"... and {len(problems) - 100} more")
+    logs.console.print(
+        f"{directory}: {len(result.pages)} pages, "
+        f"{sum(len(links) for links in result.links.values())} internal links checked, "
+        f"{len(result.broken)} broken, {len(result.external)} loads from other hosts"
+    )
+    raise typer.Exit(0 if result.ok else 1)
+
+
 @app.command()
 def bench(
     quick: Annotated[bool, typer.Option(help="A small, fast run (for tests).")] = False,

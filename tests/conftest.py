@@ -90,14 +90,32 @@ def synthetic_build(tmp_path_factory: pytest.TempPathFactory) -> SessionBuild:
     return SessionBuild(project, inputs, result.package_dir, result.site_dir, result.renderer or "")
 
 
+class SiteRenders:
+    """Each renderer's site from one set of assembled pages, rendered at most once."""
+
+    def __init__(self, pages: Path, factory: pytest.TempPathFactory, **ready: Path) -> None:
+        self.pages, self.factory = pages, factory
+        self.done = {name: RenderedSite(name, site, 0.0) for name, site in ready.items()}
+
+    def get(self, renderer: str) -> RenderedSite:
+        """The site ``renderer`` made (skips when that renderer is not installed)."""
+        if renderer not in self.done:
+            project = self.factory.mktemp(f"{renderer}-site")
+            self.done[renderer] = render_copy(self.pages, project, renderer)
+        return self.done[renderer]
+
+
+@pytest.fixture(scope="session")
+def synthetic_renders(
+    synthetic_build: SessionBuild, tmp_path_factory: pytest.TempPathFactory
+) -> SiteRenders:
+    """The synthetic England's site per renderer (the session build is pandoc's)."""
+    return SiteRenders(
+        synthetic_build.project / "_pages", tmp_path_factory, pandoc=synthetic_build.site_dir
+    )
+
+
 @pytest.fixture(scope="session", params=RENDERERS)
-def rendered_site(
-    request: pytest.FixtureRequest,
-    synthetic_build: SessionBuild,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> RenderedSite:
+def rendered_site(request: pytest.FixtureRequest, synthetic_renders: SiteRenders) -> RenderedSite:
     """The synthetic England's site from each renderer present (each rendered once a session)."""
-    if request.param == "pandoc":
-        return RenderedSite("pandoc", synthetic_build.site_dir, 0.0)
-    project = tmp_path_factory.mktemp(f"{request.param}-site")
-    return render_copy(synthetic_build.project / "_pages", project, request.param)
+    return synthetic_renders.get(request.param)

@@ -30,7 +30,10 @@ def test_publish_workflow_sets_up_quarto_and_deploys_pages() -> None:
     text = (ROOT / ".github" / "workflows" / "publish.yml").read_text()
     assert "quarto-dev/quarto-actions/setup" in text
     assert "actions/deploy-pages" in text
-    assert "stability-index build" in text
+    assert "stability-index build --renderer quarto" in text
+    # The deployed site is checked before upload: a broken link or external load fails the job.
+    check = text.index("stability-index check-site _site")
+    assert text.index("stability-index build") < check < text.index("upload-pages-artifact")
 
 
 def test_ruff_is_clean() -> None:

@@ -22,7 +22,8 @@ from pipeline.site.display import (
     ratio_text,
 )
 from pipeline.site.layout import PAGES, assemble_pages
-from tests.conftest import RENDERERS, copy_site_sources, render_copy
+from pipeline.site.linkcheck import check_site
+from tests.conftest import RENDERERS, SiteRenders, copy_site_sources
 from tests.fixtures.sample_package import LAS, NO_SW_LA, SUPPRESSED_LA, write_sample_package
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,17 +50,24 @@ def sample_pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, 
     return project, package, pages
 
 
+@pytest.fixture(scope="session")
+def sample_renders(
+    sample_pages: tuple[Path, Path, list[Path]], tmp_path_factory: pytest.TempPathFactory
+) -> SiteRenders:
+    """The sample site per renderer, each rendered at most once a session."""
+    return SiteRenders(sample_pages[0] / PAGES, tmp_path_factory)
+
+
 @pytest.fixture(scope="session", params=RENDERERS)
 def built(
     request: pytest.FixtureRequest,
     sample_pages: tuple[Path, Path, list[Path]],
-    tmp_path_factory: pytest.TempPathFactory,
+    sample_renders: SiteRenders,
 ) -> Built:
     """The sample site rendered by each renderer present (Quarto skipped when not installed)."""
-    project, package, pages = sample_pages
-    target = tmp_path_factory.mktemp(f"site-{request.param}")
-    rendered = render_copy(project / PAGES, target, request.param)
-    return Built(target, package, pages, rendered.renderer)
+    _, package, pages = sample_pages
+    rendered = sample_renders.get(request.param)
+    return Built(rendered.site_dir.parent, package, pages, rendered.renderer)
 
 
 class _Collector(HTMLParser):
@@ -428,3 +436,13 @@ def test_browser_draws_charts_without_console_errors(built: Built) -> None:
         server.shutdown()
         server.server_close()
     assert problems == []
+
+
+def test_both_renderers_give_the_same_pages_and_internal_links(sample_renders) -> None:
+    pandoc = check_site(sample_renders.get("pandoc").site_dir)
+    quarto = check_site(sample_renders.get("quarto").site_dir)
+    assert pandoc.pages == quarto.pages
+    assert pandoc.links == quarto.links
+    assert pandoc.ok and quarto.ok, (
+        pandoc.broken + quarto.broken + pandoc.external + quarto.external
+    )

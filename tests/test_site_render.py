@@ -238,6 +238,41 @@ def test_quarto_renders_the_pages_folder_in_place(
     assert render(tmp_path, "quarto") == "quarto"
     site = tmp_path / "_site"
     assert (site / "index.html").read_text() == '<a href="la/E1-x/index.html">x</a>\n'
-    assert (site / "la" / "E1-x" / "index.html").read_text().startswith('<a href="../../index.html"')
+    assert (
+        (site / "la" / "E1-x" / "index.html").read_text().startswith('<a href="../../index.html"')
+    )
     note = (tmp_path / "_pages" / "_generated" / "renderer.md").read_text()
     assert "Quarto](https://quarto.org) 9.9.9" in note
+
+
+def test_site_check_finds_broken_links_missing_anchors_and_external_loads(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+    from pipeline.site.linkcheck import check_site
+
+    site = tmp_path / "_site"
+    (site / "la" / "E1-x").mkdir(parents=True)
+    (site / "site_libs").mkdir()
+    (site / "site_libs" / "lib.html").write_text('<a href="nowhere.html">x</a>')
+    (site / "index.html").write_text(
+        '<h2 id="top">T</h2><a href="la/E1-x/">LA</a> <a href="#top">up</a>'
+        '<a href="https://quarto.org">a link, not a load</a><link href="style.css" rel="stylesheet">'
+    )
+    (site / "style.css").write_text("body{}")
+    (site / "la" / "E1-x" / "index.html").write_text(
+        '<a href="../../index.html#top">ok</a><a href="../../index.html#gone">no anchor</a>'
+        '<a href="../../missing.html">missing</a><img src="https://example.org/x.png">'
+    )
+    result = check_site(site)
+    assert result.pages == ["index.html", "la/E1-x/index.html"]
+    assert result.links["index.html"] == {"la/E1-x/index.html", "index.html#top"}
+    assert sorted(result.broken) == [
+        "la/E1-x/index.html -> ../../index.html#gone (no such anchor)",
+        "la/E1-x/index.html -> ../../missing.html",
+    ]
+    assert result.external == ["la/E1-x/index.html: loads https://example.org/x.png"]
+    outcome = CliRunner().invoke(app, ["check-site", str(site)])
+    assert outcome.exit_code == 1 and "2 broken, 1 loads from other hosts" in outcome.output
+    (site / "style.css").write_text('@import url("https://fonts.example/a.css");')
+    assert check_site(site).external[-1] == "style.css: loads https://fonts.example/a.css"

@@ -31,6 +31,8 @@ FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 QMD_LINK = re.compile(r'(href="[^"#:]*?)\.qmd(#[^"]*)?"')
 MARKER = "<!--PAGE-SPLIT-{index}-->"
 MARKER_PATTERN = re.compile(r"<!--PAGE-SPLIT-(\d+)-->")
+
+
 class RenderError(Exception):
     """A page could not be rendered (the message names the file and the problem)."""
 

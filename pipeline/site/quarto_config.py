@@ -76,8 +76,9 @@ def read_site_config(pages: Path) -> SiteConfig:
         css=_strings(html.get("css")),
         navigation=_links((website.get("navbar") or {}).get("left"), "website.navbar.left"),
         footer_text=str(footer.get("left", "")) if isinstance(footer, dict) else str(footer),
-        footer_links=_links(footer.get("right") if isinstance(footer, dict) else None,
-                            "website.page-footer.right"),
+        footer_links=_links(
+            footer.get("right") if isinstance(footer, dict) else None, "website.page-footer.right"
+        ),
     )
 
 

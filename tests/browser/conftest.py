@@ -27,9 +27,9 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="session")
-def site_url(synthetic_build) -> Iterator[str]:
-    """Serve the session's ``_site`` on 127.0.0.1 and yield its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(synthetic_build.site_dir))
+def site_url(rendered_site) -> Iterator[str]:
+    """Serve the session's ``_site`` (from each renderer present) on 127.0.0.1; yield its URL."""
+    handler = functools.partial(_QuietHandler, directory=str(rendered_site.site_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -50,9 +50,9 @@ def audited_pages(package_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def pages(synthetic_build) -> dict[str, str]:
+def pages(synthetic_build, rendered_site) -> dict[str, str]:
     chosen = audited_pages(synthetic_build.package_dir)
-    site = synthetic_build.site_dir
+    site = rendered_site.site_dir
     for label, path in list(chosen.items()):
         if path.endswith(".html") and not (site / path).exists():
             # Quarto and the built-in renderer may use a folder for hand-written pages.
@@ -62,7 +62,9 @@ def pages(synthetic_build) -> dict[str, str]:
     return chosen
 
 
-def test_pages_have_no_axe_violations_at_wcag_22_aa(browser, site_url, pages) -> None:
+def test_pages_have_no_axe_violations_at_wcag_22_aa(
+    browser, site_url, pages, rendered_site
+) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -76,7 +78,7 @@ def test_pages_have_no_axe_violations_at_wcag_22_aa(browser, site_url, pages) ->
         if result.violations_count:
             problems.append(f"{label} ({path}):\n{result.generate_snapshot()}")
     page.close()
-    print("axe violations per page:", json.dumps(counts))
+    print(f"axe violations per page ({rendered_site.renderer}):", json.dumps(counts))
     assert not problems, "\n".join(problems)
 
 
