@@ -28,7 +28,7 @@ from pipeline.packaging import (
 )
 from pipeline.packaging.schemas import table_schema
 from pipeline.packaging.validation import check_frictionless, check_rows
-from pipeline.packaging.writer import build_folder
+from pipeline.packaging.writer import write_files
 from pipeline.published import EES_TIME_GEOGRAPHY_COLUMNS
 
 
@@ -305,7 +305,7 @@ def test_row_checks_cover_rows_frictionless_samples_past(tmp_path: Path) -> None
     frame.loc[44, ["breakdown_topic", "breakdown"]] = ["Total", "Total"]  # repeats row 42's key
     folder = tmp_path / "built"
     folder.mkdir()
-    build_folder(tables, folder, make_metadata(), "1.0.0", [], "First release.")
+    write_files(tables, folder, make_metadata(), "1.0.0", [], "First release.")
     assert check_frictionless(folder, row_budget=10) == []  # rows 40+ are past the sample
     problems = check_rows(folder)
     where = "data/stability_measures.csv, rows"
@@ -313,8 +313,31 @@ def test_row_checks_cover_rows_frictionless_samples_past(tmp_path: Path) -> None
     assert f"{where} 43, column percent: above the maximum" in problems
     assert f"{where} 44, column time_identifier: not one of the enum" in problems
     assert any(p.startswith(f"{where} 44, 46: primary key") for p in problems)
-    full = check_frictionless(folder, row_budget=1000)
+    full = check_frictionless(folder, row_budget=100_000)
     assert {p.split(": ")[1].split(" ")[0] for p in full} >= {"type-error", "constraint-error"}
+
+
+def test_a_schema_keyword_the_row_checks_do_not_implement_fails_loudly(tmp_path: Path) -> None:
+    tables = make_tables()
+    folder = tmp_path / "built"
+    folder.mkdir()
+    write_files(tables, folder, make_metadata(), "1.0.0", [], "First release.")
+    path = folder / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    resource = next(r for r in descriptor["resources"] if r["name"] == "stability_measures")
+    field = next(f for f in resource["schema"]["fields"] if f["name"] == "number")
+    field.setdefault("constraints", {})["unique"] = True
+    resource["schema"]["fields"][0]["format"] = "email"
+    path.write_text(json.dumps(descriptor), encoding="utf-8")
+    problems = check_rows(folder)
+    where = "data/stability_measures.csv"
+    assert any(
+        p.startswith(f"{where}: field number: constraint 'unique' is not checked") for p in problems
+    )
+    assert any(
+        p.startswith(f"{where}: field time_period: keyword 'format' is not checked")
+        for p in problems
+    )
 
 
 def test_unknown_la_code_fails_the_foreign_key(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.disclosure import DisclosureError, audit_files
 from pipeline.logs import log
 from pipeline.packaging import descriptor as descriptor_module
 from pipeline.packaging import reference, schemas, versions
@@ -136,11 +137,6 @@ def _check(folder: Path) -> None:
 def _audit(folder: Path) -> None:
     """Run the disclosure file audit on every file of a built folder."""
     try:
-        from pipeline.disclosure import DisclosureError, audit_files
-    except ImportError:  # the disclosure step is optional for the packaging step
-        log.debug("package: pipeline.disclosure.audit_files not available, file audit skipped")
-        return
-    try:
         result = audit_files(folder)
     except DisclosureError as error:
         raise PackageBuildError(f"disclosure audit of the package files failed: {error}") from error
@@ -171,7 +167,7 @@ def _replace_text(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _write_files(
+def write_files(
     tables: dict[str, PublishedTable],
     folder: Path,
     metadata: ReleaseMetadata,
@@ -179,7 +175,10 @@ def _write_files(
     changelog_entries: list[dict[str, str]],
     changes: str,
 ) -> None:
-    """Write every file of one version except the spreadsheet into an empty ``folder``."""
+    """Write every file of one version except the spreadsheet into an empty ``folder``.
+
+    Nothing is validated here (:func:`write_package` runs the gates).
+    """
     resources = _write_resources(tables, folder)
     try:
         write_la_extracts(tables, folder / "la")
@@ -195,19 +194,6 @@ def _write_files(
     _write_text(folder / "datapackage.json", descriptor_module.descriptor_text(package))
 
 
-def build_folder(
-    tables: dict[str, PublishedTable],
-    folder: Path,
-    metadata: ReleaseMetadata,
-    version: str,
-    changelog_entries: list[dict[str, str]],
-    changes: str,
-) -> None:
-    """Write every file of one version into an empty ``folder`` (no validation)."""
-    _write_files(tables, folder, metadata, version, changelog_entries, changes)
-    write_spreadsheet(tables, folder / SPREADSHEET_FILE, metadata, version)
-
-
 def _build_and_validate(
     tables: dict[str, PublishedTable],
     folder: Path,
@@ -216,14 +202,14 @@ def _build_and_validate(
     changelog_entries: list[dict[str, str]],
     changes: str,
 ) -> None:
-    """:func:`build_folder`, then every gate (:func:`_check`, :func:`_audit`).
+    """:func:`write_files` and the spreadsheet, then every gate (:func:`_check`, :func:`_audit`).
 
     The spreadsheet is written meanwhile in a forked process (see
     :mod:`pipeline.packaging.background`); the file audit waits for it.
     """
     spreadsheet = (tables, folder / SPREADSHEET_FILE, metadata, version)
     with BackgroundWrite(write_spreadsheet, *spreadsheet) as background:
-        _write_files(tables, folder, metadata, version, changelog_entries, changes)
+        write_files(tables, folder, metadata, version, changelog_entries, changes)
         _check(folder)
         try:
             background.wait()
