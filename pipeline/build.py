@@ -7,6 +7,7 @@ leaving partial outputs behind.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -24,9 +25,12 @@ from pipeline.packaging import (
     PackageBuildError,
     PackageExistsError,
     ReleaseMetadata,
+    ledger,
     write_package,
 )
-from pipeline.packaging.metadata import DEFAULT_SOURCES, SYNTHETIC_SOURCE
+from pipeline.packaging.archive import ArchiveError
+from pipeline.packaging.archive import verify as verify_archive
+from pipeline.packaging.metadata import DEFAULT_SOURCES, PACKAGE_NAME, SYNTHETIC_SOURCE
 from pipeline.published import PublishedTable
 from pipeline.site import generate_pages
 from pipeline.site.layout import OUTPUT, assemble_pages
@@ -189,6 +193,73 @@ def build_all(
     return 0
 
 
+def check_archive(packages_root: Path) -> list[dict]:
+    """Verify every version in the release archive; :class:`BuildError` names a changed file."""
+    try:
+        return verify_archive(packages_root / PACKAGE_NAME)
+    except ArchiveError as error:
+        raise BuildError(f"the release archive {packages_root} is not intact: {error}") from error
+
+
+def publishable(
+    *,
+    input_dir: Path | None,
+    la: str | None,
+    seed: int,
+    scale: float,
+    years: list[int] | None,
+    project_root: Path,
+    neighbours: str = "dfe",
+) -> tuple[dict[str, PublishedTable], ReleaseMetadata, str, bool]:
+    """The published tables and release metadata of the inputs, their cache key, and whether
+    they were reused from an identical earlier build."""
+    try:
+        neighbour_set(neighbours)
+    except ValueError as error:
+        raise BuildError(f"--neighbours: {error}") from error
+    synthetic = input_dir is None
+    if input_dir is None:
+        input_dir = synthetic_inputs(project_root, seed, scale, years or DEFAULT_YEARS)
+    cache_dir = project_root / BUILD_CACHE
+    key = build_cache.inputs_key(
+        input_dir, {"la": la, "synthetic": synthetic, "neighbours": neighbours}
+    )
+    cached = build_cache.load_tables(cache_dir, key)
+    if cached is not None:
+        published, metadata = cached
+        log.info("measures, aggregate, disclose: reusing the results of an identical earlier build")
+        return published, metadata, key, True
+    published, metadata = _publish_from_inputs(
+        input_dir, la, synthetic=synthetic, seed=seed, scale=scale, neighbours=neighbours
+    )
+    build_cache.save_tables(cache_dir, key, (published, metadata))
+    return published, metadata, key, False
+
+
+def write_version(
+    published: dict[str, PublishedTable],
+    metadata: ReleaseMetadata,
+    packages_root: Path,
+    *,
+    version: str | None,
+    bump: str | None,
+    new_only_if_changed: bool = False,
+) -> Path:
+    """Write (or keep) the package version; :class:`BuildError` for a refused version."""
+    try:
+        with step("package", rows_in=sum(len(t.frame) for t in published.values())):
+            return write_package(
+                published,
+                packages_root,
+                metadata,
+                version=version,
+                bump=bump,
+                only_if_tables_changed=new_only_if_changed,
+            )
+    except (PackageExistsError, PackageBuildError) as error:
+        raise BuildError(str(error)) from error
+
+
 def run_build(
     *,
     input_dir: Path | None,
@@ -204,44 +275,46 @@ def run_build(
     neighbours: str = "dfe",
     renderer: str = "auto",
 ) -> BuildResult:
-    """Run every step; raise :class:`BuildError` on a failure the user can act on."""
-    try:
-        neighbour_set(neighbours)
-    except ValueError as error:
-        raise BuildError(f"--neighbours: {error}") from error
-    build = BuildResult()
-    synthetic = input_dir is None
-    if input_dir is None:
-        input_dir = synthetic_inputs(project_root, seed, scale, years or DEFAULT_YEARS)
-    cache_dir = project_root / BUILD_CACHE
-    key = build_cache.inputs_key(
-        input_dir, {"la": la, "synthetic": synthetic, "neighbours": neighbours}
-    )
-    cached = build_cache.load_tables(cache_dir, key)
-    if cached is not None:
-        published, metadata = cached
-        log.info("measures, aggregate, disclose: reusing the results of an identical earlier build")
-    else:
-        published, metadata = _publish_from_inputs(
-            input_dir, la, synthetic=synthetic, seed=seed, scale=scale, neighbours=neighbours
-        )
-        build_cache.save_tables(cache_dir, key, (published, metadata))
+    """Run every step; raise :class:`BuildError` on a failure the user can act on.
 
+    ``packages_root`` is the release archive: it is verified first (a changed file of a
+    published version stops the build, named). With no ``version`` and no ``bump``, a version
+    recorded in the archive's ``releases.json`` but not yet in the archive is written (the
+    publish workflow's release step); otherwise the latest version is rebuilt and kept.
+    """
+    entries = check_archive(packages_root)
+    build = BuildResult()
+    published, metadata, cache_key, cached = publishable(
+        input_dir=input_dir,
+        la=la,
+        seed=seed,
+        scale=scale,
+        years=years,
+        project_root=project_root,
+        neighbours=neighbours,
+    )
+    pending = ledger.pending(packages_root, entries) if version is None and bump is None else None
+    if pending is not None:
+        version = pending["version"]
+        metadata = dataclasses.replace(metadata, changes=pending["changes"])
+        log.info("package: writing version %s recorded in the release ledger", version)
+    cache_dir = project_root / BUILD_CACHE
     reused = None
-    if cached is not None and version is None and bump is None:
-        reused = build_cache.reusable_package(cache_dir, key, packages_root)
+    if cached and version is None and bump is None:
+        reused = build_cache.reusable_package(cache_dir, cache_key, packages_root)
     if reused is not None:
         build.package_dir = reused
         log.info("package: %s was written from these same tables and is intact, reusing it", reused)
     else:
-        try:
-            with step("package", rows_in=sum(len(t.frame) for t in published.values())):
-                build.package_dir = write_package(
-                    published, packages_root, metadata, version=version, bump=bump
-                )
-        except (PackageExistsError, PackageBuildError) as error:
-            raise BuildError(str(error)) from error
-        build_cache.save_package_stamp(cache_dir, key, build.package_dir)
+        build.package_dir = write_version(
+            published,
+            metadata,
+            packages_root,
+            version=version,
+            bump=bump,
+            new_only_if_changed=bump is not None or pending is not None,
+        )
+        build_cache.save_package_stamp(cache_dir, cache_key, build.package_dir)
 
     if with_site:
         build.site_dir = project_root / "_site"

@@ -39,6 +39,18 @@ ScaleOption = Annotated[
         help="Size of the synthetic England relative to the real one (1 = ~84k children)."
     ),
 ]
+ArchiveOption = Annotated[
+    Path,
+    typer.Option(
+        "--archive",
+        "--packages",
+        help=(
+            "The release archive: every published version of the data package "
+            "(ARCHIVE/stability-index/<version>/ and versions.json). Published versions are "
+            "checked and never changed."
+        ),
+    ),
+]
 NeighboursOption = Annotated[
     str,
     typer.Option(
@@ -188,9 +200,7 @@ def build(
     bump: Annotated[
         str | None, typer.Option(help="Write a new version: patch, minor or major.")
     ] = None,
-    packages: Annotated[Path, typer.Option(help="Where data packages are written.")] = Path(
-        "datapackages"
-    ),
+    packages: ArchiveOption = Path("datapackages"),
     site: Annotated[bool, typer.Option(help="Also generate and render the website.")] = True,
     neighbours: NeighboursOption = "dfe",
     renderer: Annotated[
@@ -256,6 +266,94 @@ def build(
             renderer=renderer,
         )
     raise typer.Exit(code)
+
+
+@app.command()
+def release(
+    bump: Annotated[
+        str,
+        typer.Option(
+            help="patch (a correction), minor (new data or table) "
+            "or major (renamed, added, removed or retyped fields)."
+        ),
+    ],
+    note: Annotated[str, typer.Option(help="What this release is, for the changelog.")] = "",
+    input_dir: Annotated[
+        Path | None,
+        typer.Option("--input", help="Real SSDA903 extracts. Default: synthetic England."),
+    ] = None,
+    la: LaOption = None,
+    seed: SeedOption = 2024,
+    scale: ScaleOption = 1.0,
+    years: Annotated[str, typer.Option(help="Synthetic collection years.")] = "2019-2024",
+    packages: ArchiveOption = Path("datapackages"),
+    site: Annotated[bool, typer.Option(help="Also generate and render the website.")] = True,
+    neighbours: NeighboursOption = "dfe",
+    verbose: VerboseOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Build, check and write a new version into the archive; print what changed."""
+    logs.configure(verbose, quiet)
+    from pipeline.build import BuildError
+    from pipeline.release import print_release, run_release
+
+    try:
+        result = run_release(
+            bump=bump,
+            note=note,
+            input_dir=input_dir,
+            la=la,
+            seed=seed,
+            scale=scale,
+            years=parse_years(years),
+            packages_root=packages,
+            with_site=site,
+            project_root=Path("."),
+            neighbours=neighbours,
+        )
+    except BuildError as error:
+        logs.console.print(f"[bold red]Release failed:[/] {error}", markup=True, highlight=False)
+        raise typer.Exit(1) from error
+    print_release(result, packages)
+
+
+archive_app = typer.Typer(help="Pack and restore versions of the release archive.")
+app.add_typer(archive_app, name="archive")
+
+
+@archive_app.command("pack")
+def archive_pack(
+    version: Annotated[str, typer.Argument(help="The version to pack, e.g. 1.0.0.")],
+    out: Annotated[Path, typer.Option(help="Folder for the zip and its .sha256.")] = Path("dist"),
+    packages: ArchiveOption = Path("datapackages"),
+) -> None:
+    """Write stability-index-VERSION.zip and its checksum (a GitHub release's assets)."""
+    from pipeline.packaging.archive import ArchiveError, pack
+    from pipeline.packaging.metadata import PACKAGE_NAME
+
+    try:
+        path = pack(packages / PACKAGE_NAME, version, out)
+    except ArchiveError as error:
+        logs.console.print(f"[bold red]Pack failed:[/] {error}", markup=True, highlight=False)
+        raise typer.Exit(1) from error
+    logs.console.print(f"{path} and {path.name}.sha256 written", markup=False, highlight=False)
+
+
+@archive_app.command("restore")
+def archive_restore(
+    zips: Annotated[Path, typer.Argument(help="Folder of stability-index-*.zip and .sha256.")],
+    packages: ArchiveOption = Path("datapackages"),
+) -> None:
+    """Unpack released versions into the archive, checking every checksum."""
+    from pipeline.packaging.archive import ArchiveError, restore
+
+    try:
+        restored = restore(zips, packages)
+    except ArchiveError as error:
+        logs.console.print(f"[bold red]Restore failed:[/] {error}", markup=True, highlight=False)
+        raise typer.Exit(1) from error
+    shown = ", ".join(restored) if restored else "none (no zips found)"
+    logs.console.print(f"Restored into {packages}: {shown}", markup=False, highlight=False)
 
 
 @app.command()

@@ -45,9 +45,9 @@ def test_an_edited_package_file_is_not_reused(synthetic_build) -> None:
     original = target.read_bytes()
     try:
         target.write_bytes(original + b"edited\n")
-        # The package is checked byte for byte, so it is written again, and a published
-        # version whose files differ is refused rather than silently accepted.
-        with pytest.raises(BuildError, match="already exists"):
+        # Every file of a published version is checked against versions.json first: the
+        # build stops, naming the edited file, rather than silently accepting it.
+        with pytest.raises(BuildError, match=rf"{target.name} has changed since version"):
             _rebuild(synthetic_build)
     finally:
         target.write_bytes(original)

@@ -37,14 +37,22 @@ def file_digest(path: Path) -> tuple[int, str]:
     return len(data), hashlib.sha256(data).hexdigest()
 
 
+def version_address(metadata: ReleaseMetadata, version: str) -> str:
+    """The permanent address of a version on the site: its ``datapackage.json``.
+
+    The site copies every version's files to ``downloads/<version>/`` and never changes them.
+    """
+    return f"{metadata.homepage}downloads/{version}/datapackage.json"
+
+
 def citation(metadata: ReleaseMetadata, version: str) -> str:
-    """The citation text for a version of the package."""
+    """The citation text for a version of the package: title, version, date and address."""
     year = metadata.release_date[:4]
     synthetic = " [synthetic data]" if metadata.synthetic else ""
     return (
         f"Stability Index team ({year}). {metadata.title}, version {version}{synthetic} "
         f"[data package]. Released {metadata.release_date}. "
-        f"{metadata.homepage}datapackages/stability-index/{version}/"
+        f"{version_address(metadata, version)}"
     )
 
 
@@ -92,6 +100,7 @@ def package_descriptor(
             "title": f"{metadata.title}: {metadata.latest_year}",
             "date": metadata.release_date,
             "version": version,
+            "url": version_address(metadata, version),
             "citation": citation(metadata, version),
         },
         "symbols": dict(SYMBOLS),

@@ -13,13 +13,14 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from pipeline.disclosure import DisclosureError, audit_files
 from pipeline.logs import log
+from pipeline.packaging import archive, reference, schemas, versions
 from pipeline.packaging import descriptor as descriptor_module
-from pipeline.packaging import reference, schemas, versions
 from pipeline.packaging.background import BackgroundWrite, BackgroundWriteError
 from pipeline.packaging.csv_text import write_csv_text
 from pipeline.packaging.descriptor import ResourceFile
@@ -50,7 +51,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
-def _table_cells(table: PublishedTable) -> pd.DataFrame:
+def table_cells(table: PublishedTable) -> pd.DataFrame:
     """The table's columns in publication order as text (blank for missing geography cells)."""
     missing = [c for c in table.columns if c not in table.frame.columns]
     if missing:
@@ -105,7 +106,7 @@ def _write_resources(tables: dict[str, PublishedTable], folder: Path) -> list[Re
             raise PackageBuildError(f"table passed as {name!r} is named {table.name!r}")
         if name in RESERVED_NAMES:
             raise PackageBuildError(f"table name {name!r} is reserved for a package resource")
-        write_csv_text(_table_cells(table), data_dir / f"{name}.csv")
+        write_csv_text(table_cells(table), data_dir / f"{name}.csv")
         meta_path = None
         if table.ees:
             meta_path = f"data/{name}.meta.csv"
@@ -218,31 +219,21 @@ def _build_and_validate(
     _audit(folder)
 
 
-def write_package(
-    tables: dict[str, PublishedTable],
-    root: Path,
-    metadata: ReleaseMetadata,
-    version: str | None = None,
-    bump: str | None = None,
-) -> Path:
-    """Write ``root/stability-index/<version>/`` and return that folder.
-
-    ``bump`` (``patch``, ``minor``, ``major``) writes the latest version raised by one step;
-    ``version`` writes that version; with neither, the latest version is rebuilt (1.0.0 when
-    none exists). An existing version with identical bytes is left alone ("unchanged"); with
-    different bytes :class:`PackageExistsError` is raised. The folder is built and validated
-    (Frictionless, EES checks, the disclosure file audit when available) in a temporary folder
-    and moved into place only when every check passes.
-    """
-    package_root = Path(root) / PACKAGE_NAME
-    package_root.mkdir(parents=True, exist_ok=True)
-    existing = versions.existing_versions(package_root)
+def _plan(
+    package_root: Path, metadata: ReleaseMetadata, version: str | None, bump: str | None
+) -> tuple[str, list[dict[str, Any]], str]:
+    """Check the archive and choose the version: ``(version, history entries, changes)``."""
+    try:
+        entries = archive.verify(package_root)
+        archive.check_kind(entries, metadata.synthetic, package_root)
+    except archive.ArchiveError as error:
+        raise PackageBuildError(str(error)) from error
+    existing = [entry["version"] for entry in entries]
     try:
         chosen = versions.resolve_version(existing, version, bump)
     except ValueError as error:
         raise PackageBuildError(str(error)) from error
-    target = package_root / chosen
-    recorded = {entry["version"]: entry for entry in versions.read_versions(package_root)}
+    recorded = {entry["version"]: entry for entry in entries}
     earlier = [v for v in existing if versions.parse_version(v) < versions.parse_version(chosen)]
     changes = (
         metadata.changes.strip()
@@ -255,33 +246,87 @@ def write_package(
         "date": metadata.release_date,
         "title": f"{metadata.title}: {metadata.latest_year}",
         "changes": changes,
+        "synthetic": metadata.synthetic,
     }
-    history = [recorded[v] for v in earlier if v in recorded] + [entry]
+    return chosen, [recorded[v] for v in earlier] + [entry], changes
 
+
+def _keep_existing(scratch: Path, target: Path, package_root: Path) -> None:
+    """A rebuilt version that exists: same bytes or same tables keep it; else refuse."""
+    if _same_tree(scratch, target):
+        log.info("package: version %s unchanged (%s)", target.name, target)
+        return
+    if archive.tables_identical(scratch, target):
+        log.warning(
+            "package: version %s keeps its published files: the tables are the same and only "
+            "the metadata would differ (release a patch to publish a metadata correction)",
+            target.name,
+        )
+        return
+    raise PackageExistsError(
+        f"version {target.name} already exists in {package_root} with different tables, and "
+        "published versions never change. Release a new version instead, e.g. "
+        "`stability-index release --bump patch` (a correction) or `--bump minor` (new data); "
+        "`stability-index build --bump patch` does the same without the change report."
+    )
+
+
+def write_package(
+    tables: dict[str, PublishedTable],
+    root: Path,
+    metadata: ReleaseMetadata,
+    version: str | None = None,
+    bump: str | None = None,
+    *,
+    only_if_tables_changed: bool = False,
+) -> Path:
+    """Write ``root/stability-index/<version>/`` and return that folder.
+
+    ``root`` is the release archive (see :mod:`pipeline.packaging.archive`): every version
+    in it is checked against ``versions.json`` first, and a synthetic build never enters an
+    archive of real releases (nor the reverse); both raise :class:`PackageBuildError`.
+    ``bump`` (``patch``, ``minor``, ``major``) writes the latest version raised by one step;
+    ``version`` writes that version; with neither, the latest version is rebuilt (1.0.0 when
+    none exists). An existing version with identical bytes (or identical tables) is left
+    alone; with different tables :class:`PackageExistsError` is raised. With
+    ``only_if_tables_changed``, a new version whose tables equal the latest version's is not
+    written and the latest version's folder is returned. The folder is built and validated
+    (Frictionless, EES checks, the disclosure file audit when available) in a temporary folder
+    and moved into place only when every check passes.
+    """
+    package_root = Path(root) / PACKAGE_NAME
+    package_root.mkdir(parents=True, exist_ok=True)
+    chosen, history, changes = _plan(package_root, metadata, version, bump)
+    latest = package_root / history[-2]["version"] if len(history) > 1 else None
+    target = package_root / chosen
+    existed = target.exists()
     scratch = Path(tempfile.mkdtemp(dir=package_root, prefix=f".building-{chosen}-"))
     try:
         _build_and_validate(tables, scratch, metadata, chosen, history, changes)
-        if target.exists():
-            if not _same_tree(scratch, target):
-                raise PackageExistsError(
-                    f"version {chosen} already exists in {package_root} with different "
-                    "content, and published versions never change. Build a new version "
-                    "instead, e.g. `stability-index build --bump patch` (a correction) or "
-                    "`--bump minor` (new data)."
-                )
+        if existed:
+            _keep_existing(scratch, target, package_root)
             shutil.rmtree(scratch)
-            log.info("package: version %s unchanged (%s)", chosen, target)
-        else:
-            os.replace(scratch, target)
-            log.info("package: version %s written to %s", chosen, target)
+            return target
+        unchanged = latest is not None and archive.tables_identical(scratch, latest)
+        if only_if_tables_changed and latest is not None and unchanged:
+            shutil.rmtree(scratch)
+            log.info("package: the tables equal version %s's, no new version", latest.name)
+            return latest
+        os.replace(scratch, target)
+        log.info("package: version %s written to %s", chosen, target)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
     digest = hashlib.sha256((target / "datapackage.json").read_bytes()).hexdigest()
-    entry = {**entry, "datapackage_sha256": digest, "path": f"{chosen}/datapackage.json"}
+    entry = {
+        **history[-1],
+        "datapackage_sha256": digest,
+        "path": f"{chosen}/datapackage.json",
+        "files": archive.file_hashes(target),
+    }
+    recorded = {e["version"]: e for e in versions.read_versions(package_root)}
     recorded[chosen] = entry
-    text = versions.versions_document(list(recorded.values()))
-    versions_path = package_root / versions.VERSIONS_FILE
-    if not versions_path.exists() or versions_path.read_text(encoding="utf-8") != text:
-        _replace_text(versions_path, text)
+    _replace_text(
+        package_root / versions.VERSIONS_FILE, versions.versions_document(list(recorded.values()))
+    )
     return target

@@ -84,9 +84,15 @@ class PageFrame:
         year = p.release_date[:4]
         return (
             f"Stability Index team ({year}). {p.release_title}: {page_title}. "
-            f"Version {p.version}, published {long_date(p.release_date)}."
-            + (" Built from synthetic data." if p.synthetic else "")
+            f"Data package version {p.version} ({self.version_address()}), published "
+            f"{long_date(p.release_date)}." + (" Built from synthetic data." if p.synthetic else "")
         )
+
+    def version_address(self) -> str:
+        """The permanent address of this version's descriptor (``downloads/<version>/...``)."""
+        release = self.package.descriptor.get("release") or {}
+        fallback = self.address(f"downloads/{self.package.version}/datapackage.json")
+        return str(release.get("url") or fallback)
 
     def address(self, page_path: str) -> str:
         """The permanent address of a page: the package's ``homepage`` and the page's path.
@@ -130,6 +136,7 @@ class PageFrame:
             f"<dl><dt>Title</dt><dd>{escape(page_title)}</dd>"
             f"<dt>Release</dt><dd>{escape(self.package.release_title)}</dd>"
             f"<dt>Version</dt><dd>{escape(self.package.version)}</dd>"
+            f"<dt>Data of this version</dt><dd>{escape(self.version_address())}</dd>"
             f"<dt>Date</dt><dd>{escape(long_date(self.package.release_date))}</dd></dl>"
             '<button type="button" class="copy-button" data-copy-target="citation">'
             "Copy the citation</button>"

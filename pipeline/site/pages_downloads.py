@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from html import escape
@@ -152,6 +153,18 @@ def releases_page(package: SitePackage, site_dir: Path, versions: list[VersionIn
     return write_page(site_dir / "releases.qmd", text)
 
 
+def _changes_of(info: VersionInfo) -> str:
+    """A version's changelog text from its ``versions.json`` entry (blank when not recorded)."""
+    if info.folder is None:
+        return ""
+    path = info.folder.parent / "versions.json"
+    if not path.exists():
+        return ""
+    entries = json.loads(path.read_text(encoding="utf-8")).get("versions", [])
+    found = [e for e in entries if e.get("version") == info.version]
+    return " ".join(str(found[0].get("changes", "")).split()) if found else ""
+
+
 def atom_feed(package: SitePackage, site_dir: Path, versions: list[VersionInfo]) -> Path:
     """Write ``releases.xml``, an Atom feed with one entry per published version.
 
@@ -184,7 +197,8 @@ def atom_feed(package: SitePackage, site_dir: Path, versions: list[VersionInfo])
         summary = f"Version {info.version} of the Stability Index data package"
         if package.synthetic:
             summary += " (built from synthetic data)"
-        add(entry, "summary", summary + ".")
+        changes = _changes_of(info)
+        add(entry, "summary", summary + "." + (f" {changes}" if changes else ""))
     path = site_dir / FEED_NAME
     ET.ElementTree(feed).write(path, encoding="utf-8", xml_declaration=True)
     return path
