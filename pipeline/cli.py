@@ -138,7 +138,7 @@ SYNTHETIC_OPTIONS = {"seed": "--seed", "scale": "--scale", "years": "--years"}
 RELEASE_OPTIONS = {
     "version": "--version",
     "bump": "--bump",
-    "packages": "--packages",
+    "packages": "--archive",
     "site": "--site/--no-site",
     "neighbours": "--neighbours",
     "renderer": "--renderer",
