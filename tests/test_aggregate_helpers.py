@@ -5,20 +5,20 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.aggregate.areas import (
-    UnknownLocalAuthorityError,
-    group_numbers,
-    map_distinct,
-    region_of,
-)
-from pipeline.aggregate.cells import (
+from pipeline.aggregate.change_reasons import PLACEMENT_CHANGE_REASONS, _label
+from pipeline.aggregate.cohort_cells import (
     distinct_la_years,
     flag_array,
     flag_matrices,
     universe_positions,
     years_of,
 )
-from pipeline.aggregate.reasons import PLACEMENT_CHANGE_REASONS, _label
+from pipeline.aggregate.rollup import (
+    UnknownLocalAuthorityError,
+    group_numbers,
+    map_distinct,
+    region_of,
+)
 from pipeline.aggregate.shares import count_items
 
 UNIVERSE = pd.DataFrame(

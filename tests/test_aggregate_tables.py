@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from test_aggregate_children import child, children_frame, input_tables
 
+from pipeline.aggregate.change_reasons import placement_change_reasons, social_worker_change_reasons
 from pipeline.aggregate.consecutive import consecutive_years, persistence_ratio
 from pipeline.aggregate.data_quality import data_quality
 from pipeline.aggregate.distributions import placement_moves_distribution, two_year_split
-from pipeline.aggregate.reasons import placement_change_reasons, social_worker_change_reasons
 from pipeline.published import LEVEL_LA, LEVEL_NATIONAL
 
 LA_YEARS = [(la, y) for la in ["886", "841"] for y in (2023, 2024)]

@@ -23,7 +23,7 @@ from pipeline.inputs.columns import canonical_column_name
 from pipeline.measures import compute_measures
 from pipeline.self_service import build_la_report
 from pipeline.self_service.figures import HEADLINE_MEASURES, la_tables
-from pipeline.self_service.report import INTERNAL_BANNER
+from pipeline.self_service.report_page import INTERNAL_BANNER
 from tests.fixtures.sample_package import write_sample_package
 
 EXTRACT = Path(__file__).parent / "fixtures" / "la_extract"
@@ -238,8 +238,8 @@ def test_figures_match_the_national_build_for_the_same_la(
 ) -> None:
     """Kent's rows of a two-LA national aggregation equal the self-service figures, every
     period and breakdown (the other LA changes the region and England rows, not Kent's)."""
+    from pipeline.aggregate.all_tables import compact_children
     from pipeline.aggregate.stability import stability_measures
-    from pipeline.aggregate.tables import compact_children
 
     tables, report = load(national_inputs(tmp_path / "england"))
     assert tables is not None, report.to_text()

@@ -18,7 +18,7 @@ from pipeline.self_service.comparison import (
     region_of,
 )
 from pipeline.self_service.figures import suppress_small_counts
-from pipeline.self_service.report import format_count, format_interval, format_percent
+from pipeline.self_service.report_page import format_count, format_interval, format_percent
 from tests.fixtures.sample_package import write_sample_package
 
 

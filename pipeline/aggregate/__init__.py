@@ -8,9 +8,9 @@ Public entry points:
 * :func:`nearest_neighbours` - each LA's 10 statistical neighbours.
 """
 
+from pipeline.aggregate.all_tables import build_tables
 from pipeline.aggregate.comparisons import derive_comparisons
 from pipeline.aggregate.neighbours import nearest_neighbours
-from pipeline.aggregate.tables import build_tables
 from pipeline.aggregate.wilson import wilson_interval
 
 __all__ = ["build_tables", "derive_comparisons", "nearest_neighbours", "wilson_interval"]

@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from pipeline.measures.schema import CHARACTERISTICS
 
-from .cells import la_years, needs_sw_module, universe_positions, years_of
+from .cohort_cells import la_years, needs_sw_module, universe_positions, years_of
 
 CASE_MIX_MEASURES = ["placement_2plus", "school_midyear", "sw_2plus", "multiple_any"]
 CASE_MIX_CHARACTERISTICS = [

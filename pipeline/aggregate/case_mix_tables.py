@@ -7,9 +7,9 @@ import pandas as pd
 
 from pipeline.published import LEVEL_LA, LEVEL_NATIONAL, Filter, Indicator, PublishedTable
 
-from .areas import add_ees_columns, sort_rows
 from .case_mix import CASE_MIX_MEASURES, case_mix_frames, funnel, overdispersion
-from .cells import with_symbols
+from .cohort_cells import with_symbols
+from .rollup import add_ees_columns, sort_rows
 
 RATIO_COLUMNS = [
     "observed_expected_ratio",

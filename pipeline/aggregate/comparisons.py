@@ -25,7 +25,7 @@ from pipeline.published import (
 )
 from pipeline.symbols import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE
 
-from .areas import sort_rows
+from .rollup import sort_rows
 
 BANDS = "ABCD"
 AREA_KEYS = ["geographic_level", "region_code", "old_la_code", "measure"]

@@ -13,8 +13,8 @@ import pandas as pd
 
 from pipeline.published import Filter, Indicator, PublishedTable
 
-from .areas import LAS_WITH_DATA, add_ees_columns, roll_up, sort_rows
-from .cells import la_years, needs_sw_module, with_symbols, years_of
+from .cohort_cells import la_years, needs_sw_module, with_symbols, years_of
+from .rollup import LAS_WITH_DATA, add_ees_columns, roll_up, sort_rows
 from .wilson import Z_95
 
 CONSECUTIVE_MEASURES = ["placement_2plus", "school_midyear", "school_any", "sw_2plus"]

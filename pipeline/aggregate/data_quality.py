@@ -8,8 +8,8 @@ import pandas as pd
 from pipeline.logs import log
 from pipeline.published import LEVEL_LA, Indicator, PublishedTable
 
-from .areas import LAS_WITH_DATA, add_ees_columns, group_numbers, roll_up, sort_rows
-from .cells import la_years, with_symbols
+from .cohort_cells import la_years, with_symbols
+from .rollup import LAS_WITH_DATA, add_ees_columns, group_numbers, roll_up, sort_rows
 
 EXCLUSION_COLUMNS = {
     "Short breaks only": "excluded_short_breaks_only",

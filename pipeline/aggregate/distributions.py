@@ -8,7 +8,7 @@ import pandas as pd
 from pipeline.measures.schema import PERIODS, TOTAL
 from pipeline.published import Filter, PublishedTable
 
-from .cells import la_years, years_of
+from .cohort_cells import la_years, years_of
 from .shares import count_items, publish_shares, share_indicators
 
 #: Area label -> (first-year count column, second-year count column, needs the SW module).

@@ -16,8 +16,8 @@ import pandas as pd
 
 from pipeline.published import LEVEL_LA, Filter, Indicator, PublishedTable
 
-from .areas import _la_table, add_ees_columns, region_of, sort_rows
 from .neighbour_sets import DEFAULT_BASIS, NeighbourSet, dfe_pairs, neighbour_set
+from .rollup import _la_table, add_ees_columns, region_of, sort_rows
 
 NEIGHBOURS = 10
 COLUMNS = ["old_la_code", "neighbour_rank", "neighbour_old_la_code", "distance"]

@@ -13,8 +13,8 @@ import pandas as pd
 from pipeline.measures.schema import TOTAL
 from pipeline.published import Indicator
 
-from .areas import LAS_WITH_DATA, add_ees_columns, roll_up, sort_rows
-from .cells import universe_positions, with_symbols
+from .cohort_cells import universe_positions, with_symbols
+from .rollup import LAS_WITH_DATA, add_ees_columns, roll_up, sort_rows
 
 
 def count_items(

@@ -18,8 +18,7 @@ from scipy import sparse
 from pipeline.measures.schema import CHARACTERISTICS, FLAGS, PERIODS, TOTAL
 from pipeline.published import LEVEL_LA, Filter, Indicator, PublishedTable
 
-from .areas import LAS_WITH_DATA, add_ees_columns, group_numbers, roll_up, sort_rows
-from .cells import (
+from .cohort_cells import (
     check_labels,
     flag_array,
     la_years,
@@ -29,6 +28,7 @@ from .cells import (
     with_symbols,
     years_of,
 )
+from .rollup import LAS_WITH_DATA, add_ees_columns, group_numbers, roll_up, sort_rows
 
 PLACEMENT_FLAGS = ["placement_1plus", "placement_2plus", "placement_4plus"]
 #: Measures published for each period (long-term stability is a point-in-time measure).

@@ -7,7 +7,7 @@ files for child-level identifiers.
 """
 
 from pipeline.disclosure.audit import AuditReport, audit
-from pipeline.disclosure.cells import DisclosureError
+from pipeline.disclosure.cell_store import DisclosureError
 from pipeline.disclosure.identifiers import audit_files, scan_for_identifiers
 from pipeline.disclosure.protect import protect
 from pipeline.disclosure.summary import SuppressionSummary

@@ -1,7 +1,7 @@
 """``audit``: prove that protected tables disclose no small count before anything is written.
 
 The audit reads only the published cells (strings or numbers) and fails with a
-:class:`~pipeline.disclosure.cells.DisclosureError` naming the table, group and cell when:
+:class:`~pipeline.disclosure.cell_store.DisclosureError` naming the table, group and cell when:
 
 1. a published count is 1 to 5;
 2. a percent, interval or rate is published while a count it is derived from is suppressed
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.disclosure.cells import NUMBER, SUPPRESSED, CellStore, DisclosureError
+from pipeline.disclosure.cell_store import NUMBER, SUPPRESSED, CellStore, DisclosureError
 from pipeline.disclosure.groups import Equations, build_equations
 from pipeline.disclosure.recoverability import find_recoverable
 from pipeline.disclosure.suppression import SMALLEST_SAFE_COUNT, derived_sources

@@ -12,7 +12,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from pipeline.disclosure.cells import (
+from pipeline.disclosure.cell_store import (
     NUMBER,
     STATUS_SYMBOL,
     CellStore,

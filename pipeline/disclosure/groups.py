@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.disclosure.cells import (
+from pipeline.disclosure.cell_store import (
     NOT_APPLICABLE,
     NOT_AVAILABLE,
     CellStore,

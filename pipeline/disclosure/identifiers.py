@@ -4,7 +4,7 @@
 reports every column header named like an SSDA903 identifier (``CHILD``, ``UPN``, ``DOB``,
 ``SW_ID``, ``HOME_POST``, ``PL_POST`` or a date-of-birth column, any case) and every value that
 looks like a UPN (a letter and 12 digits) or a full UK postcode. :func:`audit_files` raises
-:class:`~pipeline.disclosure.cells.DisclosureError` when anything is found; the packaging and
+:class:`~pipeline.disclosure.cell_store.DisclosureError` when anything is found; the packaging and
 site steps call it on what they write.
 
 CSV files are screened whole first: :data:`VALUE_SCREEN` (the two value patterns in RE2 syntax
@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from pipeline.disclosure.cells import DisclosureError
+from pipeline.disclosure.cell_store import DisclosureError
 
 IDENTIFIER_COLUMNS = frozenset(
     {"child", "upn", "dob", "sw_id", "home_post", "pl_post", "date_of_birth", "birth_date"}

@@ -22,7 +22,7 @@ import time
 
 import pandas as pd
 
-from pipeline.disclosure.cells import STATUS_SYMBOL, CellStore
+from pipeline.disclosure.cell_store import STATUS_SYMBOL, CellStore
 from pipeline.disclosure.formatting import formatted_table
 from pipeline.disclosure.groups import build_equations
 from pipeline.disclosure.summary import COUNT_COLUMNS, SuppressionSummary, symbol_reason_label
@@ -43,7 +43,7 @@ def protect(
 
     The input tables are not changed. Indicator cells may hold numbers or the symbols ``x``,
     ``z`` (kept) and ``c`` (kept, counted as suppressed in the input); anything else, or a blank,
-    is a :class:`~pipeline.disclosure.cells.DisclosureError` naming the table, row and column.
+    is a :class:`~pipeline.disclosure.cell_store.DisclosureError` naming the table, row and column.
     """
     started = time.perf_counter()
     store = CellStore(tables)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipeline import symbols
-from pipeline.disclosure.reasons import REASON_LABELS
+from pipeline.disclosure.symbol_reasons import REASON_LABELS
 from pipeline.geography import COUNTRY_CODE, COUNTRY_NAME
 from pipeline.published import (
     EES_TIME_GEOGRAPHY_COLUMNS,

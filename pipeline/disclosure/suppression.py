@@ -1,7 +1,7 @@
 """The suppression rules: primary, secondary (with repeated cohorts) and derived cells.
 
-All rules act on a :class:`~pipeline.disclosure.cells.CellStore` in place: they change a cell's
-status to :data:`~pipeline.disclosure.cells.SUPPRESSED` and record why, keeping its value so
+All rules act on a :class:`~pipeline.disclosure.cell_store.CellStore` in place: they change a cell's
+status to :data:`~pipeline.disclosure.cell_store.SUPPRESSED` and record why, keeping its value so
 later rules can still see it. Nothing here loops over cells in Python: every rule is a handful
 of numpy operations over all tables at once, repeated until nothing changes.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.disclosure import reasons
-from pipeline.disclosure.cells import (
+from pipeline.disclosure import symbol_reasons as reasons
+from pipeline.disclosure.cell_store import (
     NUMBER,
     SUPPRESSED,
     CellStore,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.aggregate.all_tables import compact_children
+from pipeline.aggregate.change_reasons import placement_change_reasons, social_worker_change_reasons
 from pipeline.aggregate.consecutive import consecutive_years
 from pipeline.aggregate.distributions import placement_moves_distribution, two_year_split
-from pipeline.aggregate.reasons import placement_change_reasons, social_worker_change_reasons
 from pipeline.aggregate.stability import stability_measures
-from pipeline.aggregate.tables import compact_children
 from pipeline.inputs.report import ValidationReport
 from pipeline.inputs.tables import InputTables
 from pipeline.measures import MeasuresResult

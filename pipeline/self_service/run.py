@@ -38,7 +38,7 @@ from pipeline.self_service.figures import (
     rows_read,
     suppress_small_counts,
 )
-from pipeline.self_service.report import ReportInputs, render_report
+from pipeline.self_service.report_page import ReportInputs, render_report
 from pipeline.steps import StepError, aggregate, measure, protect_and_audit, validate
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from pipeline.measures.schema import TOTAL
 from pipeline.published import Filter, PublishedTable
 
-from .cells import la_years
+from .cohort_cells import la_years
 from .shares import count_items, publish_shares, share_indicators
 
 #: REASON_PLACE_CHANGE code -> label (``PLACE``, a change of placement status only, and blank

@@ -7,12 +7,12 @@ import pandas as pd
 from pipeline.published import PublishedTable
 
 from .case_mix_tables import case_mix_tables
+from .change_reasons import placement_change_reasons, social_worker_change_reasons
 from .consecutive import consecutive_years
 from .data_quality import data_quality
 from .distributions import placement_moves_distribution, two_year_split
 from .neighbour_sets import DEFAULT_BASIS
 from .neighbours import statistical_neighbours
-from .reasons import placement_change_reasons, social_worker_change_reasons
 from .stability import stability_measures
 
 #: Child-level identifiers that aggregation drops on entry.

@@ -172,7 +172,7 @@ class CellStore:
         self.value = np.concatenate(values) if values else np.zeros(0)
         self.status = np.concatenate(statuses) if statuses else np.zeros(0, dtype=np.int8)
         self.is_count = np.concatenate(kinds) if kinds else np.zeros(0, dtype=bool)
-        #: Why each cell holds its symbol (codes of :mod:`pipeline.disclosure.reasons`).
+        #: Why each cell holds its symbol (codes of :mod:`pipeline.disclosure.symbol_reasons`).
         self.reason = np.zeros(len(self.value), dtype=np.int8)
         self._table_starts = np.array([t.offset for t in self.tables], dtype=np.int64)
 
