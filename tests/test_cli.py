@@ -67,9 +67,9 @@ def test_build_refuses_synthetic_options_with_input(tmp_path: Path) -> None:
 
 def test_build_refuses_release_options_with_the_la_report(tmp_path: Path) -> None:
     arguments = ["build", "--input", str(tmp_path), "--report", "r.html", "--bump", "minor"]
-    result = runner.invoke(app, [*arguments, "--packages", str(tmp_path)])
+    result = runner.invoke(app, [*arguments, "--archive", str(tmp_path)])
     assert result.exit_code != 0
-    assert "--bump, --packages cannot be used with --report" in _words(result.output)
+    assert "--archive, --bump cannot be used with --report" in _words(result.output)
 
 
 @pytest.mark.parametrize(
