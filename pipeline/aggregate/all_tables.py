@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.inputs.report import ValidationReport
+from pipeline.inputs.tables import InputTables
+from pipeline.measures import MeasuresResult
 from pipeline.published import PublishedTable
 
 from .case_mix_tables import case_mix_tables
@@ -35,8 +38,11 @@ def compact_children(children: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def build_tables(  # noqa: ANN001
-    result, tables, report=None, neighbours: str = DEFAULT_BASIS
+def build_tables(
+    result: MeasuresResult,
+    tables: InputTables,
+    report: ValidationReport | None = None,
+    neighbours: str = DEFAULT_BASIS,
 ) -> dict[str, PublishedTable]:
     """Aggregate the child-level measures into the published tables (before disclosure).
 

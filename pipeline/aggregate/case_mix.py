@@ -27,6 +27,7 @@ from scipy.special import erfc
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 from threadpoolctl import threadpool_limits
 
+from pipeline.inputs.tables import InputTables
 from pipeline.measures.schema import CHARACTERISTICS
 
 from .cohort_cells import la_years, needs_sw_module, universe_positions, years_of
@@ -269,7 +270,9 @@ def overdispersion(z_scores: np.ndarray) -> float:
     return max(1.0, float(np.mean(np.clip(z, low, high) ** 2)))
 
 
-def funnel(observed: np.ndarray, expected: np.ndarray, variance: np.ndarray, phi: float):  # noqa: ANN201
+def funnel(
+    observed: np.ndarray, expected: np.ndarray, variance: np.ndarray, phi: float
+) -> pd.DataFrame:
     """Ratio, funnel limits for the ratio and the result text for each area."""
     o, e, v = (np.asarray(a, dtype=float) for a in (observed, expected, variance))
     sd = np.sqrt(v * phi)
@@ -292,7 +295,9 @@ def funnel(observed: np.ndarray, expected: np.ndarray, variance: np.ndarray, phi
     return out
 
 
-def case_mix_frames(children: pd.DataFrame, tables):  # noqa: ANN001, ANN201
+def case_mix_frames(
+    children: pd.DataFrame, tables: InputTables
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return ``(LA-level frame, coefficient frame)`` for every year and case-mix measure.
 
     The LA frame has ``LA, YEAR, measure, available, cohort, observed, expected, variance``

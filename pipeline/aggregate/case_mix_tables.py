@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.inputs.tables import InputTables
 from pipeline.published import LEVEL_LA, LEVEL_NATIONAL, Filter, Indicator, PublishedTable
 
 from .case_mix import CASE_MIX_MEASURES, case_mix_frames, funnel, overdispersion
@@ -34,7 +35,7 @@ def _with_funnel(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def case_mix_tables(children: pd.DataFrame, tables) -> dict[str, PublishedTable]:  # noqa: ANN001
+def case_mix_tables(children: pd.DataFrame, tables: InputTables) -> dict[str, PublishedTable]:
     """Fit the models and return ``{"case_mix": ..., "case_mix_coefficients": ...}``."""
     la_frame, coefficients = case_mix_frames(children, tables)
     la_frame = la_frame.rename(columns={"LA": "old_la_code"})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.inputs.tables import InputTables
 from pipeline.measures.schema import TOTAL
 from pipeline.published import Filter, PublishedTable
 
@@ -70,7 +71,7 @@ def _label(reasons: pd.Series, mapping: dict[str, str], skip: set[str], what: st
     return pd.Series(per_event, index=reasons.index, dtype=object, name=reasons.name)
 
 
-def placement_change_reasons(events: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
+def placement_change_reasons(events: pd.DataFrame, tables: InputTables) -> PublishedTable:
     """Counted placement moves in the year by ``REASON_PLACE_CHANGE``."""
     moves = counted_events(events, "placement_move")
     universe = la_years(tables, "1y", moves)
@@ -100,7 +101,7 @@ def placement_change_reasons(events: pd.DataFrame, tables) -> PublishedTable:  #
     )
 
 
-def social_worker_change_reasons(events: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
+def social_worker_change_reasons(events: pd.DataFrame, tables: InputTables) -> PublishedTable:
     """Counted social worker changes in the year by ``SW_REASON``."""
     changes = counted_events(events, "sw_change")
     universe = la_years(tables, "1y", changes)

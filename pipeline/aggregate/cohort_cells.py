@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.inputs.tables import InputTables
 from pipeline.measures.schema import FLAGS, PERIODS
 from pipeline.symbols import NOT_APPLICABLE, NOT_AVAILABLE
 
@@ -44,7 +45,7 @@ def years_of(rows: pd.DataFrame) -> list[int]:
     return sorted(int(year) for year in pd.unique(rows["YEAR"].to_numpy()))
 
 
-def la_years(tables, period: str, rows: pd.DataFrame | None = None) -> pd.DataFrame:  # noqa: ANN001
+def la_years(tables: InputTables, period: str, rows: pd.DataFrame | None = None) -> pd.DataFrame:
     """Return ``LA, YEAR`` pairs for which a period is published, plus ``sw_ok``.
 
     An LA-year is in the period's universe when the LA's input holds every year of the window

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.inputs.tables import InputTables
 from pipeline.published import Filter, Indicator, PublishedTable
 
 from .cohort_cells import la_years, needs_sw_module, with_symbols, years_of
@@ -39,7 +40,7 @@ def persistence_ratio(
     return tuple(np.where(ok, v, np.nan) for v in (ratio, lower, upper))  # type: ignore[return-value]
 
 
-def consecutive_years(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
+def consecutive_years(children: pd.DataFrame, tables: InputTables) -> PublishedTable:
     """Children of the two-year cohort with a headline flag in Y-1, in Y, or in both."""
     flags = [
         f"{measure}{suffix}"
@@ -132,7 +133,9 @@ def _rate(name: str, label: str, description: str, numerator: str, denominator: 
     )
 
 
-def _percent(name: str, label: str, description: str, numerator: str, denominator: str):  # noqa: ANN202
+def _percent(
+    name: str, label: str, description: str, numerator: str, denominator: str
+) -> Indicator:
     return Indicator(
         name,
         label,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.inputs.report import ValidationReport
+from pipeline.inputs.tables import InputTables
 from pipeline.logs import log
 from pipeline.published import LEVEL_LA, Indicator, PublishedTable
 
@@ -62,8 +64,8 @@ def _exclusions(exclusions: pd.DataFrame) -> pd.DataFrame:
 def data_quality(
     children: pd.DataFrame,
     exclusions: pd.DataFrame,
-    tables,  # noqa: ANN001 - InputTables
-    report=None,  # noqa: ANN001 - ValidationReport or None (no warnings)
+    tables: InputTables,
+    report: ValidationReport | None = None,
 ) -> PublishedTable:
     """One row per area and year: who is in the cohorts and how well the data matched.
 

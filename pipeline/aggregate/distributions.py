@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.inputs.tables import InputTables
 from pipeline.measures.schema import PERIODS, TOTAL
 from pipeline.published import Filter, PublishedTable
 
@@ -24,12 +25,12 @@ BANDS_BY_COUNT = np.array([None, "0", "1", "2 to 3", "2 to 3", "4", "5 or more"]
 DISTRIBUTION_PERIODS = ["1y", "2y", "3y", "4y"]
 
 
-def _period_universe(  # noqa: ANN202
+def _period_universe(
     children: pd.DataFrame,
-    tables,  # noqa: ANN001
+    tables: InputTables,
     period: str,
     columns: list[str],
-):
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The period's rows (``LA``, ``YEAR`` and ``columns`` only) and its universe of LA-years."""
     rows = children.loc[(children["PERIOD"] == period).to_numpy(), ["LA", "YEAR", *columns]]
     universe = la_years(tables, period, rows)
@@ -58,7 +59,7 @@ def move_bands(moves: pd.Series) -> pd.Series:
     return pd.Series(BANDS_BY_COUNT[position], index=moves.index)
 
 
-def two_year_split(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
+def two_year_split(children: pd.DataFrame, tables: InputTables) -> PublishedTable:
     """Children of the two-year cohort by when their changes happened, per area."""
     columns = [column for pair in SPLIT_AREAS.values() for column in pair[:2]]
     rows, universe = _period_universe(children, tables, "2y", columns)
@@ -107,7 +108,7 @@ def two_year_split(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: A
     )
 
 
-def placement_moves_distribution(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
+def placement_moves_distribution(children: pd.DataFrame, tables: InputTables) -> PublishedTable:
     """Children by number of placement moves, over one to four years."""
     parts = []
     for period in DISTRIBUTION_PERIODS:

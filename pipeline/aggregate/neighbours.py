@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.inputs.tables import InputTables
 from pipeline.published import LEVEL_LA, Filter, Indicator, PublishedTable
 
 from .neighbour_sets import DEFAULT_BASIS, NeighbourSet, dfe_pairs, neighbour_set
@@ -82,7 +83,7 @@ def nearest_neighbours(la_context: pd.DataFrame, k: int = NEIGHBOURS) -> pd.Data
     return frame.sort_values(["old_la_code", "neighbour_rank"]).reset_index(drop=True)
 
 
-def _pairs(tables, basis: str) -> pd.DataFrame:  # noqa: ANN001 - InputTables
+def _pairs(tables: InputTables, basis: str) -> pd.DataFrame:
     """The neighbour pairs of a basis with ``closeness`` and ``distance`` (symbols when n/a)."""
     if basis == "computed":
         pairs = nearest_neighbours(tables.la_context)
@@ -116,7 +117,7 @@ def _description(chosen: NeighbourSet, empty: bool) -> str:
 
 
 def statistical_neighbours(
-    tables,  # noqa: ANN001 - InputTables
+    tables: InputTables,
     latest_year: int,
     basis: str = DEFAULT_BASIS,
 ) -> PublishedTable:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from pipeline.inputs.tables import InputTables
 from pipeline.measures.schema import CHARACTERISTICS, FLAGS, PERIODS, TOTAL
 from pipeline.published import LEVEL_LA, Filter, Indicator, PublishedTable
 
@@ -116,7 +117,7 @@ def _rolled_long(rolled: dict[str, pd.DataFrame], flags: list[str], period: str)
     return pd.concat(parts, ignore_index=True)
 
 
-def _period_rows(children: pd.DataFrame, tables, period: str) -> pd.DataFrame:  # noqa: ANN001
+def _period_rows(children: pd.DataFrame, tables: InputTables, period: str) -> pd.DataFrame:
     """The rows of one period at every level (LA breakdowns only where they may be published).
 
     Counts are rolled up to regions and England in wide form (one column per flag), once for
@@ -145,7 +146,7 @@ def _period_rows(children: pd.DataFrame, tables, period: str) -> pd.DataFrame:  
     return _rolled_long(rolled, flags, period)
 
 
-def stability_measures(children: pd.DataFrame, tables) -> PublishedTable:  # noqa: ANN001
+def stability_measures(children: pd.DataFrame, tables: InputTables) -> PublishedTable:
     """Build ``stability_measures`` from the child-level table (see the module docstring)."""
     parts = [_period_rows(children, tables, period) for period in PERIOD_MEASURES]
     frame = pd.concat([p for p in parts if not p.empty], ignore_index=True)

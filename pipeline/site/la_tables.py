@@ -97,9 +97,7 @@ def breakdown_tables(package: SitePackage, extract: LaExtract, used: set[str]) -
                 [escape(category), cell_html(cells[0], "count")]
                 + [cell_html(c, "percent") for c in cells[1:]]
             )
-        columns = [topic, "Children"] + [
-            p.label(m) for m in measures
-        ]
+        columns = [topic, "Children"] + [p.label(m) for m in measures]
         blocks.append(
             f"### {topic}\n"
             + raw_html(html_table(f"{topic}, {year_label(p.latest_year)}", columns, table_rows))
