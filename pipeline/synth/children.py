@@ -17,7 +17,14 @@ import numpy as np
 import pandas as pd
 
 from pipeline.synth.areas import Areas
-from pipeline.synth.dates import DAYS_PER_YEAR, anniversary, year_end, year_start
+from pipeline.synth.dates import (
+    DAYS_PER_YEAR,
+    anniversary,
+    collection_year,
+    year_end,
+    year_start,
+    year_starts,
+)
 from pipeline.synth.draws import choose
 
 ENTRY_GROWTH_PER_YEAR = 0.015
@@ -169,7 +176,11 @@ def _first_entries(
 def _period_lengths(
     age_days: np.ndarray, days_to_18: np.ndarray, uasc: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return each period's length in days and the reason it ends (``REC``)."""
+    """Return each period's length in days and the reason it ends (``REC``).
+
+    ``days_to_18`` runs to the 18th birthday: a period that lasts until then ends on that day, as
+    the reasons for leaving at 18 (``E17`` staying put and the others) need (DfE rule 460).
+    """
     n = len(age_days)
     age = age_days / DAYS_PER_YEAR
     p_short = np.select([age < 1, age < 5, age < 10, age < 16], [0.10, 0.17, 0.2, 0.24], 0.3)
@@ -201,27 +212,31 @@ def _periods_of_care(
 ) -> pd.DataFrame:
     """Simulate each child's periods of care: the first one, then any re-entries."""
     dob = children["dob"].to_numpy()
-    day_before_18 = anniversary(dob, 18) - 1
+    eighteenth = anniversary(dob, 18)
     uasc = children["uasc"].to_numpy()
     parts = []
     who = children["child"].to_numpy()
     start = children["first_start"].to_numpy()
     for number in range(MAX_PERIODS_PER_CHILD):
-        length, rec = _period_lengths(start - dob[who], day_before_18[who] - start, uasc[who], rng)
+        length, rec = _period_lengths(start - dob[who], eighteenth[who] - start, uasc[who], rng)
         end = start + length
         parts.append(
             pd.DataFrame({"child": who, "number": number, "start": start, "end": end, "rec": rec})
         )
         age_at_end = (end - dob[who]) / DAYS_PER_YEAR
         gap = 15 + np.floor(rng.exponential(420.0, len(who))).astype(np.int64)
+        # A child comes back in a later collection year than the one they left in (plus a week),
+        # so one year's return never holds two periods' social worker episodes (whose gap the
+        # DfE's rules SW10-SW12 would read as a broken chain).
+        back = np.maximum(end + gap, year_starts(collection_year(end + 7) + 1))
         comes_back = (
             np.isin(rec, RETURNED_HOME)
             & (age_at_end < 16.5)
             & (rng.uniform(0, 1, len(who)) < 0.28)
-            & (end + gap < day_before_18[who] - 30)
-            & (end + gap <= window.last_day)
+            & (back < eighteenth[who] - 31)
+            & (back <= window.last_day)
         )
-        who, start = who[comes_back], (end + gap)[comes_back]
+        who, start = who[comes_back], back[comes_back]
         if len(who) == 0:
             break
     return pd.concat(parts, ignore_index=True)

@@ -78,3 +78,15 @@ def format_days(days: np.ndarray) -> np.ndarray:
     )
     out[valid] = labels[days[valid] - low]
     return out
+
+
+def collection_year(days: np.ndarray) -> np.ndarray:
+    """Return the collection year (the year of the 31 March it ends on) of each date."""
+    years, months, _ = split_dates(days)
+    return np.where(months >= 4, years + 1, years)
+
+
+def year_starts(years: np.ndarray) -> np.ndarray:
+    """Return the first day (1 April of the year before) of each collection year."""
+    months = (np.asarray(years, dtype=np.int64) - 1 - 1970) * 12 + 3
+    return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)

@@ -22,7 +22,7 @@ from pipeline.synth.areas import Areas
 from pipeline.synth.children import ADOPTED, Population, Window
 from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, anniversary
 from pipeline.synth.draws import choose
-from pipeline.synth.legal import entry_status, status_changes
+from pipeline.synth.legal import STATUS_LIMIT_DAYS, entry_status, status_changes
 from pipeline.synth.placements import (
     NO_URN,
     draw_place,
@@ -46,6 +46,8 @@ EARLY_DAYS, EARLY_FACTOR = 150, 3.0
 AGE_16_FACTOR = 1.6
 MAX_FACTOR = EARLY_FACTOR * AGE_16_FACTOR
 CHANGE_KINDS, CHANGE_PROBABILITIES = [MOVE, SAME_CARER, TEMP_START], [0.90, 0.065, 0.035]
+ADOPTION_PLACES = ["A3", "A4", "A5", "A6"]
+FOSTER_PLACES = ["U1", "U2", "U3", "U4", "U5", "U6"]
 CIN_CODES = ["N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8"]
 CIN_PROBABILITIES = [0.65, 0.03, 0.03, 0.14, 0.08, 0.02, 0.003, 0.047]
 MOVE_REASONS = [
@@ -110,6 +112,7 @@ def _care_episodes(
         ],
         ignore_index=True,
     )
+    events = _quiet_short_statuses(events, period, status)
     adoption = _adoption_events(care, sim_end, window, rng)
     events = _before_adoption(events, adoption)
     events = pd.concat([events, adoption], ignore_index=True)
@@ -151,6 +154,7 @@ def _care_episodes(
     frame["RNE"] = _reason_new_episode(kind, changed_status)
     frame["is_move"] = np.isin(kind, MOVE_KINDS)
     _add_placement_details(frame, children, areas, rng)
+    _consistent_endings(frame)
     frame["REASON_PLACE_CHANGE"] = _placement_change_reasons(kind, next_kind, open_at_end, rng)
     cin = np.array(CIN_CODES, dtype=object)[choose(rng, 8, CIN_PROBABILITIES, len(care))]
     cin = np.where(uasc, "N8", cin)
@@ -244,19 +248,41 @@ def _adoption_events(
     day = end - rng.integers(90, 330, len(care))
     fits = adopted & (day > start) & (day < sim_end)
     n = int(fits.sum())
-    which = choose(rng, 4, [0.15, 0.03, 0.67, 0.15], n)  # A5, A3, A6, A4
-    with_carer = which < 2
-    placement_order = (which == 0) | (which == 2)
+    # Placed under a placement order (``E1``): with the current foster carer (A5) or not (A6).
+    # Consent placements (A3/A4) are left out: the DfE's rule 336 wants them to follow foster
+    # care, which a draw made before the placements are known cannot promise.
+    with_carer = rng.uniform(0, 1, n) < 0.18
     return pd.DataFrame(
         {
             "period": care["period"].to_numpy()[fits],
             "day": day[fits],
             "kind": np.where(with_carer, ADOPT_CARER, ADOPT_OTHER),
-            "new_status": np.where(placement_order, "E1", ""),
-            "temp_code": np.array(["A5", "A3", "A6", "A4"], dtype=object)[which],
+            "new_status": "E1",
+            "temp_code": np.where(with_carer, "A5", "A6").astype(object),
             "temp_id": -1,
         }
     )
+
+
+def _quiet_short_statuses(
+    events: pd.DataFrame, period: np.ndarray, status: np.ndarray
+) -> pd.DataFrame:
+    """Drop other changes until a short-lived entry status (``L1``-``L3``, ``J2``) ends.
+
+    Its end is the period's first legal status change, drawn inside the status's legal limit;
+    nothing else happening first keeps that change from being pushed past the limit.
+    """
+    short = pd.Series(np.isin(status, list(STATUS_LIMIT_DAYS)), index=period)
+    is_status = events["kind"].isin([STATUS_ONLY, STATUS_AND_MOVE, STATUS_SAME_CARER]).to_numpy()
+    first_change = (
+        events[is_status].groupby("period")["day"].min().reindex(period).to_numpy(dtype=float)
+    )
+    limit = pd.Series(np.where(short.to_numpy(), first_change, np.nan), index=period)
+    until = limit.reindex(events["period"].to_numpy()).to_numpy()
+    drop = ~is_status & (events["day"].to_numpy() <= until)
+    dropped_pairs = set(events.loc[drop & (events["temp_id"] >= 0), "temp_id"])
+    drop |= events["temp_id"].isin(dropped_pairs).to_numpy() & ~is_status
+    return events[~drop]
 
 
 def _before_adoption(events: pd.DataFrame, adoption: pd.DataFrame) -> pd.DataFrame:
@@ -338,6 +364,13 @@ def _add_placement_details(
     place = draw_place(age[first_of_carer], rng)
     forced = kind[first_of_carer] == ADOPT_OTHER
     place = np.where(forced, frame["temp_code"].to_numpy()[first_of_carer], place)
+    # Placed with parents (P1) is not possible under section 20 (V2) (DfE rule 378): such a
+    # carer becomes a foster carer.
+    with_parents_v2 = np.zeros(len(place), dtype=bool)
+    np.logical_or.at(
+        with_parents_v2, carer, (place[carer] == "P1") & (frame["LS"].to_numpy() == "V2")
+    )
+    place = np.where(with_parents_v2, "U4", place)
     provider = draw_providers(place, rng)
     urn = draw_urns(place, provider, rng)
     placement_la = draw_placement_la(areas, frame["la"].to_numpy()[first_of_carer], place, rng)
@@ -376,16 +409,33 @@ def _add_placement_details(
     frame["PL_POST"] = episode_post
 
 
+def _consistent_endings(frame: pd.DataFrame) -> None:
+    """Make each period's reason for leaving care fit its last placement, in place.
+
+    Adopted (``E11``/``E12``) only from a placement for adoption (DfE rule 390), else a child
+    arrangements order (``E41``); special guardianship to former foster carers (``E45``/``E46``)
+    only from foster care (rule 516), else to other carers (``E47``/``E48``).
+    """
+    rec, place = frame["REC"].to_numpy(), frame["PLACE"].to_numpy()
+    adopted = np.isin(rec, ADOPTED) & ~np.isin(place, ADOPTION_PLACES)
+    not_foster = ~np.isin(place, FOSTER_PLACES)
+    rec = np.where(adopted, "E41", rec)
+    rec = np.where((rec == "E45") & not_foster, "E47", rec)
+    frame["REC"] = np.where((rec == "E46") & not_foster, "E48", rec)
+
+
 def _placement_change_reasons(
     kind: np.ndarray, next_kind: np.ndarray, open_at_end: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """``REASON_PLACE_CHANGE`` on episodes that end in a placement change, blank otherwise."""
+    """``REASON_PLACE_CHANGE`` on episodes that end in a placement change, blank otherwise.
+
+    Blank too on temporary placements and on the episode before one (DfE rule 226).
+    """
     n = len(kind)
     move_reason = np.array(MOVE_REASONS, dtype=object)[
         choose(rng, len(MOVE_REASONS), MOVE_REASON_PROBABILITIES, n)
     ]
     same_carer_reason = np.where(rng.uniform(0, 1, n) < 0.85, "PLACE", "CARPL")
-    before_temporary = np.where(rng.uniform(0, 1, n) < 0.5, "OTHER", "CARPL")
     reason = np.select(
         [
             kind == TEMP_START,
@@ -394,7 +444,7 @@ def _placement_change_reasons(
             np.isin(next_kind, [ADOPT_OTHER, ADOPT_CARER]),
             np.isin(next_kind, [SAME_CARER, STATUS_SAME_CARER]),
         ],
-        ["", move_reason, before_temporary, "CARPL", same_carer_reason],
+        ["", move_reason, "", "CARPL", same_carer_reason],
         "",
     )
     return np.where(open_at_end, "", reason)

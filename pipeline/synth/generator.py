@@ -16,6 +16,7 @@ from pipeline.synth.children import Window, simulate_population
 from pipeline.synth.dates import NO_DATE
 from pipeline.synth.draws import stream
 from pipeline.synth.episodes import build_episodes
+from pipeline.synth.mothers import first_births, mother_columns
 from pipeline.synth.returns import (
     census_table,
     child_ids,
@@ -31,7 +32,7 @@ from pipeline.synth.short_breaks import add_short_break_children
 from pipeline.synth.social_workers import build_social_workers
 
 GENERATOR_VERSION = "1.0.0"
-DEFAULT_YEARS = list(range(2019, 2025))
+DEFAULT_YEARS = list(range(2016, 2025))
 #: Largest scale: issue 11 asks the pipeline to run at ten times England. CHILD serials (6
 #: digits per LA) and UPN serials (below 9,000,000 per LA) leave room far beyond it.
 MAX_SCALE = 10.0
@@ -66,12 +67,14 @@ def generate(
     ids = child_ids(population, areas, identity)
     permanent = pupil_numbers(population.children, areas)
     upn_draws = identity.uniform(0, 1, len(population.children))
+    births = first_births(population, window.last_day, stream(seed, "mothers"))
     headers: dict[int, pd.DataFrame] = {}
     known = []
     for year in years:
         children = year_children(episodes, year)
         upns = header_upns(population, permanent, children, year, upn_draws)
-        headers[year] = header_table(population, ids, areas, children, upns)
+        mother = mother_columns(population, births, episodes, year, children)
+        headers[year] = header_table(population, ids, areas, children, upns, mother)
         with_upn = children[upns == permanent[children]]
         known.append(pd.DataFrame({"child": with_upn, "YEAR": year}))
     census = census_rows(

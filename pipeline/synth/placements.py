@@ -15,15 +15,17 @@ from pipeline.synth.draws import choose, choose_by_row
 
 NO_URN = "XXXXXXX"
 #: Placement types drawn for a new carer, and their probabilities by age band at the move.
-PLACE_TYPES = ["FOSTER", "RELATIVE", "P1", "R3", "K2", "K1", "S1", "H5", "P2", "R5", "R2", "Z1"]
+#: ``H5`` (semi-independent living) only from 16 (DfE rule 371). ``P2`` (independent living) is
+#: not drawn: it is not valid after 28 October 2023 (rule 217) and H5 takes its share.
+PLACE_TYPES = ["FOSTER", "RELATIVE", "P1", "R3", "K2", "K1", "S1", "H5", "R5", "R2", "Z1"]
 AGE_BAND_EDGES = np.array([5, 10, 14, 16])  # bands: 0-4, 5-9, 10-13, 14-15, 16-17
 PLACE_PROBABILITIES = np.array(
     [
-        [0.70, 0.17, 0.07, 0.03, 0.000, 0.000, 0.00, 0.00, 0.00, 0.00, 0.01, 0.01],
-        [0.72, 0.16, 0.07, 0.00, 0.030, 0.000, 0.01, 0.00, 0.00, 0.00, 0.00, 0.01],
-        [0.66, 0.13, 0.06, 0.00, 0.110, 0.005, 0.02, 0.00, 0.00, 0.00, 0.00, 0.015],
-        [0.52, 0.10, 0.05, 0.00, 0.220, 0.010, 0.02, 0.05, 0.00, 0.01, 0.00, 0.02],
-        [0.32, 0.06, 0.03, 0.00, 0.160, 0.010, 0.00, 0.33, 0.05, 0.02, 0.00, 0.02],
+        [0.70, 0.17, 0.07, 0.03, 0.000, 0.000, 0.00, 0.00, 0.00, 0.01, 0.01],
+        [0.72, 0.16, 0.07, 0.00, 0.030, 0.000, 0.01, 0.00, 0.00, 0.00, 0.01],
+        [0.66, 0.13, 0.06, 0.00, 0.110, 0.005, 0.02, 0.00, 0.00, 0.00, 0.015],
+        [0.52, 0.10, 0.05, 0.00, 0.270, 0.010, 0.02, 0.00, 0.01, 0.00, 0.02],
+        [0.32, 0.06, 0.03, 0.00, 0.160, 0.010, 0.00, 0.38, 0.02, 0.00, 0.02],
     ]
 )
 FOSTER_CODES, FOSTER_PROBABILITIES = ["U4", "U5", "U6"], [0.42, 0.03, 0.55]
@@ -41,11 +43,9 @@ PROVIDERS: dict[str, tuple[list[str], list[float]]] = {
     "K1": (["PR1", "PR2"], [0.6, 0.4]),
     "S1": (["PR4", "PR5"], [0.8, 0.2]),
     "H5": (["PR4", "PR5", "PR1"], [0.6, 0.2, 0.2]),
-    "P2": (["PR1"], [1.0]),
     "R5": (["PR3"], [1.0]),
     "R2": (["PR3"], [1.0]),
     "R3": (["PR1", "PR4"], [0.7, 0.3]),
-    "Z1": (["PR1", "PR4"], [0.7, 0.3]),
     "A3": (["PR1", "PR2", "PR5"], [0.7, 0.1, 0.2]),
     "A4": (["PR1", "PR2", "PR5"], [0.7, 0.1, 0.2]),
     "A5": (["PR1", "PR2", "PR5"], [0.7, 0.1, 0.2]),
@@ -88,7 +88,8 @@ def draw_place(age_days: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def draw_providers(place: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Draw a ``PLACE_PROVIDER`` consistent with each placement type."""
+    """Draw a ``PLACE_PROVIDER`` consistent with each placement type (blank for ``Z1`` and
+    temporary placements, which have no provider: DfE rule 178)."""
     provider = np.full(len(place), "", dtype=object)
     for code, (options, probabilities) in PROVIDERS.items():
         mask = place == code

@@ -3,7 +3,8 @@
 Each collection year's return holds what a real one would: a header row for every child looked
 after at any time in the year, every episode open at any time in the year (an episode still open
 at 31 March has blank ``DEC``, ``REC`` and ``REASON_PLACE_CHANGE`` even if it ends later), the
-social worker episodes of LAs that supplied the module, and the school census rows of the
+social worker episodes of LAs that supplied the module (every one with its ``SW_REASON``, as the
+DfE's 2023-24 rule SW03 asks, an open one with blank ``SW_DEC``), and the school census rows of the
 year's pupils. Dates are written ``dd/mm/yyyy``.
 """
 
@@ -80,9 +81,14 @@ def header_upns(
 
 
 def header_table(
-    population: Population, ids: np.ndarray, areas: Areas, children: np.ndarray, upns: np.ndarray
+    population: Population,
+    ids: np.ndarray,
+    areas: Areas,
+    children: np.ndarray,
+    upns: np.ndarray,
+    mother: tuple[np.ndarray, np.ndarray],
 ) -> pd.DataFrame:
-    """The header return for one year."""
+    """The header return for one year (``mother``: the ``MOTHER`` and ``MC_DOB`` columns)."""
     table = population.children
     frame = pd.DataFrame(
         {
@@ -92,11 +98,13 @@ def header_table(
             "DOB": format_days(table["dob"].to_numpy()[children]),
             "ETHNIC": table["ethnic"].to_numpy()[children],
             "UPN": upns,
+            "MOTHER": mother[0],
+            "MC_DOB": mother[1],
             "UASC": np.where(table["uasc"].to_numpy()[children], "1", "0"),
         }
     )
     order = np.argsort(_sort_key(ids, children), kind="stable")
-    return frame.iloc[order][["LA", *HEADER_COLUMNS]]
+    return frame.iloc[order][["LA", *HEADER_COLUMNS[:-1], "MOTHER", "MC_DOB", "UASC"]]
 
 
 def episode_table(episodes: pd.DataFrame, ids: np.ndarray, areas: Areas, year: int) -> pd.DataFrame:
@@ -139,7 +147,6 @@ def social_worker_table(
         CHILD=ids[part["child"].to_numpy()],
         SW_DECOM_TEXT=format_days(part["SW_DECOM"].to_numpy()),
         SW_DEC=format_days(np.where(still_open, NO_DATE, end)),
-        SW_REASON=np.where(still_open, "", part["SW_REASON"].to_numpy()),
     )
     order = np.lexsort(
         (

@@ -1,7 +1,9 @@
 """Disabled children looked after only during short breaks (respite), and their episodes.
 
-``V3`` children have one agreement recorded as a single long episode; ``V4`` children have each
-stay of 1 to 4 nights recorded as its own period of care (``RNE`` ``S``, ending ``E8``). The
+Each child has an agreed series of short breaks: a stay of 1 to 4 nights every few weeks, each
+recorded as its own period of care (``RNE`` ``S``, ending ``E8``) under ``V4`` or ``V3``. The
+DfE's rules limit a ``V3`` stay to 17 days and a child's ``V3`` days to 75 a year (rules 365
+and 367), and want no postcodes or URN on short-break episodes (rules 214 and 398). The
 measures drop these episodes before anything else, and children with nothing else are excluded
 from the cohorts (and counted as such), so they are here to exercise that rule.
 """
@@ -15,7 +17,6 @@ from pipeline.synth.areas import Areas
 from pipeline.synth.children import ETHNIC_CODES, ETHNIC_PROBABILITIES, Population, Window
 from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, anniversary
 from pipeline.synth.draws import choose
-from pipeline.synth.placements import NO_URN, draw_urns, fake_postcodes
 
 SHORT_BREAK_CHILDREN_PER_CHILD_LOOKED_AFTER = 0.04
 
@@ -39,8 +40,8 @@ def add_short_break_children(
 def short_break_children(
     areas: Areas, window: Window, scale: float, rng: np.random.Generator
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Disabled children looked after only during short breaks (``V3`` one long agreement, ``V4``
-    each stay recorded)."""
+    """Disabled children looked after only during short breaks (``V3``/``V4``): a stay of 1-4
+    nights every few weeks, each its own period of care."""
     expected = areas.children_2024 * scale * SHORT_BREAK_CHILDREN_PER_CHILD_LOOKED_AFTER
     la = np.repeat(np.arange(areas.count), rng.poisson(expected))
     n = len(la)
@@ -53,7 +54,7 @@ def short_break_children(
         agreement_start + np.floor(rng.uniform(1.0, 6.0, n) * DAYS_PER_YEAR).astype(np.int64),
         anniversary(dob, 18) - 1,
     )
-    recorded_stays = rng.uniform(0, 1, n) < 0.6  # V4
+    status = np.where(rng.uniform(0, 1, n) < 0.6, "V4", "V3")
     children = pd.DataFrame(
         {
             "child": np.arange(n),
@@ -72,34 +73,21 @@ def short_break_children(
             "sw_frailty": rng.gamma(3.0, 1 / 3.0, n),
         }
     )
-    # V3: one period for the whole agreement.
-    v3 = ~recorded_stays
-    long_periods = pd.DataFrame(
-        {
-            "child": np.arange(n)[v3],
-            "start": agreement_start[v3],
-            "end": agreement_end[v3],
-            "ls_group": "V3",
-        }
-    )
-    # V4: a stay of 1 to 4 nights every few weeks.
-    v4_children = np.arange(n)[recorded_stays]
-    stays_each = np.ceil((agreement_end - agreement_start)[recorded_stays] / 45.0).astype(np.int64)
-    stay_child = np.repeat(v4_children, stays_each)
+    stays_each = np.ceil((agreement_end - agreement_start) / 45.0).astype(np.int64)
+    stay_child = np.repeat(np.arange(n), stays_each)
     gaps = 20 + np.floor(rng.exponential(40.0, len(stay_child))).astype(np.int64)
     offsets = pd.Series(gaps).groupby(stay_child).cumsum().to_numpy() - gaps
     stay_start = agreement_start[stay_child] + offsets
     stay_end = stay_start + rng.integers(1, 5, len(stay_child))
     fits = stay_end <= agreement_end[stay_child]
-    stays = pd.DataFrame(
+    periods = pd.DataFrame(
         {
             "child": stay_child[fits],
             "start": stay_start[fits],
             "end": stay_end[fits],
-            "ls_group": "V4",
+            "ls_group": status[stay_child[fits]],
         }
     )
-    periods = pd.concat([long_periods, stays], ignore_index=True)
     periods = periods[(periods["end"] >= window.first_day) & (periods["start"] <= window.last_day)]
     periods["rec"] = "E8"
     periods["la"] = la[periods["child"].to_numpy()]
@@ -123,8 +111,6 @@ def short_break_episodes(
     in_home = home[child] if n else np.zeros(0, dtype=bool)
     open_at_end = breaks["end"].to_numpy() > window.last_day
     la = breaks["la"].to_numpy()
-    urn_pool = draw_urns(np.full(len(home), "K2"), np.full(len(home), "PR1"), rng)
-    postcodes = fake_postcodes(rng, len(home))
     return pd.DataFrame(
         {
             "child": child,
@@ -139,10 +125,10 @@ def short_break_episodes(
             "PLACE_PROVIDER": "PR1",
             "REC": np.where(open_at_end, "", breaks["rec"].to_numpy()),
             "REASON_PLACE_CHANGE": "",
-            "HOME_POST": fake_postcodes(rng, n),
-            "PL_POST": postcodes[child] if n else np.zeros(0, dtype=object),
-            "URN": np.where(in_home, urn_pool[child] if n else "", NO_URN),
-            "PL_LA": areas.codes.astype(object)[la],
+            "HOME_POST": "",
+            "PL_POST": "",
+            "URN": "",
+            "PL_LA": "",
             "is_move": False,
         }
     )

@@ -1,10 +1,15 @@
 """Social worker episodes (the SSDA903 social worker module).
 
-Each child has a primary social worker from a little before their first period of care in the
-window until a little after they leave; workers change as a Poisson process whose rate depends
-on the LA's social worker turnover and a child-level factor, and a placement move sometimes
-brings a change of worker too. A few episodes are overlapping cover during leave and a few rows
-are exact duplicates, as in real returns.
+Each period of care has an unbroken chain of social worker episodes: the first starts the day
+the child comes into care, each next one starts the day the previous one ends, and the last
+ends the day the child leaves care (or is still open). Workers change as a Poisson process
+whose rate depends on the LA's social worker turnover and a child-level factor, and a placement
+move sometimes brings a change of worker too. A short-break child has one chain over their
+series of breaks. The chain follows the DfE's 2023-24 rules for the module: every episode has
+a worker, a start and a reason (SW03, SW13); only the last one is open (SW08, SW14); no gaps or
+overlaps (SW10, SW11a); no episode ends in the last five days of a collection year (SW11b:
+such an end, or a change, moves to 1 April); none starts before the child came into care or
+after they left (SW12).
 """
 
 from __future__ import annotations
@@ -14,13 +19,17 @@ import pandas as pd
 
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import Population, Window
-from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE
+from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, collection_year, year_starts
 from pipeline.synth.draws import choose
 
 BASE_CHANGE_RATE = 1.0  # changes of social worker per child-year before multipliers
 CHANGE_WITH_PLACEMENT_MOVE = 0.1
-COVER_SHARE, DUPLICATE_SHARE = 0.02, 0.005
 CHILDREN_PER_WORKER = 12
+#: Days at the end of a collection year in which no social worker episode may end (SW11b).
+QUIET_DAYS_AT_YEAR_END = 6
+#: How far before the window a chain of a long period of care starts (its earlier part is in
+#: no return).
+CHAIN_LEAD_IN_DAYS = 400
 REASONS = [
     "LEFTRL",
     "TSPROC",
@@ -46,25 +55,10 @@ def build_social_workers(
 ) -> pd.DataFrame:
     """Return every child's social worker episodes (``SW_DEC`` is :data:`NO_DATE` while open)."""
     children = population.children
-    still_open = episodes["end"].to_numpy() == NO_DATE
-    ends = np.where(still_open, window.last_day + 1, episodes["end"].to_numpy())
-    spans = (
-        pd.DataFrame(
-            {
-                "child": episodes["child"].to_numpy(),
-                "first": episodes["start"].to_numpy(),
-                "last": ends,
-            }
-        )
-        .groupby("child")
-        .agg(first=("first", "min"), last=("last", "max"))
-    )
-    child = spans.index.to_numpy()
-    n = len(child)
-    begin = np.maximum(spans["first"].to_numpy() - rng.integers(0, 180, n), window.first_day - 400)
-    finish = spans["last"].to_numpy() + rng.integers(0, 60, n)
-    finish = np.where(finish > window.last_day, window.last_day + 1, finish)
-
+    spans = _spans(population, window)
+    child = spans["child"].to_numpy()
+    begin, finish = spans["begin"].to_numpy(), spans["finish"].to_numpy()
+    n = len(spans)
     la = children["la"].to_numpy()[child]
     rate = (
         BASE_CHANGE_RATE
@@ -73,85 +67,112 @@ def build_social_workers(
         * children["sw_frailty"].to_numpy()[child]
     )
     length = np.maximum(finish - begin, 1)
-    counts = rng.poisson(rate * length)
-    row = np.repeat(np.arange(n), counts)
-    day = (
-        begin[row] + 1 + np.floor(rng.uniform(0, 1, len(row)) * (length[row] - 1)).astype(np.int64)
-    )
-
-    moves = episodes[episodes["is_move"].to_numpy()]
-    position = pd.Series(np.arange(n), index=child).reindex(moves["child"].to_numpy()).to_numpy()
-    linked = rng.uniform(0, 1, len(moves)) < CHANGE_WITH_PLACEMENT_MOVE
-    move_day = moves["start"].to_numpy() + rng.integers(0, 30, len(moves))
-    linked &= (move_day > begin[position]) & (move_day < finish[position])
+    row = np.repeat(np.arange(n), rng.poisson(rate * length))
+    day = begin[row] + 1 + np.floor(rng.uniform(0, 1, len(row)) * (length[row] - 1))
+    moved_row, moved_day = _changes_with_moves(spans, episodes, rng)
     changes = pd.DataFrame(
-        {"row": np.r_[row, position[linked]], "day": np.r_[day, move_day[linked]]}
+        {"row": np.r_[row, moved_row], "day": _out_of_year_end(np.r_[day, moved_day])}
     )
-    changes = changes[changes["day"] < finish[changes["row"].to_numpy()]]
+    r_all = changes["row"].to_numpy()
+    changes = changes[(changes["day"] > begin[r_all]) & (changes["day"] < finish[r_all])]
     starts = pd.concat(
         [pd.DataFrame({"row": np.arange(n), "day": begin}), changes], ignore_index=True
     )
     starts = (
         starts.drop_duplicates().sort_values(["row", "day"], kind="stable").reset_index(drop=True)
     )
-
     r = starts["row"].to_numpy()
     last = np.r_[r[1:] != r[:-1], True]
-    decom = starts["day"].to_numpy()
+    decom = starts["day"].to_numpy().astype(np.int64)
     dec = np.where(last, finish[r], np.r_[decom[1:], NO_DATE])
     dec = np.where(dec > window.last_day, NO_DATE, dec)
-    pool = _worker_pool_sizes(children, areas)[la[r]]
-    first_of_child = np.r_[True, r[1:] != r[:-1]]
-    step = np.where(
-        first_of_child, rng.integers(0, 1_000_000, len(r)), 1 + rng.integers(0, pool - 1)
-    )
-    worker = pd.Series(step).groupby(r).cumsum().to_numpy() % pool
-    reason = np.array(REASONS, dtype=object)[
-        choose(rng, len(REASONS), REASON_PROBABILITIES, len(r))
-    ]
     table = pd.DataFrame(
         {
             "child": child[r],
             "la": la[r],
-            "worker": worker,
+            "SW_ID": _workers(children, areas, la[r], r, rng),
             "SW_DECOM": decom,
             "SW_DEC": dec,
-            "SW_REASON": np.where(last | (dec == NO_DATE), "", reason),
-            "pool": pool,
+            "SW_REASON": np.array(REASONS, dtype=object)[
+                choose(rng, len(REASONS), REASON_PROBABILITIES, len(r))
+            ],
         }
     )
-    table = pd.concat([table, _cover_episodes(table, rng)], ignore_index=True)
-    table["SW_ID"] = _worker_ids(areas, table["la"].to_numpy(), table["worker"].to_numpy())
-    duplicates = table[rng.uniform(0, 1, len(table)) < DUPLICATE_SHARE]
-    table = pd.concat([table, duplicates], ignore_index=True)
     table = table.sort_values(["child", "SW_DECOM"], kind="stable").reset_index(drop=True)
     return table[OUTPUT]
+
+
+def _spans(population: Population, window: Window) -> pd.DataFrame:
+    """One span per chain: ``child, begin, finish`` (``finish`` past the window when open).
+
+    A period of care is one span; a short-break child's breaks make one span. A span's end in
+    the last days of a collection year moves to 1 April (so the chain ends in the next year).
+    """
+    periods = population.periods
+    care = periods["ls_group"].to_numpy() == "care"
+    care_spans = pd.DataFrame(
+        {
+            "child": periods["child"].to_numpy()[care],
+            "begin": periods["start"].to_numpy()[care],
+            "finish": periods["end"].to_numpy()[care],
+        }
+    )
+    breaks = (
+        periods[~care]
+        .groupby("child")
+        .agg(begin=("start", "min"), finish=("end", "max"))
+        .reset_index()
+    )
+    spans = pd.concat([care_spans, breaks], ignore_index=True)
+    spans = spans[(spans["finish"] >= window.first_day) & (spans["begin"] <= window.last_day)]
+    spans = spans.sort_values(["child", "begin"], kind="stable").reset_index(drop=True)
+    spans["begin"] = np.maximum(spans["begin"], window.first_day - CHAIN_LEAD_IN_DAYS)
+    finish = np.minimum(spans["finish"].to_numpy(), window.last_day + 1)
+    spans["finish"] = _out_of_year_end(finish)
+    return spans
+
+
+def _out_of_year_end(days: np.ndarray) -> np.ndarray:
+    """Move days in the last :data:`QUIET_DAYS_AT_YEAR_END` days of a collection year to 1 April."""
+    days = np.asarray(days, dtype=np.int64)
+    next_start = year_starts(collection_year(days) + 1)
+    return np.where(days >= next_start - QUIET_DAYS_AT_YEAR_END, next_start, days)
+
+
+def _changes_with_moves(
+    spans: pd.DataFrame, episodes: pd.DataFrame, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Worker changes that come with a placement move: (span row, day) pairs."""
+    moves = episodes[episodes["is_move"].to_numpy()]
+    linked = rng.uniform(0, 1, len(moves)) < CHANGE_WITH_PLACEMENT_MOVE
+    moves = moves[linked]
+    day = moves["start"].to_numpy() + rng.integers(0, 30, len(moves))
+    # The span holding each move: the child's last span that begins on or before the move.
+    key = spans["child"].to_numpy() * 100_000 + spans["begin"].to_numpy()
+    target = moves["child"].to_numpy() * 100_000 + moves["start"].to_numpy()
+    row = np.searchsorted(key, target, side="right") - 1
+    valid = row >= 0
+    valid[valid] &= spans["child"].to_numpy()[row[valid]] == moves["child"].to_numpy()[valid]
+    return row[valid], day[valid]
+
+
+def _workers(
+    children: pd.DataFrame, areas: Areas, la: np.ndarray, row: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """``SW_ID`` of each episode: a random first worker per chain, then always a different one."""
+    pool = _worker_pool_sizes(children, areas)[la]
+    first_of_chain = np.r_[True, row[1:] != row[:-1]]
+    step = np.where(
+        first_of_chain, rng.integers(0, 1_000_000, len(row)), 1 + rng.integers(0, pool - 1)
+    )
+    worker = pd.Series(step).groupby(row).cumsum().to_numpy() % pool
+    return _worker_ids(areas, la, worker)
 
 
 def _worker_pool_sizes(children: pd.DataFrame, areas: Areas) -> np.ndarray:
     """Number of social workers in each LA (at least 4)."""
     per_la = np.bincount(children["la"].to_numpy(), minlength=areas.count)
     return np.maximum(4, np.ceil(per_la / CHILDREN_PER_WORKER)).astype(np.int64)
-
-
-def _cover_episodes(table: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Cover during leave: a short episode with another worker inside a long episode."""
-    end = np.where(table["SW_DEC"] == NO_DATE, table["SW_DECOM"] + 365, table["SW_DEC"])
-    length = end - table["SW_DECOM"].to_numpy()
-    chosen = (length > 120) & (rng.uniform(0, 1, len(table)) < COVER_SHARE)
-    cover = table[chosen].copy()
-    room = length[chosen] - 80
-    cover_start = (
-        cover["SW_DECOM"].to_numpy()
-        + 20
-        + np.floor(rng.uniform(0, 1, len(cover)) * room).astype(np.int64)
-    )
-    cover["SW_DECOM"] = cover_start
-    cover["SW_DEC"] = cover_start + rng.integers(14, 43, len(cover))
-    pool = cover["pool"].to_numpy()
-    cover["worker"] = (cover["worker"].to_numpy() + 1 + rng.integers(0, pool - 1)) % pool
-    cover["SW_REASON"] = ""
-    return cover
 
 
 def _worker_ids(areas: Areas, la: np.ndarray, worker: np.ndarray) -> np.ndarray:
