@@ -36,7 +36,7 @@ from pipeline.site import generate_pages
 from pipeline.site.layout import OUTPUT, assemble_pages
 from pipeline.site.render import RendererError, choose_renderer, render
 from pipeline.steps import StepError, aggregate, measure, protect_and_audit, validate
-from pipeline.synth import DEFAULT_YEARS, generate
+from pipeline.synth import DEFAULT_YEARS, GENERATOR_VERSION, generate
 
 #: Where the synthetic England is generated (git-ignored), relative to the project root.
 SYNTHETIC_CACHE = Path(".cache") / "synthetic"
@@ -63,14 +63,16 @@ def synthetic_inputs(project_root: Path, seed: int, scale: float, years: list[in
     """Return the folder of the synthetic England for these settings, generating it once.
 
     The folder name encodes the settings, so a second build reuses the files (the generator
-    is deterministic, so reuse gives the same result as regenerating).
+    is deterministic, so reuse gives the same result as regenerating); files of an older
+    generator version are written again.
     """
     name = f"seed{seed}-scale{scale:g}-{years[0]}-{years[-1]}"
     folder = project_root / SYNTHETIC_CACHE / name
     manifest = folder / "manifest.json"
     if manifest.exists():
         recorded = json.loads(manifest.read_text(encoding="utf-8"))
-        if recorded.get("years") == years and recorded.get("seed") == seed:
+        same = recorded.get("years") == years and recorded.get("seed") == seed
+        if same and recorded.get("generator") == f"pipeline.synth {GENERATOR_VERSION}":
             log.info("synth: reusing %s", folder)
             return folder
     with step("synth"):

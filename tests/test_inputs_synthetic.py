@@ -1,4 +1,9 @@
-"""The synthetic England read back through the validator: no errors, nothing dropped."""
+"""The synthetic England read back through the validator: no errors, nothing dropped.
+
+The synthetic files are in the 903 layout LAs export (no header ``UASC``, no episodes
+``PL_LA``), so these tests also show that the default build reads them the way it reads a real
+LA's files: UASC from the ``uasc`` table, the placement LA through ``postcode_lookup.csv``.
+"""
 
 from __future__ import annotations
 
@@ -31,13 +36,19 @@ def test_synthetic_inputs_have_no_errors(synthetic) -> None:  # noqa: ANN001
 
 def test_every_line_read_is_kept(synthetic) -> None:  # noqa: ANN001
     folder, tables, report = synthetic
-    for table in ("header", "episodes", "social_workers", "school_census"):
+    files = {
+        "header": "header",
+        "episodes": "episodes",
+        "social_workers": "sw_episodes",
+        "school_census": "school_census",
+    }
+    for table, name in files.items():
         frame = getattr(tables, table)
         for year in (2023, 2024):
-            path = folder / str(year) / f"{table}.csv"
+            path = folder / str(year) / f"{name}.csv"
             lines = sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line)
             assert (frame["YEAR"] == year).sum() == lines - 1, path
-            counted = report.rows.set_index("file").loc[f"{year}/{table}.csv", "rows_read"]
+            counted = report.rows.set_index("file").loc[f"{year}/{name}.csv", "rows_read"]
             assert counted == lines - 1
     assert report.exclusions.empty
 
@@ -49,3 +60,13 @@ def test_sw_supplied_comes_from_the_manifest(synthetic) -> None:  # noqa: ANN001
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     expected = {(la, int(year)) for year, las in manifest["sw_supplied"].items() for la in las}
     assert tables.sw_supplied == expected
+
+
+def test_uasc_and_placement_la_are_derived_as_for_a_real_return(synthetic) -> None:  # noqa: ANN001
+    folder, tables, report = synthetic
+    assert report.warnings == 0, report.to_text()
+    assert tables.header["UASC"].notna().all()
+    assert 0.02 < (tables.header["UASC"] == "1").mean() < 0.2
+    care = tables.episodes[~tables.episodes["LS"].isin(["V3", "V4"])]
+    assert care["PL_LA"].notna().all()
+    assert (care["PL_LA"] != care["LA"]).mean() > 0.2  # placements out of the LA are found

@@ -19,7 +19,6 @@ from pipeline.geography import local_authorities
 from pipeline.inputs.tables import (
     ADOPTION_WITH_CARER_PLACE,
     EPISODE_COLUMNS,
-    HEADER_COLUMNS,
     LS_CODES,
     PLACE_CODES,
     PLACE_PROVIDER_CODES,
@@ -27,7 +26,6 @@ from pipeline.inputs.tables import (
     REC_CODES,
     SCHOOL_CENSUS_COLUMNS,
     SHORT_BREAK_LS,
-    SOCIAL_WORKER_COLUMNS,
     SW_REASON_CODES,
     TEMPORARY_PLACE,
 )
@@ -35,7 +33,15 @@ from pipeline.synth import DEFAULT_YEARS, generate
 
 SMALL_SCALE, SMALL_YEARS = 0.02, [2022, 2023, 2024]
 CALIBRATION_SCALE, CALIBRATION_YEARS = 0.15, [2021, 2022, 2023, 2024]
-YEAR_FILES = ["header.csv", "episodes.csv", "social_workers.csv", "school_census.csv"]
+YEAR_FILES = ["header.csv", "episodes.csv", "uasc.csv", "sw_episodes.csv", "school_census.csv"]
+#: The 903 tables as LAs export them (DfE SSDA903 guide 2023-24): no UASC or PL_LA columns.
+EXPORTED_COLUMNS = {
+    "header.csv": ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"],
+    "episodes.csv": [c for c in EPISODE_COLUMNS if c != "PL_LA"],
+    "uasc.csv": ["CHILD", "SEX", "DOB", "DUC"],
+    "sw_episodes.csv": ["CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"],
+    "school_census.csv": SCHOOL_CENSUS_COLUMNS,
+}
 UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 
@@ -72,6 +78,10 @@ class Files:
         self.folder, self.years = folder, years
         self.header = {y: read_year(folder, y, "header.csv") for y in years}
         self.episodes_by_year = {y: read_year(folder, y, "episodes.csv") for y in years}
+        lookup = pd.read_csv(folder / "postcode_lookup.csv", dtype=str)
+        district_la = dict(zip(lookup["DISTRICT"], lookup["LA"], strict=True))
+        for frame in self.episodes_by_year.values():
+            frame["PL_LA"] = frame["PL_POST"].str[:-4].map(district_la).fillna("")
         episodes = pd.concat(self.episodes_by_year.values(), ignore_index=True)
         episodes = episodes.sort_values("YEAR").drop_duplicates(["CHILD", "DECOM"], keep="last")
         episodes["start"] = to_date(episodes["DECOM"])
@@ -152,7 +162,7 @@ class Files:
     def social_worker_changes(self, year: int) -> pd.Series:
         """Social worker changes in ``year`` for children with an episode open at 31 March."""
         start, end = year_bounds(year)
-        sw = read_year(self.folder, year, "social_workers.csv").drop_duplicates()
+        sw = read_year(self.folder, year, "sw_episodes.csv").drop_duplicates()
         sw["start"] = to_date(sw["SW_DECOM"])
         sw["end"] = to_date(sw["SW_DEC"]).fillna(pd.Timestamp(2100, 1, 1))
         sw = sw.sort_values(["CHILD", "start", "end"], ascending=[True, True, False])
@@ -295,21 +305,21 @@ def test_a_different_seed_gives_different_children(small: Path, tmp_path: Path) 
     assert first["2024/episodes.csv"] != second["2024/episodes.csv"]
 
 
-def test_default_years_are_six_collection_years() -> None:
-    assert DEFAULT_YEARS == [2019, 2020, 2021, 2022, 2023, 2024]
+def test_default_years_give_every_published_year_its_history() -> None:
+    # Published years 2019-2024; long-term stability looks back to 31 March Y-3 (2016's return
+    # covers it for 2019).
+    assert list(range(2016, 2025)) == DEFAULT_YEARS
 
 
 def test_layout_and_columns(small: Path) -> None:
-    expected = {
-        "header.csv": HEADER_COLUMNS,
-        "episodes.csv": EPISODE_COLUMNS,
-        "social_workers.csv": SOCIAL_WORKER_COLUMNS,
-        "school_census.csv": SCHOOL_CENSUS_COLUMNS,
-    }
     for year in SMALL_YEARS:
         for name in YEAR_FILES:
             columns = pd.read_csv(small / str(year) / name, nrows=0).columns.tolist()
-            assert columns == ["LA", *expected[name]], (year, name)
+            assert columns == ["LA", *EXPORTED_COLUMNS[name]], (year, name)
+    lookup = pd.read_csv(small / "postcode_lookup.csv", dtype=str)
+    assert lookup.columns.tolist() == ["DISTRICT", "LA"]
+    assert sorted(lookup["LA"]) == sorted(local_authorities()["old_la_code"])
+    assert lookup["DISTRICT"].is_unique
     assert pd.read_csv(small / "school_links.csv", nrows=0).columns.tolist() == [
         "URN",
         "PREDECESSOR_URN",
@@ -331,7 +341,7 @@ def test_manifest_describes_the_run(small: Path) -> None:
     for year in SMALL_YEARS:
         supplied = manifest["sw_supplied"][str(year)]
         assert set(supplied) <= codes
-        social = pd.read_csv(small / str(year) / "social_workers.csv", dtype=str)
+        social = pd.read_csv(small / str(year) / "sw_episodes.csv", dtype=str)
         assert set(social["LA"]) <= set(supplied)
     share_2024 = len(manifest["sw_supplied"]["2024"]) / len(codes)
     share_2022 = len(manifest["sw_supplied"]["2022"]) / len(codes)
@@ -368,9 +378,9 @@ def test_codes_are_valid(small_files: Files) -> None:
     assert set(episodes["PLACE_PROVIDER"]) <= PLACE_PROVIDER_CODES | {""}
     assert set(episodes["REC"]) <= REC_CODES | {""}
     assert set(episodes["REASON_PLACE_CHANGE"]) <= REASON_PLACE_CHANGE_CODES | {""}
-    assert set(episodes["PL_LA"]) <= set(local_authorities()["old_la_code"])
+    assert set(episodes["PL_LA"]) <= set(local_authorities()["old_la_code"]) | {""}
     for year in SMALL_YEARS:
-        social = read_year(small_files.folder, year, "social_workers.csv")
+        social = read_year(small_files.folder, year, "sw_episodes.csv")
         assert set(social["SW_REASON"]) <= SW_REASON_CODES | {""}
         assert social["SW_ID"].str.fullmatch(r"SW\d+").all()
         census = read_year(small_files.folder, year, "school_census.csv")
@@ -378,6 +388,20 @@ def test_codes_are_valid(small_files: Files) -> None:
         assert (census.loc[census["SEN_PROVISION"] == "N", "SEN_PRIMARY_NEED"] == "").all()
         assert set(census["IS_PRU"]) <= {"0", "1"}
         assert set(census["CENSUS_TERM"]) == {"AUTUMN", "SPRING", "SUMMER"}
+
+
+def test_uasc_table_lists_the_years_uasc_children(small: Path, small_files: Files) -> None:
+    listed = 0
+    for year in SMALL_YEARS:
+        uasc = read_year(small, year, "uasc.csv")
+        header = small_files.header[year].set_index("CHILD")
+        listed += len(uasc)
+        assert uasc["CHILD"].isin(header.index).all()
+        assert (uasc["DOB"].to_numpy() == header.loc[uasc["CHILD"], "DOB"].to_numpy()).all()
+        assert (uasc["SEX"].to_numpy() == header.loc[uasc["CHILD"], "SEX"].to_numpy()).all()
+        eighteenth = to_date(uasc["DOB"]) + pd.DateOffset(years=18)
+        assert (to_date(uasc["DUC"]) == eighteenth).all()  # ceases at 18 (rule 304: not later)
+    assert listed > 0
 
 
 def test_upns_have_valid_check_letters_or_un_codes(small_files: Files) -> None:
@@ -416,8 +440,11 @@ def test_episode_sequences_follow_the_rules(small_files: Files) -> None:
     assert (episodes.loc[after_leaving, "RNE"] == "S").all()
     assert (episodes.loc[after_leaving, "start"] > previous.loc[after_leaving, "end"]).all()
     placement_change = continuing & episodes["RNE"].isin(["P", "B", "T", "U"])
-    from_temporary = previous["PLACE"].isin(TEMPORARY_PLACE)
-    assert (previous.loc[placement_change & ~from_temporary, "REASON_PLACE_CHANGE"] != "").all()
+    temporary = previous["PLACE"].isin(TEMPORARY_PLACE) | episodes["PLACE"].isin(TEMPORARY_PLACE)
+    assert (previous.loc[placement_change & ~temporary, "REASON_PLACE_CHANGE"] != "").all()
+    # DfE rule 226: no reason on a temporary placement nor on the episode before one.
+    into_temporary = continuing & episodes["PLACE"].isin(TEMPORARY_PLACE)
+    assert (previous.loc[into_temporary, "REASON_PLACE_CHANGE"] == "").all()
     no_change = continuing & (episodes["RNE"] == "L")
     assert (previous.loc[no_change, "REASON_PLACE_CHANGE"] == "").all()
 
@@ -471,29 +498,191 @@ def test_temporary_placements_return_to_the_same_placement(small_files: Files) -
 def test_placement_details_are_consistent(small_files: Files) -> None:
     episodes = small_files.episodes
     assert (episodes.loc[episodes["PLACE"] == "P1", "PLACE_PROVIDER"] == "PR0").all()
-    assert episodes["URN"].str.fullmatch(r"SC\d{6}|XXXXXXX").all()
-    assert episodes["PL_POST"].str.fullmatch(r"ZZ\d{1,2} \d[A-Z]{2}").all()
+    breaks = episodes[episodes["LS"].isin(SHORT_BREAK_LS)]
+    care = episodes[~episodes["LS"].isin(SHORT_BREAK_LS)]
+    assert care["URN"].str.fullmatch(r"SC\d{6}|XXXXXXX").all()
+    assert care["PL_POST"].str.fullmatch(r"ZZ\d[A-Z] \d[A-Z]{2}").all()
+    assert (care["PL_LA"] != "").all()  # every made-up postcode district is in the lookup
     adoption_with_carer = episodes["PLACE"].isin(ADOPTION_WITH_CARER_PLACE)
     assert set(episodes.loc[adoption_with_carer, "RNE"]) <= {"S", "T", "U"}
-    breaks = episodes[episodes["LS"].isin(SHORT_BREAK_LS)]
     assert len(breaks) > 0
     assert (breaks["RNE"] == "S").all()
+    # DfE rules 214 and 398: no postcodes, URN or placement LA on short-break episodes.
+    assert (breaks[["HOME_POST", "PL_POST", "URN", "PL_LA"]] == "").all().all()
     assert (episodes.loc[episodes["PL_LA"] != episodes["CHILD"].str[:3]].shape[0]) > 0
 
 
-def test_last_day_in_care_is_before_the_18th_birthday(small_files: Files) -> None:
+def test_care_ends_by_the_18th_birthday_and_aged_18_reasons_on_it(small_files: Files) -> None:
     header = pd.concat(small_files.header.values()).drop_duplicates("CHILD")
     dob = to_date(header.set_index("CHILD")["DOB"])
     episodes = small_files.episodes
     leaving = episodes[episodes["REC"].str.startswith("E")]
     eighteenth = dob.reindex(leaving["CHILD"]) + pd.DateOffset(years=18)
-    assert (leaving["end"].to_numpy() < eighteenth.to_numpy()).all()
+    assert (leaving["end"].to_numpy() <= eighteenth.to_numpy()).all()
+    # DfE rule 460: "stayed with current carers at 18" (E17) only on the 18th birthday or later.
+    staying_put = (leaving["REC"] == "E17").to_numpy()
+    assert staying_put.sum() > 0
+    assert (leaving["end"].to_numpy()[staying_put] >= eighteenth.to_numpy()[staying_put]).all()
 
 
 def test_no_real_identifiers_leak_into_context_or_links(small: Path) -> None:
     context = (small / "la_context.csv").read_text(encoding="utf-8")
     links = (small / "school_links.csv").read_text(encoding="utf-8")
     assert "CHILD" not in context and "UPN" not in links
+
+
+# --- the DfE's SSDA903 rules (2023-24), checked our own way over every LA of a small England ---
+# Rule numbers are those of the DfE's validation rules for the 2023-24 collection (as encoded in
+# the public validator data-to-insight/csc-validator-be-903).
+
+STATUS_LIMIT_DAYS = {"L1": 3, "L2": 21, "L3": 7, "J2": 21}  # rules 361, 362, 363, 364
+
+
+def status_runs(episodes: pd.DataFrame, status: str, year: int) -> pd.DataFrame:
+    """Unbroken runs of one legal status in a return: child, first DECOM, last DEC (open = year
+    end), days."""
+    _, end = year_bounds(year)
+    rows = episodes.assign(start=to_date(episodes["DECOM"]), end=to_date(episodes["DEC"]))
+    rows = rows.sort_values(["CHILD", "start"]).reset_index(drop=True)
+    rows["end"] = rows["end"].fillna(end)
+    previous = rows.groupby("CHILD").shift(1)
+    joined = (previous["LS"] == status) & (previous["end"] == rows["start"])
+    rows = rows[rows["LS"] == status]
+    run = (~joined[rows.index]).cumsum()
+    runs = rows.groupby(run.to_numpy()).agg(
+        CHILD=("CHILD", "first"), start=("start", "min"), end=("end", "max")
+    )
+    runs["days"] = (runs["end"] - runs["start"]).dt.days
+    return runs
+
+
+def test_short_lived_legal_statuses_stay_within_their_limits(small_files: Files) -> None:
+    seen = dict.fromkeys(STATUS_LIMIT_DAYS, 0)
+    for year, episodes in small_files.episodes_by_year.items():
+        for status, limit in STATUS_LIMIT_DAYS.items():
+            runs = status_runs(episodes, status, year)
+            seen[status] += len(runs)
+            assert (runs["days"] <= limit).all(), (year, status, runs[runs["days"] > limit])
+    assert min(seen.values()) > 0, seen
+
+
+def test_hand_worked_status_runs() -> None:
+    # Police protection 01/05 -> 03/05 (X1) then 03/05 -> 05/05 still L1: one run of 4 days.
+    episodes = pd.DataFrame(
+        {
+            "CHILD": ["1", "1", "1", "2"],
+            "DECOM": ["01/05/2023", "03/05/2023", "05/05/2023", "30/03/2024"],
+            "DEC": ["03/05/2023", "05/05/2023", "", ""],
+            "LS": ["L1", "L1", "C1", "L1"],
+        }
+    )
+    runs = status_runs(episodes, "L1", 2024)
+    assert runs["days"].tolist() == [4, 1]
+
+
+def test_short_breaks_stay_within_the_respite_limits(small_files: Files) -> None:
+    for year, episodes in small_files.episodes_by_year.items():
+        start_year, end_year = year_bounds(year)
+        v3 = episodes[episodes["LS"] == "V3"]
+        assert len(v3) > 0
+        start, end = to_date(v3["DECOM"]), to_date(v3["DEC"]).fillna(end_year)
+        assert ((end - start).dt.days <= 17).all()  # rule 365: one stay at most 17 days
+        days = (end.clip(upper=end_year) - start.clip(lower=start_year)).dt.days
+        assert days.groupby(v3["CHILD"]).sum().max() <= 75  # rule 367: 75 days a year
+
+
+def test_placement_codes_fit_age_date_provider_and_legal_status(small_files: Files) -> None:
+    header = pd.concat(small_files.header.values()).drop_duplicates("CHILD").set_index("CHILD")
+    episodes = small_files.episodes
+    dob = to_date(header["DOB"]).reindex(episodes["CHILD"]).to_numpy()
+    semi_independent = (episodes["PLACE"] == "H5").to_numpy()
+    sixteenth = pd.Series(dob[semi_independent]) + pd.DateOffset(years=16)
+    assert (episodes["start"].to_numpy()[semi_independent] >= sixteenth.to_numpy()).all()  # 371
+    cutoff = pd.Timestamp(2023, 10, 28)
+    p2 = episodes[episodes["PLACE"] == "P2"]
+    assert (p2["end"].notna() & (p2["end"] <= cutoff)).all()  # rule 217
+    no_provider = episodes["PLACE"].isin([*TEMPORARY_PLACE, "Z1"])
+    assert (episodes.loc[no_provider, "PLACE_PROVIDER"] == "").all()  # rule 178
+    assert (episodes.loc[~no_provider, "PLACE_PROVIDER"] != "").all()
+    assert not ((episodes["PLACE"] == "P1") & (episodes["LS"] == "V2")).any()  # rule 378
+    adopted = episodes["REC"].isin(["E11", "E12"])
+    assert adopted.sum() > 0
+    assert episodes.loc[adopted, "PLACE"].isin(["A3", "A4", "A5", "A6"]).all()  # rule 390
+    foster = [f"U{n}" for n in range(1, 7)]
+    guardians = episodes["REC"].isin(["E45", "E46"])
+    assert episodes.loc[guardians, "PLACE"].isin(foster).all()  # rule 516
+    previous = episodes.groupby("CHILD")["PLACE"].shift(1)
+    consent = episodes["PLACE"].isin(["A3", "A4"]) & previous.notna()
+    assert previous[consent].isin([*foster, "A3", "A4", "A5", "A6"]).all()  # rule 336
+
+
+def social_worker_return(files: Files, year: int) -> pd.DataFrame:
+    """One year's social worker episodes with dates, in child and start order."""
+    social = read_year(files.folder, year, "sw_episodes.csv")
+    social["start"], social["end"] = to_date(social["SW_DECOM"]), to_date(social["SW_DEC"])
+    return social.sort_values(["CHILD", "start"]).reset_index(drop=True)
+
+
+def test_social_worker_episodes_are_complete_and_unbroken(small_files: Files) -> None:
+    for year in small_files.years:
+        social = social_worker_return(small_files, year)
+        assert len(social) > 0
+        assert (social[["SW_ID", "SW_DECOM", "SW_REASON"]] != "").all().all()  # SW03
+        assert set(social["SW_REASON"]) <= SW_REASON_CODES  # SW13
+        assert not social.duplicated(["CHILD", "SW_DECOM"]).any()
+        last = social["CHILD"] != social["CHILD"].shift(-1)
+        assert social.loc[~last, "end"].notna().all()  # SW08, SW14: only the last one open
+        follows = social["CHILD"] == social["CHILD"].shift(1)
+        # SW10, SW11a: each episode starts the day the previous one ends.
+        assert (social.loc[follows, "start"] == social["end"].shift(1)[follows]).all()
+        _, end_year = year_bounds(year)
+        late = social["end"] > end_year - pd.Timedelta(days=6)
+        assert not late.any()  # SW11b: nothing ends in the last days of March
+
+
+def test_social_worker_episodes_start_and_end_with_care(small_files: Files) -> None:
+    # SW12: for a child who comes into care in the year, every social worker episode in the
+    # return starts on or after that day; for one who leaves, on or before the day they leave.
+    for year in small_files.years:
+        social = social_worker_return(small_files, year)
+        episodes = small_files.episodes_by_year[year]
+        episodes = episodes[~episodes["LS"].isin(SHORT_BREAK_LS)]
+        episodes = episodes.assign(start=to_date(episodes["DECOM"]), end=to_date(episodes["DEC"]))
+        pairs = episodes.merge(social[["CHILD", "start"]], on="CHILD", suffixes=("", "_sw"))
+        enters = (pairs["RNE"] == "S") & (pairs["REC"] == "X1")
+        leaves = ~pairs["REC"].isin(["X1", ""])
+        assert len(pairs[enters]) > 0 and len(pairs[leaves]) > 0
+        assert (pairs.loc[enters, "start_sw"] >= pairs.loc[enters, "start"]).all()
+        assert (pairs.loc[leaves, "start_sw"] <= pairs.loc[leaves, "end"]).all()
+
+
+def test_mother_fields_are_complete_and_consistent(small_files: Files) -> None:
+    mothers, previous = 0, None
+    for year in small_files.years:
+        header = small_files.header[year].set_index("CHILD")
+        episodes = small_files.episodes_by_year[year]
+        in_care = set(episodes.loc[~episodes["LS"].isin(SHORT_BREAK_LS), "CHILD"])
+        girls = (header["SEX"] == "2") & header.index.isin(in_care)
+        assert header.loc[girls, "MOTHER"].isin(["0", "1"]).all()  # rules 393, 607
+        assert (header.loc[~girls, "MOTHER"] == "").all()  # rules 165, 399
+        mother = header["MOTHER"] == "1"
+        mothers += int(mother.sum())
+        assert ((header["MC_DOB"] != "") == mother).all()  # rules 611, 612
+        birth, dob = to_date(header.loc[mother, "MC_DOB"]), to_date(header.loc[mother, "DOB"])
+        start_year, end_year = year_bounds(year)
+        assert (dob + pd.DateOffset(years=11) <= start_year).all()  # rule 620
+        last_end = to_date(episodes["DEC"]).groupby(episodes["CHILD"]).max()
+        limit = last_end.reindex(birth.index).fillna(end_year)
+        assert (birth <= limit).all()  # rule 625
+        if previous is not None:
+            both = header.merge(previous, left_index=True, right_index=True, suffixes=("", "_last"))
+            was = both["MOTHER_last"] == "1"
+            assert (both.loc[was, "MOTHER"] == "1").all()  # rule 207
+            assert (both.loc[was, "MC_DOB"] == both.loc[was, "MC_DOB_last"]).all()  # rule 624
+            new = (both["MOTHER"] == "1") & (both["MOTHER_last"] == "0")
+            assert (to_date(both.loc[new, "MC_DOB"]) >= start_year).all()  # rule 626
+        previous = header
+    assert mothers > 0
 
 
 # --- calibration (METHODS.md section 8) ------------------------------------------------------------

@@ -101,7 +101,7 @@ def simulate_population(
 ) -> Population:
     """Simulate every child looked after at any time in the window, with their whole history."""
     children = _first_entries(areas, window, scale, rng)
-    periods = _periods_of_care(children, window, rng)
+    periods = clear_of_year_end(_periods_of_care(children, window, rng), children, rng)
     children, periods = _thin_to_target(areas, window, scale, children, periods, rng)
     children["short_break"] = False
     periods = periods.sort_values(["child", "start"], kind="stable").reset_index(drop=True)
@@ -240,6 +240,27 @@ def _periods_of_care(
         if len(who) == 0:
             break
     return pd.concat(parts, ignore_index=True)
+
+
+def clear_of_year_end(
+    periods: pd.DataFrame, children: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Periods that start and end within the last week of a collection year end in April (or,
+    for a child about to turn 18, start ten days earlier).
+
+    A period's social worker chain may not end in the last days of March (the DfE's rule
+    SW11b), so it ends a little before its period does: a period needs room for that.
+    """
+    start, end = periods["start"].to_numpy(), periods["end"].to_numpy()
+    next_start = year_starts(collection_year(end) + 1)
+    squeezed = (end >= next_start - 7) & (start >= next_start - 9)
+    later = next_start + rng.integers(0, 10, len(end))
+    eighteenth = anniversary(children["dob"].to_numpy()[periods["child"].to_numpy()], 18)
+    fits = later < eighteenth
+    return periods.assign(
+        start=np.where(squeezed & ~fits, start - 10, start),
+        end=np.where(squeezed & fits, later, end),
+    )
 
 
 def _thin_to_target(

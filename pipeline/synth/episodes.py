@@ -158,7 +158,7 @@ def _care_episodes(
     frame["REASON_PLACE_CHANGE"] = _placement_change_reasons(kind, next_kind, open_at_end, rng)
     cin = np.array(CIN_CODES, dtype=object)[choose(rng, 8, CIN_PROBABILITIES, len(care))]
     cin = np.where(uasc, "N8", cin)
-    home = fake_postcodes(rng, len(care))
+    home = fake_postcodes(rng, care["la"].to_numpy(), areas.count)
     frame["CIN"] = pd.Series(cin, index=period).reindex(p).to_numpy()
     frame["HOME_POST"] = pd.Series(home, index=period).reindex(p).to_numpy()
     return frame
@@ -374,7 +374,8 @@ def _add_placement_details(
     provider = draw_providers(place, rng)
     urn = draw_urns(place, provider, rng)
     placement_la = draw_placement_la(areas, frame["la"].to_numpy()[first_of_carer], place, rng)
-    postcode = fake_postcodes(rng, int(address[-1]) + 1)
+    address_la = placement_la[carer[np.flatnonzero(address_change)]]
+    postcode = fake_postcodes(rng, address_la, areas.count)
 
     episode_place = place[carer]
     same_carer_moves = (
@@ -399,8 +400,9 @@ def _add_placement_details(
     episode_place = np.where(temporary, frame["temp_code"].to_numpy(), episode_place)
     episode_provider = np.where(temporary, "", episode_provider)
     episode_urn = np.where(temporary, NO_URN, episode_urn)
-    episode_la = np.where(temporary, areas.codes.astype(object)[frame["la"].to_numpy()], episode_la)
-    episode_post = np.where(temporary, fake_postcodes(rng, len(kind)), episode_post)
+    own_la = frame["la"].to_numpy()
+    episode_la = areas.codes.astype(object)[np.where(temporary, own_la, episode_la)]
+    episode_post = np.where(temporary, fake_postcodes(rng, own_la, areas.count), episode_post)
 
     frame["PLACE"] = episode_place
     frame["PLACE_PROVIDER"] = episode_provider

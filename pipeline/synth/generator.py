@@ -17,6 +17,7 @@ from pipeline.synth.dates import NO_DATE
 from pipeline.synth.draws import stream
 from pipeline.synth.episodes import build_episodes
 from pipeline.synth.mothers import first_births, mother_columns
+from pipeline.synth.placements import postcode_districts
 from pipeline.synth.returns import (
     census_table,
     child_ids,
@@ -24,6 +25,7 @@ from pipeline.synth.returns import (
     header_table,
     header_upns,
     social_worker_table,
+    uasc_table,
     write_csv,
     year_children,
 )
@@ -31,7 +33,7 @@ from pipeline.synth.schools import build_schools, census_rows, pupil_numbers, sc
 from pipeline.synth.short_breaks import add_short_break_children
 from pipeline.synth.social_workers import build_social_workers
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "2.0.0"
 DEFAULT_YEARS = list(range(2016, 2025))
 #: Largest scale: issue 11 asks the pipeline to run at ten times England. CHILD serials (6
 #: digits per LA) and UPN serials (below 9,000,000 per LA) leave room far beyond it.
@@ -43,8 +45,10 @@ def generate(
 ) -> Path:
     """Write a synthetic England (all 153 LAs) for ``years`` into ``out_dir`` and return it.
 
-    Layout: ``<year>/header.csv, episodes.csv, social_workers.csv, school_census.csv`` (each with
-    an ``LA`` column first), ``school_links.csv``, ``la_context.csv`` and ``manifest.json``.
+    Layout: the 903 tables as LAs export them, ``<year>/header.csv, episodes.csv, uasc.csv,
+    sw_episodes.csv`` and the NPD-style ``school_census.csv`` (each with an ``LA`` column first,
+    one file for all of England), then ``school_links.csv``, ``la_context.csv``,
+    ``postcode_lookup.csv`` (each made-up postcode district's LA) and ``manifest.json``.
     The latest year has about ``83,600 * scale`` children looked after at 31 March. The same
     ``seed``, ``scale`` and ``years`` always give byte-identical files.
     """
@@ -90,23 +94,18 @@ def generate(
         children = year_children(episodes, year)
         write_csv(headers[year], folder / "header.csv")
         write_csv(episode_table(episodes, ids, areas, year), folder / "episodes.csv")
+        write_csv(uasc_table(population, ids, areas, children), folder / "uasc.csv")
         write_csv(
-            social_worker_table(social, ids, areas, children, year, supplied),
-            folder / "social_workers.csv",
+            social_worker_table(social, population, ids, areas, children, year, supplied),
+            folder / "sw_episodes.csv",
         )
         write_csv(census_table(census, permanent, areas, year), folder / "school_census.csv")
     links = schools.links().sort_values("URN", kind="stable")
     write_csv(links, out_dir / "school_links.csv")
+    lookup = pd.DataFrame({"DISTRICT": postcode_districts(areas.count), "LA": areas.codes})
+    write_csv(lookup, out_dir / "postcode_lookup.csv")
     write_csv(la_context(areas, stream(seed, "context")), out_dir / "la_context.csv")
-    manifest = {
-        "synthetic": True,
-        "seed": seed,
-        "scale": scale,
-        "years": years,
-        "sw_supplied": supplied_by_year,
-        "generator": f"pipeline.synth {GENERATOR_VERSION}",
-    }
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    _write_manifest(out_dir, seed, scale, years, supplied_by_year)
     log.info(
         "synth: %s children looked after at 31 March %s (short breaks excluded), %s LAs",
         f"{int(_looked_after_at_end(episodes, window.last_day)):,}",
@@ -114,6 +113,21 @@ def generate(
         areas.count,
     )
     return out_dir
+
+
+def _write_manifest(
+    out_dir: Path, seed: int, scale: float, years: list[int], supplied: dict[str, list[str]]
+) -> None:
+    """Write ``manifest.json``: the run's settings and the LAs that supplied social workers."""
+    manifest = {
+        "synthetic": True,
+        "seed": seed,
+        "scale": scale,
+        "years": years,
+        "sw_supplied": supplied,
+        "generator": f"pipeline.synth {GENERATOR_VERSION}",
+    }
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
 def _checked_years(years: list[int] | None) -> list[int]:

@@ -67,7 +67,15 @@ def status_changes(
             "",
         )
         delay = np.select(
-            [current == "L1", current == "L2", current == "L3", pace, justice, accommodated, interim],
+            [
+                current == "L1",
+                current == "L2",
+                current == "L3",
+                pace,
+                justice,
+                accommodated,
+                interim,
+            ],
             [
                 rng.integers(1, 3, n),
                 rng.integers(1, 15, n),

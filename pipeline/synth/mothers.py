@@ -20,9 +20,7 @@ from pipeline.synth.dates import NO_DATE, anniversary, format_days, year_end, ye
 MOTHER_SHARE = 0.035  # girls looked after in the window who have a child by 18
 
 
-def first_births(
-    population: Population, last_day: int, rng: np.random.Generator
-) -> np.ndarray:
+def first_births(population: Population, last_day: int, rng: np.random.Generator) -> np.ndarray:
     """Draw each child's first child's birth day (:data:`NO_DATE` for most)."""
     children = population.children
     dob = children["dob"].to_numpy()

@@ -63,13 +63,24 @@ PROVIDER_POOL_SIZE = 6000
 POSTCODE_LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"), dtype=object)
 
 
-def fake_postcodes(rng: np.random.Generator, size: int) -> np.ndarray:
-    """Return plausible-looking postcodes in the unused ``ZZ`` area (e.g. ``ZZ14 3QT``)."""
-    districts = np.array([f"ZZ{n}" for n in range(1, 100)], dtype=object)
+def postcode_districts(count: int) -> np.ndarray:
+    """The made-up postcode district of each LA index (``ZZ1A``, ``ZZ1B``, ...): the ``ZZ`` area
+    is not used by real postcodes, and one district per LA lets ``postcode_lookup.csv`` give
+    each postcode's LA."""
+    index = np.arange(count)
+    numbers = (index // len(POSTCODE_LETTERS) + 1).astype(str).astype(object)
+    return "ZZ" + numbers + POSTCODE_LETTERS[index % len(POSTCODE_LETTERS)]
+
+
+def fake_postcodes(rng: np.random.Generator, la: np.ndarray, count: int) -> np.ndarray:
+    """Return made-up postcodes in the district of each LA index in ``la`` (e.g. ``ZZ3F 4QT``);
+    ``count`` is the number of LAs."""
+    la = np.asarray(la, dtype=np.int64)
+    size = len(la)
     letters = POSTCODE_LETTERS
     sectors = np.array([str(d) for d in range(10)], dtype=object)
     return (
-        districts[rng.integers(0, 99, size)]
+        postcode_districts(count)[la]
         + " "
         + sectors[rng.integers(0, 10, size)]
         + letters[rng.integers(0, 20, size)]
@@ -113,14 +124,14 @@ def draw_urns(place: np.ndarray, provider: np.ndarray, rng: np.random.Generator)
 def draw_placement_la(
     areas: Areas, la: np.ndarray, place: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """DfE code of the LA each placement is in: mostly the child's own LA, else a neighbour."""
+    """Index of the LA each placement is in: mostly the child's own LA, else a neighbour."""
     n = len(la)
     inside_share = np.where(place == "P1", 0.9, INSIDE_LA_SHARE)
     inside = rng.uniform(0, 1, n) < inside_share
     nearby = rng.uniform(0, 1, n) < 0.75
     other = np.where(nearby, areas.region_mates(rng, la), rng.integers(0, areas.count, n))
     other = np.where(other == la, (la + 1) % areas.count, other)
-    return areas.codes.astype(object)[np.where(inside, la, other)]
+    return np.where(inside, la, other)
 
 
 def draw_temporary(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,9 @@
 """Cut the simulated histories into yearly SSDA903 returns and write them as CSV files.
 
-Each collection year's return holds what a real one would: a header row for every child looked
-after at any time in the year, every episode open at any time in the year (an episode still open
+The tables are the 903 tables as LAs export them (``header`` with ``MOTHER``/``MC_DOB``,
+``episodes`` without a placement LA, ``uasc``, the social worker episodes), each with an ``LA``
+column first so one file holds all of England. Each collection year's return holds what a real
+one would: a header row for every child looked after at any time in the year, every episode open at any time in the year (an episode still open
 at 31 March has blank ``DEC``, ``REC`` and ``REASON_PLACE_CHANGE`` even if it ends later), the
 social worker episodes of LAs that supplied the module (every one with its ``SW_REASON``, as the
 DfE's 2023-24 rule SW03 asks, an open one with blank ``SW_DEC``), and the school census rows of the
@@ -18,17 +20,25 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.inputs.tables import (
-    EPISODE_COLUMNS,
-    HEADER_COLUMNS,
-    SCHOOL_CENSUS_COLUMNS,
-    SOCIAL_WORKER_COLUMNS,
-)
+from pipeline.inputs.layout import SPECS
+from pipeline.inputs.tables import SCHOOL_CENSUS_COLUMNS
 from pipeline.logs import log
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import Population
-from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, format_days, year_end, year_start
+from pipeline.synth.dates import (
+    DAYS_PER_YEAR,
+    NO_DATE,
+    anniversary,
+    format_days,
+    year_end,
+    year_start,
+)
 
+#: The 903 tables as LAs export them (the DfE's SSDA903 guide; no UASC or PL_LA columns).
+EXPORTED_HEADER = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]
+EXPORTED_EPISODES = [c for c in SPECS["episodes"].columns if c != "PL_LA"]
+UASC_COLUMNS = list(SPECS["uasc"].columns)
+EXPORTED_SOCIAL_WORKERS = list(SPECS["social_workers"].columns)
 UPN_UNKNOWN_SHARE = 0.015
 UASC_WITHOUT_UPN_SHARE = 0.6
 
@@ -100,11 +110,31 @@ def header_table(
             "UPN": upns,
             "MOTHER": mother[0],
             "MC_DOB": mother[1],
-            "UASC": np.where(table["uasc"].to_numpy()[children], "1", "0"),
         }
     )
     order = np.argsort(_sort_key(ids, children), kind="stable")
-    return frame.iloc[order][["LA", *HEADER_COLUMNS[:-1], "MOTHER", "MC_DOB", "UASC"]]
+    return frame.iloc[order][["LA", *EXPORTED_HEADER]]
+
+
+def uasc_table(
+    population: Population, ids: np.ndarray, areas: Areas, children: np.ndarray
+) -> pd.DataFrame:
+    """The ``uasc`` table for one year: the year's unaccompanied asylum-seeking children, with
+    ``DUC`` (the day that status ceases) their 18th birthday (on or before it: DfE rule 304)."""
+    table = population.children
+    chosen = children[table["uasc"].to_numpy()[children]]
+    dob = table["dob"].to_numpy()[chosen]
+    frame = pd.DataFrame(
+        {
+            "LA": areas.codes[table["la"].to_numpy()[chosen]],
+            "CHILD": ids[chosen],
+            "SEX": table["sex"].to_numpy()[chosen],
+            "DOB": format_days(dob),
+            "DUC": format_days(anniversary(dob, 18)),
+        }
+    )
+    order = np.argsort(_sort_key(ids, chosen), kind="stable")
+    return frame.iloc[order][["LA", *UASC_COLUMNS]]
 
 
 def episode_table(episodes: pd.DataFrame, ids: np.ndarray, areas: Areas, year: int) -> pd.DataFrame:
@@ -122,18 +152,19 @@ def episode_table(episodes: pd.DataFrame, ids: np.ndarray, areas: Areas, year: i
         REASON_PLACE_CHANGE=np.where(still_open, "", part["REASON_PLACE_CHANGE"].to_numpy()),
     )
     order = np.lexsort((part["start"].to_numpy(), _sort_key(ids, part["child"].to_numpy())))
-    return frame.iloc[order][["LA", *EPISODE_COLUMNS]]
+    return frame.iloc[order][["LA", *EXPORTED_EPISODES]]
 
 
 def social_worker_table(
     social: pd.DataFrame,
+    population: Population,
     ids: np.ndarray,
     areas: Areas,
     children: np.ndarray,
     year: int,
     supplied: np.ndarray,
 ) -> pd.DataFrame:
-    """The social worker return for one year: LAs that supplied it, children in the header."""
+    """The social worker episodes for one year: LAs that supplied them, children in the header."""
     start, end = social["SW_DECOM"].to_numpy(), social["SW_DEC"].to_numpy()
     in_header = np.zeros(len(ids), dtype=bool)
     in_header[children] = True
@@ -145,6 +176,7 @@ def social_worker_table(
     frame = part.assign(
         LA=areas.codes[part["la"].to_numpy()],
         CHILD=ids[part["child"].to_numpy()],
+        DOB=format_days(population.children["dob"].to_numpy()[part["child"].to_numpy()]),
         SW_DECOM_TEXT=format_days(part["SW_DECOM"].to_numpy()),
         SW_DEC=format_days(np.where(still_open, NO_DATE, end)),
     )
@@ -157,7 +189,7 @@ def social_worker_table(
     )
     frame = frame.iloc[order]
     frame["SW_DECOM"] = frame["SW_DECOM_TEXT"]
-    return frame[["LA", *SOCIAL_WORKER_COLUMNS]]
+    return frame[["LA", *EXPORTED_SOCIAL_WORKERS]]
 
 
 def census_table(

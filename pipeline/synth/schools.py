@@ -109,6 +109,25 @@ def pupil_numbers(children: pd.DataFrame, areas: Areas) -> np.ndarray:
     return make_upns(areas.codes[la], serial, reception_year)
 
 
+@dataclass
+class _Pupils:
+    """What the parts of a school history share: the children, their school year of birth
+    (reception starts in September ``cohort + 5``), the school years simulated and the draws."""
+
+    children: pd.DataFrame
+    cohort: np.ndarray
+    first_year: int
+    last_year: int
+    all_through: np.ndarray
+    rng: np.random.Generator
+
+    def september(self, year: np.ndarray, size: int) -> np.ndarray:
+        """A day in the first week of September of each school ``year``."""
+        months = (np.asarray(year, dtype="int64") - 1970).astype("datetime64[Y]")
+        first = (months.astype("datetime64[M]") + np.timedelta64(8, "M")).astype("datetime64[D]")
+        return first.astype(np.int64) + self.rng.integers(0, 6, size)
+
+
 def school_histories(
     population: Population,
     episodes: pd.DataFrame,
@@ -119,30 +138,38 @@ def school_histories(
 ) -> pd.DataFrame:
     """Every school enrolment in the window: ``child, day, school`` sorted by child and day."""
     children = population.children
-    dob = children["dob"].to_numpy()
-    cohort = academic_year(dob)  # school year of birth; reception starts in September cohort + 5
-    first_year = int(academic_year(np.array([window.first_day - 365]))[0])
-    last_year = int(academic_year(np.array([window.last_day]))[0])
-    n = len(children)
-    all_through = rng.uniform(0, 1, n) < ALL_THROUGH_SHARE
-    nc_first = first_year - cohort - 5
+    pupils = _Pupils(
+        children=children,
+        cohort=academic_year(children["dob"].to_numpy()),
+        first_year=int(academic_year(np.array([window.first_day - 365]))[0]),
+        last_year=int(academic_year(np.array([window.last_day]))[0]),
+        all_through=rng.uniform(0, 1, len(children)) < ALL_THROUGH_SHARE,
+        rng=rng,
+    )
+    parts = [
+        _first_schools(pupils),
+        _secondary_transfers(pupils),
+        *_other_moves(pupils),
+        _moves_with_placements(pupils, episodes, areas, window),
+    ]
+    events = pd.concat(parts, ignore_index=True)
+    events = events.sort_values(["child", "day"], kind="stable").drop_duplicates(["child", "day"])
+    events = events.reset_index(drop=True)
+    events["school"] = _pick_schools(events, schools, rng)
+    return events[["child", "day", "school"]]
 
-    def september(year: np.ndarray, size: int) -> np.ndarray:
-        days = (
-            (np.asarray(year, dtype="int64") - 1970).astype("datetime64[Y]").astype("datetime64[M]")
-        )
-        return (days + np.timedelta64(8, "M")).astype("datetime64[D]").astype(
-            np.int64
-        ) + rng.integers(0, 6, size)
 
-    # First school: at the start of the window, or at reception for younger children.
+def _first_schools(pupils: _Pupils) -> pd.DataFrame:
+    """First school: at the start of the window, or at reception for younger children."""
+    cohort, rng, all_through = pupils.cohort, pupils.rng, pupils.all_through
+    nc_first = pupils.first_year - cohort - 5
     at_school = (nc_first >= 0) & (nc_first <= 13)
-    starts_later = (nc_first < 0) & (cohort + 5 <= last_year)
+    starts_later = (nc_first < 0) & (cohort + 5 <= pupils.last_year)
     who = np.flatnonzero(at_school | starts_later)
     phase_start = np.where(nc_first[who] >= 7, cohort[who] + 12, cohort[who] + 5)
     phase_start = np.where(all_through[who], cohort[who] + 5, phase_start)
-    entry = september(phase_start, len(who))
-    window_start = day_number(first_year, 9, 1)
+    entry = pupils.september(phase_start, len(who))
+    window_start = day_number(pupils.first_year, 9, 1)
     late_joiner = at_school[who] & (rng.uniform(0, 1, len(who)) < 0.25)
     joined = entry + np.floor(
         rng.uniform(0, 1, len(who)) * np.maximum(window_start - entry, 0)
@@ -151,56 +178,63 @@ def school_histories(
     first_kind = np.where(
         all_through[who], ALL_THROUGH, np.where(nc_first[who] >= 7, SECONDARY, PRIMARY)
     )
-    parts = [
-        pd.DataFrame(
-            {"child": who, "day": entry, "kind": first_kind, "la": children["la"].to_numpy()[who]}
-        )
-    ]
+    la = pupils.children["la"].to_numpy()[who]
+    return pd.DataFrame({"child": who, "day": entry, "kind": first_kind, "la": la})
 
-    # Normal transfer to secondary school at the start of year 7.
-    transfer_year = cohort + 12
-    moves_up = (transfer_year > first_year) & (transfer_year <= last_year) & ~all_through
+
+def _secondary_transfers(pupils: _Pupils) -> pd.DataFrame:
+    """Normal transfer to secondary school at the start of year 7."""
+    transfer_year = pupils.cohort + 12
+    moves_up = (
+        (transfer_year > pupils.first_year)
+        & (transfer_year <= pupils.last_year)
+        & ~pupils.all_through
+    )
     who = np.flatnonzero(moves_up)
-    parts.append(
-        pd.DataFrame(
-            {
-                "child": who,
-                "day": september(transfer_year[who], len(who)),
-                "kind": SECONDARY,
-                "la": children["la"].to_numpy()[who],
-            }
-        )
+    return pd.DataFrame(
+        {
+            "child": who,
+            "day": pupils.september(transfer_year[who], len(who)),
+            "kind": SECONDARY,
+            "la": pupils.children["la"].to_numpy()[who],
+        }
     )
 
-    # Start-of-year and mid-year moves, more often for SEMH needs, PRU pupils and older pupils.
-    school_years = np.arange(first_year, last_year + 1)
-    child_year = np.repeat(np.arange(n), len(school_years))
-    year = np.tile(school_years, n)
-    nc = year - cohort[child_year] - 5
+
+def _other_moves(pupils: _Pupils) -> list[pd.DataFrame]:
+    """Start-of-year and mid-year moves, more often for SEMH needs, PRU pupils and older pupils."""
+    children, rng = pupils.children, pupils.rng
+    school_years = np.arange(pupils.first_year, pupils.last_year + 1)
+    child_year = np.repeat(np.arange(len(children)), len(school_years))
+    year = np.tile(school_years, len(children))
+    nc = year - pupils.cohort[child_year] - 5
     in_school = (nc >= 1) & (nc <= 10)
     child_year, year, nc = child_year[in_school], year[in_school], nc[in_school]
     start_move = rng.uniform(0, 1, len(year)) < START_OF_YEAR_SHARE
-    parts.append(
-        _moves(
-            child_year[start_move],
-            september(year[start_move], int(start_move.sum())),
-            nc[start_move],
-            children,
-            rng,
-        )
+    at_start = _moves(
+        child_year[start_move],
+        pupils.september(year[start_move], int(start_move.sum())),
+        nc[start_move],
+        children,
+        rng,
     )
     risk = (
         np.where(children["semh"].to_numpy()[child_year], 1.7, 1.0)
         * np.where(children["pru"].to_numpy()[child_year], 2.0, 1.0)
         * np.where(nc >= 7, 1.3, 1.0)
     )
-    count = rng.poisson(MIDYEAR_RATE * risk)
-    row = np.repeat(np.arange(len(year)), count)
-    term_start = np.array([day_number(int(y), 9, 22) for y in school_years])[year[row] - first_year]
-    day = term_start + np.floor(rng.uniform(0, 1, len(row)) * 300).astype(np.int64)
-    parts.append(_moves(child_year[row], day, nc[row], children, rng, to_pru=True))
+    row = np.repeat(np.arange(len(year)), rng.poisson(MIDYEAR_RATE * risk))
+    term_starts = np.array([day_number(int(y), 9, 22) for y in school_years])
+    day = term_starts[year[row] - pupils.first_year]
+    day = day + np.floor(rng.uniform(0, 1, len(row)) * 300).astype(np.int64)
+    return [at_start, _moves(child_year[row], day, nc[row], children, rng, to_pru=True)]
 
-    # Moves that follow a placement move.
+
+def _moves_with_placements(
+    pupils: _Pupils, episodes: pd.DataFrame, areas: Areas, window: Window
+) -> pd.DataFrame:
+    """School moves that follow a placement move (more often to a placement in another LA)."""
+    rng, cohort = pupils.rng, pupils.cohort
     moves = episodes[episodes["is_move"].to_numpy()]
     mover = moves["child"].to_numpy()
     move_day = moves["start"].to_numpy() + rng.integers(2, 22, len(moves))
@@ -216,7 +250,8 @@ def school_histories(
         & (move_day >= window.first_day - 365)
     )
     summer = _in_summer_holiday(move_day)
-    move_day = np.where(summer, september(academic_year(move_day) + 1, len(move_day)), move_day)
+    next_september = pupils.september(academic_year(move_day) + 1, len(move_day))
+    move_day = np.where(summer, next_september, move_day)
     nc_move = academic_year(move_day) - cohort[mover] - 5
     placed_la = (
         pd.Series(np.arange(areas.count), index=areas.codes)
@@ -224,15 +259,14 @@ def school_histories(
         .to_numpy()
     )
     linked = _moves(
-        mover[follows], move_day[follows], nc_move[follows], children, rng, la=placed_la[follows]
+        mover[follows],
+        move_day[follows],
+        nc_move[follows],
+        pupils.children,
+        rng,
+        la=placed_la[follows],
     )
-    parts.append(linked[linked["day"] <= window.last_day])
-
-    events = pd.concat(parts, ignore_index=True)
-    events = events.sort_values(["child", "day"], kind="stable").drop_duplicates(["child", "day"])
-    events = events.reset_index(drop=True)
-    events["school"] = _pick_schools(events, schools, rng)
-    return events[["child", "day", "school"]]
+    return linked[linked["day"] <= window.last_day]
 
 
 def _moves(

@@ -7,9 +7,9 @@ whose rate depends on the LA's social worker turnover and a child-level factor, 
 move sometimes brings a change of worker too. A short-break child has one chain over their
 series of breaks. The chain follows the DfE's 2023-24 rules for the module: every episode has
 a worker, a start and a reason (SW03, SW13); only the last one is open (SW08, SW14); no gaps or
-overlaps (SW10, SW11a); no episode ends in the last five days of a collection year (SW11b:
-such an end, or a change, moves to 1 April); none starts before the child came into care or
-after they left (SW12).
+overlaps (SW10, SW11a); no episode ends in the last five days of a collection year (SW11b: a
+change there moves to 1 April, a chain's end to the day before); none starts before the child
+came into care or after they left (SW12).
 """
 
 from __future__ import annotations
@@ -106,7 +106,8 @@ def _spans(population: Population, window: Window) -> pd.DataFrame:
     """One span per chain: ``child, begin, finish`` (``finish`` past the window when open).
 
     A period of care is one span; a short-break child's breaks make one span. A span's end in
-    the last days of a collection year moves to 1 April (so the chain ends in the next year).
+    the last days of a collection year moves back to the day before them (the care periods
+    leave room for that: see :func:`pipeline.synth.children.clear_of_year_end`).
     """
     periods = population.periods
     care = periods["ls_group"].to_numpy() == "care"
@@ -128,15 +129,18 @@ def _spans(population: Population, window: Window) -> pd.DataFrame:
     spans = spans.sort_values(["child", "begin"], kind="stable").reset_index(drop=True)
     spans["begin"] = np.maximum(spans["begin"], window.first_day - CHAIN_LEAD_IN_DAYS)
     finish = np.minimum(spans["finish"].to_numpy(), window.last_day + 1)
-    spans["finish"] = _out_of_year_end(finish)
+    finish = np.where(finish > window.last_day, finish, _out_of_year_end(finish, back=True))
+    spans["finish"] = np.maximum(finish, spans["begin"].to_numpy() + 1)
     return spans
 
 
-def _out_of_year_end(days: np.ndarray) -> np.ndarray:
-    """Move days in the last :data:`QUIET_DAYS_AT_YEAR_END` days of a collection year to 1 April."""
+def _out_of_year_end(days: np.ndarray, *, back: bool = False) -> np.ndarray:
+    """Move days in the last :data:`QUIET_DAYS_AT_YEAR_END` days of a collection year out of
+    them: to 1 April, or (``back``) to the day before those days."""
     days = np.asarray(days, dtype=np.int64)
     next_start = year_starts(collection_year(days) + 1)
-    return np.where(days >= next_start - QUIET_DAYS_AT_YEAR_END, next_start, days)
+    quiet_start = next_start - QUIET_DAYS_AT_YEAR_END
+    return np.where(days >= quiet_start, quiet_start - 1 if back else next_start, days)
 
 
 def _changes_with_moves(
