@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.cli import SYNTHETIC_YEARS, parse_years
 from pipeline.geography import local_authorities
 from pipeline.inputs.tables import (
     ADOPTION_WITH_CARER_PLACE,
@@ -309,6 +310,7 @@ def test_default_years_give_every_published_year_its_history() -> None:
     # Published years 2019-2024; long-term stability looks back to 31 March Y-3 (2016's return
     # covers it for 2019).
     assert list(range(2016, 2025)) == DEFAULT_YEARS
+    assert parse_years(SYNTHETIC_YEARS) == DEFAULT_YEARS  # the command line's default
 
 
 def test_layout_and_columns(small: Path) -> None:
@@ -503,6 +505,8 @@ def test_placement_details_are_consistent(small_files: Files) -> None:
     assert care["URN"].str.fullmatch(r"SC\d{6}|XXXXXXX").all()
     assert care["PL_POST"].str.fullmatch(r"ZZ\d[A-Z] \d[A-Z]{2}").all()
     assert (care["PL_LA"] != "").all()  # every made-up postcode district is in the lookup
+    same = (care["HOME_POST"] == care["PL_POST"]) & (care["PLACE"] != "P1")
+    assert not same.any()  # DfE rule 392d
     adoption_with_carer = episodes["PLACE"].isin(ADOPTION_WITH_CARER_PLACE)
     assert set(episodes.loc[adoption_with_carer, "RNE"]) <= {"S", "T", "U"}
     assert len(breaks) > 0

@@ -160,8 +160,28 @@ def _care_episodes(
     cin = np.where(uasc, "N8", cin)
     home = fake_postcodes(rng, care["la"].to_numpy(), areas.count)
     frame["CIN"] = pd.Series(cin, index=period).reindex(p).to_numpy()
-    frame["HOME_POST"] = pd.Series(home, index=period).reindex(p).to_numpy()
+    frame["HOME_POST"] = _distinct_home(frame, pd.Series(home, index=period))
     return frame
+
+
+def _distinct_home(frame: pd.DataFrame, home: pd.Series) -> np.ndarray:
+    """Each episode's ``HOME_POST`` from its period's home postcode, moved to the next sector
+    where it is some placement's postcode (the same postcode only for ``P1``: DfE rule 392d)."""
+    period = frame["period"].to_numpy()
+    for _ in range(3):
+        episode_home = home.reindex(period).to_numpy()
+        clash = (episode_home == frame["PL_POST"].to_numpy()) & (frame["PLACE"] != "P1").to_numpy()
+        if not clash.any():
+            break
+        clashed = np.unique(period[clash])
+        text = home.loc[clashed].to_numpy().astype(str)
+        sector = (np.char.str_len(text) - 3).astype(np.int64)
+        bumped = [
+            value[:at] + str((int(value[at]) + 1) % 10) + value[at + 1 :]
+            for value, at in zip(text, sector, strict=True)
+        ]
+        home.loc[clashed] = bumped
+    return home.reindex(period).to_numpy()
 
 
 def _placement_changes(
