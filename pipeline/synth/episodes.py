@@ -159,6 +159,7 @@ def _care_episodes(
     cin = np.array(CIN_CODES, dtype=object)[choose(rng, 8, CIN_PROBABILITIES, len(care))]
     cin = np.where(uasc, "N8", cin)
     home = fake_postcodes(rng, care["la"].to_numpy(), areas.count)
+    home = np.where(uasc, "", home)  # no home postcode, so no distance, for UASC (rule 406)
     frame["CIN"] = pd.Series(cin, index=period).reindex(p).to_numpy()
     frame["HOME_POST"] = _distinct_home(frame, pd.Series(home, index=period))
     return frame

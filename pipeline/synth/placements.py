@@ -51,8 +51,9 @@ PROVIDERS: dict[str, tuple[list[str], list[float]]] = {
     "A5": (["PR1", "PR2", "PR5"], [0.7, 0.1, 0.2]),
     "A6": (["PR1", "PR2", "PR5"], [0.7, 0.1, 0.2]),
 }
-#: Placements with an Ofsted-registered provider (homes, secure units, agency foster care).
-REGISTERED_PLACES = {"K1", "K2", "S1", "R1"}
+#: Placements with an Ofsted-registered provider (homes, secure units, agency foster care, and
+#: supported accommodation ``H5``, registered from 28 October 2023: DfE rule 230).
+REGISTERED_PLACES = {"K1", "K2", "S1", "R1", "H5"}
 AGENCY_PROVIDERS = {"PR4", "PR5"}
 INSIDE_LA_SHARE = 0.62
 TEMPORARY_CODES, TEMPORARY_PROBABILITIES = (
