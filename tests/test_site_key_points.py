@@ -70,7 +70,12 @@ def test_non_overlapping_years_are_beyond_chance() -> None:
 
 def test_no_sentence_the_data_cannot_support() -> None:
     assert key_point("Kent", figures(now=Estimate("c", "c", "c", "la")), "2024", False) == ""
-    assert key_point("Kent", figures(provisional=True), "2024", False) == ""
+    provisional = text(key_point("Kent", figures(provisional="the summer census"), "2024", False))
+    assert (
+        "is provisional and is not compared with last year: it can still change with the "
+        "summer census." in provisional
+    )
+    assert "2022-23" not in provisional and "England (10%)" in provisional
     f = figures(
         before=Estimate("x", "x", "x", "la"),
         comparators=[("England", Estimate("x"))],

@@ -6,8 +6,11 @@ the package's national and regional rows (``source="package"``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
 
+from pipeline.measures.catalogue import MEASURES, SOURCES, provisional_needs
 from pipeline.site.area_tables import AreaTables
 from pipeline.site.key_points import Estimate, MeasureFigures
 from pipeline.site.la_tables import LaExtract
@@ -55,12 +58,31 @@ def area_estimates(areas: AreaTables, region_code: str | None, year: str) -> dic
     }
 
 
+def provisional_reason(measure: str, year: str, years: Collection[int]) -> str:
+    """Why a one-year figure of ``year`` is provisional ('' when it is final).
+
+    The package holds the returns of ``years``; a figure that needs a later return (the
+    measures catalogue's rule: school moves wait for the next summer census) is provisional.
+    """
+    if measure not in MEASURES:
+        return ""
+    available = {source: years for source in SOURCES}
+    needs = provisional_needs(measure, "1y", int(year), available)
+    return "; ".join(need.describe(int(year)) for need in needs)
+
+
+def package_years(areas: AreaTables) -> set[int]:
+    """The collection years the package holds."""
+    return {int(year) for year in areas.time_series["time_period"].unique()}
+
+
 def region_figures(areas: AreaTables, region_code: str, latest: str) -> list[MeasureFigures]:
     """The headline figures of a region, compared with England."""
     previous = str(int(latest) - 1)
     rows = areas.area_rows(areas.stability, region_code)
     totals = totals_by_year(rows[rows["time_period"].isin([latest, previous])])
     england = area_estimates(areas, None, latest)
+    years = package_years(areas)
     figures = []
     for measure in HEADLINE_MEASURES:
         now = totals.get((latest, measure))
@@ -74,6 +96,7 @@ def region_figures(areas: AreaTables, region_code: str, latest: str) -> list[Mea
                 cohort=now["cohort"],
                 before=estimate(totals.get((previous, measure)), "package"),
                 comparators=[("England", england.get(measure, Estimate("x")))],
+                provisional=provisional_reason(measure, latest, years),
             )
         )
     return figures
@@ -94,6 +117,7 @@ def la_figures(
     )
     england = area_estimates(areas, None, latest)
     region = area_estimates(areas, region_code, latest)
+    years = package_years(areas)
     figures = []
     for measure in HEADLINE_MEASURES:
         now = totals.get((latest, measure))
@@ -111,6 +135,7 @@ def la_figures(
                     (f"the {region_name} region", region.get(measure, Estimate("x"))),
                 ],
                 neighbours=neighbours.get(measure, "x"),
+                provisional=provisional_reason(measure, latest, years),
             )
         )
     return figures

@@ -145,6 +145,7 @@ class ChartWriter:
         table_rows: Sequence[Sequence[str]],
         data: pd.DataFrame,
         root: str,
+        sortable: bool = False,
     ) -> str:
         """Queue a chart and return its figure as a raw HTML block for a ``.qmd`` page.
 
@@ -164,7 +165,9 @@ class ChartWriter:
         href = f"{root}{CHART_FOLDER}/{name}"
         element_id = "chart-" + name.replace("/", "-")
         spec_json = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
-        table = html_table(f"Data behind the chart: {title}", table_columns, table_rows)
+        table = html_table(
+            f"Data behind the chart: {title}", table_columns, table_rows, sortable=sortable
+        )
         html = (
             f'<figure class="chart" id="{element_id}" aria-labelledby="{element_id}-title" '
             "data-pagefind-ignore>"

@@ -26,14 +26,24 @@ def html_table(
     *,
     row_headers: bool = True,
     table_class: str = "data-table",
+    sortable: bool = False,
 ) -> str:
     """An accessible table in a scrolling wrapper.
 
     ``columns`` are plain text (escaped); ``rows`` cells are HTML (already escaped or built
     with :func:`pipeline.site.display.cell_html`). The first cell of a row is a row header
-    (``<th scope="row">``) when ``row_headers`` is true.
+    (``<th scope="row">``) when ``row_headers`` is true. A ``sortable`` table has a sort
+    button in each column heading (the site script sorts the rows).
     """
     head = "".join(f'<th scope="col">{escape(c)}</th>' for c in columns)
+    if sortable:
+        # The site script sorts by a column when its button is pressed (text first, numbers).
+        head = "".join(
+            f'<th scope="col" data-sort-type="{"text" if index == 0 else "number"}">'
+            f'<button type="button" class="sort-button">{escape(c)}</button></th>'
+            for index, c in enumerate(columns)
+        )
+        table_class += " sortable"
     body = []
     for row in rows:
         cells = []

@@ -82,17 +82,17 @@ class MeasureFigures:
     comparators: list[tuple[str, Estimate]] = field(default_factory=list)
     #: The statistical neighbours' average percentage (blank when not published).
     neighbours: str = ""
-    #: True when the figure may still change with a later return (integrity rules).
-    provisional: bool = False
+    #: When the figure is provisional: the later return it waits for, in words ('' if final).
+    provisional: str = ""
 
 
-def usable_for_comparison(estimate: Estimate, provisional: bool = False) -> bool:
-    """True when a figure can be stated and compared: published (not a symbol), not provisional.
+def usable_for_comparison(estimate: Estimate) -> bool:
+    """True when a figure can be stated and compared: published (not a symbol).
 
-    The one check every clause of a key point goes through, so coverage and provisional rules
-    are applied in one place.
+    The one check every clause of a key point goes through, so the coverage rules (a figure
+    without the history it needs is published as ``x``) are applied in one place.
     """
-    return not is_symbol(estimate.percent) and not provisional
+    return not is_symbol(estimate.percent)
 
 
 def overlap(a: Estimate, b: Estimate) -> bool | None:
@@ -143,13 +143,23 @@ def change_clause(f: MeasureFigures, latest: str, higher_is_better: bool | None)
 
 
 def first_sentence(area: str, f: MeasureFigures, latest: str, polarity: bool | None) -> str:
-    """The figure, its children, the year in words and the change since last year."""
+    """The figure, its children, the year in words and the change since last year.
+
+    A provisional figure is not compared with last year's (it does not yet count every
+    change, so the change would be understated); the sentence says what it waits for.
+    """
     cohort, verb = PHRASES.get(f.measure, ("children in care", f"had {f.measure}"))
     children = ""
     if not is_symbol(f.number) and not is_symbol(f.cohort):
         children = (
             f" ({cell_html(f.number, 'count', f.now.source)} of "
             f"{cell_html(f.cohort, 'count', f.now.source)} children)"
+        )
+    if f.provisional:
+        return (
+            f"In {year_words(latest)}, {f.now.shown()} of {cohort} in {escape(area)} {verb}"
+            f"{children}. This figure is provisional and is not compared with last year: it "
+            f"can still change with {escape(f.provisional)}."
         )
     return (
         f"In {year_words(latest)}, {f.now.shown()} of {cohort} in {escape(area)} {verb}"
@@ -219,7 +229,7 @@ def _join(items: list[str]) -> str:
 
 def key_point(area: str, f: MeasureFigures, latest: str, polarity: bool | None) -> str:
     """One key point (HTML text of two sentences), or '' when the figure is not usable."""
-    if not usable_for_comparison(f.now, f.provisional):
+    if not usable_for_comparison(f.now):
         return ""
     second = comparison_sentence(area, f, polarity)
     return first_sentence(area, f, latest, polarity) + (f" {second}" if second else "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 
 from pipeline.site.area_tables import NATIONAL, AreaTables
@@ -74,7 +75,17 @@ class OverviewPage:
         template = templates().get_template("overview.qmd.j2")
         return write_page(self.site_dir / "index.qmd", template.render(**context))
 
-    def _figure(self, name: str, chart, title: str, description: str, columns, rows, data) -> str:  # noqa: ANN001
+    def _figure(
+        self,
+        name: str,
+        chart: alt.TopLevelMixin | dict,
+        title: str,
+        description: str,
+        columns: list[str],
+        rows: list[list[str]],
+        data: pd.DataFrame,
+        sortable: bool = False,
+    ) -> str:
         return self.charts.figure(
             f"england/{name}",
             chart,
@@ -84,6 +95,7 @@ class OverviewPage:
             table_rows=rows,
             data=data,
             root="",
+            sortable=sortable,
         )
 
     def trend(self, series: pd.DataFrame, used: set[str]) -> str:
@@ -113,7 +125,7 @@ class OverviewPage:
             used |= symbols_in(cells)
             table_rows.append(
                 [f'<a href="{la.page}index.html">{escape(la.la_name)}</a>']
-                + [cell_html(c, "percent", "package") for c in cells]
+                + [cell_html(c, "percent1", "package") for c in cells]
             )
             for measure, cell in zip(measures, cells, strict=True):
                 if not is_symbol(cell):
@@ -142,6 +154,7 @@ class OverviewPage:
             ["Local authority", *[p.label(m) for m in measures]],
             table_rows,
             data.drop(columns="index"),
+            sortable=True,
         )
 
     def funnel(self, used: set[str]) -> str:

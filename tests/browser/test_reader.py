@@ -123,8 +123,12 @@ def _column(page, table: int, column: int) -> list[float | None]:  # noqa: ANN00
 
 
 def test_rankings_sort_by_keyboard_and_filter_by_region(browser, site_url) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
     page = browser.new_page()
     page.goto(site_url + "rankings/", wait_until="networkidle")
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert result.violations_count == 0, result.generate_snapshot()
     for _ in range(200):  # Tab to the first table's "Percent" sort button
         page.keyboard.press("Tab")
         focused = page.evaluate(
@@ -183,3 +187,19 @@ def test_kent_on_a_375px_phone_has_no_page_scroll_and_no_clipped_legend(browser,
     )
     assert key is True, "the symbol key does not come before the first table"
     context.close()
+
+
+def test_overview_table_of_every_la_sorts_and_its_text_is_true(browser, site_url) -> None:
+    page = browser.new_page()
+    page.goto(site_url, wait_until="networkidle")
+    description = page.inner_text("#chart-england-la-spread .chart-description")
+    assert "cannot be reached with the keyboard" in description
+    page.click("#chart-england-la-spread summary")
+    page.click("#chart-england-la-spread th:nth-child(2) .sort-button")
+    values = page.evaluate(
+        "Array.from(document.querySelectorAll('#chart-england-la-spread tbody tr'))"
+        ".map(r => parseFloat(r.cells[1].querySelector('data').getAttribute('value')))"
+        ".filter(v => !isNaN(v))"
+    )
+    assert values == sorted(values) and len(values) > 10
+    page.close()
