@@ -54,6 +54,10 @@ ArchiveOption = Annotated[
         ),
     ),
 ]
+RendererOption = Annotated[
+    str,
+    typer.Option(help="Website renderer: quarto, pandoc (built-in) or auto (Quarto when on PATH)."),
+]
 NeighboursOption = Annotated[
     str,
     typer.Option(
@@ -206,12 +210,7 @@ def build(
     packages: ArchiveOption = Path("datapackages"),
     site: Annotated[bool, typer.Option(help="Also generate and render the website.")] = True,
     neighbours: NeighboursOption = "dfe",
-    renderer: Annotated[
-        str,
-        typer.Option(
-            help="Website renderer: quarto, pandoc (built-in) or auto (Quarto when on PATH)."
-        ),
-    ] = "auto",
+    renderer: RendererOption = "auto",
     compare: Annotated[
         Path | None,
         typer.Option(help="LA self-service: a published package to compare the LA with."),
@@ -292,6 +291,7 @@ def release(
     packages: ArchiveOption = Path("datapackages"),
     site: Annotated[bool, typer.Option(help="Also generate and render the website.")] = True,
     neighbours: NeighboursOption = "dfe",
+    renderer: RendererOption = "auto",
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -313,6 +313,7 @@ def release(
             with_site=site,
             project_root=Path("."),
             neighbours=neighbours,
+            renderer=renderer,
         )
     except BuildError as error:
         logs.console.print(f"[bold red]Release failed:[/] {error}", markup=True, highlight=False)

@@ -31,6 +31,7 @@ class ReleaseResult:
     package_dir: Path
     diff: ReleaseDiff | None
     site_dir: Path | None = None
+    renderer: str | None = None
 
 
 def _changes_text(note: str, diff: ReleaseDiff | None) -> str:
@@ -53,6 +54,7 @@ def run_release(
     with_site: bool,
     project_root: Path,
     neighbours: str = "dfe",
+    renderer: str = "auto",
 ) -> ReleaseResult:
     """Build, check the bump against the change, write the new version, record it."""
     if bump not in versions.BUMPS:
@@ -89,7 +91,7 @@ def run_release(
     result = ReleaseResult(package_dir, diff)
     if with_site:
         result.site_dir = project_root / "_site"
-        build_site(package_dir, project_root)
+        result.renderer = build_site(package_dir, project_root, renderer)
     return result
 
 
