@@ -209,6 +209,22 @@ def load_tables(
     con.execute("SET preserve_insertion_order = false")
     if threads is not None:
         con.execute(f"SET threads = {int(threads)}")
+    _register_inputs(con, tables, las)
+    _create_header_tables(con)
+    _create_episode_tables(con)
+    _create_social_worker_and_census_tables(con)
+    _replace_codes_by_keys(con)
+    con.execute(
+        "CREATE TABLE batch_las AS SELECT l.LA FROM la_keys l"
+        + ("" if las is None else " WHERE l.la_code IN (SELECT LA FROM batch_in)")
+    )
+    return con
+
+
+def _register_inputs(
+    con: duckdb.DuckDBPyConnection, tables: ArrowInputs, las: list[str] | None
+) -> None:
+    """Views of the input tables restricted to the batch's LAs (census: the batch's UPNs)."""
     con.register("batch_in", pd.DataFrame({"LA": pd.Series(las or [], dtype="string")}))
     only = "" if las is None else " WHERE LA IN (SELECT LA FROM batch_in)"
     con.register("header_all", tables.header)
@@ -234,7 +250,9 @@ def load_tables(
     con.register("years_in", tables.years)
     con.register("sw_supplied_in", tables.sw_supplied)
 
-    short_breaks = sql_list(SHORT_BREAK_LS)
+
+def _create_header_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """``years``, ``sw_supplied`` and ``header`` (one row per LA x CHILD, latest year)."""
     con.execute(
         """
         CREATE TABLE years AS SELECT CAST(YEAR AS INTEGER) AS YEAR FROM years_in;
@@ -250,6 +268,12 @@ def load_tables(
             QUALIFY row_number() OVER (PARTITION BY LA, CHILD ORDER BY YEAR DESC) = 1;
         """
     )
+
+
+def _create_episode_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """``episodes_all``: one row per LA x CHILD x DECOM (latest year), open episodes of a
+    child absent from a later return of the LA ended on 1 April after their return."""
+    short_breaks = sql_list(SHORT_BREAK_LS)
     con.execute(
         f"""
         CREATE TABLE episodes_latest AS
@@ -286,6 +310,15 @@ def load_tables(
             FROM episodes_latest e LEFT JOIN left_returns g USING (LA, CHILD, DECOM);
         DROP TABLE episodes_latest;
         DROP TABLE left_returns;
+        """
+    )
+
+
+def _create_social_worker_and_census_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """``sw_episodes_raw`` (one row per LA x CHILD x SW_ID x SW_DECOM, latest year) and
+    ``census`` (one row per UPN x CENSUS_DATE x URN with a pupil UPN, plus ``CANONICAL_URN``)."""
+    con.execute(
+        f"""
         CREATE TABLE sw_episodes_raw AS
             SELECT CAST(LA AS VARCHAR) AS LA, CAST(CHILD AS VARCHAR) AS CHILD,
                    CAST(SW_ID AS VARCHAR) AS SW_ID, CAST(SW_DECOM AS DATE) AS SW_DECOM,
@@ -310,12 +343,6 @@ def load_tables(
                 PARTITION BY c.UPN, c.CENSUS_DATE, c.URN ORDER BY c.YEAR DESC) = 1;
         """
     )
-    _replace_codes_by_keys(con)
-    con.execute(
-        "CREATE TABLE batch_las AS SELECT l.LA FROM la_keys l"
-        + ("" if las is None else " WHERE l.la_code IN (SELECT LA FROM batch_in)")
-    )
-    return con
 
 
 def ended_by_absence(con: duckdb.DuckDBPyConnection) -> int:
