@@ -22,6 +22,54 @@ RULE_AFTER_TEMPORARY_ENTRY = "first placement after entering care in a temporary
 RULE_UNKNOWN_RNE = "RNE not known"
 
 
+def _rule_case(temporary: str, adoption: str) -> str:
+    """The SQL ``CASE`` giving an episode's rule (see :func:`create_placement_episode_rules`)."""
+    return f"""
+                CASE
+                    WHEN RNE = 'L' THEN '{RULE_LEGAL_ONLY}'
+                    WHEN RNE = 'T' THEN '{RULE_SAME_CARER}'
+                    WHEN RNE = 'U' THEN '{RULE_LEGAL_SAME_CARER}'
+                    WHEN RNE = 'S' AND PLACE IN {temporary} THEN '{RULE_REENTRY}'
+                    WHEN PLACE IN {temporary} THEN '{RULE_TEMPORARY}'
+                    WHEN previous_place IN {temporary} AND before_temporary IS NULL
+                         AND period_first_rne = 'S'
+                         THEN '{RULE_AFTER_TEMPORARY_ENTRY}'
+                    WHEN previous_place IN {temporary}
+                         AND before_temporary.place IS NOT DISTINCT FROM PLACE
+                         AND before_temporary.post IS NOT DISTINCT FROM PL_POST
+                         AND before_temporary.urn IS NOT DISTINCT FROM URN
+                         THEN '{RULE_RETURN_FROM_TEMPORARY}'
+                    WHEN PLACE IN {adoption} THEN '{RULE_ADOPTION_WITH_CARER}'
+                    WHEN RNE = 'P' THEN '{RULE_CHANGE_OF_CARER}'
+                    WHEN RNE = 'B' THEN '{RULE_LEGAL_AND_CARER}'
+                    WHEN RNE = 'S' THEN '{RULE_REENTRY}'
+                    ELSE '{RULE_UNKNOWN_RNE}'
+    """
+
+
+def _history_columns(temporary: str) -> str:
+    """The SQL of one window pass over a child's episodes: what came before each episode."""
+    return f"""
+            SELECT LA, CHILD, DECOM, DEC, RNE, PLACE, PL_POST, URN, period_id,
+                lag(period_id) OVER w AS previous_period,
+                lag(PLACE) OVER w AS previous_place_any,
+                lag(REASON_PLACE_CHANGE) OVER w AS previous_reason_any,
+                last_value(CASE WHEN coalesce(PLACE NOT IN {temporary}, true)
+                    THEN struct_pack(place := PLACE, post := PL_POST, urn := URN,
+                                     reason := REASON_PLACE_CHANGE, period := period_id)
+                    END IGNORE NULLS)
+                    OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                    AS last_non_temporary,
+                last_value(CASE WHEN DECOM = period_start THEN RNE END IGNORE NULLS)
+                    OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                    AS period_first_rne,
+                max(coalesce(DEC, DATE '9999-12-31'))
+                    OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end
+            FROM episodes_poc
+            WINDOW w AS (PARTITION BY LA, CHILD ORDER BY DECOM)
+    """
+
+
 def create_placement_episode_rules(con: duckdb.DuckDBPyConnection) -> None:
     """Table ``placement_rules``: each non-short-break episode with the rule that applies to it.
 
@@ -48,23 +96,7 @@ def create_placement_episode_rules(con: duckdb.DuckDBPyConnection) -> None:
         f"""
         CREATE TABLE placement_rules AS
         WITH windowed AS (
-            SELECT LA, CHILD, DECOM, DEC, RNE, PLACE, PL_POST, URN, period_id,
-                lag(period_id) OVER w AS previous_period,
-                lag(PLACE) OVER w AS previous_place_any,
-                lag(REASON_PLACE_CHANGE) OVER w AS previous_reason_any,
-                last_value(CASE WHEN coalesce(PLACE NOT IN {temporary}, true)
-                    THEN struct_pack(place := PLACE, post := PL_POST, urn := URN,
-                                     reason := REASON_PLACE_CHANGE, period := period_id)
-                    END IGNORE NULLS)
-                    OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                    AS last_non_temporary,
-                last_value(CASE WHEN DECOM = period_start THEN RNE END IGNORE NULLS)
-                    OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-                    AS period_first_rne,
-                max(coalesce(DEC, DATE '9999-12-31'))
-                    OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_end
-            FROM episodes_poc
-            WINDOW w AS (PARTITION BY LA, CHILD ORDER BY DECOM)
+            {_history_columns(temporary)}
         ), ordered AS (
             -- One window pass over the child's history; the temporary-stay tests keep only
             -- what belongs to the same period of care.
@@ -78,25 +110,7 @@ def create_placement_episode_rules(con: duckdb.DuckDBPyConnection) -> None:
             FROM windowed
         ), ruled AS (
             SELECT *,
-                CASE
-                    WHEN RNE = 'L' THEN '{RULE_LEGAL_ONLY}'
-                    WHEN RNE = 'T' THEN '{RULE_SAME_CARER}'
-                    WHEN RNE = 'U' THEN '{RULE_LEGAL_SAME_CARER}'
-                    WHEN RNE = 'S' AND PLACE IN {temporary} THEN '{RULE_REENTRY}'
-                    WHEN PLACE IN {temporary} THEN '{RULE_TEMPORARY}'
-                    WHEN previous_place IN {temporary} AND before_temporary IS NULL
-                         AND period_first_rne = 'S'
-                         THEN '{RULE_AFTER_TEMPORARY_ENTRY}'
-                    WHEN previous_place IN {temporary}
-                         AND before_temporary.place IS NOT DISTINCT FROM PLACE
-                         AND before_temporary.post IS NOT DISTINCT FROM PL_POST
-                         AND before_temporary.urn IS NOT DISTINCT FROM URN
-                         THEN '{RULE_RETURN_FROM_TEMPORARY}'
-                    WHEN PLACE IN {adoption} THEN '{RULE_ADOPTION_WITH_CARER}'
-                    WHEN RNE = 'P' THEN '{RULE_CHANGE_OF_CARER}'
-                    WHEN RNE = 'B' THEN '{RULE_LEGAL_AND_CARER}'
-                    WHEN RNE = 'S' THEN '{RULE_REENTRY}'
-                    ELSE '{RULE_UNKNOWN_RNE}'
+                {_rule_case(temporary, adoption)}
                 END AS rule
             FROM ordered
         )
