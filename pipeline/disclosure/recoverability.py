@@ -183,6 +183,18 @@ def find_recoverable(
         return _find_recoverable(eq, cell, coef, unknown, changed)
 
 
+def _solve_large(
+    eq: np.ndarray, unknown: np.ndarray, coef: np.ndarray, shape: tuple[int, int]
+) -> np.ndarray:
+    """Local numbers of the recoverable unknowns of one component too large to batch."""
+    if shape[0] > SPARSE_LIMIT:
+        return np.flatnonzero(
+            _null_space_support(eq, unknown, coef, shape) < NULL_SUPPORT_TOLERANCE
+        )
+    projection = _sparse_row_space_projection(eq, unknown, coef, shape)
+    return np.flatnonzero(projection > 1 - PROJECTION_TOLERANCE)
+
+
 def _find_recoverable(
     eq: np.ndarray,
     cell: np.ndarray,
@@ -245,11 +257,7 @@ def _find_recoverable(
     for comp in np.flatnonzero(~small & wanted_comp):
         take = entry_comp == comp
         shape = (int(eqs_per_comp[comp]), int(cells_per_comp[comp]))
-        args = (entry_eq[take], entry_unknown[take], coef_u[take], shape)
-        if shape[0] > SPARSE_LIMIT:
-            hits = np.flatnonzero(_null_space_support(*args) < NULL_SUPPORT_TOLERANCE)
-        else:
-            hits = np.flatnonzero(_sparse_row_space_projection(*args) > 1 - PROJECTION_TOLERANCE)
+        hits = _solve_large(entry_eq[take], entry_unknown[take], coef_u[take], shape)
         recovered_comp.append(np.full(len(hits), comp))
         recovered_local.append(hits)
 
