@@ -276,3 +276,42 @@ def test_site_check_finds_broken_links_missing_anchors_and_external_loads(tmp_pa
     assert outcome.exit_code == 1 and "2 broken, 1 loads from other hosts" in outcome.output
     (site / "style.css").write_text('@import url("https://fonts.example/a.css");')
     assert check_site(site).external[-1] == "style.css: loads https://fonts.example/a.css"
+
+
+def test_quarto_renders_la_pages_in_parallel_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other pages first (profile ``rest``), then each group of LA pages in its own linked copy,
+    leaving out the other groups' pages; the copies are removed afterwards."""
+    from pipeline.site import quarto_renderer
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    fake = tmp_path / "bin" / "quarto"
+    fake.parent.mkdir()
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'log={logs}/$(basename "$PWD").log\n'
+        'echo "$*" >> "$log"\n'
+        'for p in _quarto-*.yml; do [ -f "$p" ] && cat "$p" >> "$log"; done\n'
+        "exit 0\n",
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:/usr/bin:/bin")
+    monkeypatch.setattr(quarto_renderer, "MIN_PAGES_TO_SPLIT", 2)
+    pages = tmp_path / "_pages"
+    for name in ["E1-a", "E2-b", "E3-c"]:
+        (pages / "la" / name).mkdir(parents=True)
+        (pages / "la" / name / "index.qmd").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    (pages / "_quarto.yml").write_text(SITE_CONFIG, encoding="utf-8")
+    quarto_renderer.render_with_quarto(pages, tmp_path / "_site", workers=2)
+    calls = {log.stem: log.read_text(encoding="utf-8") for log in logs.iterdir()}
+    assert calls["_pages"] == "render --profile rest --quiet\nproject:\n  render:\n  - '!/la/**'\n"
+    assert calls["_pages-part0"].startswith("render la --profile part --quiet\n")
+    assert "'!/la/E2-b/**'" in calls["_pages-part0"]
+    assert "E1-a" not in calls["_pages-part0"] and "E3-c" not in calls["_pages-part0"]
+    assert "'!/la/E1-a/**'" in calls["_pages-part1"] and "'!/la/E3-c/**'" in calls["_pages-part1"]
+    assert "E2-b" not in calls["_pages-part1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["_pages", "bin", "logs"]
+    assert not (pages / "_quarto-rest.yml").exists()

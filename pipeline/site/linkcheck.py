@@ -86,6 +86,8 @@ def _check_href(
         return f"-> {href} (outside the site)", None
     if not target.exists():
         return f"-> {href}", target
+    if target.suffix == ".qmd":
+        return f"-> {href} (a page's source, not the page)", target
     if parts.fragment and target in parsed and parts.fragment not in parsed[target].ids:
         return f"-> {href} (no such anchor)", target
     return None, target

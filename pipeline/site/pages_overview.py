@@ -411,8 +411,10 @@ class OverviewPage:
                 {
                     "name": region.region_name,
                     "href": f"region/{region.region_slug}/index.qmd",
+                    # LA pages by address (.html): Quarto renders them in groups apart from
+                    # this page, so it must not need them as inputs (quarto_renderer.py).
                     "las": [
-                        {"name": la.la_name, "href": f"{la.page}index.qmd"}
+                        {"name": la.la_name, "href": f"{la.page}index.html"}
                         for la in las.itertuples(index=False)
                     ],
                 }

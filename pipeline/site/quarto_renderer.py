@@ -1,10 +1,32 @@
-"""Render the assembled pages with real Quarto (``quarto render`` in ``_pages/``)."""
+"""Render the assembled pages with real Quarto (``quarto render`` in ``_pages/``).
+
+Quarto renders one page after another in one process, so on two cores about half the machine
+is idle. The LA pages (most of the site) are therefore rendered in ``workers`` groups side by
+side, after the other pages:
+
+1. ``quarto render --profile rest`` in ``_pages/``: every page but the LA pages; it also
+   copies the resources and Quarto's libraries into ``_site/``. Quarto resolves a ``.qmd`` link
+   only to a page it renders in the same run, so other pages link to LA pages by their
+   address (``la/<code>-<slug>/index.html``), which needs no resolving.
+2. ``quarto render la --profile part`` in each of ``workers`` linked copies of ``_pages/``
+   (``_pages-part<k>/``, beside it, so ``output-dir: ../_site`` is the same folder), each
+   leaving out the other groups' LA pages. Each copy has its own ``.quarto/`` and libraries,
+   so the processes share nothing but the output folder, where they write different pages.
+
+Every page is still written by Quarto at its source path; nothing is moved or rewritten.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
+
+import yaml
+
+#: Fewer LA pages than this are rendered in one process (starting Quarto costs seconds).
+MIN_PAGES_TO_SPLIT = 40
 
 
 class QuartoError(Exception):
@@ -17,17 +39,73 @@ def quarto_version() -> str:
     return result.stdout.strip() or "unknown"
 
 
-def render_with_quarto(pages: Path, output: Path) -> int:
-    """Run ``quarto render`` in ``pages`` (its ``_quarto.yml`` sets ``output-dir`` to ``output``).
+def _start(pages: Path, *arguments: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        ["quarto", "render", *arguments, "--quiet"],
+        cwd=pages,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
-    Quarto writes each page at its source path under ``output``; nothing is moved or rewritten
-    afterwards. Returns the number of HTML pages written; raises QuartoError when Quarto fails.
+
+def _wait(processes: list[tuple[Path, subprocess.Popen[str]]]) -> None:
+    failures = []
+    for pages, process in processes:
+        output, _ = process.communicate()
+        if process.returncode != 0:
+            failures.append(
+                f"quarto render {' '.join(map(str, process.args[2:]))} in {pages}:\n"
+                f"{(output or '').strip()[-3000:]}"
+            )
+    if failures:
+        raise QuartoError("\n".join(failures))
+
+
+def _write_profile(pages: Path, name: str, excluded: list[str]) -> None:
+    """A Quarto profile that leaves ``excluded`` out of the project's pages."""
+    # A leading "/" anchors a pattern at the project folder (else Quarto matches it anywhere).
+    profile = {"project": {"render": [f"!/{pattern}" for pattern in excluded]}}
+    (pages / f"_quarto-{name}.yml").write_text(yaml.safe_dump(profile), encoding="utf-8")
+
+
+def _linked_copy(pages: Path, target: Path) -> None:
+    """Copy ``pages`` to ``target`` with hard links (Quarto only adds files, never edits)."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(
+        pages,
+        target,
+        copy_function=os.link,
+        ignore=shutil.ignore_patterns(".quarto", "site_libs", "_quarto-*.yml"),
+    )
+
+
+def render_with_quarto(pages: Path, output: Path, workers: int = 2) -> int:
+    """Render ``pages`` (``output-dir`` in its ``_quarto.yml`` is ``output``) with Quarto.
+
+    Returns the number of HTML pages written; raises QuartoError when Quarto fails.
     """
     if output.exists():
         shutil.rmtree(output)
-    result = subprocess.run(
-        ["quarto", "render", "--quiet"], cwd=pages, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise QuartoError(f"quarto render failed in {pages}:\n{result.stderr.strip()[-3000:]}")
+    la_pages = sorted(p.parent.relative_to(pages).as_posix() for p in pages.glob("la/*/index.qmd"))
+    if workers < 2 or len(la_pages) < MIN_PAGES_TO_SPLIT:
+        _wait([(pages, _start(pages))])
+        return sum(1 for _ in output.rglob("*.html"))
+    _write_profile(pages, "rest", ["la/**"])
+    try:
+        _wait([(pages, _start(pages, "--profile", "rest"))])
+    finally:
+        (pages / "_quarto-rest.yml").unlink()
+    groups = [la_pages[k::workers] for k in range(workers)]
+    copies = [pages.with_name(f"{pages.name}-part{k}") for k in range(workers)]
+    try:
+        for k, copy in enumerate(copies):
+            _linked_copy(pages, copy)
+            others = [f"{page}/**" for j, group in enumerate(groups) if j != k for page in group]
+            _write_profile(copy, "part", others)
+        _wait([(copy, _start(copy, "la", "--profile", "part")) for copy in copies])
+    finally:
+        for copy in copies:
+            shutil.rmtree(copy, ignore_errors=True)
     return sum(1 for _ in output.rglob("*.html"))
