@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import shutil
 import time
 from dataclasses import dataclass
@@ -58,10 +59,12 @@ def render_copy(pages: Path, project: Path, renderer: str) -> RenderedSite:
     if renderer == "quarto" and shutil.which("quarto") is None:
         pytest.skip(QUARTO_MISSING)
     shutil.copytree(pages, project / PAGES, ignore=shutil.ignore_patterns(".quarto"))
-    started = time.perf_counter()
+    started, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     used = render(project, renderer)
     seconds = time.perf_counter() - started
-    print(f"\n{renderer} render of {pages}: {seconds:.1f} s")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    print(f"\n{renderer} render of {pages}: {seconds:.1f} s wall, {cpu:.1f} s CPU in its processes")
     return RenderedSite(used, project / "_site", seconds)
 
 

@@ -19,11 +19,15 @@ Every page is still written by Quarto at its source path; nothing is moved or re
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import yaml
+
+from pipeline.logs import log
 
 #: Fewer LA pages than this are rendered in one process (starting Quarto costs seconds).
 MIN_PAGES_TO_SPLIT = 40
@@ -49,7 +53,14 @@ def _start(pages: Path, *arguments: str) -> subprocess.Popen[str]:
     )
 
 
-def _wait(processes: list[tuple[Path, subprocess.Popen[str]]]) -> None:
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _wait(processes: list[tuple[Path, subprocess.Popen[str]]], stage: str) -> None:
+    """Wait for every process; log the stage's wall and CPU seconds; raise on any failure."""
+    started, cpu = time.perf_counter(), _cpu_seconds()
     failures = []
     for pages, process in processes:
         output, _ = process.communicate()
@@ -60,6 +71,13 @@ def _wait(processes: list[tuple[Path, subprocess.Popen[str]]]) -> None:
             )
     if failures:
         raise QuartoError("\n".join(failures))
+    log.info(
+        "render: quarto %s: %d process(es), %.1f s, %.1f s CPU",
+        stage,
+        len(processes),
+        time.perf_counter() - started,
+        _cpu_seconds() - cpu,
+    )
 
 
 def _write_profile(pages: Path, name: str, excluded: list[str]) -> None:
@@ -90,11 +108,11 @@ def render_with_quarto(pages: Path, output: Path, workers: int = 2) -> int:
         shutil.rmtree(output)
     la_pages = sorted(p.parent.relative_to(pages).as_posix() for p in pages.glob("la/*/index.qmd"))
     if workers < 2 or len(la_pages) < MIN_PAGES_TO_SPLIT:
-        _wait([(pages, _start(pages))])
+        _wait([(pages, _start(pages))], "all pages")
         return sum(1 for _ in output.rglob("*.html"))
     _write_profile(pages, "rest", ["la/**"])
     try:
-        _wait([(pages, _start(pages, "--profile", "rest"))])
+        _wait([(pages, _start(pages, "--profile", "rest"))], "pages other than LA pages")
     finally:
         (pages / "_quarto-rest.yml").unlink()
     groups = [la_pages[k::workers] for k in range(workers)]
@@ -104,7 +122,8 @@ def render_with_quarto(pages: Path, output: Path, workers: int = 2) -> int:
             _linked_copy(pages, copy)
             others = [f"{page}/**" for j, group in enumerate(groups) if j != k for page in group]
             _write_profile(copy, "part", others)
-        _wait([(copy, _start(copy, "la", "--profile", "part")) for copy in copies])
+        running = [(copy, _start(copy, "la", "--profile", "part")) for copy in copies]
+        _wait(running, f"{len(la_pages)} LA pages in {workers} groups")
     finally:
         for copy in copies:
             shutil.rmtree(copy, ignore_errors=True)
