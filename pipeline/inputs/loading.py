@@ -14,9 +14,22 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import geography
+from pipeline.inputs.causes import one_error_per_cause
 from pipeline.inputs.columns import fold_column_name
-from pipeline.inputs.derive import derive_placement_la, derive_uasc, read_postcode_lookup
+from pipeline.inputs.derive import (
+    derive_placement_la,
+    derive_uasc,
+    end_absent_episodes,
+    read_postcode_lookup,
+)
 from pipeline.inputs.discovery import Found, find_inputs
+from pipeline.inputs.exclusion import (
+    blocking_errors,
+    children_with_errors,
+    drop_children,
+    excluded_by_rule,
+    excluded_per_la_year,
+)
 from pipeline.inputs.layout import table_from_name
 from pipeline.inputs.problems import combine, found_in_file, found_in_rows
 from pipeline.inputs.raw import RawInputs
@@ -30,6 +43,7 @@ from pipeline.inputs.tables import (
     YEAR_TABLES,
     InputTables,
 )
+from pipeline.logs import log
 
 
 class _Collector:
@@ -46,7 +60,7 @@ class _Collector:
 
     def report(self, la_years: list[tuple[str, int]]) -> ValidationReport:
         return ValidationReport(
-            problems=build_problems(combine(self.problems), RULES),
+            problems=build_problems(one_error_per_cause(combine(self.problems)), RULES),
             rows=pd.DataFrame(self.rows, columns=["file", "rows_read"]),
             exclusions=pd.DataFrame(self.exclusions, columns=EXCLUSION_COLUMNS),
             la_years=la_years,
@@ -166,15 +180,20 @@ def _check_la_option(la: str | None, known: set[str], new_to_old: dict[str, str]
     return code
 
 
-def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, ValidationReport]:
+def load(
+    input_dir: Path, la: str | None = None, exclude_invalid: bool = False
+) -> tuple[InputTables | None, ValidationReport]:
     """Read and validate every input file under ``input_dir``.
 
     Args:
         input_dir: the folder of inputs (layout in :mod:`pipeline.inputs.discovery`).
         la: DfE 3-digit LA code (or ONS code) for files without an ``LA`` column.
+        exclude_invalid: leave out the children with an error and go on with the rest
+            (:mod:`pipeline.inputs.exclusion`); errors that belong to no child still stop.
 
     Returns:
-        ``(tables, report)``; ``tables`` is None when the report holds any error.
+        ``(tables, report)``; ``tables`` is None when the report holds an error that stops
+        the run (any error, without ``exclude_invalid``).
     """
     root = Path(input_dir)
     out = _Collector()
@@ -198,36 +217,51 @@ def load(input_dir: Path, la: str | None = None) -> tuple[InputTables | None, Va
         out.problems.extend(run_checks(raw))
     finally:
         raw.close()
+    header = raw["header"][["LA", "YEAR"]].dropna().drop_duplicates()
+    la_years = sorted({(str(a), int(y)) for a, y in header.itertuples(index=False)})
+    report = out.report(la_years)
+    if report.errors and (not exclude_invalid or not blocking_errors(report.problems).empty):
+        return None, report
+    tables = _usable_tables(root, raw, report, new_to_old)
+    tables.school_links, tables.la_context = school_links, la_context
+    tables.years, tables.synthetic = sorted(layout.years), synthetic
+    tables.source_files = dict(sorted(out.hashes.items()))
+    if sw_supplied is None:
+        workers = tables.social_workers[["LA", "YEAR"]].dropna().drop_duplicates()
+        sw_supplied = {(str(a), int(y)) for a, y in workers.itertuples(index=False)}
+    tables.sw_supplied = sw_supplied
+    return tables, report
+
+
+def _usable_tables(
+    root: Path, raw: RawInputs, report: ValidationReport, new_to_old: dict[str, str]
+) -> InputTables:
+    """Leave out children with errors, derive UASC and PL_LA, end episodes left out later."""
+    excluded = children_with_errors(report.problems)
+    report.excluded_children = excluded
+    excluded_la_years = excluded_per_la_year(excluded, raw["header"])
+    drop_children(raw, excluded)
+    if not excluded.empty:
+        log.info(
+            "inputs: %d child(ren) with errors left out (--exclude-invalid): %s",
+            excluded[["LA", "CHILD"]].drop_duplicates().shape[0],
+            ", ".join(f"{r.rule} {r.children}" for r in excluded_by_rule(excluded).itertuples()),
+        )
     derive_uasc(raw)
     lookup = read_postcode_lookup(root / "postcode_lookup.csv", raw["episodes"]["PL_POST"])
     derive_placement_la(raw, lookup, new_to_old)
-    header = raw["header"]
-    la_years = sorted(
-        {
-            (str(a), int(y))
-            for a, y in header[["LA", "YEAR"]].dropna().drop_duplicates().itertuples(index=False)
-        }
-    )
-    report = out.report(la_years)
-    if report.errors:
-        return None, report
-    if sw_supplied is None:
-        workers = raw["social_workers"][["LA", "YEAR"]].dropna().drop_duplicates()
-        sw_supplied = {(str(a), int(y)) for a, y in workers.itertuples(index=False)}
-    tables = InputTables(
+    ended = end_absent_episodes(raw)
+    report.ended_not_in_return = ended
+    return InputTables(
         header=raw["header"],
         episodes=raw["episodes"],
         social_workers=raw["social_workers"],
         school_census=raw["school_census"],
         uasc=raw["uasc"],
-        school_links=school_links,
-        la_context=la_context,
-        years=sorted(layout.years),
-        sw_supplied=sw_supplied,
-        synthetic=synthetic,
-        source_files=dict(sorted(out.hashes.items())),
+        excluded_children=excluded,
+        excluded_per_la_year=excluded_la_years,
+        ended_not_in_return=ended,
     )
-    return tables, report
 
 
 def _note_not_used(root: Path, paths: list[Path], out: _Collector) -> None:

@@ -51,6 +51,24 @@ class ValidationReport:
         default_factory=lambda: pd.DataFrame(columns=EXCLUSION_COLUMNS)
     )
     la_years: list[tuple[str, int]] = field(default_factory=list)
+    #: ``LA, YEAR, CHILD, rule`` of children left out by ``--exclude-invalid`` (internal)
+    excluded_children: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["LA", "YEAR", "CHILD", "rule"])
+    )
+    #: ``LA, YEAR, CHILD`` of children whose open episode the YEAR return left out (internal)
+    ended_not_in_return: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["LA", "YEAR", "CHILD"])
+    )
+
+    def excluded_summary(self) -> str:
+        """One line: how many children were left out, by rule (blank when none)."""
+        if self.excluded_children.empty:
+            return ""
+        excluded = self.excluded_children
+        children = excluded[["LA", "CHILD"]].drop_duplicates().shape[0]
+        by_rule = excluded.drop_duplicates(["LA", "CHILD", "rule"]).groupby("rule").size()
+        rules = ", ".join(f"{rule} {count:,}" for rule, count in by_rule.items())
+        return f"Left out (--exclude-invalid): {children:,} child(ren) with errors ({rules})."
 
     @property
     def errors(self) -> int:
@@ -69,6 +87,8 @@ class ValidationReport:
             f"Read {len(self.rows):,} file(s), {total_rows:,} row(s): "
             f"{self.errors:,} error(s), {self.warnings:,} warning(s)."
         ]
+        if self.excluded_summary():
+            lines.append(self.excluded_summary())
         for exclusion in self.exclusions.itertuples(index=False):
             rows = "" if pd.isna(exclusion.rows) else f" ({int(exclusion.rows):,} rows)"
             lines.append(f"Not used: {exclusion.file}{rows}: {exclusion.reason}")

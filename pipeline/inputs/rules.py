@@ -17,13 +17,21 @@ from pipeline.inputs import (
     rules_episodes,
     rules_social_workers,
     rules_structure,
+    rules_years,
 )
 from pipeline.inputs.problems import Rule
 from pipeline.inputs.raw import RawInputs
 
 Check = Callable[[RawInputs], list[pd.DataFrame]]
 
-_MODULES = [rules_structure, rules_codes, rules_episodes, rules_social_workers, rules_census]
+_MODULES = [
+    rules_structure,
+    rules_years,
+    rules_codes,
+    rules_episodes,
+    rules_social_workers,
+    rules_census,
+]
 
 #: Every rule, by id.
 RULES: dict[str, Rule] = {rule.id: rule for module in _MODULES for rule in module.RULES}

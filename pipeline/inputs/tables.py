@@ -115,6 +115,9 @@ ETHNIC_GROUPS: dict[str, str] = {
 ETHNIC_CODES = set(ETHNIC_GROUPS)
 #: Reasons an episode ceased: X1 = new episode the same day (still looked after); others leave care.
 REC_STILL_LOOKED_AFTER = {"X1"}
+#: Not an SSDA903 code: set by the reader on an episode open at the end of one return and
+#: missing from the LA's next return (ended on that 31 March; see ``derive.end_absent_episodes``).
+REC_NOT_IN_NEXT_RETURN = "NOT_IN_NEXT_RETURN"
 REC_CODES = {
     "X1", "E11", "E12", "E13", "E14", "E15", "E16", "E17", "E2", "E3", "E41", "E45", "E46",
     "E47", "E48", "E4A", "E4B", "E5", "E6", "E7", "E8", "E9",
@@ -137,6 +140,11 @@ class InputTables:
         school_links: ``URN, PREDECESSOR_URN`` (may be empty).
         la_context: ``LA_CODE`` plus numeric indicators (may be empty; needed only for
             statistical neighbours).
+        excluded_children: ``LA, YEAR, CHILD, rule`` of the children left out with
+            ``--exclude-invalid`` (internal: holds IDs); ``excluded_per_la_year``: ``LA, YEAR,
+            children``, how many of them each LA-year's return held.
+        ended_not_in_return: ``LA, YEAR, CHILD`` of children whose open episode the ``YEAR``
+            return left out, so it was ended at the previous 31 March (internal: holds IDs).
         years: the collection years present, ascending.
         sw_supplied: ``(LA, YEAR)`` pairs whose return included the social worker module.
             An LA-year not in this set shows ``x`` (not available) for social worker measures.
@@ -159,6 +167,15 @@ class InputTables:
         default_factory=lambda: pd.DataFrame(columns=SCHOOL_LINK_COLUMNS, dtype="string")
     )
     la_context: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["LA_CODE"]))
+    excluded_children: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["LA", "YEAR", "CHILD", "rule"])
+    )
+    excluded_per_la_year: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["LA", "YEAR", "children"])
+    )
+    ended_not_in_return: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["LA", "YEAR", "CHILD"])
+    )
     years: list[int] = field(default_factory=list)
     sw_supplied: set[tuple[str, int]] = field(default_factory=set)
     synthetic: bool = False

@@ -1,0 +1,77 @@
+"""Rules about year folders: each folder's data must belong to the year it is named for.
+
+A year folder is named by the collection year, the year the return *ends*: ``2022`` holds the
+return for 1 April 2021 to 31 March 2022. Naming folders by the year a return starts is a common
+habit; the dates then fall after the folder's year end.
+
+| rule | severity | what it catches |
+|---|---|---|
+| ``YEAR_FOLDER_START`` | error | most episode dates of an LA's folder fall after 31 March of the folder's year (the folder is named by the year its return starts) |
+| ``YEAR_GAP`` | warning | an LA has returns for years on both sides of a year it has none for |
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.inputs.problems import ERROR, WARNING, Rule, empty_found, found_in_file
+from pipeline.inputs.raw import RawInputs, collection_year_bounds
+
+RULES = [
+    Rule("YEAR_FOLDER_START", ERROR, "Most episode dates in this folder fall after 31 March of the year it is named for, so it holds the next year's return: name each year folder by the collection year, the year the return ends (see the value)."),
+    Rule("YEAR_GAP", WARNING, "This LA has no return for this year, but has returns before and after it: measures that span this year cannot be computed for the LA."),
+]  # fmt: skip
+
+
+def _describe(year: int) -> str:
+    return (
+        f"this looks like the {year}-{(year + 1) % 100:02d} return (collection year {year + 1}):"
+        f" rename the folder {year + 1}"
+    )
+
+
+def check_year_folders(raw: RawInputs) -> list[pd.DataFrame]:
+    """Folders whose episode dates mostly fall in the year after their name."""
+    episodes = raw["episodes"]
+    if episodes.empty:
+        return []
+    dates = pd.concat(
+        [episodes[["LA", "YEAR", "DECOM"]].rename(columns={"DECOM": "DATE"}),
+         episodes[["LA", "YEAR", "DEC"]].rename(columns={"DEC": "DATE"})],
+        ignore_index=True,
+    ).dropna()  # fmt: skip
+    year = dates["YEAR"].to_numpy()
+    day = dates["DATE"]
+    start, end = collection_year_bounds(dates["YEAR"])  # 1 April Y-1, 31 March Y
+    recent = (day >= start) & (day <= end + pd.DateOffset(years=1))
+    late = (day > end).to_numpy()
+    recent = recent.to_numpy()
+    counts = pd.DataFrame({"LA": dates["LA"], "YEAR": year, "recent": recent, "late": late})
+    summary = counts.groupby(["LA", "YEAR"], observed=True)[["recent", "late"]].sum()
+    misnamed = summary[summary["late"] * 2 > summary["recent"]]
+    files = raw.files_of("episodes")
+    out = []
+    for (la, folder_year), _ in misnamed.iterrows():
+        file = files.get((la, folder_year), files.get(folder_year, str(folder_year)))
+        out.append(
+            found_in_file(
+                file, rule="YEAR_FOLDER_START", column="DECOM", value=_describe(int(folder_year)),
+                la=str(la), year=int(folder_year),
+            )
+        )  # fmt: skip
+    return out
+
+
+def check_year_gaps(raw: RawInputs) -> list[pd.DataFrame]:
+    """LA-years missing between an LA's first and last return."""
+    pairs = raw["header"][["LA", "YEAR"]].dropna().drop_duplicates()
+    out = [empty_found()]
+    for la, years in pairs.groupby("LA", observed=True)["YEAR"]:
+        present = set(int(year) for year in years)
+        for year in range(min(present), max(present) + 1):
+            if year not in present:
+                out.append(found_in_file(str(year), rule="YEAR_GAP", la=str(la), year=year))
+    return out
+
+
+CHECKS = [check_year_folders, check_year_gaps]
