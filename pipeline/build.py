@@ -136,12 +136,13 @@ def _publish_from_inputs(
     seed: int,
     scale: float,
     neighbours: str = "dfe",
+    exclude_invalid: bool = False,
 ) -> tuple[dict[str, PublishedTable], ReleaseMetadata]:
     """Validate the inputs and make the published tables and release metadata.
 
     A function of its own so the input tables are freed before the package is written.
     """
-    tables, report = validate(input_dir, la)
+    tables, report = validate(input_dir, la, exclude_invalid)
     published, summary = publishable_tables(tables, report, neighbours)
     metadata = release_metadata(
         tables,
@@ -169,6 +170,7 @@ def build_all(
     project_root: Path = Path("."),
     neighbours: str = "dfe",
     renderer: str = "auto",
+    exclude_invalid: bool = False,
 ) -> int:
     """Build the data package (and the site) and return a process exit code (0 = success)."""
     try:
@@ -185,6 +187,7 @@ def build_all(
             project_root=project_root,
             neighbours=neighbours,
             renderer=renderer,
+            exclude_invalid=exclude_invalid,
         )
     except StepError as error:
         logs.console.print(f"[bold red]Build failed:[/] {error}", markup=True, highlight=False)
@@ -212,9 +215,11 @@ def publishable(
     years: list[int] | None,
     project_root: Path,
     neighbours: str = "dfe",
+    exclude_invalid: bool = False,
 ) -> tuple[dict[str, PublishedTable], ReleaseMetadata, str, bool]:
     """The published tables and release metadata of the inputs, their cache key, and whether
-    they were reused from an identical earlier build."""
+    they were reused from an identical earlier build (``exclude_invalid``: leave out children
+    with errors, ``pipeline.inputs.exclusion``)."""
     try:
         neighbour_set(neighbours)
     except ValueError as error:
@@ -223,16 +228,23 @@ def publishable(
     if input_dir is None:
         input_dir = synthetic_inputs(project_root, seed, scale, years or DEFAULT_YEARS)
     cache_dir = project_root / BUILD_CACHE
-    key = build_cache.inputs_key(
-        input_dir, {"la": la, "synthetic": synthetic, "neighbours": neighbours}
-    )
+    options: dict[str, object] = {"la": la, "synthetic": synthetic, "neighbours": neighbours}
+    if exclude_invalid:  # only when set, so the keys of earlier builds stay the same
+        options["exclude_invalid"] = True
+    key = build_cache.inputs_key(input_dir, options)
     cached = build_cache.load_tables(cache_dir, key)
     if cached is not None:
         published, metadata = cached
         log.info("measures, aggregate, disclose: reusing the results of an identical earlier build")
         return published, metadata, key, True
     published, metadata = _publish_from_inputs(
-        input_dir, la, synthetic=synthetic, seed=seed, scale=scale, neighbours=neighbours
+        input_dir,
+        la,
+        synthetic=synthetic,
+        seed=seed,
+        scale=scale,
+        neighbours=neighbours,
+        exclude_invalid=exclude_invalid,
     )
     build_cache.save_tables(cache_dir, key, (published, metadata))
     return published, metadata, key, False
@@ -276,6 +288,7 @@ def run_build(
     project_root: Path,
     neighbours: str = "dfe",
     renderer: str = "auto",
+    exclude_invalid: bool = False,
 ) -> BuildResult:
     """Run every step; raise :class:`BuildError` on a failure the user can act on.
 
@@ -294,6 +307,7 @@ def run_build(
         years=years,
         project_root=project_root,
         neighbours=neighbours,
+        exclude_invalid=exclude_invalid,
     )
     pending = ledger.pending(packages_root, entries) if version is None and bump is None else None
     if pending is not None:

@@ -90,6 +90,18 @@ def synth(
     logs.console.print(f"Synthetic inputs written to {folder}")
 
 
+ExcludeInvalidOption = Annotated[
+    bool,
+    typer.Option(
+        "--exclude-invalid",
+        help=(
+            "Leave out the children with an error and go on with the rest (say how many, by "
+            "rule). Errors that belong to no child (a missing file or column) still stop."
+        ),
+    ),
+]
+
+
 @app.command()
 def validate(
     input_dir: Annotated[Path, typer.Argument(help="Folder of inputs: INPUT/<year>/<table>.csv.")],
@@ -97,19 +109,24 @@ def validate(
     report: Annotated[
         Path | None, typer.Option("--report", help="Also write every problem to this CSV file.")
     ] = None,
+    exclude_invalid: ExcludeInvalidOption = False,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Check input files and list every problem with its file, row, column, value and rule."""
+    """Check input files and list every problem with its file, row, column, value and rule.
+
+    Exits 1 when there is an error; with --exclude-invalid, only when an error cannot be got
+    past by leaving children out.
+    """
     logs.configure(verbose, quiet)
     from pipeline.inputs import load
 
-    _, result = load(input_dir, la=la)
+    tables, result = load(input_dir, la=la, exclude_invalid=exclude_invalid)
     logs.console.print(result.to_text(), markup=False, highlight=False)
     if report is not None:
         result.to_csv(report)
         logs.console.print(f"Problems written to {report}")
-    if result.errors:
+    if tables is None and result.errors:
         raise typer.Exit(1)
 
 
@@ -228,6 +245,7 @@ def build(
             help="LA self-service: write the child-level 'why' table (internal use) here."
         ),
     ] = None,
+    exclude_invalid: ExcludeInvalidOption = False,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -251,7 +269,13 @@ def build(
         from pipeline.self_service import build_la_report
 
         code = build_la_report(
-            input_dir, la=la, compare=compare, report=report, publish=publish, explain=explain
+            input_dir,
+            la=la,
+            compare=compare,
+            report=report,
+            publish=publish,
+            explain=explain,
+            exclude_invalid=exclude_invalid,
         )
     else:
         code = build_module.build_all(
@@ -266,6 +290,7 @@ def build(
             with_site=site,
             neighbours=neighbours,
             renderer=renderer,
+            exclude_invalid=exclude_invalid,
         )
     raise typer.Exit(code)
 

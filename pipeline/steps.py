@@ -29,10 +29,16 @@ class StepError(Exception):
     """A step failed for a reason the user can act on (the message says which)."""
 
 
-def validate(input_dir: Path, la: str | None = None) -> tuple[InputTables, ValidationReport]:
-    """Read and validate the inputs; raise :class:`StepError` listing the problems if any."""
+def validate(
+    input_dir: Path, la: str | None = None, exclude_invalid: bool = False
+) -> tuple[InputTables, ValidationReport]:
+    """Read and validate the inputs; raise :class:`StepError` listing the problems if any.
+
+    With ``exclude_invalid`` the children with errors are left out (and counted) instead,
+    unless an error belongs to no child (``pipeline.inputs.exclusion``).
+    """
     with step("validate") as counts:
-        tables, report = load(Path(input_dir), la=la)
+        tables, report = load(Path(input_dir), la=la, exclude_invalid=exclude_invalid)
         counts["errors"] = int(report.errors)
         counts["warnings"] = int(report.warnings)
     if tables is None:
@@ -40,6 +46,8 @@ def validate(input_dir: Path, la: str | None = None) -> tuple[InputTables, Valid
             f"The inputs in {input_dir} have {report.errors:,} error(s); nothing was written. "
             "Fix them and run again:\n" + report.to_text()
         )
+    if report.excluded_summary():
+        log.info("validate: %s", report.excluded_summary())
     return tables, report
 
 

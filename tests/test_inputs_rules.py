@@ -97,6 +97,11 @@ CASES: list[tuple[str, Edit, set[tuple[str, int | None, str | None]]]] = [
     ),
     (
         "CODE_SEX",
+        lambda root: set_cell(root, "2024/header.csv", 3, "SEX", "X"),
+        {("2024/header.csv", 3, "SEX")},
+    ),
+    (  # F is a SEX code from the 2024-25 return (collection year 2025), not in 2024
+        "CODE_NOT_THIS_YEAR",
         lambda root: set_cell(root, "2024/header.csv", 3, "SEX", "F"),
         {("2024/header.csv", 3, "SEX")},
     ),

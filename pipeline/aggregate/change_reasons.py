@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.inputs.code_lists import REASON_PLACE_CHANGE, SW_REASON
 from pipeline.inputs.tables import InputTables
 from pipeline.measures.schema import TOTAL
 from pipeline.published import Filter, PublishedTable
@@ -16,35 +17,18 @@ from pipeline.published import Filter, PublishedTable
 from .cohort_cells import la_years
 from .shares import count_items, publish_shares, share_indicators
 
-#: REASON_PLACE_CHANGE code -> label (``PLACE``, a change of placement status only, and blank
+#: REASON_PLACE_CHANGE code -> label, from the SSDA903 guide's code list
+#: (``pipeline.inputs.code_lists``; ``PLACE``, a change of placement status only, and blank
 #: reasons are not published: they are not a reason for a change of carer).
-PLACEMENT_CHANGE_REASONS: dict[str, str] = {
-    "CARPL": "Change to or carrying out the care plan",
-    "CLOSE": "Provider resigned or the placement closed",
-    "ALLEG": "Allegation (section 47 enquiry)",
-    "STAND": "Concerns about the standard of care",
-    "APPRR": "Carer's approval removed",
-    "CREQB": "Carer asked for the placement to end because of the child's behaviour",
-    "CREQO": "Carer asked for the placement to end for another reason",
-    "CHILD": "Child asked for the placement to end",
-    "LAREQ": "Local authority asked for the placement to end",
-    "OTHER": "Other reason",
-}
 EXCLUDED_PLACEMENT_REASONS = {"PLACE"}
-
-#: SW_REASON code -> label.
-SOCIAL_WORKER_CHANGE_REASONS: dict[str, str] = {
-    "MANAGE": "Management decision to reallocate the case",
-    "FCONTA": "Child or family asked for a change",
-    "LEFTRL": "Social worker left the role",
-    "ORGRST": "Organisational restructure",
-    "TSPROC": "Transfer between teams as part of the usual process",
-    "ABSENC": "Social worker absent (for example sickness or leave)",
-    "CHCHAN": "Change in the child's circumstances",
-    "PCCHAN": "Change of placement",
-    "SWDIED": "Social worker died",
-    "OTHERS": "Other reason",
+PLACEMENT_CHANGE_REASONS: dict[str, str] = {
+    code: label
+    for code, label in REASON_PLACE_CHANGE.labels().items()
+    if code not in EXCLUDED_PLACEMENT_REASONS
 }
+
+#: SW_REASON code -> label, from the same guide's code list.
+SOCIAL_WORKER_CHANGE_REASONS: dict[str, str] = SW_REASON.labels()
 
 
 def counted_events(events: pd.DataFrame, kind: str) -> pd.DataFrame:

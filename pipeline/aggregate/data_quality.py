@@ -26,6 +26,8 @@ COUNTS = [
     "children_aged_5_to_15",
     "matched_aged_5_to_15",
     "validation_warnings",
+    "excluded_with_errors",
+    "ended_not_in_return",
 ]
 
 
@@ -59,6 +61,27 @@ def _exclusions(exclusions: pd.DataFrame) -> pd.DataFrame:
         for reason, column in EXCLUSION_COLUMNS.items()
     }
     return _per_la_year(rows, values)
+
+
+def _input_counts(tables) -> pd.DataFrame:  # noqa: ANN001 - InputTables
+    """``LA, YEAR``: children left out with errors, and open episodes the return left out."""
+    excluded = getattr(tables, "excluded_per_la_year", None)
+    ended = getattr(tables, "ended_not_in_return", None)
+    keys = ["LA", "YEAR"]
+    frames = []
+    if excluded is not None and len(excluded):
+        frames.append(excluded.rename(columns={"children": "excluded_with_errors"}))
+    if ended is not None and len(ended):
+        counts = ended.drop_duplicates([*keys, "CHILD"]).groupby(keys).size()
+        frames.append(counts.rename("ended_not_in_return").reset_index())
+    out = pd.DataFrame({"LA": pd.Series(dtype=str), "YEAR": pd.Series(dtype="int64")})
+    for frame in frames:
+        frame = frame.astype({"LA": str, "YEAR": "int64"})
+        out = out.merge(frame, on=keys, how="outer")
+    for column in ("excluded_with_errors", "ended_not_in_return"):
+        if column not in out.columns:
+            out[column] = pd.Series(dtype="int64")
+    return out[[*keys, "excluded_with_errors", "ended_not_in_return"]]
 
 
 def data_quality(
@@ -98,6 +121,7 @@ def data_quality(
         frame = frame.rename(columns={"warnings": "validation_warnings"})
     else:
         frame["validation_warnings"] = 0
+    frame = frame.merge(_input_counts(tables), on=["LA", "YEAR"], how="left")
     frame = frame.fillna({c: 0 for c in [*COUNTS, "sw_cohort"]})
     frame[[*COUNTS, "sw_cohort"]] = frame[[*COUNTS, "sw_cohort"]].astype("int64")
     rolled = roll_up(frame.drop(columns="sw_ok"), [], COUNTS)
@@ -131,6 +155,8 @@ def _publish(rolled: pd.DataFrame) -> PublishedTable:
     ).astype(object)
     out["sw_cohort"] = with_symbols(rolled["sw_cohort"], supplied_las == 0)
     out["validation_warnings"] = rolled["validation_warnings"]
+    out["excluded_with_errors"] = rolled["excluded_with_errors"]
+    out["ended_not_in_return"] = rolled["ended_not_in_return"]
     out = sort_rows(add_ees_columns(out), {})
     out = out[[*out.columns[:10], *[i.name for i in INDICATORS]]]
     return PublishedTable(
@@ -142,8 +168,10 @@ def _publish(rolled: pd.DataFrame) -> PublishedTable:
             "over) and how many were found in the school census, whether the social worker "
             "module was supplied (Yes/No for an LA; the number of LAs that supplied it for a "
             "region or England), the social worker cohort (x where the module was not "
-            "supplied; higher levels cover the LAs that supplied it) and the number of "
-            "validation warnings raised when the inputs were read."
+            "supplied; higher levels cover the LAs that supplied it), the number of "
+            "validation warnings raised when the inputs were read, children left out because "
+            "their records had errors, and children whose open episode the year's return left "
+            "out."
         ),
         frame=out,
         filters=[],
@@ -231,5 +259,17 @@ INDICATORS = [
         "validation_warnings",
         "Validation warnings",
         "Warnings raised when the input files were read (problems that did not stop the build)",
+    ),
+    _count(
+        "excluded_with_errors",
+        "Left out: records with errors",
+        "Children of the year's return left out of every measure because their records had an "
+        "error (only when the build was run with --exclude-invalid)",
+    ),
+    _count(
+        "ended_not_in_return",
+        "Episodes ended: not in the year's return",
+        "Children with an episode open at the end of the previous return that this year's "
+        "return left out; the episode is taken to have ended on the previous 31 March",
     ),
 ]

@@ -1,80 +1,83 @@
-"""Rules about codes: every coded cell must hold a code of the SSDA903 (or census) list.
+"""Rules about codes: every coded cell must hold a code of its list for the collection year.
 
-Codes are compared after trimming and upper-casing, so ``p`` and `` P `` are both ``P``. A
-blank is not an unknown code (blank required cells are ``MISSING_VALUE``).
+The lists, their years and their sources are in :mod:`pipeline.inputs.code_lists`. Codes are
+compared after trimming and upper-casing, so ``p`` and `` P `` are both ``P``. A blank is not an
+unknown code (blank required cells are ``MISSING_VALUE``).
 
-| rule | severity | column (table) |
+| rule | severity | what it catches |
 |---|---|---|
-| ``CODE_SEX`` | error | ``SEX`` (header): 1 or 2 |
-| ``CODE_ETHNIC`` | error | ``ETHNIC`` (header) |
-| ``CODE_UASC`` | error | ``UASC`` (header): 0 or 1 |
-| ``CODE_RNE`` | error | ``RNE`` (episodes) |
-| ``CODE_LS`` | error | ``LS`` (episodes) |
-| ``CODE_CIN`` | warning | ``CIN`` (episodes; not used by the measures) |
-| ``CODE_PLACE`` | error | ``PLACE`` (episodes) |
-| ``CODE_PLACE_PROVIDER`` | error | ``PLACE_PROVIDER`` (episodes) |
-| ``CODE_REC`` | error | ``REC`` (episodes) |
-| ``CODE_REASON_PLACE_CHANGE`` | error | ``REASON_PLACE_CHANGE`` (episodes) |
-| ``CODE_SW_REASON`` | error | ``SW_REASON`` (social workers) |
-| ``CODE_CENSUS_TERM`` | error | ``CENSUS_TERM`` (school census) |
-| ``CODE_SEN_PROVISION`` | error | ``SEN_PROVISION`` (school census) |
-| ``CODE_PHASE`` | error | ``PHASE`` (school census) |
+| ``CODE_<COLUMN>`` | error (``CIN``: warning, not used by the measures) | a code in no year's list |
+| ``CODE_NOT_THIS_YEAR`` | warning | a code of the list of other years (or of episodes starting before a date), not of this row's year |
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from pipeline.inputs import tables as codes
-from pipeline.inputs.problems import ERROR, WARNING, Rule, Severity, found
+from pipeline.inputs.code_lists import CODE_LISTS, CodeList
+from pipeline.inputs.problems import ERROR, WARNING, Rule, found
 from pipeline.inputs.raw import RawInputs
+from pipeline.inputs.spec import SPEC_LINK
 
-#: (table, column) -> (allowed codes, severity, plain-English name of the list).
-CODE_LISTS: dict[tuple[str, str], tuple[set[str], Severity, str]] = {
-    ("header", "SEX"): (codes.SEX_CODES, ERROR, "1 (male) or 2 (female)"),
-    ("header", "ETHNIC"): (codes.ETHNIC_CODES, ERROR, "an SSDA903 ethnicity code such as WBRI"),
-    ("header", "UASC"): ({"0", "1"}, ERROR, "0 or 1"),
-    ("episodes", "RNE"): (codes.RNE_CODES, ERROR, "S, L, P, T, U or B"),
-    ("episodes", "LS"): (codes.LS_CODES, ERROR, "an SSDA903 legal status such as C2 or V2"),
-    ("episodes", "CIN"): (codes.CIN_CODES, WARNING, "N1 to N8"),
-    ("episodes", "PLACE"): (codes.PLACE_CODES, ERROR, "an SSDA903 placement type such as U1"),
-    ("episodes", "PLACE_PROVIDER"): (codes.PLACE_PROVIDER_CODES, ERROR, "PR0 to PR5"),
-    ("episodes", "REC"): (codes.REC_CODES, ERROR, "X1 or an E code such as E13"),
-    ("episodes", "REASON_PLACE_CHANGE"): (
-        codes.REASON_PLACE_CHANGE_CODES,
-        ERROR,
-        "a reason code such as CARPL or LAREQ",
-    ),
-    ("social_workers", "SW_REASON"): (
-        codes.SW_REASON_CODES,
-        ERROR,
-        "a reason code such as MANAGE or LEFTRL",
-    ),
-    ("school_census", "CENSUS_TERM"): (codes.CENSUS_TERMS, ERROR, "AUTUMN, SPRING or SUMMER"),
-    ("school_census", "SEN_PROVISION"): (codes.SEN_PROVISION_CODES, ERROR, "N, K or E"),
-    ("school_census", "PHASE"): (codes.PHASE_CODES, ERROR, "a phase code such as PR or SE"),
-}
+#: Columns whose unknown codes are warnings: the measures do not read them.
+WARNING_COLUMNS = {"CIN"}
+_EXAMPLES = {
+    "SEX": "1 or 2 (M, F or U from 2025)", "ETHNIC": "an ethnicity code such as WBRI",
+    "UASC": "0 or 1", "RNE": "S, L, P, T, U or B", "LS": "a legal status such as C2 or V2",
+    "CIN": "N1 to N8", "PLACE": "a placement type such as U1", "PLACE_PROVIDER": "PR0 to PR5",
+    "REC": "X1 or an E code such as E13", "REASON_PLACE_CHANGE": "a reason such as CARPL",
+    "SW_REASON": "a reason such as MANAGE", "CENSUS_TERM": "AUTUMN, SPRING or SUMMER",
+    "SEN_PROVISION": "N, K or E", "PHASE": "a phase code such as PR or SE",
+}  # fmt: skip
 
 RULES = [
-    Rule(
-        f"CODE_{column}",
-        severity,
-        f"Unknown {column} code: use {description}.",
-    )
-    for (_, column), (_, severity, description) in CODE_LISTS.items()
-]
+    *(
+        Rule(
+            f"CODE_{codes.column}",
+            WARNING if codes.column in WARNING_COLUMNS else ERROR,
+            f"Unknown {codes.column} code: use {_EXAMPLES[codes.column]} (every code, with "
+            f"its years: {SPEC_LINK}).",
+        )
+        for codes in CODE_LISTS
+    ),
+    Rule("CODE_NOT_THIS_YEAR", WARNING, f"This code is in the SSDA903 list of other years, not of this row's collection year (the value says which years): use a code of this year's list ({SPEC_LINK})."),
+]  # fmt: skip
+
+
+def _out_of_window(frame: pd.DataFrame, codes: CodeList) -> tuple[pd.Series, pd.Series]:
+    """Rows holding a code outside its years or dates, and the text naming the valid years."""
+    values = frame[codes.column]
+    bad = pd.Series(False, index=frame.index)
+    text = pd.Series(pd.NA, index=frame.index, dtype="string")
+    for code in codes.windowed():
+        rows = (values == code.code).fillna(False).to_numpy(dtype=bool)
+        if not rows.any():
+            continue
+        years = frame["YEAR"].to_numpy()
+        valid_years = [year for year in np.unique(years[rows]) if code.valid_in(int(year))]
+        outside = rows & ~np.isin(years, valid_years)
+        if code.until is not None and "DECOM" in frame.columns:
+            outside |= rows & (frame["DECOM"] > pd.Timestamp(code.until)).to_numpy(dtype=bool)
+        bad |= outside
+        text[outside] = f"{code.code} (valid {code.years_text()})"
+    return bad, text
 
 
 def check_codes(raw: RawInputs) -> list[pd.DataFrame]:
-    """Cells holding a code outside their list (``CODE_<COLUMN>``)."""
+    """Codes in no list (``CODE_<COLUMN>``) and codes of other years (``CODE_NOT_THIS_YEAR``)."""
     out = []
-    for (table, column), (allowed, _, _) in CODE_LISTS.items():
-        frame = raw[table]
-        values = frame[column]
-        unknown = values.notna() & ~values.isin(allowed)
-        out.append(
-            found(frame[unknown], rule=f"CODE_{column}", column=column, files=raw.files_of(table))
-        )
+    for codes in CODE_LISTS:
+        frame = raw[codes.table]
+        files = raw.files_of(codes.table)
+        values = frame[codes.column]
+        unknown = values.notna() & ~values.isin(codes.all_codes)
+        out.append(found(frame[unknown], rule=f"CODE_{codes.column}", column=codes.column,
+                         files=files))  # fmt: skip
+        if codes.windowed():
+            bad, text = _out_of_window(frame, codes)
+            out.append(found(frame[bad], rule="CODE_NOT_THIS_YEAR", column=codes.column,
+                             files=files, value=text[bad]))  # fmt: skip
     return out
 
 

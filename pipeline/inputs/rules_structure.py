@@ -40,6 +40,7 @@ import pandas as pd
 
 from pipeline.inputs.problems import ERROR, WARNING, Rule, found
 from pipeline.inputs.raw import RawInputs
+from pipeline.inputs.spec import SPEC_LINK
 from pipeline.inputs.sql import select_rows
 
 RULES = [
@@ -52,7 +53,7 @@ RULES = [
     Rule("BAD_ROW", ERROR, "This line has a different number of fields from the header line, so it was not used: check for stray commas or quotes."),
     Rule("LINE_NUMBERS", WARNING, "A quoted value spans several lines, so the row numbers given for this file are approximate: remove line breaks inside cells."),
     Rule("ENCODING", WARNING, "The file is not UTF-8; it was read as Windows-1252: save it as UTF-8 to be sure names and codes read correctly."),
-    Rule("MISSING_COLUMN", ERROR, "A required column is missing: add it with its SSDA903 name (see the methodology's input table)."),
+    Rule("MISSING_COLUMN", ERROR, f"A required column is missing: add it with its SSDA903 name ({SPEC_LINK})."),
     Rule("DUPLICATE_COLUMN", ERROR, "Two columns have the same meaning once names are normalised: keep one and delete the other."),
     Rule("UNUSED_COLUMN", WARNING, "This column is not used by the index and was ignored: rename it if it holds an SSDA903 field under another name."),
     Rule("UNUSED_FILE", WARNING, "This file or folder is not part of the input layout (<year>/<table>.csv) and was ignored."),

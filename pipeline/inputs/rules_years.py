@@ -6,7 +6,7 @@ habit; the dates then fall after the folder's year end.
 
 | rule | severity | what it catches |
 |---|---|---|
-| ``YEAR_FOLDER_START`` | error | most episode dates of an LA's folder fall after 31 March of the folder's year (the folder is named by the year its return starts) |
+| ``YEAR_FOLDER_START`` | error | most episode dates (``DECOM``, ``DEC``) of an LA's folder within a year either side of its year end, and at least 5, fall after 31 March of the folder's year (the folder is named by the year its return starts) |
 | ``YEAR_GAP`` | warning | an LA has returns for years on both sides of a year it has none for |
 """
 
@@ -16,6 +16,10 @@ import pandas as pd
 
 from pipeline.inputs.problems import ERROR, WARNING, Rule, empty_found, found_in_file
 from pipeline.inputs.raw import RawInputs, collection_year_bounds
+
+#: A folder is misnamed only when this many of its dates (or more) are late: one or two late
+#: dates in a small return are errors in those rows (``DECOM_AFTER_YEAR``), not a misnamed folder.
+MIN_LATE_DATES = 5
 
 RULES = [
     Rule("YEAR_FOLDER_START", ERROR, "Most episode dates in this folder fall after 31 March of the year it is named for, so it holds the next year's return: name each year folder by the collection year, the year the return ends (see the value)."),
@@ -48,7 +52,8 @@ def check_year_folders(raw: RawInputs) -> list[pd.DataFrame]:
     recent = recent.to_numpy()
     counts = pd.DataFrame({"LA": dates["LA"], "YEAR": year, "recent": recent, "late": late})
     summary = counts.groupby(["LA", "YEAR"], observed=True)[["recent", "late"]].sum()
-    misnamed = summary[summary["late"] * 2 > summary["recent"]]
+    late_enough = (summary["late"] * 2 > summary["recent"]) & (summary["late"] >= MIN_LATE_DATES)
+    misnamed = summary[late_enough]
     files = raw.files_of("episodes")
     out = []
     for (la, folder_year), _ in misnamed.iterrows():

@@ -24,6 +24,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pipeline.inputs.code_lists import BY_COLUMN
+
+
+def _codes(table: str, column: str) -> set[str]:
+    return BY_COLUMN[(table, column)].all_codes
+
+
 HEADER_COLUMNS = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "UASC"]
 EPISODE_COLUMNS = [
     "CHILD",
@@ -78,27 +85,17 @@ DATE_COLUMNS = {
     "school_census": ["CENSUS_DATE", "ENTRY_DATE"],
 }
 
-# --- SSDA903 code lists (METHODS.md section 1) -------------------------------------------------
-RNE_CODES = {"S", "L", "P", "T", "U", "B"}
-LS_CODES = {"C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4"}
+# --- SSDA903 code lists: every code valid in any year (by year: pipeline.inputs.code_lists) ---
+RNE_CODES = _codes("episodes", "RNE")
+LS_CODES = _codes("episodes", "LS")
 SHORT_BREAK_LS = {"V3", "V4"}
-PLACE_CODES = {
-    "A3", "A4", "A5", "A6",
-    "U1", "U2", "U3", "U4", "U5", "U6",
-    "K1", "K2", "H5", "R1", "R2", "R5", "S1", "P2", "Z1",
-    "P1", "R3",
-    "T0", "T1", "T2", "T3", "T4",
-}  # fmt: skip
+PLACE_CODES = _codes("episodes", "PLACE")
 ADOPTION_WITH_CARER_PLACE = {"A3", "A5"}
 TEMPORARY_PLACE = {"T0", "T1", "T2", "T3", "T4"}
-PLACE_PROVIDER_CODES = {"PR0", "PR1", "PR2", "PR3", "PR4", "PR5"}
-REASON_PLACE_CHANGE_CODES = {
-    "CARPL", "CLOSE", "ALLEG", "STAND", "APPRR", "CREQB", "CREQO", "CHILD", "LAREQ", "PLACE", "OTHER",
-}  # fmt: skip
-SW_REASON_CODES = {
-    "MANAGE", "FCONTA", "LEFTRL", "ORGRST", "TSPROC", "ABSENC", "CHCHAN", "PCCHAN", "SWDIED", "OTHERS",
-}  # fmt: skip
-SEX_CODES = {"1", "2"}
+PLACE_PROVIDER_CODES = _codes("episodes", "PLACE_PROVIDER")
+REASON_PLACE_CHANGE_CODES = _codes("episodes", "REASON_PLACE_CHANGE")
+SW_REASON_CODES = _codes("social_workers", "SW_REASON")
+SEX_CODES = _codes("header", "SEX")
 #: SSDA903 ethnicity codes (DfE extended list, main categories) -> major group label.
 ETHNIC_GROUPS: dict[str, str] = {
     "WBRI": "White", "WIRI": "White", "WIRT": "White", "WOTH": "White", "WROM": "White",
@@ -118,15 +115,12 @@ REC_STILL_LOOKED_AFTER = {"X1"}
 #: Not an SSDA903 code: set by the reader on an episode open at the end of one return and
 #: missing from the LA's next return (ended on that 31 March; see ``derive.end_absent_episodes``).
 REC_NOT_IN_NEXT_RETURN = "NOT_IN_NEXT_RETURN"
-REC_CODES = {
-    "X1", "E11", "E12", "E13", "E14", "E15", "E16", "E17", "E2", "E3", "E41", "E45", "E46",
-    "E47", "E48", "E4A", "E4B", "E5", "E6", "E7", "E8", "E9",
-}  # fmt: skip
-CIN_CODES = {"N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8"}
-CENSUS_TERMS = {"AUTUMN", "SPRING", "SUMMER"}
-SEN_PROVISION_CODES = {"N", "K", "E"}  # none, SEN support, EHC plan
+REC_CODES = _codes("episodes", "REC")
+CIN_CODES = _codes("episodes", "CIN")
+CENSUS_TERMS = _codes("school_census", "CENSUS_TERM")
+SEN_PROVISION_CODES = _codes("school_census", "SEN_PROVISION")  # none, SEN support, EHC plan
 SEMH_NEED = "SEMH"
-PHASE_CODES = {"PR", "MP", "MS", "SE", "AT", "PS", "SP", "NS"}  # primary, middle, secondary, ...
+PHASE_CODES = _codes("school_census", "PHASE")  # primary, middle, secondary, ...
 
 
 @dataclass

@@ -11,7 +11,8 @@ from pipeline.measures.schema import LEGAL_STATUS_GROUPS, PLACEMENT_TYPE_GROUPS
 
 SEN_PROVISION_LABELS = {"N": "No SEN", "K": "SEN support", "E": "EHC plan"}
 PHASE_LABELS = {"PR": "Primary", "MP": "Primary", "MS": "Secondary", "SE": "Secondary"}
-GENDER_LABELS = {"1": "Male", "2": "Female"}
+#: SEX is 1/2 up to the 2023-24 return and M/F/U from 2024-25 (pipeline.inputs.code_lists).
+GENDER_LABELS = {"1": "Male", "2": "Female", "M": "Male", "F": "Female"}
 NOT_KNOWN = "Not known"
 
 
@@ -39,7 +40,7 @@ def create_child_characteristics(con: duckdb.DuckDBPyConnection) -> None:
     type, legal status and location (``PL_LA`` against the LA's 3-digit or ONS code) of the
     episode open at 31 March; age at the start of the current period of care; SEN provision,
     SEMH need and phase from the child's latest census row in the year (``Not known`` outside
-    the school cohort); UASC from the header; census match; social worker module supplied.
+    the school cohort); UASC from the header (filled from the 903 uasc table; blank = not known); census match; social worker module supplied.
     Raises :class:`MeasuresInputError` naming the rows whose codes have no label.
     """
     ons = pd.DataFrame(
@@ -77,7 +78,8 @@ def create_child_characteristics(con: duckdb.DuckDBPyConnection) -> None:
                  WHEN r.SEN_PRIMARY_NEED = '{SEMH_NEED}' THEN 'SEMH primary need'
                  ELSE 'Other or no primary need' END AS semh_need,
             CASE WHEN c.UASC = '1' THEN 'Unaccompanied asylum-seeking child'
-                 ELSE 'Not an unaccompanied asylum-seeking child' END AS uasc,
+                 WHEN c.UASC = '0' THEN 'Not an unaccompanied asylum-seeking child'
+                 ELSE '{NOT_KNOWN}' END AS uasc,
             CASE WHEN r.CHILD IS NULL THEN 'Other or not known'
                  ELSE {_case("r.PHASE", PHASE_LABELS, "'Other or not known'")}
                  END AS school_phase,

@@ -105,7 +105,11 @@ CHARACTERISTICS: dict[str, tuple[str, list[str]]] = {
     ),
     "uasc": (
         "Unaccompanied asylum-seeking child",
-        ["Unaccompanied asylum-seeking child", "Not an unaccompanied asylum-seeking child"],
+        [
+            "Unaccompanied asylum-seeking child",
+            "Not an unaccompanied asylum-seeking child",
+            "Not known",
+        ],
     ),
     "school_phase": ("School phase", ["Primary", "Secondary", "Other or not known"]),
     "school_census_match": (
@@ -125,9 +129,27 @@ PLACEMENT_TYPE_GROUPS: dict[str, str] = {
     **{code: "Foster care" for code in ["U1", "U2", "U3", "U4", "U5", "U6"]},
     **{code: "Placed for adoption" for code in ["A3", "A4", "A5", "A6"]},
     "P1": "Placed with parents",
-    **{code: "Children's homes and secure units" for code in ["K1", "K2", "R1", "S1"]},
+    **{code: "Children's homes and secure units" for code in ["K1", "K2", "K3", "R1", "S1"]},
     **{code: "Independent and semi-independent living" for code in ["H5", "P2"]},
-    **{code: "Other placements" for code in ["R2", "R3", "R5", "Z1", "T0", "T1", "T2", "T3", "T4"]},
+    **{
+        code: "Other placements"
+        for code in [
+            "P3",
+            "R2",
+            "R3",
+            "R5",
+            "Z1",
+            "Z11",
+            "Z12",
+            "Z13",
+            "Z14",
+            "T0",
+            "T1",
+            "T2",
+            "T3",
+            "T4",
+        ]
+    },
 }
 
 #: Legal status (``LS``) -> legal status group label.

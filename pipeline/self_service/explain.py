@@ -28,7 +28,8 @@ EXPLAIN_NOTE = (
     "# INTERNAL USE ONLY - this file holds CHILD identifiers so that placement moves can be "
     "reconciled with the case-management system. Do not publish or share it. One row per "
     "placement episode starting in the year of each child with 2 or more placement moves; "
-    "counted = Yes when the episode is a placement move."
+    "counted = Yes when the episode is a placement move; counted = Left out for a child left "
+    "out by --exclude-invalid, with the rule it broke."
 )
 
 
@@ -57,6 +58,24 @@ def explain_placement_moves(result: MeasuresResult, tables: InputTables) -> pd.D
     rows["counted"] = rows["counted"].map({True: "Yes", False: "No"})
     rows = rows.sort_values(["CHILD", "YEAR", "DECOM"]).reset_index(drop=True)
     return rows[EXPLAIN_COLUMNS]
+
+
+def explain_excluded(tables: InputTables) -> pd.DataFrame:
+    """One row per child and rule left out by ``--exclude-invalid`` (``counted`` = Left out)."""
+    excluded = tables.excluded_children
+    return pd.DataFrame(
+        {
+            "CHILD": excluded["CHILD"].astype(str),
+            "YEAR": excluded["YEAR"],
+            "DECOM": pd.Series(pd.NaT, index=excluded.index, dtype="datetime64[ns]"),
+            "RNE": None,
+            "PLACE": None,
+            "counted": "Left out",
+            "rule": "error " + excluded["rule"].astype(str) + " (--exclude-invalid)",
+            "reason_for_move": None,
+        },
+        columns=EXPLAIN_COLUMNS,
+    )
 
 
 def write_explain(table: pd.DataFrame, path: Path) -> Path:

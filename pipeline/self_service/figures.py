@@ -141,6 +141,26 @@ def exclusion_summary(result: MeasuresResult, la: str) -> pd.DataFrame:
     return rows.sort_values(["year", "reason"]).reset_index(drop=True)
 
 
+def input_exclusions(tables: InputTables, la: str) -> pd.DataFrame:
+    """Children the reader left out (``--exclude-invalid``, by rule) or whose open episode the
+    year's return left out (so not looked after at its 31 March): ``year, reason, children``."""
+    excluded = tables.excluded_children
+    excluded = excluded[excluded["LA"].astype(str) == la]
+    rows = [
+        {"year": int(year), "reason": f"Left out: error {rule} (--exclude-invalid)",
+         "children": int(group["CHILD"].nunique())}
+        for (year, rule), group in excluded.groupby(["YEAR", "rule"])
+    ]  # fmt: skip
+    ended = tables.ended_not_in_return
+    ended = ended[ended["LA"].astype(str) == la]
+    rows += [
+        {"year": int(year), "reason": "Open episode not in this year's return: ended at the "
+         "previous 31 March", "children": int(group["CHILD"].nunique())}
+        for year, group in ended.groupby("YEAR")
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=["year", "reason", "children"])
+
+
 def rows_read(report: ValidationReport) -> pd.DataFrame:
     """Rows read per input file (``file, rows_read``), in file order."""
     return report.rows[["file", "rows_read"]].sort_values("file").reset_index(drop=True)

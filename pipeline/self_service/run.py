@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from pipeline import logs
 from pipeline.disclosure import DisclosureError, audit_files
 from pipeline.geography import la_lookup
@@ -27,11 +29,12 @@ from pipeline.self_service.comparison import (
     read_package,
     region_of,
 )
-from pipeline.self_service.explain import explain_placement_moves, write_explain
+from pipeline.self_service.explain import explain_excluded, explain_placement_moves, write_explain
 from pipeline.self_service.figures import (
     cohort_summary,
     exclusion_summary,
     headline_figures,
+    input_exclusions,
     la_tables,
     missing_year_tables,
     only_la_rows,
@@ -59,6 +62,7 @@ def build_la_report(
     report: Path | None,
     publish: bool,
     explain: Path | None,
+    exclude_invalid: bool = False,
 ) -> int:
     """Run the index on one LA's own files and write its report; return the exit code.
 
@@ -71,12 +75,14 @@ def build_la_report(
             for identifiers; without it the report shows unsuppressed figures under an
             internal-use banner.
         explain: a CSV file for the episodes behind each child's 2+ placement moves
-            (internal: it holds ``CHILD``); not allowed with ``publish``.
+            (internal: it holds ``CHILD``); not allowed with ``publish``. With
+            ``exclude_invalid`` it also lists the children left out.
+        exclude_invalid: leave out children with errors and go on (``pipeline.inputs.exclusion``).
 
     Returns 0 when the report was written, 1 when nothing was written (the reason is printed).
     """
     try:
-        written = _run(input_dir, la, compare, report, publish, explain)
+        written = _run(input_dir, la, compare, report, publish, explain, exclude_invalid)
     except SelfServiceError as error:
         logs.console.print(f"[bold red]LA report not written:[/] {error}", highlight=False)
         return 1
@@ -92,6 +98,7 @@ def _run(
     report: Path | None,
     publish: bool,
     explain: Path | None,
+    exclude_invalid: bool = False,
 ) -> list[str]:
     """Do the work of :func:`build_la_report`; return the messages to print."""
     if publish and explain is not None:
@@ -101,7 +108,7 @@ def _run(
         )
     package = _read_package(compare) if compare is not None else None
     try:
-        tables, validation = validate(Path(input_dir), la)
+        tables, validation = validate(Path(input_dir), la, exclude_invalid)
         code = _the_la(tables.las, la)
         result = measure(tables)
         built = aggregate(la_tables, result, tables)
@@ -121,7 +128,9 @@ def _run(
             "The report shows unsuppressed figures: for internal use only, do not publish it."
         )
     if explain is not None:
-        table = explain_placement_moves(result, tables)
+        table = pd.concat(
+            [explain_placement_moves(result, tables), explain_excluded(tables)], ignore_index=True
+        )
         write_explain(table, Path(explain))
         messages.append(
             f"Placement moves explained in {explain} ({len(table):,} episodes). INTERNAL USE "
@@ -141,7 +150,9 @@ def _report_inputs(
 ) -> ReportInputs:
     """Everything the report shows, from the LA's (protected, with ``publish``) tables."""
     figures = headline_figures(shown["stability_measures"].frame, code)
-    exclusions = exclusion_summary(result, code)
+    exclusions = pd.concat(
+        [exclusion_summary(result, code), input_exclusions(tables, code)], ignore_index=True
+    )
     if publish:
         exclusions = suppress_small_counts(exclusions, "children", "year")
     years = sorted(int(y) for y in tables.years)
