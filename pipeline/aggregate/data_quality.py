@@ -270,6 +270,6 @@ INDICATORS = [
         "ended_not_in_return",
         "Episodes ended: not in the year's return",
         "Children with an episode open at the end of the previous return that this year's "
-        "return left out; the episode is taken to have ended on the previous 31 March",
+        "return left out; the episode is taken to have ended at the end of the previous year",
     ),
 ]

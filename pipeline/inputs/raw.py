@@ -17,13 +17,14 @@ class RawInputs:
     Attributes:
         tables: table name -> normalised frame (``LA, YEAR``, columns, ``ROW``); empty frames
             for tables with no file.
-        files: table name -> ``{YEAR: path relative to the input folder}``.
+        files: table name -> ``{YEAR: path relative to the input folder}``, or
+            ``{(LA, YEAR): path}`` where each LA has its own folder.
         missing_columns: table name -> ``{YEAR: columns the file lacked}`` (filled with blanks,
             so checks on those columns skip that year).
     """
 
     tables: dict[str, pd.DataFrame]
-    files: dict[str, dict[int, str]] = field(default_factory=dict)
+    files: dict[str, dict] = field(default_factory=dict)
     missing_columns: dict[str, dict[int, list[str]]] = field(default_factory=dict)
     _connection: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
 
@@ -42,8 +43,8 @@ class RawInputs:
     def __getitem__(self, table: str) -> pd.DataFrame:
         return self.tables[table]
 
-    def files_of(self, table: str) -> dict[int, str]:
-        """``{YEAR: relative path}`` of ``table``'s files."""
+    def files_of(self, table: str) -> dict:
+        """``{YEAR: path}`` of ``table``'s files, or ``{(LA, YEAR): path}`` for LA folders."""
         return self.files.get(table, {})
 
     def has_column(self, table: str, column: str) -> pd.Series:

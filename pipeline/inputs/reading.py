@@ -315,7 +315,7 @@ def _read_text(
             found_in_file(relpath, rule="UNREADABLE_FILE", value=str(error)[:200], year=year)
         )
         return True
-    if strict and (bad_lines or raw.num_rows != len(text.rows)):
+    if strict and (bad_lines or text.rows is None or raw.num_rows != len(text.rows)):
         return False
     # the raw text is dropped column by column as it is normalised (and the file's bytes
     # once the line numbers are known), so that little more than the result is held at once

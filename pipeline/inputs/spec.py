@@ -9,6 +9,8 @@ and the messages about a missing column or an unknown code link to it (:data:`SP
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pipeline.inputs.code_lists import CODE_LISTS, Code
 from pipeline.inputs.layout import SOURCE, TABLES, TableSpec
 from pipeline.inputs.tables import DATE_COLUMNS
@@ -93,3 +95,18 @@ def specification_markdown() -> str:
         lines += _table_section(spec)
     lines += _codes_section()
     return "\n".join(lines)
+
+
+def write_specification_page(site_dir: Path) -> Path:
+    """Write ``input-specification.qmd`` (the page at :data:`SPEC_PAGE`) into ``site_dir``."""
+    page = Path(site_dir) / SPEC_PAGE.replace(".html", ".qmd")
+    front = (
+        "---\n"
+        'title: "Input specification"\n'
+        'description: "Every SSDA903 table, column and code the Stability Index reads, with '
+        'the years each code is valid."\n'
+        "---\n\n"
+        "Part of the [methodology](methodology.qmd#inputs).\n\n"
+    )
+    page.write_text(front + specification_markdown() + "\n", encoding="utf-8")
+    return page

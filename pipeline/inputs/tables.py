@@ -113,7 +113,7 @@ ETHNIC_CODES = set(ETHNIC_GROUPS)
 #: Reasons an episode ceased: X1 = new episode the same day (still looked after); others leave care.
 REC_STILL_LOOKED_AFTER = {"X1"}
 #: Not an SSDA903 code: set by the reader on an episode open at the end of one return and
-#: missing from the LA's next return (ended on that 31 March; see ``derive.end_absent_episodes``).
+#: missing from the LA's next return (ended at that year end; see ``derive.end_absent_episodes``).
 REC_NOT_IN_NEXT_RETURN = "NOT_IN_NEXT_RETURN"
 REC_CODES = _codes("episodes", "REC")
 CIN_CODES = _codes("episodes", "CIN")
@@ -138,7 +138,7 @@ class InputTables:
             ``--exclude-invalid`` (internal: holds IDs); ``excluded_per_la_year``: ``LA, YEAR,
             children``, how many of them each LA-year's return held.
         ended_not_in_return: ``LA, YEAR, CHILD`` of children whose open episode the ``YEAR``
-            return left out, so it was ended at the previous 31 March (internal: holds IDs).
+            return left out, so it was ended at the end of the previous year (internal: holds IDs).
         years: the collection years present, ascending.
         sw_supplied: ``(LA, YEAR)`` pairs whose return included the social worker module.
             An LA-year not in this set shows ``x`` (not available) for social worker measures.

@@ -202,6 +202,9 @@ def load_tables(
     return (the first day of the next collection year, so it is not open at any later 31
     March) when a later return of the same LA has no header row for the child: the child has
     left that LA's care and the episode was never closed (:func:`ended_by_absence` counts them).
+    The reader has already ended the open episodes that the LA's next return leaves out, even
+    when it keeps the child's header row (``pipeline.inputs.derive.end_absent_episodes``); this
+    rule still covers a later return after a gap in the LA's years.
     """
     if not isinstance(tables, ArrowInputs):
         tables = ArrowInputs.from_tables(tables)

@@ -155,7 +155,7 @@ def input_exclusions(tables: InputTables, la: str) -> pd.DataFrame:
     ended = ended[ended["LA"].astype(str) == la]
     rows += [
         {"year": int(year), "reason": "Open episode not in this year's return: ended at the "
-         "previous 31 March", "children": int(group["CHILD"].nunique())}
+         "end of the previous year", "children": int(group["CHILD"].nunique())}
         for year, group in ended.groupby("YEAR")
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=["year", "reason", "children"])

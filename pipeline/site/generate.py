@@ -6,6 +6,7 @@ import shutil
 import time
 from pathlib import Path
 
+from pipeline.inputs.spec import write_specification_page
 from pipeline.logs import log
 from pipeline.site.area_tables import AreaTables
 from pipeline.site.charts import CHART_FOLDER, ChartWriter, write_vega_bundle
@@ -71,6 +72,7 @@ def generate_pages(package_dir: Path, site_dir: Path) -> list[Path]:
     pages.append(releases_page(package, site_dir, versions))
     atom_feed(package, site_dir, versions)
     methodology_includes(package, site_dir)
+    pages.append(write_specification_page(site_dir))
     hand_written_includes(package, site_dir)
     lap("downloads, releases, includes")
     svgs = charts.flush()
