@@ -268,6 +268,7 @@ def build(
     if given & LA_REPORT_OPTIONS.keys():
         from pipeline.self_service import build_la_report
 
+        assert input_dir is not None  # refused_options: the LA report needs --input
         code = build_la_report(
             input_dir,
             la=la,

@@ -25,44 +25,59 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.inputs.raw import RawInputs, collection_year_bounds
+from pipeline.inputs.raw import RawInputs
 from pipeline.inputs.reading import STRING
+from pipeline.inputs.sql import query
 from pipeline.inputs.tables import REC_NOT_IN_NEXT_RETURN
 
 
 def derive_uasc(raw: RawInputs) -> None:
     """Fill ``header.UASC`` from the ``uasc`` table where the header file has no UASC column."""
     header = raw["header"]
-    from_table = ~raw.has_column("header", "UASC")
-    if not from_table.any():
+    lacking = sorted(
+        {year for year, columns in raw.missing_columns.get("header", {}).items()
+         if "UASC" in columns}
+    )  # fmt: skip
+    if not lacking:
         return
-    uasc = raw["uasc"]
-    supplied = _supplied(raw, "uasc", uasc)
-    start, _ = collection_year_bounds(uasc["YEAR"])
-    current = uasc["DUC"].isna() | (uasc["DUC"] >= start)
-    listed = pd.MultiIndex.from_frame(uasc.loc[current, ["LA", "YEAR", "CHILD"]].astype(object))
-    keys = pd.MultiIndex.from_frame(header[["LA", "YEAR", "CHILD"]].astype(object))
-    has_table = pd.MultiIndex.from_frame(header[["LA", "YEAR"]].astype(object)).isin(supplied)
-    values = np.where(keys.isin(listed), "1", "0").astype(object)
-    values[~has_table] = None
+    supplied = pd.DataFrame(list(_supplied(raw, raw["uasc"])), columns=["LA", "YEAR"])
+    found = query(
+        raw.connection(),
+        f"""
+        with listed as (
+            select distinct LA, YEAR, CHILD from u
+            where DUC is null or DUC >= make_date(cast(YEAR as integer) - 1, 4, 1)
+        )
+        select h._pos, l.CHILD is not null as listed
+        from h join s using (LA, YEAR) left join listed l using (LA, YEAR, CHILD)
+        where h.YEAR in ({", ".join(str(int(year)) for year in lacking)})
+        """,
+        {
+            "h": (header, ["LA", "YEAR", "CHILD"]),
+            "u": (raw["uasc"], ["LA", "YEAR", "CHILD", "DUC"]),
+            "s": (supplied.astype({"LA": STRING, "YEAR": "int64"}), ["LA", "YEAR"]),
+        },
+    )
+    raw.close()
     column = header["UASC"].astype(object).to_numpy(copy=True)
-    column[from_table.to_numpy()] = values[from_table.to_numpy()]
+    column[header["YEAR"].isin(lacking).to_numpy()] = None
+    positions = found["_pos"].to_numpy(dtype=np.int64)
+    column[positions] = np.where(found["listed"].to_numpy(dtype=bool), "1", "0")
     header["UASC"] = pd.array(column, dtype=STRING)
 
 
-def _supplied(raw: RawInputs, table: str, frame: pd.DataFrame) -> pd.MultiIndex:
-    """``(LA, YEAR)`` pairs whose return included ``table`` (a file, even one with no rows)."""
-    pairs = set(frame[["LA", "YEAR"]].drop_duplicates().itertuples(index=False, name=None))
+def _supplied(raw: RawInputs, frame: pd.DataFrame) -> set[tuple[str, int]]:
+    """``(LA, YEAR)`` pairs whose return included ``uasc`` (a file, even one with no rows)."""
+    pairs = {(str(la), int(year)) for la, year in
+             frame[["LA", "YEAR"]].drop_duplicates().itertuples(index=False, name=None)}  # fmt: skip
     header = raw["header"]
-    for key in raw.files_of(table):
+    for key in raw.files_of("uasc"):
         if isinstance(key, tuple):
-            pairs.add(key)
+            pairs.add((str(key[0]), int(key[1])))
         else:  # one file for the year: every LA of that year's header
             las = header.loc[header["YEAR"] == key, "LA"].dropna().unique()
-            pairs.update((la, key) for la in las)
-    if not pairs:
-        return pd.MultiIndex.from_tuples([("", 0)])
-    return pd.MultiIndex.from_tuples(sorted(pairs, key=str))
+            pairs.update((str(la), int(key)) for la in las)
+    return pairs
 
 
 def postcode_district(postcodes: pd.Series) -> pd.Series:
@@ -132,22 +147,36 @@ def end_absent_episodes(raw: RawInputs) -> pd.DataFrame:
     out (``Y+1``), one row per child.
     """
     episodes = raw["episodes"]
-    columns = ["LA", "YEAR", "CHILD", "DECOM"]
-    open_rows = episodes.loc[episodes["DEC"].isna(), columns].dropna()
-    next_year = open_rows.assign(YEAR=open_rows["YEAR"] + 1)
-    returns = raw["header"][["LA", "YEAR"]].dropna().drop_duplicates()
-    candidates = next_year.merge(returns, on=["LA", "YEAR"], how="inner")
-    seen = episodes[columns].dropna().drop_duplicates()
-    absent = candidates.merge(seen, on=columns, how="left", indicator=True)
-    absent = absent[absent["_merge"] == "left_only"].drop(columns="_merge")
-    if absent.empty:
-        return pd.DataFrame({"LA": pd.Series(dtype=STRING), "YEAR": pd.Series(dtype="int64"),
-                             "CHILD": pd.Series(dtype=STRING)})  # fmt: skip
-    keys = pd.MultiIndex.from_frame(absent.assign(YEAR=absent["YEAR"] - 1)[columns].astype(object))
-    rows = pd.MultiIndex.from_frame(episodes[columns].astype(object)).isin(keys)
-    rows &= episodes["DEC"].isna().to_numpy()
-    _, year_end = collection_year_bounds(episodes.loc[rows, "YEAR"])
-    episodes.loc[rows, "DEC"] = year_end + pd.Timedelta(days=1)
-    episodes.loc[rows, "REC"] = REC_NOT_IN_NEXT_RETURN
-    children = absent[["LA", "YEAR", "CHILD"]].drop_duplicates()
+    found = query(
+        raw.connection(),
+        """
+        with returns as (select distinct LA, YEAR from h where LA is not null),
+        present as (
+            select distinct LA, YEAR, CHILD, DECOM from e
+            where LA is not null and CHILD is not null and DECOM is not null
+        )
+        select o._pos, o.LA, cast(o.YEAR + 1 as bigint) as YEAR, o.CHILD
+        from e o
+        join returns r on r.LA = o.LA and r.YEAR = o.YEAR + 1
+        anti join present p
+            on p.LA = o.LA and p.YEAR = o.YEAR + 1 and p.CHILD = o.CHILD and p.DECOM = o.DECOM
+        where o.DEC is null and o.CHILD is not null and o.DECOM is not null
+        """,
+        {
+            "e": (episodes, ["LA", "YEAR", "CHILD", "DECOM", "DEC"]),
+            "h": (raw["header"], ["LA", "YEAR"]),
+        },
+    )
+    raw.close()
+    positions = np.sort(found["_pos"].to_numpy(dtype=np.int64))
+    if positions.size:
+        dec = episodes["DEC"].to_numpy(copy=True)
+        years = episodes["YEAR"].to_numpy()[positions]
+        dec[positions] = pd.to_datetime({"year": years, "month": 4, "day": 1}).to_numpy()
+        episodes["DEC"] = dec
+        rec = episodes["REC"].astype(object).to_numpy(copy=True)
+        rec[positions] = REC_NOT_IN_NEXT_RETURN
+        episodes["REC"] = pd.array(rec, dtype=STRING)
+    children = found[["LA", "YEAR", "CHILD"]].drop_duplicates()
+    children = children.astype({"LA": STRING, "YEAR": "int64", "CHILD": STRING})
     return children.sort_values(["LA", "YEAR", "CHILD"]).reset_index(drop=True)

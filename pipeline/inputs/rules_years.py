@@ -15,7 +15,8 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.inputs.problems import ERROR, WARNING, Rule, empty_found, found_in_file
-from pipeline.inputs.raw import RawInputs, collection_year_bounds
+from pipeline.inputs.raw import RawInputs
+from pipeline.inputs.sql import query
 
 #: A folder is misnamed only when this many of its dates (or more) are late: one or two late
 #: dates in a small return are errors in those rows (``DECOM_AFTER_YEAR``), not a misnamed folder.
@@ -36,32 +37,33 @@ def _describe(year: int) -> str:
 
 def check_year_folders(raw: RawInputs) -> list[pd.DataFrame]:
     """Folders whose episode dates mostly fall in the year after their name."""
-    episodes = raw["episodes"]
-    if episodes.empty:
-        return []
-    dates = pd.concat(
-        [episodes[["LA", "YEAR", "DECOM"]].rename(columns={"DECOM": "DATE"}),
-         episodes[["LA", "YEAR", "DEC"]].rename(columns={"DEC": "DATE"})],
-        ignore_index=True,
-    ).dropna()  # fmt: skip
-    year = dates["YEAR"].to_numpy()
-    day = dates["DATE"]
-    start, end = collection_year_bounds(dates["YEAR"])  # 1 April Y-1, 31 March Y
-    recent = (day >= start) & (day <= end + pd.DateOffset(years=1))
-    late = (day > end).to_numpy()
-    recent = recent.to_numpy()
-    counts = pd.DataFrame({"LA": dates["LA"], "YEAR": year, "recent": recent, "late": late})
-    summary = counts.groupby(["LA", "YEAR"], observed=True)[["recent", "late"]].sum()
-    late_enough = (summary["late"] * 2 > summary["recent"]) & (summary["late"] >= MIN_LATE_DATES)
-    misnamed = summary[late_enough]
+    misnamed = query(
+        raw.connection(),
+        f"""
+        with dates as (
+            select LA, YEAR, DECOM as day from e where DECOM is not null and LA is not null
+            union all
+            select LA, YEAR, DEC from e where DEC is not null and LA is not null
+        )
+        select LA, YEAR,
+            count(*) filter (where day > make_date(cast(YEAR as integer), 3, 31)) as late,
+            count(*) filter (where day >= make_date(cast(YEAR as integer) - 1, 4, 1)
+                             and day <= make_date(cast(YEAR as integer) + 1, 3, 31)) as recent
+        from dates group by LA, YEAR
+        having late >= {MIN_LATE_DATES} and late * 2 > recent
+        order by LA, YEAR
+        """,
+        {"e": (raw["episodes"], ["LA", "YEAR", "DECOM", "DEC"])},
+    )
     files = raw.files_of("episodes")
     out = []
-    for (la, folder_year), _ in misnamed.iterrows():
-        file = files.get((la, folder_year), files.get(folder_year, str(folder_year)))
+    for la, folder_year in zip(misnamed["LA"], misnamed["YEAR"], strict=True):
+        year = int(folder_year)
+        file = files.get((la, year), files.get(year, str(year)))
         out.append(
             found_in_file(
-                file, rule="YEAR_FOLDER_START", column="DECOM", value=_describe(int(folder_year)),
-                la=str(la), year=int(folder_year),
+                file, rule="YEAR_FOLDER_START", column="DECOM", value=_describe(year),
+                la=str(la), year=year,
             )
         )  # fmt: skip
     return out
