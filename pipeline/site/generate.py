@@ -8,9 +8,12 @@ from pathlib import Path
 
 from pipeline.inputs.spec import write_specification_page
 from pipeline.logs import log
+from pipeline.site.api import API_FOLDER, write_api
 from pipeline.site.area_tables import AreaTables
 from pipeline.site.charts import CHART_FOLDER, ChartWriter, write_vega_bundle
 from pipeline.site.package import SitePackage
+from pipeline.site.pages_api import api_page
+from pipeline.site.pages_compare import COMPARE_FOLDER, compare_page
 from pipeline.site.pages_downloads import (
     DOWNLOADS_FOLDER,
     atom_feed,
@@ -21,13 +24,17 @@ from pipeline.site.pages_downloads import (
     releases_page,
 )
 from pipeline.site.pages_la import LocalAuthorityPages
+from pipeline.site.pages_map import MAP_FOLDER, map_pages
 from pipeline.site.pages_overview import OverviewPage
 from pipeline.site.pages_rankings import PAGE_PATH as RANKINGS_PATH
 from pipeline.site.pages_rankings import generate_rankings
 from pipeline.site.pages_region import RegionPages
 
 #: Folders of the site source that the generator owns and rewrites on every run.
-GENERATED_FOLDERS = ["la", "region", RANKINGS_PATH.strip("/"), CHART_FOLDER, DOWNLOADS_FOLDER]
+GENERATED_FOLDERS = [
+    "la", "region", RANKINGS_PATH.strip("/"), CHART_FOLDER, DOWNLOADS_FOLDER, API_FOLDER,
+    MAP_FOLDER, COMPARE_FOLDER,
+]  # fmt: skip
 
 
 def generate_pages(package_dir: Path, site_dir: Path) -> list[Path]:
@@ -38,9 +45,9 @@ def generate_pages(package_dir: Path, site_dir: Path) -> list[Path]:
 
     Reads only the package folder (and ``../versions.json``); writes ``index.qmd``,
     ``downloads.qmd``, ``releases.qmd``, ``region/<slug>/index.qmd``,
-    ``la/<new_la_code>-<slug>/index.qmd``, the chart files, the methodology includes, the
-    Atom feed and a copy of every package version under ``site/downloads/``. Returns the
-    ``.qmd`` pages written.
+    ``la/<new_la_code>-<slug>/index.qmd``, the JSON API (``api/v1/``), the chart files,
+    the map pages (``map/``), the comparison page (``compare/``), the methodology includes, the Atom feed and a copy of every
+    package version under ``site/downloads/``. Returns the ``.qmd`` pages written.
     """
     package_dir, site_dir = Path(package_dir), Path(site_dir)
     package = SitePackage.open(package_dir)
@@ -75,6 +82,12 @@ def generate_pages(package_dir: Path, site_dir: Path) -> list[Path]:
     pages.append(write_specification_page(site_dir))
     hand_written_includes(package, site_dir)
     lap("downloads, releases, includes")
+    write_api(package, site_dir)
+    pages.append(api_page(package, site_dir))
+    lap("JSON API")
+    pages += map_pages(package, site_dir)
+    pages.append(compare_page(package, site_dir))
+    lap("maps and comparison")
     svgs = charts.flush()
     lap("SVG charts")
     log.info(

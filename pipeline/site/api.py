@@ -1,0 +1,352 @@
+"""The versioned JSON API inside the static site, written from the data packages alone.
+
+``api/v1/index.json`` lists the versions, the LAs and the measures; for each version whose
+package folder is at hand, ``api/v1/<version>/la/<new_la_code>.json`` holds every published
+figure of one LA (every LA row of every table, with symbols, intervals and comparators) and
+``api/v1/<version>/headline.json`` the headline measures of every LA, region and England in a
+compact form (the comparison page reads it). The JSON Schemas are published in
+``api/v1/schema/``. Cells are numbers where the package has a number, the symbol where it has
+one (``c``, ``x``, ``z``, ``low``, ``u``), text for text indicators and ``null`` for blanks.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.logs import log
+from pipeline.site.api_schema import SCHEMAS
+from pipeline.site.package import (
+    DURING_THE_YEAR,
+    TOTAL,
+    PackageError,
+    SitePackage,
+    read_csv_text,
+)
+from pipeline.symbols import SYMBOLS
+
+API_FOLDER = "api"
+API_VERSION = "v1"
+API_ROOT = f"{API_FOLDER}/{API_VERSION}"
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+LA_KEYS = ["old_la_code", "new_la_code", "la_name", "region_code", "region_name"]
+#: Columns of a per-LA extract that say where and when a row is (kept once, in ``la``).
+PLACE_COLUMNS = [
+    "table_name", "time_identifier", "geographic_level", "country_code", "country_name",
+    "region_code", "region_name", "old_la_code", "new_la_code", "la_name",
+]  # fmt: skip
+HEADLINE_COLUMNS = ["percent", "lower", "upper"]
+
+
+def cell(text: str) -> float | int | str | None:
+    """A published cell as JSON: a number, a symbol or text as it is, ``None`` when blank."""
+    if text == "":
+        return None
+    if NUMBER.match(text):
+        return int(text) if "." not in text else float(text)
+    return text
+
+
+def dump(path: Path, document: dict) -> None:
+    """Write a JSON document compactly (UTF-8, keys in the given order), creating folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def measures_list(package: SitePackage) -> list[dict]:
+    """Every measure of the package's ``measures`` resource: labels, polarity, headline, order."""
+    return [
+        {
+            "measure": row["measure"],
+            "label": row["label"],
+            "short_label": row["short_label"],
+            "polarity": row["polarity"],
+            "headline": row["headline"] == "true",
+            "order": int(row["display_order"]),
+        }
+        for row in package.measures.to_dict("records")
+    ]
+
+
+@dataclass
+class HeadlineFigures:
+    """The one-year, all-children figures of every area, read once from a package."""
+
+    package: SitePackage
+
+    def __post_init__(self) -> None:
+        series = self.package.table("time_series")
+        self.series = series[series["measure"].isin(self.package.headline_measures)]
+        where = f"period = '{DURING_THE_YEAR}' AND breakdown = '{TOTAL}'"
+        intervals = self.package.table_where("stability_measures", where)
+        self.intervals = intervals[intervals["geographic_level"] == "Local authority"]
+        self.years = sorted(self.series["time_period"].unique())
+        self.measures = self.package.headline_measures
+
+    def area_percent(self, level: str, code_column: str) -> dict[tuple[str, str, str], str]:
+        """``(code, measure, year) -> percent`` of the areas of one level."""
+        rows = self.series[self.series["geographic_level"] == level]
+        codes = rows[code_column] if code_column else pd.Series("", index=rows.index)
+        return dict(
+            zip(
+                zip(codes, rows["measure"], rows["time_period"], strict=True),
+                rows["percent"],
+                strict=True,
+            )
+        )
+
+    @cached_property
+    def regions(self) -> dict[tuple[str, str, str], str]:
+        """``(region_code, measure, year) -> percent``."""
+        return self.area_percent("Regional", "region_code")
+
+    @cached_property
+    def england(self) -> dict[tuple[str, str, str], str]:
+        """``("", measure, year) -> percent`` of England."""
+        return self.area_percent("National", "")
+
+    @cached_property
+    def la_intervals(self) -> dict[tuple[str, str, str], tuple[str, str, str, str, str]]:
+        """``(new_la_code, measure, year) -> (cohort, number, percent, lower, upper)``."""
+        frame = self.intervals
+        keys = zip(frame["new_la_code"], frame["measure"], frame["time_period"], strict=True)
+        values = zip(
+            frame["cohort"], frame["number"], frame["percent"],
+            frame["percent_lower_ci"], frame["percent_upper_ci"], strict=True,
+        )  # fmt: skip
+        return dict(zip(keys, values, strict=True))
+
+
+def neighbours_of(package: SitePackage) -> dict[str, list[dict]]:
+    """``new_la_code -> [{rank, old_la_code, new_la_code, la_name}]`` (nearest first)."""
+    if not package.has_table("statistical_neighbours"):
+        return {}
+    table = package.table("statistical_neighbours")
+    table = table[table["geographic_level"] == "Local authority"]
+    if not table.empty:
+        table = table[table["time_period"] == table["time_period"].max()]
+    found: dict[str, list[dict]] = {}
+    for row in table.to_dict("records"):
+        found.setdefault(row["new_la_code"], []).append(
+            {
+                "rank": int(row["neighbour_rank"]),
+                "old_la_code": row["neighbour_old_la_code"],
+                "new_la_code": row["neighbour_new_la_code"],
+                "la_name": row["neighbour_la_name"],
+            }
+        )
+    return {code: sorted(rows, key=lambda r: r["rank"]) for code, rows in found.items()}
+
+
+def comparison_of(package: SitePackage) -> dict[tuple[str, str, str], dict]:
+    """``(new_la_code, measure, year) -> la_comparison row`` (the ranks and comparators)."""
+    if not package.has_table("la_comparison"):
+        return {}
+    table = package.table("la_comparison")
+    return {
+        (row["new_la_code"], row["measure"], row["time_period"]): row
+        for row in table.to_dict("records")
+    }
+
+
+def la_headline(
+    figures: HeadlineFigures, la: dict, comparison: dict[tuple[str, str, str], dict]
+) -> list[dict]:
+    """The LA's headline figures by measure and year, with region and England beside them."""
+    intervals, regions, england = figures.la_intervals, figures.regions, figures.england
+    rows = []
+    for measure in figures.measures:
+        for year in figures.years:
+            key = (la["new_la_code"], measure, year)
+            if key not in intervals:
+                continue
+            cohort, number, percent, lower, upper = intervals[key]
+            compared = comparison.get(key, {})
+            rows.append(
+                {
+                    "measure": measure,
+                    "year": year,
+                    "cohort": cell(cohort),
+                    "number": cell(number),
+                    "percent": cell(percent),
+                    "lower": cell(lower),
+                    "upper": cell(upper),
+                    "region": cell(regions.get((la["region_code"], measure, year), "")),
+                    "england": cell(england.get(("", measure, year), "")),
+                    "neighbour_average": cell(compared.get("neighbour_average_percent", "")),
+                    "rank_among_las": cell(compared.get("rank_among_las", "")),
+                    "quartile_band": compared.get("quartile_band") or None,
+                }
+            )
+    return rows
+
+
+def table_columns(package: SitePackage, name: str) -> tuple[list[str], list[str]]:
+    """The filter and indicator columns of a table, from its ``.meta.csv``."""
+    meta = read_csv_text(package.folder / "data" / f"{name}.meta.csv")
+    filters = meta.loc[meta["col_type"] == "Filter", "col_name"].tolist()
+    indicators = meta.loc[meta["col_type"] == "Indicator", "col_name"].tolist()
+    return filters, indicators
+
+
+def read_extract(package: SitePackage, old_la_code: str) -> list[dict[str, str]]:
+    """The rows of the per-LA extract ``la/<old_la_code>.csv`` as text (the csv module: fast)."""
+    path = package.folder / "la" / f"{old_la_code}.csv"
+    if not path.exists():
+        raise PackageError(f"{path}: file not found in the data package")
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def la_tables(package: SitePackage, extract: list[dict[str, str]], columns: dict) -> dict:
+    """Every LA row of every table in the LA's extract, by table, cells as JSON values.
+
+    ``columns`` caches :func:`table_columns` by table name across LAs.
+    """
+    tables: dict[str, dict] = {}
+    for row in extract:
+        name = row["table_name"]
+        if name not in columns:
+            columns[name] = table_columns(package, name)
+        filters, indicators = columns[name]
+        table = tables.setdefault(
+            name, {"filters": filters, "indicators": indicators, "rows": []}
+        )
+        table["rows"].append(
+            {"time_period": row["time_period"]}
+            | {column: row[column] for column in filters}
+            | {column: cell(row[column]) for column in indicators}
+        )
+    return dict(sorted(tables.items()))
+
+
+def common(package: SitePackage) -> dict:
+    """The fields every API document starts with."""
+    return {"api": API_VERSION, "version": package.version, "synthetic": package.synthetic}
+
+
+@dataclass
+class VersionWriter:
+    """Writes one version's LA documents and headline document from its own package."""
+
+    package: SitePackage
+    out: Path
+
+    def write(self) -> int:
+        """Write ``<version>/la/*.json`` and ``<version>/headline.json``; return the LA count."""
+        package = self.package
+        figures = HeadlineFigures(package)
+        neighbours = neighbours_of(package)
+        comparison = comparison_of(package)
+        columns: dict = {}
+        folder = self.out / package.version
+        release = {"title": package.release_title, "date": package.release_date}
+        las = package.geography.to_dict("records")
+        for la in las:
+            extract = read_extract(package, la["old_la_code"])
+            document = common(package) | {
+                "release": release,
+                "la": {key: la[key] for key in LA_KEYS} | {"page": la["page"]},
+                "neighbours": neighbours.get(la["new_la_code"], []),
+                "headline": la_headline(figures, la, comparison),
+                "tables": la_tables(package, extract, columns),
+            }
+            dump(folder / "la" / f"{la['new_la_code']}.json", document)
+        dump(folder / "headline.json", headline_document(figures, las, neighbours))
+        return len(las)
+
+
+def headline_document(figures: HeadlineFigures, las: list[dict], neighbours: dict) -> dict:
+    """The compact headline document: every LA's percent and interval by measure and year."""
+    years, measures = figures.years, figures.measures
+    intervals = figures.la_intervals
+    rows = []
+    for la in las:
+        values = {}
+        for measure in measures:
+            values[measure] = [
+                [cell(v) for v in intervals[(la["new_la_code"], measure, year)][2:]]
+                if (la["new_la_code"], measure, year) in intervals
+                else [None, None, None]
+                for year in years
+            ]
+        rows.append(
+            {key: la[key] for key in LA_KEYS}
+            | {
+                "page": la["page"],
+                "neighbours": [n["new_la_code"] for n in neighbours.get(la["new_la_code"], [])],
+                "values": values,
+            }
+        )
+    regions: dict[str, dict] = {}
+    for (code, measure, year), value in figures.regions.items():
+        regions.setdefault(code, {}).setdefault(measure, {})[year] = cell(value)
+    return common(figures.package) | {
+        "years": years,
+        "measures": measures,
+        "columns": HEADLINE_COLUMNS,
+        "las": rows,
+        "regions": {
+            code: {m: [by_year.get(y) for y in years] for m, by_year in per.items()}
+            for code, per in regions.items()
+        },
+        "england": {
+            measure: [cell(figures.england.get(("", measure, year), "")) for year in years]
+            for measure in measures
+        },
+    }
+
+
+def index_document(package: SitePackage, written: dict[str, bool]) -> dict:
+    """``api/v1/index.json``: versions (with their folders when written), LAs and measures."""
+    versions = [
+        {
+            "version": v.version,
+            "date": v.date,
+            "title": v.title,
+            "la_folder": f"{v.version}/la/" if written.get(v.version) else None,
+            "headline": f"{v.version}/headline.json" if written.get(v.version) else None,
+        }
+        for v in package.versions()
+    ]
+    las = [
+        {key: la[key] for key in LA_KEYS} | {"page": la["page"]}
+        for la in package.geography.to_dict("records")
+    ]
+    return {"api": API_VERSION, "synthetic": package.synthetic, "latest": package.version} | {
+        "versions": versions,
+        "las": las,
+        "measures": measures_list(package),
+        "symbols": dict(SYMBOLS),
+    }
+
+
+def write_api(package: SitePackage, site_dir: Path) -> Path:
+    """Write the whole API under ``site_dir/api/v1/`` and return that folder.
+
+    The current version is written from ``package``; every older version whose package folder
+    is at hand is written from its own package (a version that cannot be read is listed with
+    no folder, and the reason logged).
+    """
+    out = Path(site_dir) / API_ROOT
+    written = {package.version: VersionWriter(package, out).write() > 0}
+    for version in package.versions():
+        if version.version in written or version.folder is None:
+            continue
+        try:
+            older = SitePackage.open(version.folder)
+            written[version.version] = VersionWriter(older, out).write() > 0
+        except (PackageError, KeyError) as error:
+            log.warning("api: version %s not written (%s)", version.version, error)
+            written[version.version] = False
+    for name, schema in SCHEMAS.items():
+        dump(out / "schema" / name, schema)
+    dump(out / "index.json", index_document(package, written))
+    return out

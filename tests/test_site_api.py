@@ -1,0 +1,130 @@
+"""The versioned JSON API: documents match the package's cells and validate against the schemas."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from pipeline.site.api import cell
+from pipeline.site.api_schema import SCHEMAS
+from pipeline.site.package import SitePackage
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def validator(api: Path, name: str) -> Draft202012Validator:
+    """A validator of the schema as published on the site (not the Python constant)."""
+    schema = load(api / "schema" / name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+@pytest.fixture(scope="module")
+def api(synthetic_build) -> Path:  # noqa: ANN001
+    return synthetic_build.site_dir / "api" / "v1"
+
+
+@pytest.fixture(scope="module")
+def package(synthetic_build) -> SitePackage:  # noqa: ANN001
+    return SitePackage.open(synthetic_build.package_dir)
+
+
+def test_cells_keep_numbers_symbols_and_text() -> None:
+    assert cell("12") == 12 and isinstance(cell("12"), int)
+    assert cell("9.523810") == pytest.approx(9.52381)
+    assert cell("-1.5") == -1.5
+    assert [cell(s) for s in ["c", "x", "z", "low", "u"]] == ["c", "x", "z", "low", "u"]
+    assert cell("As expected") == "As expected"
+    assert cell("") is None
+    assert cell("1e5") == "1e5"  # the package never writes exponents: kept as text
+
+
+def test_published_schemas_are_the_module_schemas(api: Path) -> None:
+    for name, schema in SCHEMAS.items():
+        assert load(api / "schema" / name) == schema
+
+
+def test_index_lists_versions_las_and_measures(api: Path, package: SitePackage) -> None:
+    index = load(api / "index.json")
+    validator(api, "index.schema.json").validate(index)
+    assert index["latest"] == package.version
+    assert index["versions"][0]["la_folder"] == f"{package.version}/la/"
+    assert len(index["las"]) == 153
+    assert {la["new_la_code"] for la in index["las"]} == set(package.geography["new_la_code"])
+    by_code = {m["measure"]: m for m in index["measures"]}
+    assert by_code["no_change"]["polarity"] == "higher is better"
+    assert by_code["placement_2plus"]["polarity"] == "lower is better"
+    headline = [m["measure"] for m in index["measures"] if m["headline"]]
+    assert headline == package.headline_measures
+
+
+def test_every_la_document_exists_and_validates(api: Path, package: SitePackage) -> None:
+    folder = api / package.version / "la"
+    files = sorted(folder.glob("*.json"))
+    assert len(files) == 153
+    check = validator(api, "la.schema.json")
+    for path in files:
+        document = load(path)
+        check.validate(document)
+        assert document["la"]["new_la_code"] == path.stem
+
+
+def test_la_document_holds_every_row_of_the_extract_cell_for_cell(
+    api: Path, package: SitePackage
+) -> None:
+    la = package.geography[package.geography["old_la_code"] == "887"].iloc[0]
+    document = load(api / package.version / "la" / f"{la['new_la_code']}.json")
+    extract = package.la_extract("887")
+    tables = document["tables"]
+    assert sum(len(t["rows"]) for t in tables.values()) == len(extract)
+    stability = extract[extract["table_name"] == "stability_measures"].reset_index(drop=True)
+    rows = tables["stability_measures"]["rows"]
+    assert len(rows) == len(stability)
+    for published, row in zip(stability.to_dict("records"), rows, strict=True):
+        for column in ["period", "measure", "breakdown", "cohort", "number", "percent"]:
+            expected = published[column]
+            got = row[column]
+            if isinstance(got, str):
+                assert got == expected  # a filter item or a symbol, as published
+            else:
+                assert got == pytest.approx(float(expected))
+
+
+def test_headline_figures_have_intervals_and_comparators(api: Path, package: SitePackage) -> None:
+    la = package.geography.iloc[0]
+    document = load(api / package.version / "la" / f"{la['new_la_code']}.json")
+    latest = package.latest_year
+    series = package.table("time_series")
+    for figure in document["headline"]:
+        assert figure["measure"] in package.headline_measures
+        england = series[
+            (series["geographic_level"] == "National")
+            & (series["measure"] == figure["measure"])
+            & (series["time_period"] == figure["year"])
+        ]["percent"].iloc[0]
+        assert figure["england"] == pytest.approx(float(england))
+        if isinstance(figure["percent"], float):
+            assert figure["lower"] <= figure["percent"] <= figure["upper"]
+    assert {f["year"] for f in document["headline"]} >= {latest}
+    assert any(f["rank_among_las"] is not None for f in document["headline"] if f["year"] == latest)
+    neighbours = document["neighbours"]
+    assert [n["rank"] for n in neighbours] == list(range(1, len(neighbours) + 1))
+
+
+def test_headline_document_matches_the_la_documents(api: Path, package: SitePackage) -> None:
+    headline = load(api / package.version / "headline.json")
+    validator(api, "headline.schema.json").validate(headline)
+    assert len(headline["las"]) == 153
+    assert headline["measures"] == package.headline_measures
+    for entry in headline["las"][:10]:
+        document = load(api / package.version / "la" / f"{entry['new_la_code']}.json")
+        for figure in document["headline"]:
+            at = headline["years"].index(figure["year"])
+            values = entry["values"][figure["measure"]][at]
+            assert values == [figure["percent"], figure["lower"], figure["upper"]]
+        assert entry["neighbours"] == [n["new_la_code"] for n in document["neighbours"]]
