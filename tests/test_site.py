@@ -135,10 +135,10 @@ def test_every_page_is_generated_and_rendered(built: Built) -> None:
     expected += [la_page(built, la[0]).relative_to(built.site).as_posix() for la in LAS]
     missing = [page for page in expected if not (built.site / page).exists()]
     assert missing == []
-    # overview, 2 regions, the LAs, rankings, downloads, releases, then the API page, one map
-    # page per year and the comparison page
+    # overview, 2 regions, the LAs, rankings, downloads, releases, the input specification,
+    # then the API page, one map page per year and the comparison page
     years = pd.read_csv(built.package / "data" / "time_series.csv", dtype=str)["time_period"]
-    assert len(built.pages) == 1 + 2 + len(LAS) + 3 + 1 + years.nunique() + 1
+    assert len(built.pages) == 1 + 2 + len(LAS) + 3 + 1 + 1 + years.nunique() + 1
     for page in ["api/index.html", "map/index.html", "compare/index.html"]:
         assert (built.site / page).exists(), page
     assert built.renderer in RENDERERS
