@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import platform
 import shutil
 import tempfile
@@ -21,9 +22,19 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+from pyarrow import csv
 from rich.table import Table
 
 from pipeline import logs
+from pipeline.aggregate import build_tables
+from pipeline.build import release_child_rows, release_metadata, run_build
+from pipeline.inputs import load
+from pipeline.packaging import write_package
+from pipeline.site import generate_pages, render
+from pipeline.site.layout import assemble_pages
+from pipeline.steps import measure, protect_and_audit
+from pipeline.synth import DEFAULT_YEARS, generate
 
 STAGES = [
     "synth",
@@ -108,8 +119,6 @@ def _timed(
 
 def _read_floor(input_dir: Path) -> int:
     """Read every input CSV into memory with pyarrow (the floor no pipeline can beat)."""
-    from pyarrow import csv
-
     rows = 0
     for path in sorted(input_dir.rglob("*.csv")):
         table = csv.read_csv(path, convert_options=csv.ConvertOptions(strings_can_be_null=True))
@@ -119,91 +128,18 @@ def _read_floor(input_dir: Path) -> int:
 
 def _read_floor_pandas(input_dir: Path) -> int:
     """Read every input CSV with ``pandas.read_csv`` (the usual way; a second reference)."""
-    import pandas as pd
-
     return sum(len(pd.read_csv(path, dtype=str)) for path in sorted(input_dir.rglob("*.csv")))
 
 
 def bench_scale(scale: float, years: list[int], with_site: bool) -> dict[str, Any]:
     """Run every stage once at ``scale`` in a scratch folder and return the measurements."""
-    from pipeline.aggregate import build_tables, derive_comparisons
-    from pipeline.build import release_child_rows, release_metadata
-    from pipeline.disclosure import audit, protect
-    from pipeline.inputs import load
-    from pipeline.measures import compute_measures
-    from pipeline.packaging import write_package
-    from pipeline.synth import generate
-
     record: dict[str, Any] = {"scale": scale, "years": years, "stages": {}}
     stages = record["stages"]
     scratch = Path(tempfile.mkdtemp(prefix="stability-bench-"))
     try:
-        inputs = scratch / "inputs"
-        _timed(
-            stages,
-            "synth",
-            lambda _: sum(1 for _ in inputs.rglob("*.csv")),
-            lambda: generate(inputs, seed=2024, scale=scale, years=years),
-        )
-        _timed(stages, "read", lambda n: n, lambda: _read_floor(inputs))
-        _timed(stages, "read_pandas", lambda n: n, lambda: _read_floor_pandas(inputs))
-        tables, report = _timed(
-            stages, "validate", lambda v: len(v[0].episodes), lambda: load(inputs)
-        )
-        if tables is None:
-            raise RuntimeError("synthetic inputs failed validation:\n" + report.to_text())
-        result = _timed(
-            stages, "measures", lambda r: len(r.children), partial(compute_measures, tables)
-        )
-        release_child_rows(tables)  # as the build does once the measures are computed
-        raw = _timed(
-            stages,
-            "aggregate",
-            lambda t: sum(len(x.frame) for x in t.values()),
-            partial(build_tables, result, tables, report),
-        )
-
-        del result  # as the build does: nothing holds the child-level tables past this point
-
-        def disclose(raw: dict) -> tuple[dict, Any]:
-            protected, summary = protect(raw)
-            protected.update(derive_comparisons(protected))
-            protected["suppression_summary"] = summary.to_table()
-            audit(protected)
-            return protected, summary
-
-        protected, summary = _timed(
-            stages,
-            "disclose",
-            lambda v: sum(len(x.frame) for x in v[0].values()),
-            partial(disclose, raw),
-        )
-        del raw
-        metadata = release_metadata(
-            tables, summary, synthetic=True, seed=2024, scale=scale, published=protected
-        )
-        del tables, report
-        package_dir = _timed(
-            stages,
-            "package",
-            lambda _: sum(len(x.frame) for x in protected.values()),
-            lambda: write_package(protected, scratch / "datapackages", metadata),
-        )
+        package_dir = _bench_pipeline(stages, scratch, scale, years)
         if with_site:
-            from pipeline.site import generate_pages, render
-            from pipeline.site.layout import assemble_pages
-
-            project = scratch / "project"
-            _copy_site_sources(project)
-            pages = _timed(
-                stages,
-                "pages",
-                len,
-                lambda: generate_pages(package_dir, assemble_pages(project)),
-            )
-            record["pages"] = len(pages)
-            renderer = _timed(stages, "render", lambda _: len(pages), lambda: render(project))
-            record["renderer"] = renderer
+            _bench_site(record, scratch / "project", package_dir)
         record["pipeline_seconds"] = round(
             sum(
                 stages[s]["seconds"]
@@ -219,6 +155,59 @@ def bench_scale(scale: float, years: list[int], with_site: bool) -> dict[str, An
     return record
 
 
+def _bench_pipeline(stages: dict[str, Any], scratch: Path, scale: float, years: list[int]) -> Path:
+    """Synth, the read floors, then the build's steps (``pipeline.steps``), each timed."""
+    inputs = scratch / "inputs"
+    _timed(
+        stages,
+        "synth",
+        lambda _: sum(1 for _ in inputs.rglob("*.csv")),
+        lambda: generate(inputs, seed=2024, scale=scale, years=years),
+    )
+    _timed(stages, "read", lambda n: n, lambda: _read_floor(inputs))
+    _timed(stages, "read_pandas", lambda n: n, lambda: _read_floor_pandas(inputs))
+    tables, report = _timed(stages, "validate", lambda v: len(v[0].episodes), lambda: load(inputs))
+    if tables is None:
+        raise RuntimeError("synthetic inputs failed validation:\n" + report.to_text())
+    result = _timed(stages, "measures", lambda r: len(r.children), partial(measure, tables))
+    release_child_rows(tables)  # as the build does once the measures are computed
+    raw = _timed(
+        stages,
+        "aggregate",
+        lambda t: sum(len(x.frame) for x in t.values()),
+        partial(build_tables, result, tables, report),
+    )
+    del result  # as the build does: nothing holds the child-level tables past this point
+    protected, summary = _timed(
+        stages,
+        "disclose",
+        lambda v: sum(len(x.frame) for x in v[0].values()),
+        partial(protect_and_audit, raw),
+    )
+    del raw
+    metadata = release_metadata(
+        tables, summary, synthetic=True, seed=2024, scale=scale, published=protected
+    )
+    del tables, report
+    return _timed(
+        stages,
+        "package",
+        lambda _: sum(len(x.frame) for x in protected.values()),
+        lambda: write_package(protected, scratch / "datapackages", metadata),
+    )
+
+
+def _bench_site(record: dict[str, Any], project: Path, package_dir: Path) -> None:
+    """Generate and render the site from the package, timed."""
+    stages = record["stages"]
+    _copy_site_sources(project)
+    pages = _timed(
+        stages, "pages", len, lambda: generate_pages(package_dir, assemble_pages(project))
+    )
+    record["pages"] = len(pages)
+    record["renderer"] = _timed(stages, "render", lambda _: len(pages), lambda: render(project))
+
+
 def bench_build(scale: float, years: list[int], with_site: bool) -> dict[str, Any]:
     """Time ``stability-index build`` twice in a scratch project with cold user caches.
 
@@ -226,10 +215,6 @@ def bench_build(scale: float, years: list[int], with_site: bool) -> dict[str, An
     the same inputs, should reuse the content-hashed caches. ``XDG_CACHE_HOME`` points into
     the scratch folder so the chart caches start empty, as on a fresh machine.
     """
-    import os
-
-    from pipeline.build import run_build
-
     scratch = Path(tempfile.mkdtemp(prefix="stability-bench-build-"))
     os.environ["XDG_CACHE_HOME"] = str(scratch / "xdg")
     record: dict[str, Any] = {}
@@ -353,8 +338,6 @@ def check_targets(result: dict[str, Any]) -> dict[str, Any]:
 
 def run_bench(scales: list[float], quick: bool, out: Path) -> dict[str, Any]:
     """Benchmark the build at ``scales`` (``quick``: tiny scales, three years, no site)."""
-    from pipeline.synth import DEFAULT_YEARS
-
     if quick:
         scales, years, with_site = [0.02, 0.08], [2022, 2023, 2024], False
     else:
