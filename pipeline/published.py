@@ -66,6 +66,29 @@ class Indicator:
     field_type: str = "integer"  # Table Schema type of the published column
 
 
+def percent_indicator(
+    name: str,
+    label: str,
+    description: str,
+    dp: int = 1,
+    numerator: str = "number",
+    denominator: str | None = "cohort",
+) -> Indicator:
+    """A percentage column (``kind`` percent, unit %, a number in the schema) of
+    ``numerator`` out of ``denominator``."""
+    return Indicator(
+        name,
+        label,
+        unit="%",
+        dp=dp,
+        kind="percent",
+        description=description,
+        numerator=numerator,
+        denominator=denominator,
+        field_type="number",
+    )
+
+
 @dataclass
 class PublishedTable:
     """One published table: its data and everything needed to document and protect it."""

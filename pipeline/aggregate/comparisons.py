@@ -22,6 +22,7 @@ from pipeline.published import (
     Filter,
     Indicator,
     PublishedTable,
+    percent_indicator,
 )
 from pipeline.symbols import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE
 
@@ -91,16 +92,10 @@ def time_series(protected: dict[str, PublishedTable]) -> PublishedTable:
         indicators=[
             Indicator("cohort", "Children in the cohort", description="As in stability_measures"),
             Indicator("number", "Children with the change", description="As published"),
-            Indicator(
+            percent_indicator(
                 "percent",
                 "Percentage",
-                unit="%",
-                dp=1,
-                kind="percent",
-                description="As published in stability_measures",
-                numerator="number",
-                denominator="cohort",
-                field_type="number",
+                "As published in stability_measures",
             ),
             # A copy of last year's published cell: it follows last year's suppression, not
             # this year's, so it is text to disclosure control (never suppressed on its own).

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.inputs.tables import InputTables
-from pipeline.published import Filter, Indicator, PublishedTable
+from pipeline.published import Filter, Indicator, PublishedTable, percent_indicator
 
 from .cohort_cells import la_years, needs_sw_module, with_symbols, years_of
 from .rollup import LAS_WITH_DATA, add_ees_columns, roll_up, sort_rows
@@ -136,17 +136,7 @@ def _rate(name: str, label: str, description: str, numerator: str, denominator: 
 def _percent(
     name: str, label: str, description: str, numerator: str, denominator: str
 ) -> Indicator:
-    return Indicator(
-        name,
-        label,
-        unit="%",
-        dp=0,
-        kind="percent",
-        description=description,
-        numerator=numerator,
-        denominator=denominator,
-        field_type="number",
-    )
+    return percent_indicator(name, label, description, 0, numerator, denominator)
 
 
 INDICATORS = [

@@ -8,7 +8,7 @@ import pandas as pd
 from pipeline.inputs.report import ValidationReport
 from pipeline.inputs.tables import InputTables
 from pipeline.logs import log
-from pipeline.published import LEVEL_LA, Indicator, PublishedTable
+from pipeline.published import LEVEL_LA, Indicator, PublishedTable, percent_indicator
 
 from .cohort_cells import la_years, with_symbols
 from .rollup import LAS_WITH_DATA, add_ees_columns, group_numbers, roll_up, sort_rows
@@ -184,17 +184,7 @@ def _count(name: str, label: str, description: str) -> Indicator:
 
 
 def _rate(name: str, label: str, description: str, numerator: str, denominator: str) -> Indicator:
-    return Indicator(
-        name,
-        label,
-        unit="%",
-        dp=1,
-        kind="percent",
-        description=description,
-        numerator=numerator,
-        denominator=denominator,
-        field_type="number",
-    )
+    return percent_indicator(name, label, description, 1, numerator, denominator)
 
 
 INDICATORS = [

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.measures.schema import TOTAL
-from pipeline.published import Indicator
+from pipeline.published import Indicator, percent_indicator
 
 from .cohort_cells import universe_positions, with_symbols
 from .rollup import LAS_WITH_DATA, add_ees_columns, roll_up, sort_rows
@@ -99,14 +99,5 @@ def share_indicators(
     """The ``number`` and ``percent`` (of the ``Total`` item) indicators of a shares table."""
     return [
         Indicator("number", what, kind="count", description=number_description),
-        Indicator(
-            "percent",
-            "Percentage",
-            unit="%",
-            dp=0,
-            kind="percent",
-            description=percent_description,
-            numerator="number",
-            field_type="number",
-        ),
+        percent_indicator("percent", "Percentage", percent_description, dp=0, denominator=None),
     ]

@@ -17,7 +17,7 @@ from scipy import sparse
 
 from pipeline.inputs.tables import InputTables
 from pipeline.measures.schema import CHARACTERISTICS, FLAGS, PERIODS, TOTAL
-from pipeline.published import LEVEL_LA, Filter, Indicator, PublishedTable
+from pipeline.published import LEVEL_LA, Filter, Indicator, PublishedTable, percent_indicator
 
 from .cohort_cells import (
     check_labels,
@@ -259,37 +259,20 @@ INDICATOR_META = [
         kind="count",
         description="Children in the cohort for whom the measure is true",
     ),
-    Indicator(
+    percent_indicator(
         "percent",
         "Percentage",
-        unit="%",
+        "100 x number / cohort, full precision",
         dp=0,
-        kind="percent",
-        description="100 x number / cohort, full precision",
-        numerator="number",
-        denominator="cohort",
-        field_type="number",
     ),
-    Indicator(
+    percent_indicator(
         "percent_lower_ci",
         "Percentage, lower 95% limit",
-        unit="%",
-        dp=1,
-        kind="percent",
-        description="Lower end of the 95% Wilson score interval for the percentage",
-        numerator="number",
-        denominator="cohort",
-        field_type="number",
+        "Lower end of the 95% Wilson score interval for the percentage",
     ),
-    Indicator(
+    percent_indicator(
         "percent_upper_ci",
         "Percentage, upper 95% limit",
-        unit="%",
-        dp=1,
-        kind="percent",
-        description="Upper end of the 95% Wilson score interval for the percentage",
-        numerator="number",
-        denominator="cohort",
-        field_type="number",
+        "Upper end of the 95% Wilson score interval for the percentage",
     ),
 ]
