@@ -38,6 +38,22 @@ def compact_children(children: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def own_data_tables(
+    children: pd.DataFrame, events: pd.DataFrame, tables: InputTables
+) -> dict[str, PublishedTable]:
+    """The tables any set of LAs can compute from its own children (``children``: the
+    compacted child-level table; ``events``: the counted changes): stability measures, the
+    two-year split, consecutive years, the distribution of moves and the reasons tables."""
+    return {
+        "stability_measures": stability_measures(children, tables),
+        "two_year_split": two_year_split(children, tables),
+        "consecutive_years": consecutive_years(children, tables),
+        "placement_moves_distribution": placement_moves_distribution(children, tables),
+        "placement_change_reasons": placement_change_reasons(events, tables),
+        "social_worker_change_reasons": social_worker_change_reasons(events, tables),
+    }
+
+
 def build_tables(
     result: MeasuresResult,
     tables: InputTables,
@@ -56,12 +72,7 @@ def build_tables(
     if children.empty:
         raise ValueError("build_tables: the child-level table is empty; nothing to publish")
     built = {
-        "stability_measures": stability_measures(children, tables),
-        "two_year_split": two_year_split(children, tables),
-        "consecutive_years": consecutive_years(children, tables),
-        "placement_moves_distribution": placement_moves_distribution(children, tables),
-        "placement_change_reasons": placement_change_reasons(result.events, tables),
-        "social_worker_change_reasons": social_worker_change_reasons(result.events, tables),
+        **own_data_tables(children, result.events, tables),
         **case_mix_tables(children, tables),
         "statistical_neighbours": statistical_neighbours(
             tables, int(children["YEAR"].astype(int).max()), neighbours

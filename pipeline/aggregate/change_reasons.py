@@ -65,23 +65,16 @@ def placement_change_reasons(events: pd.DataFrame, tables: InputTables) -> Publi
     order = list(PLACEMENT_CHANGE_REASONS.values())
     la_frame = count_items(moves, labels, universe, order).rename(columns={"item": "reason"})
     frame = publish_shares(la_frame, {"reason": [TOTAL, *order]}, "reason")
-    return PublishedTable(
-        name="placement_change_reasons",
-        title="Reasons for placement moves",
-        description=(
-            "Placement moves (changes of carer) counted in the year for children looked after "
-            "at 31 March, by the reason recorded on the episode that ended (REASON_PLACE_CHANGE). "
-            "Moves with no reason recorded, or recorded as PLACE (a change in the status of the "
-            "placement only), are not in this table, so its Total can be lower than the number "
-            "of moves counted in the stability measures."
-        ),
-        frame=frame,
-        filters=[Filter("reason", "Reason for the move", "The items add up to the Total")],
-        indicators=share_indicators(
-            "Placement moves",
-            "Placement moves with the reason",
-            "100 x number / moves in the Total item",
-        ),
+    return _reasons_table(
+        "placement_change_reasons",
+        "Reasons for placement moves",
+        "Placement moves (changes of carer) counted in the year for children looked after "
+        "at 31 March, by the reason recorded on the episode that ended (REASON_PLACE_CHANGE). "
+        "Moves with no reason recorded, or recorded as PLACE (a change in the status of the "
+        "placement only), are not in this table, so its Total can be lower than the number "
+        "of moves counted in the stability measures.",
+        frame,
+        ("move", "Placement moves", "moves"),
     )
 
 
@@ -94,20 +87,31 @@ def social_worker_change_reasons(events: pd.DataFrame, tables: InputTables) -> P
     la_frame = count_items(changes, labels, universe, order).rename(columns={"item": "reason"})
     la_frame = la_frame.merge(universe, on=["LA", "YEAR"])
     frame = publish_shares(la_frame, {"reason": [TOTAL, *order]}, "reason", available="sw_ok")
+    return _reasons_table(
+        "social_worker_change_reasons",
+        "Reasons for social worker changes",
+        "Changes of social worker counted in the year for children looked after at 31 March "
+        "with a social worker, by the reason recorded (SW_REASON). Changes with no reason "
+        "recorded are not in this table. LAs that did not supply the social worker module "
+        "show x; regional and national figures cover only the LAs that supplied it.",
+        frame,
+        ("change", "Social worker changes", "changes"),
+    )
+
+
+def _reasons_table(
+    name: str, title: str, description: str, frame: pd.DataFrame, what: tuple[str, str, str]
+) -> PublishedTable:
+    """A reasons table: ``what`` is (one event, the events, the events in short), e.g.
+    ``("move", "Placement moves", "moves")``."""
+    one, events, short = what
     return PublishedTable(
-        name="social_worker_change_reasons",
-        title="Reasons for social worker changes",
-        description=(
-            "Changes of social worker counted in the year for children looked after at 31 March "
-            "with a social worker, by the reason recorded (SW_REASON). Changes with no reason "
-            "recorded are not in this table. LAs that did not supply the social worker module "
-            "show x; regional and national figures cover only the LAs that supplied it."
-        ),
+        name=name,
+        title=title,
+        description=description,
         frame=frame,
-        filters=[Filter("reason", "Reason for the change", "The items add up to the Total")],
+        filters=[Filter("reason", f"Reason for the {one}", "The items add up to the Total")],
         indicators=share_indicators(
-            "Social worker changes",
-            "Social worker changes with the reason",
-            "100 x number / changes in the Total item",
+            events, f"{events} with the reason", f"100 x number / {short} in the Total item"
         ),
     )

@@ -202,13 +202,7 @@ def _find_recoverable(
     unknown: np.ndarray,
     changed: np.ndarray | None = None,
 ) -> Recoverability:
-    """Suppressed cells (``unknown[cell]`` True) that the equations determine exactly.
-
-    ``eq``, ``cell`` and ``coef`` list the equations entry by entry (see
-    :class:`pipeline.disclosure.groups.Equations`); ``unknown`` is a boolean per cell id.
-    When ``changed`` (cell ids) is given, only the components holding one of those cells are
-    solved: the others are unchanged since an earlier call found nothing recoverable in them.
-    """
+    """:func:`find_recoverable` with the caller's BLAS threads."""
     mask = unknown[cell]
     eq_u, cell_u, coef_u = eq[mask], cell[mask], coef[mask].astype(np.float64)
     if len(eq_u) == 0:

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.aggregate.all_tables import compact_children
-from pipeline.aggregate.change_reasons import placement_change_reasons, social_worker_change_reasons
-from pipeline.aggregate.consecutive import consecutive_years
-from pipeline.aggregate.distributions import placement_moves_distribution, two_year_split
-from pipeline.aggregate.stability import stability_measures
+from pipeline.aggregate.all_tables import compact_children, own_data_tables
 from pipeline.inputs.report import ValidationReport
 from pipeline.inputs.tables import InputTables
 from pipeline.measures import MeasuresResult
@@ -38,14 +34,7 @@ def la_tables(result: MeasuresResult, tables: InputTables) -> dict[str, Publishe
     children = compact_children(result.children)
     if children.empty:
         raise ValueError("no child was looked after at 31 March in any year of the inputs")
-    return {
-        "stability_measures": stability_measures(children, tables),
-        "two_year_split": two_year_split(children, tables),
-        "consecutive_years": consecutive_years(children, tables),
-        "placement_moves_distribution": placement_moves_distribution(children, tables),
-        "placement_change_reasons": placement_change_reasons(result.events, tables),
-        "social_worker_change_reasons": social_worker_change_reasons(result.events, tables),
-    }
+    return own_data_tables(children, result.events, tables)
 
 
 def only_la_rows(tables: dict[str, PublishedTable], la: str) -> dict[str, PublishedTable]:
