@@ -67,7 +67,7 @@ def test_svg_links_every_hexagon_in_reading_order_and_hatches_symbols() -> None:
         ("../la/e2/", "Alpha: c (suppressed)"),
         ("../la/e1/", "Beta: 12%, band B (second most stable quarter)"),
     ]
-    assert svg.count('fill="url(#hatch)"') == 1
+    assert svg.count('fill="url(#hatch-k)"') == 1 and svg.count('id="hatch-k"') == 1
     assert 'aria-labelledby="map-title-k"' in svg and "<script" not in svg
     assert ">North East</text>" in svg
 
@@ -107,3 +107,11 @@ def test_map_csv_bands_match_the_published_la_comparison(synthetic_build, packag
     assert (merged.loc[numeric, "quartile_band"] == merged.loc[numeric, "quartile_band_pub"]).all()
     assert (merged.loc[~numeric, "quartile_band"] == "").all()
     assert (merged["percent"] == merged["percent_pub"]).all()
+
+
+def test_overview_shows_the_map_of_the_first_headline_measure(synthetic_build, package) -> None:  # noqa: ANN001
+    html = (synthetic_build.site_dir / "index.html").read_text(encoding="utf-8")
+    key = f"{package.headline_measures[0]}-{package.latest_year}"
+    svg = html.split(f'aria-labelledby="map-title-{key}"', 1)[1].split("</svg>")[0]
+    assert len(re.findall(r'<a href="la/[^"]+/"', svg)) == 153
+    assert 'href="map/"' in html

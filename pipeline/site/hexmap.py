@@ -96,7 +96,7 @@ class HexCell:
     region_name: str = ""
 
 
-def _hex(cell: HexCell, symbol_meanings: dict[str, str]) -> str:
+def _hex(cell: HexCell, symbol_meanings: dict[str, str], hatch: str) -> str:
     """One hexagon: a link holding the shape and the band letter (or symbol)."""
     x, y = hex_centre(cell.col, cell.row)
     if cell.band:
@@ -107,7 +107,7 @@ def _hex(cell: HexCell, symbol_meanings: dict[str, str]) -> str:
         ink = "#0b0c0c"
         meaning = symbol_meanings.get(cell.symbol, "no figure")
         label = f"{cell.la_name}: {cell.symbol or 'no figure'} ({meaning.lower()})"
-        mark, style = cell.symbol, 'fill="url(#hatch)"'
+        mark, style = cell.symbol, f'fill="url(#{hatch})"'
     return (
         f'<a href="{escape(cell.href)}" aria-label="{escape(label)}">'
         f"<title>{escape(label)}</title>"
@@ -127,14 +127,15 @@ def hex_svg(cells: list[HexCell], title: str, symbol_meanings: dict[str, str], k
     width = 2 * MARGIN + cols * WIDTH
     height = 2 * MARGIN + LABEL_SPACE + RADIUS * 2 + (rows - 1) * ROW_HEIGHT
     ordered = sorted(cells, key=lambda c: (c.row, c.col))
-    hexes = "".join(_hex(cell, symbol_meanings) for cell in ordered)
+    hatch = f"hatch-{key}"
+    hexes = "".join(_hex(cell, symbol_meanings, hatch) for cell in ordered)
     labels = region_labels(cells)
     title_id = f"map-title-{key}"
     return (
         f'<svg class="hexmap" viewBox="0 0 {width:.0f} {height:.0f}" role="group" '
         f'aria-labelledby="{title_id}" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{title_id}">{escape(title)}</title>'
-        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        f'<defs><pattern id="{hatch}" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
         '<line x1="0" y1="0" x2="0" y2="6" stroke="#505a5f" stroke-width="2"/></pattern></defs>'
         f"{labels}{hexes}</svg>"

@@ -103,8 +103,8 @@ def polarity_sentence(package: SitePackage, measure: str) -> str:
     return "A lower percentage means more stability, so band A holds the lowest figures."
 
 
-def measure_section(data: MapData, measure: str, year: str, root: str) -> str:
-    """One measure's map, key and table alternative, as HTML."""
+def measure_section(data: MapData, measure: str, year: str, root: str, level: int = 2) -> str:
+    """One measure's map, key and table alternative, as HTML (heading at ``level``)."""
     package = data.package
     label = package.label(measure)
     key = f"{measure}-{year}"
@@ -128,7 +128,7 @@ def measure_section(data: MapData, measure: str, year: str, root: str) -> str:
     )
     return (
         f'<section class="map-section" aria-labelledby="h-{key}">'
-        f'<h2 id="h-{key}">{escape(label)}</h2>'
+        f'<h{level} id="h-{key}">{escape(label)}</h{level}>'
         f"<p>{escape(polarity_sentence(package, measure))} Select a hexagon to open the "
         "local authority's page.</p>"
         f'<figure class="hexmap-figure">{svg}<figcaption>{escape(title)}. Each hexagon is one '
@@ -196,3 +196,15 @@ def map_pages(package: SitePackage, site_dir: Path) -> list[Path]:
             text = map_page_text(data, year, "../../")
             pages.append(write_page(folder / year / "index.qmd", text))
     return pages
+
+
+def overview_map(package: SitePackage, root: str = "") -> str:
+    """The map of the first headline measure in the latest year, for the overview page."""
+    data = MapData(package)
+    measure, year = package.headline_measures[0], data.years[-1]
+    section = measure_section(data, measure, year, root, level=3)
+    more = (
+        f'<p><a href="{root}{MAP_FOLDER}/">Maps of every headline measure</a> and of earlier '
+        f'years, and <a href="{root}compare/">compare any local authorities</a>.</p>'
+    )
+    return raw_html(section + more)

@@ -22,6 +22,7 @@ from pipeline.site.headline import headline_tiles, summary_sentences
 from pipeline.site.html_blocks import html_table, raw_html, symbol_key, symbols_in
 from pipeline.site.package import DURING_THE_YEAR, HEADLINE_MEASURES, SitePackage
 from pipeline.site.page_common import PageFrame, templates, write_page
+from pipeline.site.pages_map import overview_map
 from pipeline.site.pages_region import series_chart_rows, series_table_rows
 
 OVERVIEW_BREAKDOWNS = ["Age at 31 March", "Time in care at 31 March", "Placement type at 31 March"]
@@ -62,6 +63,7 @@ class OverviewPage:
             "tiles": headline_tiles(p, series, self.areas.headline_totals(None, latest), used),
             "time_series": self.trend(series, used),
             "spread": self.spread(used),
+            "map": overview_map(p, root),
             "funnel": self.funnel(used),
             "breakdowns": self.breakdowns(used),
             "two_year": self.two_year(used),
