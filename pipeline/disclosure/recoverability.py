@@ -14,7 +14,10 @@ loop over the many small components that make up most tables.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 from scipy.sparse import bmat, coo_matrix, csr_matrix, identity
@@ -38,6 +41,8 @@ NULL_VECTOR_DRAWS = 2
 #: Eigenvalues of ``A A^T`` below this fraction of the largest count as zero (rank deficiency).
 GRAM_TOLERANCE = 1e-10
 
+P = ParamSpec("P")
+R = TypeVar("R")
 #: The BLAS libraries loaded by numpy and scipy (inspected once).
 _THREADPOOLS = ThreadpoolController()
 
@@ -163,6 +168,32 @@ def _local_index(comp: np.ndarray, n_comp: int) -> np.ndarray:
     return local
 
 
+def _solve_large(
+    eq: np.ndarray, unknown: np.ndarray, coef: np.ndarray, shape: tuple[int, int]
+) -> np.ndarray:
+    """Local numbers of the recoverable unknowns of one component too large to batch."""
+    if shape[0] > SPARSE_LIMIT:
+        return np.flatnonzero(
+            _null_space_support(eq, unknown, coef, shape) < NULL_SUPPORT_TOLERANCE
+        )
+    projection = _sparse_row_space_projection(eq, unknown, coef, shape)
+    return np.flatnonzero(projection > 1 - PROJECTION_TOLERANCE)
+
+
+def _one_blas_thread(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` with numpy's BLAS on one thread: for thousands of small solves on a
+    shared machine, OpenBLAS's thread per core mostly waits (measured: 48 s of wall time
+    against under 1 s of CPU on one thread)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _THREADPOOLS.limit(limits=1, user_api="blas"):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@_one_blas_thread
 def find_recoverable(
     eq: np.ndarray,
     cell: np.ndarray,
@@ -177,32 +208,6 @@ def find_recoverable(
     When ``changed`` (cell ids) is given, only the components holding one of those cells are
     solved: the others are unchanged since an earlier call found nothing recoverable in them.
     """
-    # One BLAS thread: for thousands of small solves on a shared machine, OpenBLAS's thread per
-    # core mostly waits (measured: 48 s of wall time against under 1 s of CPU on one thread).
-    with _THREADPOOLS.limit(limits=1, user_api="blas"):
-        return _find_recoverable(eq, cell, coef, unknown, changed)
-
-
-def _solve_large(
-    eq: np.ndarray, unknown: np.ndarray, coef: np.ndarray, shape: tuple[int, int]
-) -> np.ndarray:
-    """Local numbers of the recoverable unknowns of one component too large to batch."""
-    if shape[0] > SPARSE_LIMIT:
-        return np.flatnonzero(
-            _null_space_support(eq, unknown, coef, shape) < NULL_SUPPORT_TOLERANCE
-        )
-    projection = _sparse_row_space_projection(eq, unknown, coef, shape)
-    return np.flatnonzero(projection > 1 - PROJECTION_TOLERANCE)
-
-
-def _find_recoverable(
-    eq: np.ndarray,
-    cell: np.ndarray,
-    coef: np.ndarray,
-    unknown: np.ndarray,
-    changed: np.ndarray | None = None,
-) -> Recoverability:
-    """:func:`find_recoverable` with the caller's BLAS threads."""
     mask = unknown[cell]
     eq_u, cell_u, coef_u = eq[mask], cell[mask], coef[mask].astype(np.float64)
     if len(eq_u) == 0:
