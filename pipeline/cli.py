@@ -156,6 +156,22 @@ def measures(
     )
 
 
+CompareOption = Annotated[
+    Path | None,
+    typer.Option(help="LA self-service: a published package to compare the LA with."),
+]
+ReportOption = Annotated[
+    Path | None,
+    typer.Option(help="LA self-service: write a single self-contained HTML report."),
+]
+PublishOption = Annotated[
+    bool, typer.Option(help="LA self-service: apply suppression, for figures you will publish.")
+]
+ExplainOption = Annotated[
+    Path | None,
+    typer.Option(help="LA self-service: write the child-level 'why' table (internal use) here."),
+]
+
 #: ``build`` options that describe the synthetic England (meaningless with ``--input``).
 SYNTHETIC_OPTIONS = {"seed": "--seed", "scale": "--scale", "years": "--years"}
 #: ``build`` options of a release (the LA report writes no package and no site).
@@ -204,6 +220,20 @@ def _on_command_line(ctx: typer.Context, name: str) -> bool:
     return source is not None and source.name == "COMMANDLINE"
 
 
+def _given_build_options(ctx: typer.Context, *, with_input: bool, publish: bool) -> set[str]:
+    """The ``build`` options set on the command line; refuse a combination that does not
+    apply (:func:`refused_options`) with a ``BadParameter`` naming the options."""
+    given = {
+        name
+        for name in (*SYNTHETIC_OPTIONS, *RELEASE_OPTIONS, *LA_REPORT_OPTIONS)
+        if _on_command_line(ctx, name)
+    } - ({"publish"} if not publish else set())
+    problem = refused_options(given, with_input=with_input)
+    if problem is not None:
+        raise typer.BadParameter(problem)
+    return given
+
+
 @app.command()
 def build(
     ctx: typer.Context,
@@ -228,23 +258,10 @@ def build(
     site: Annotated[bool, typer.Option(help="Also generate and render the website.")] = True,
     neighbours: NeighboursOption = "dfe",
     renderer: RendererOption = "auto",
-    compare: Annotated[
-        Path | None,
-        typer.Option(help="LA self-service: a published package to compare the LA with."),
-    ] = None,
-    report: Annotated[
-        Path | None,
-        typer.Option(help="LA self-service: write a single self-contained HTML report."),
-    ] = None,
-    publish: Annotated[
-        bool, typer.Option(help="LA self-service: apply suppression, for figures you will publish.")
-    ] = False,
-    explain: Annotated[
-        Path | None,
-        typer.Option(
-            help="LA self-service: write the child-level 'why' table (internal use) here."
-        ),
-    ] = None,
+    compare: CompareOption = None,
+    report: ReportOption = None,
+    publish: PublishOption = False,
+    explain: ExplainOption = None,
     exclude_invalid: ExcludeInvalidOption = False,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
@@ -255,14 +272,7 @@ def build(
     that do not apply to what is built are refused, never ignored.
     """
     logs.configure(verbose, quiet)
-    given = {
-        name
-        for name in (*SYNTHETIC_OPTIONS, *RELEASE_OPTIONS, *LA_REPORT_OPTIONS)
-        if _on_command_line(ctx, name)
-    } - ({"publish"} if not publish else set())
-    problem = refused_options(given, with_input=input_dir is not None)
-    if problem is not None:
-        raise typer.BadParameter(problem)
+    given = _given_build_options(ctx, with_input=input_dir is not None, publish=publish)
     from pipeline import build as build_module
 
     if given & LA_REPORT_OPTIONS.keys():
