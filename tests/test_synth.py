@@ -135,6 +135,43 @@ class Files:
         moves = (carer_change | re_entry) & inside
         return moves.groupby(episodes["CHILD"]).sum()
 
+    def long_term_stable(self, year: int) -> pd.Series:
+        """Long-term stability (METHODS.md section 3): per child under 16 in C(Y) looked after
+        since 30 months before 31 March, True when with the same carer for the last 2 years."""
+        end = pd.Timestamp(year, 3, 31)
+        cohort = self.cohort(year)
+        cohort = cohort[(to_date(cohort["DOB"]) + pd.DateOffset(years=16) > end).to_numpy()]
+        episodes = self.episodes[~self.episodes["LS"].isin(SHORT_BREAK_LS)]
+        episodes = episodes[episodes["start"] <= end]
+        previous = episodes.groupby("CHILD").shift(1)
+        before_previous = episodes.groupby("CHILD").shift(2)
+        returning = (
+            previous["PLACE"].isin(TEMPORARY_PLACE)
+            & (before_previous["PLACE"] == episodes["PLACE"])
+            & (before_previous["PL_POST"] == episodes["PL_POST"])
+            & (before_previous["URN"] == episodes["URN"])
+        )
+        new_carer = (
+            episodes["RNE"].isin(["P", "B"])
+            & ~episodes["PLACE"].isin(TEMPORARY_PLACE)
+            & ~returning
+            & ~episodes["PLACE"].isin(ADOPTION_WITH_CARER_PLACE)
+        ) | (episodes["RNE"] == "S")
+        starts = (
+            pd.DataFrame(
+                {
+                    "carer": episodes["start"].where(new_carer),
+                    "period": episodes["start"].where(episodes["RNE"] == "S"),
+                }
+            )
+            .groupby(episodes["CHILD"])
+            .max()
+        )
+        # Nothing in the files: the carer (and the period) began before the first return.
+        starts = starts.reindex(cohort["CHILD"]).fillna(pd.Timestamp(1900, 1, 1))
+        in_cohort = starts["period"] <= end - pd.DateOffset(months=30)
+        return (starts["carer"] <= end - pd.DateOffset(years=2))[in_cohort]
+
     def school_moves(self, year: int) -> pd.DataFrame:
         """Per UPN: any school move (not a phase transition) and mid-year moves in ``year``."""
         start, end = year_bounds(year)
@@ -716,6 +753,14 @@ def test_la_placement_instability_varies_like_the_real_range(calibration: Files)
     low, high = la_placement_range(calibration, 2024)
     assert 3.0 <= low <= 9.0
     assert 13.0 <= high <= 22.0
+
+
+def test_long_term_stability_is_near_the_dfe_figure(calibration: Files) -> None:
+    # DfE 2024: 68% of children under 16 looked after for 2.5 years lived with the same carer
+    # for the last 2 years (METHODS.md section 8; LAIT: 68-71% in 2019-2024).
+    stable = calibration.long_term_stable(2024)
+    assert len(stable) > 0.3 * len(calibration.cohort(2024))
+    assert 64.0 <= 100 * stable.mean() <= 72.0
 
 
 def test_school_and_social_worker_measures(latest_figures: dict[str, float]) -> None:

@@ -3,7 +3,8 @@
 Inside each period, changes happen as a Poisson process whose rate depends on the LA, a
 child-level frailty and the risk factors of the 2018 index (entered care aged 12-15, emergency or
 youth justice legal status at entry, SEMH need, pupil referral unit, aged 16+, the LA's social
-worker turnover, the first months of a period). Each change starts a new episode the day the previous one ends (``REC`` ``X1``):
+worker turnover, the first months of a period) and falls after two years in care (long-term
+stability). Each change starts a new episode the day the previous one ends (``REC`` ``X1``):
 
 * a change of carer (``RNE`` ``P``, or ``B`` with a legal status change);
 * a change of placement with the same carer (``T``, or ``U`` with a legal status change);
@@ -41,8 +42,10 @@ CARER_CHANGES = [START, MOVE, STATUS_AND_MOVE, ADOPT_OTHER]
 #: Kinds that are placement moves (a change of carer while in care).
 MOVE_KINDS = [MOVE, STATUS_AND_MOVE, ADOPT_OTHER]
 
-BASE_CHANGE_RATE = 0.32  # changes of placement per child-year before multipliers
+BASE_CHANGE_RATE = 0.47  # changes of placement per child-year before multipliers
 EARLY_DAYS, EARLY_FACTOR = 150, 3.0
+#: After two years in care moves are rarer (long-term stability, DfE 2024: 68%).
+SETTLED_DAYS, SETTLED_FACTOR = 730, 0.42
 AGE_16_FACTOR = 1.6
 MAX_FACTOR = EARLY_FACTOR * AGE_16_FACTOR
 CHANGE_KINDS, CHANGE_PROBABILITIES = [MOVE, SAME_CARER, TEMP_START], [0.90, 0.065, 0.035]
@@ -216,8 +219,11 @@ def _placement_changes(
         start[row] + 1 + np.floor(rng.uniform(0, 1, len(row)) * (length[row] - 1)).astype(np.int64)
     )
     sixteen = anniversary(dob, 16)
-    factor = np.where(day - start[row] < EARLY_DAYS, EARLY_FACTOR, 1.0) * np.where(
-        day >= sixteen[row], AGE_16_FACTOR, 1.0
+    in_care = day - start[row]
+    factor = (
+        np.where(in_care < EARLY_DAYS, EARLY_FACTOR, 1.0)
+        * np.where(in_care >= SETTLED_DAYS, SETTLED_FACTOR, 1.0)
+        * np.where(day >= sixteen[row], AGE_16_FACTOR, 1.0)
     )
     accepted = (rng.uniform(0, 1, len(row)) < factor / MAX_FACTOR) & (day < sim_end[row])
     row, day = row[accepted], day[accepted]
@@ -394,7 +400,10 @@ def _add_placement_details(
     place = np.where(with_parents_v2, "U4", place)
     provider = draw_providers(place, rng)
     urn = draw_urns(place, provider, rng)
-    placement_la = draw_placement_la(areas, frame["la"].to_numpy()[first_of_carer], place, rng)
+    own_la = frame["la"].to_numpy()[first_of_carer]
+    placement_la = draw_placement_la(areas, own_la, place, rng)
+    # The LA's own provision (PR1) is in the LA; elsewhere another LA's (PR2) (DfE rule 1015).
+    provider = np.where((provider == "PR1") & (placement_la != own_la), "PR2", provider)
     address_la = placement_la[carer[np.flatnonzero(address_change)]]
     postcode = fake_postcodes(rng, address_la, areas.count)
 
