@@ -35,6 +35,7 @@ import gptables
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.geography import local_authorities
 from pipeline.measures.catalogue import MEASURES
 from pipeline.packaging.csv_text import csv_lines, header_line
 from pipeline.packaging.metadata import SYNTHETIC_WARNING, ReleaseMetadata
@@ -107,8 +108,6 @@ def write_la_extracts(tables: dict[str, PublishedTable], folder: Path) -> list[P
     (:func:`~pipeline.packaging.csv_text.csv_lines`, tables in name order), then the lines are
     grouped by LA keeping that order.
     """
-    from pipeline.geography import local_authorities
-
     columns = extract_columns(tables)
     header = header_line(columns)
     codes: list[pd.Series] = []
@@ -200,8 +199,6 @@ def write_tidy_la_files(tables: dict[str, PublishedTable], folder: Path) -> list
 
     An LA with no rows in any table gets a zip holding only the README.
     """
-    from pipeline.geography import local_authorities
-
     parts = {}
     for name in sorted(tables):
         if _has_la_rows(tables[name]):

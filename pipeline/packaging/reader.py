@@ -24,6 +24,7 @@ import duckdb
 import pandas as pd
 from packaging.version import InvalidVersion, Version
 
+from pipeline.measures.catalogue import HIGHER_IS_BETTER_TEXT
 from pipeline.packaging.versions import VERSIONS_FILE
 
 #: Properties of ``datapackage.json`` every consumer relies on.
@@ -251,7 +252,7 @@ class DataPackage:
     @cached_property
     def higher_is_better(self) -> frozenset[str]:
         """Measures where a higher percentage means more stability (from ``polarity``)."""
-        rows = self.measures[self.measures["polarity"] == "higher is better"]
+        rows = self.measures[self.measures["polarity"] == HIGHER_IS_BETTER_TEXT]
         return frozenset(rows["measure"])
 
     def label(self, measure: str) -> str:
