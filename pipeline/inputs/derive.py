@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.inputs.raw import RawInputs
 from pipeline.inputs.reading import STRING
@@ -80,10 +82,17 @@ def _supplied(raw: RawInputs, frame: pd.DataFrame) -> set[tuple[str, int]]:
     return pairs
 
 
-def postcode_district(postcodes: pd.Series) -> pd.Series:
-    """The outward code of each postcode (``ME14 1XX`` -> ``ME14``), without spaces."""
-    text = postcodes.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
-    return text.str.slice(0, -3).where(text.str.len() > 4)
+def postcode_district(postcodes: pa.Array) -> pa.Array:
+    """The outward code of each postcode without spaces (``ME14 1XX`` -> ``ME14``)."""
+    text = _compact(postcodes)
+    district = pc.utf8_slice_codeunits(text, 0, -3)
+    return pc.if_else(pc.greater(pc.utf8_length(text), 4), district, pa.scalar(None, pa.string()))
+
+
+def _compact(postcodes: pa.Array) -> pa.Array:
+    """Postcodes without spaces (the lookup's key form; the reader already trimmed and
+    upper-cased every cell)."""
+    return pc.replace_substring(postcodes, " ", "")
 
 
 def read_postcode_lookup(path: Path, postcodes: pd.Series) -> dict[str, str]:
@@ -119,17 +128,24 @@ def _package_lookup(postcodes: pd.Series) -> dict[str, str]:
 
 
 def derive_placement_la(raw: RawInputs, lookup: dict[str, str], new_to_old: dict[str, str]) -> None:
-    """Fill ``episodes.PL_LA`` from ``PL_POST`` where the episodes file has no PL_LA column."""
+    """Fill ``episodes.PL_LA`` from ``PL_POST`` where the episodes file has no PL_LA column.
+
+    A full postcode is looked up first, then its district; ONS codes become DfE codes.
+    """
     episodes = raw["episodes"]
     missing = (~raw.has_column("episodes", "PL_LA")).to_numpy()
     if not missing.any() or not lookup:
         return
-    post = episodes.loc[missing, "PL_POST"].astype("string").str.replace(r"\s+", "", regex=True)
-    codes = post.map(lookup)
-    district = postcode_district(episodes.loc[missing, "PL_POST"]).map(lookup)
-    codes = codes.fillna(district).map(lambda code: new_to_old.get(code, code), na_action="ignore")
+    keys = pa.array(list(lookup), pa.string())
+    values = pa.array([new_to_old.get(code, code) for code in lookup.values()], pa.string())
+    post = pa.array(episodes["PL_POST"].array)
+    if isinstance(post, pa.ChunkedArray):
+        post = post.combine_chunks()
+    full = pc.take(values, pc.index_in(_compact(post), value_set=keys))
+    district = pc.take(values, pc.index_in(postcode_district(post), value_set=keys))
+    codes = pc.coalesce(full, district).to_numpy(zero_copy_only=False).astype(object)
     column = episodes["PL_LA"].astype(object).to_numpy(copy=True)
-    column[missing] = codes.astype(object).where(codes.notna(), None).to_numpy()
+    column[missing] = codes[missing]
     episodes["PL_LA"] = pd.array(column, dtype=STRING)
 
 
@@ -147,36 +163,34 @@ def end_absent_episodes(raw: RawInputs) -> pd.DataFrame:
     out (``Y+1``), one row per child.
     """
     episodes = raw["episodes"]
-    found = query(
-        raw.connection(),
-        """
-        with returns as (select distinct LA, YEAR from h where LA is not null),
-        present as (
-            select distinct LA, YEAR, CHILD, DECOM from e
-            where LA is not null and CHILD is not null and DECOM is not null
-        )
-        select o._pos, o.LA, cast(o.YEAR + 1 as bigint) as YEAR, o.CHILD
-        from e o
-        join returns r on r.LA = o.LA and r.YEAR = o.YEAR + 1
-        anti join present p
-            on p.LA = o.LA and p.YEAR = o.YEAR + 1 and p.CHILD = o.CHILD and p.DECOM = o.DECOM
-        where o.DEC is null and o.CHILD is not null and o.DECOM is not null
-        """,
-        {
-            "e": (episodes, ["LA", "YEAR", "CHILD", "DECOM", "DEC"]),
-            "h": (raw["header"], ["LA", "YEAR"]),
-        },
-    )
-    raw.close()
+    is_open = episodes["DEC"].isna().to_numpy()
+    opened = episodes.loc[is_open, ["LA", "YEAR", "CHILD", "DECOM"]]
+    opened = opened.assign(_at=np.flatnonzero(is_open))
+    connection = raw.connection()
+    try:  # only the open rows are candidates; every row may be the next return's copy
+        connection.register("o", opened)
+        connection.register("e", episodes[["LA", "YEAR", "CHILD", "DECOM"]])
+        connection.register("h", raw["header"][["LA", "YEAR"]])
+        found = connection.execute(
+            """
+            with returns as (select distinct LA, YEAR from h where LA is not null)
+            select o._at as _pos, o.LA, cast(o.YEAR + 1 as bigint) as YEAR, o.CHILD
+            from o
+            join returns r on r.LA = o.LA and r.YEAR = o.YEAR + 1
+            anti join e
+                on e.LA = o.LA and e.YEAR = o.YEAR + 1 and e.CHILD = o.CHILD
+                and e.DECOM = o.DECOM
+            where o.CHILD is not null and o.DECOM is not null
+            """
+        ).df()
+    finally:
+        raw.close()
     positions = np.sort(found["_pos"].to_numpy(dtype=np.int64))
     if positions.size:
-        dec = episodes["DEC"].to_numpy(copy=True)
         years = episodes["YEAR"].to_numpy()[positions]
-        dec[positions] = pd.to_datetime({"year": years, "month": 4, "day": 1}).to_numpy()
-        episodes["DEC"] = dec
-        rec = episodes["REC"].astype(object).to_numpy(copy=True)
-        rec[positions] = REC_NOT_IN_NEXT_RETURN
-        episodes["REC"] = pd.array(rec, dtype=STRING)
+        first_april = pd.to_datetime({"year": years, "month": 4, "day": 1}).to_numpy()
+        episodes.iloc[positions, episodes.columns.get_loc("DEC")] = first_april
+        episodes.iloc[positions, episodes.columns.get_loc("REC")] = REC_NOT_IN_NEXT_RETURN
     children = found[["LA", "YEAR", "CHILD"]].drop_duplicates()
     children = children.astype({"LA": STRING, "YEAR": "int64", "CHILD": STRING})
     return children.sort_values(["LA", "YEAR", "CHILD"]).reset_index(drop=True)
