@@ -1,8 +1,10 @@
 -- Quarto filter: what the built-in renderer's layout (pipeline/site/templates/layout.html.j2)
 -- gives every page, added to Quarto's own page: a skip link, the search box that
 -- assets/search.js fills (pagefind, one search on both renderers; Quarto's search is off), the
--- page title as the one h1 of the part pagefind indexes, the description pagefind shows, and
--- the search and site scripts, with links relative to the page.
+-- body marked as the part pagefind indexes (with the page's title and description for its
+-- results), and the search and site scripts, with links relative to the page.
+-- Quarto puts "before-body" content inside <main>, so a small script moves the skip link to
+-- the start of the page and the search box into the header, before the deferred scripts run.
 
 local function offset()
   local relative = quarto.doc.input_file:sub(#quarto.project.directory + 2)
@@ -41,13 +43,20 @@ function Pandoc(doc)
   if not has_raw(doc, "assets/site.js") then
     scripts = scripts .. '<script src="' .. root .. 'assets/site.js" defer></script>\n'
   end
-  quarto.doc.include_text("after-body", scripts)
+  quarto.doc.include_text("after-body",
+    "<script>(function () {\n" ..
+    "  var skip = document.querySelector('.skip-link');\n" ..
+    "  var search = document.querySelector('.site-search');\n" ..
+    "  var header = document.getElementById('quarto-header');\n" ..
+    "  if (skip) { document.body.insertBefore(skip, document.body.firstChild); }\n" ..
+    "  if (search && header) { header.appendChild(search); }\n" ..
+    "})();</script>\n" .. scripts)
 
-  local body = pandoc.Blocks({})
-  if doc.meta.title then
-    body:insert(pandoc.Header(1, pandoc.utils.stringify(doc.meta.title),
-      pandoc.Attr("", { "page-title" })))
-  end
+  local title = doc.meta.title and pandoc.utils.stringify(doc.meta.title) or ""
+  local body = pandoc.Blocks({
+    pandoc.RawBlock("html", '<span hidden data-pagefind-meta="title[data-title]" data-title="' ..
+      escape(title) .. '"></span>'),
+  })
   if doc.meta.description and not has_raw(doc, 'data-pagefind-meta="description') then
     body:insert(pandoc.RawBlock("html",
       '<span hidden data-pagefind-meta="description[data-description]" data-description="' ..
