@@ -32,6 +32,7 @@ function Pandoc(doc)
   local root = offset()
   quarto.doc.include_text("in-header",
     '<meta name="site-root" content="' .. (root == "" and "./" or root) .. '">\n' ..
+    '<link rel="icon" href="data:,">\n' ..
     '<link rel="alternate" type="application/atom+xml" title="Stability Index releases" href="' ..
     root .. 'releases.xml">')
   quarto.doc.include_text("before-body",
