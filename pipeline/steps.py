@@ -46,8 +46,6 @@ def validate(
             f"The inputs in {input_dir} have {report.errors:,} error(s); nothing was written. "
             "Fix them and run again:\n" + report.to_text()
         )
-    if report.excluded_summary():
-        log.info("validate: %s", report.excluded_summary())
     return tables, report
 
 

@@ -213,3 +213,31 @@ def test_la_report_with_exclude_invalid_says_what_was_left_out(tmp_path: Path) -
     assert left_out[["CHILD", "YEAR", "rule"]].values.tolist() == [
         ["D4", 2024, "error EPISODES_OVERLAP (--exclude-invalid)"]
     ]
+
+
+def test_a_code_of_other_years_is_a_warning_naming_them(tmp_path: Path) -> None:
+    root = copy_returns(tmp_path)
+    # P2 is not a placement type for episodes starting on or after 28 October 2023: E5's
+    # placement from 10 October 2023 may be P2; from 1 November 2023 it may not
+    set_cell(root, "2024/episodes.csv", 7, "PLACE", "P2")
+    _, report = load(root, la="886")
+    assert "CODE_NOT_THIS_YEAR" not in set(report.problems["rule"])
+    set_cell(root, "2024/episodes.csv", 7, "DECOM", "01/11/2023")
+    tables, report = load(root, la="886")
+    assert tables is not None
+    warned = report.problems[report.problems["rule"] == "CODE_NOT_THIS_YEAR"]
+    assert warned[["file", "row", "column", "value", "severity"]].values.tolist() == [
+        ["2024/episodes.csv", 7, "PLACE",
+         "P2 (valid up to collection year 2025, for episodes starting up to 27 October 2023)",
+         "warning"]
+    ]  # fmt: skip
+
+
+def test_a_missing_year_between_returns_is_reported(tmp_path: Path) -> None:
+    root = copy_returns(tmp_path)
+    (root / "2024").rename(root / "2025")
+    _, report = load(root, la="886")
+    gap = report.problems[report.problems["rule"] == "YEAR_GAP"]
+    assert gap[["file", "LA", "YEAR", "severity"]].values.tolist() == [
+        ["2024", "886", 2024, "warning"]
+    ]
