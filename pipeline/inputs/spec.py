@@ -98,7 +98,10 @@ def specification_markdown() -> str:
 
 
 def write_specification_page(site_dir: Path) -> Path:
-    """Write ``input-specification.qmd`` (the page at :data:`SPEC_PAGE`) into ``site_dir``."""
+    """Write ``input-specification.qmd`` (the page at :data:`SPEC_PAGE`) into ``site_dir``.
+
+    Call it before ``hand_written_includes``, which writes the page's citation box.
+    """
     page = Path(site_dir) / SPEC_PAGE.replace(".html", ".qmd")
     front = (
         "---\n"
@@ -106,7 +109,11 @@ def write_specification_page(site_dir: Path) -> Path:
         'description: "Every SSDA903 table, column and code the Stability Index reads, with '
         'the years each code is valid."\n'
         "---\n\n"
+        "{{< include _generated/release-header.md >}}\n\n"
         "Part of the [methodology](methodology.qmd#inputs).\n\n"
     )
-    page.write_text(front + specification_markdown() + "\n", encoding="utf-8")
+    # the release header and the citation box are written for every top-level page by
+    # pipeline.site.pages_downloads.hand_written_includes, after this page
+    cite = f"\n\n{{{{< include _generated/cite-{page.stem}.md >}}}}\n"
+    page.write_text(front + specification_markdown() + cite, encoding="utf-8")
     return page
