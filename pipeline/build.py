@@ -33,7 +33,9 @@ from pipeline.packaging.archive import verify as verify_archive
 from pipeline.packaging.metadata import DEFAULT_SOURCES, PACKAGE_NAME, SYNTHETIC_SOURCE
 from pipeline.published import PublishedTable
 from pipeline.site import generate_pages
+from pipeline.site.frozen import keep_versions
 from pipeline.site.layout import OUTPUT, assemble_pages
+from pipeline.site.package import SitePackage
 from pipeline.site.render import RendererError, choose_renderer, render
 from pipeline.steps import StepError, aggregate, measure, protect_and_audit, validate
 from pipeline.synth import DEFAULT_YEARS, GENERATOR_VERSION, generate
@@ -355,11 +357,15 @@ def build_site(package_dir: Path, project_root: Path, renderer: str = "auto") ->
         log.info("pages, render: site unchanged since the last build, reusing %s", site_dir)
         return chosen
     with step("pages") as counts:
-        pages = generate_pages(package_dir, assemble_pages(project_root))
+        pages = generate_pages(package_dir, assemble_pages(project_root), keep_versions=True)
         counts["pages"] = len(pages)
     with step("render") as counts:
         chosen = render(project_root, chosen)
         counts["html_files"] = sum(1 for _ in site_dir.rglob("*.html"))
+    with step("versions") as counts:
+        package = SitePackage.open(package_dir)
+        kept = keep_versions(package_dir, site_dir, package.version, package.release_date)
+        counts["versions"] = len(kept)
     stamp.write_text(f"{key} {chosen}\n", encoding="utf-8")
     return chosen
 

@@ -11,6 +11,7 @@ from pipeline.logs import log
 from pipeline.site.api import API_FOLDER, write_api
 from pipeline.site.area_tables import AreaTables
 from pipeline.site.charts import CHART_FOLDER, ChartWriter, write_vega_bundle
+from pipeline.site.frozen import ARCHIVE_FOLDER, archived_versions
 from pipeline.site.package import SitePackage
 from pipeline.site.pages_api import api_page
 from pipeline.site.pages_compare import COMPARE_FOLDER, compare_page
@@ -37,7 +38,7 @@ GENERATED_FOLDERS = [
 ]  # fmt: skip
 
 
-def generate_pages(package_dir: Path, site_dir: Path) -> list[Path]:
+def generate_pages(package_dir: Path, site_dir: Path, keep_versions: bool = False) -> list[Path]:
     """Write the site's generated pages from the data package in ``package_dir``.
 
     ``site_dir`` is the assembled pages folder (``_pages/``, see :mod:`pipeline.site.layout`),
@@ -76,8 +77,12 @@ def generate_pages(package_dir: Path, site_dir: Path) -> list[Path]:
     lap("local authorities")
     pages.append(generate_rankings(package, areas, site_dir))
     pages.append(downloads_page(package, site_dir, versions))
-    pages.append(releases_page(package, site_dir, versions))
-    atom_feed(package, site_dir, versions)
+    frozen: frozenset[str] = frozenset()
+    if keep_versions:
+        archived = archived_versions(package_dir.parent / ARCHIVE_FOLDER)
+        frozen = frozenset([*archived, package.version])
+    pages.append(releases_page(package, site_dir, versions, frozen))
+    atom_feed(package, site_dir, versions, frozen)
     methodology_includes(package, site_dir)
     pages.append(write_specification_page(site_dir))
     hand_written_includes(package, site_dir)

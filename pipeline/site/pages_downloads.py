@@ -130,8 +130,16 @@ def downloads_page(package: SitePackage, site_dir: Path, versions: list[VersionI
     return write_page(site_dir / "downloads.qmd", text)
 
 
-def releases_page(package: SitePackage, site_dir: Path, versions: list[VersionInfo]) -> Path:
-    """Write ``releases.qmd``: the release note, the changelog and every version."""
+def releases_page(
+    package: SitePackage,
+    site_dir: Path,
+    versions: list[VersionInfo],
+    frozen: frozenset[str] = frozenset(),
+) -> Path:
+    """Write ``releases.qmd``: the release note, the changelog and every version.
+
+    Versions in ``frozen`` link to their pages as published (``v/<version>/``).
+    """
     frame = PageFrame(package)
     context = {
         "header": frame.header(""),
@@ -143,6 +151,7 @@ def releases_page(package: SitePackage, site_dir: Path, versions: list[VersionIn
                 "date": long_date(v.date) if v.date else "date not recorded",
                 "title": v.title,
                 "anchor": "v" + v.version.replace(".", "-"),
+                "pages": f"v/{v.version}/index.html" if v.version in frozen else "",
             }
             for v in versions
         ],
@@ -165,10 +174,16 @@ def _changes_of(info: VersionInfo) -> str:
     return " ".join(str(found[0].get("changes", "")).split()) if found else ""
 
 
-def atom_feed(package: SitePackage, site_dir: Path, versions: list[VersionInfo]) -> Path:
+def atom_feed(
+    package: SitePackage,
+    site_dir: Path,
+    versions: list[VersionInfo],
+    frozen: frozenset[str] = frozenset(),
+) -> Path:
     """Write ``releases.xml``, an Atom feed with one entry per published version.
 
-    Links are relative to the feed (the site's address is not known at build time).
+    Links are relative to the feed (the site's address is not known at build time); a version
+    in ``frozen`` also links to its pages as published (``v/<version>/``).
     """
     ns = "http://www.w3.org/2005/Atom"
     ET.register_namespace("", ns)
@@ -194,6 +209,8 @@ def atom_feed(package: SitePackage, site_dir: Path, versions: list[VersionInfo])
         add(entry, "updated", f"{info.date or package.release_date}T00:00:00Z")
         anchor = "v" + info.version.replace(".", "-")
         add(entry, "link", href=f"downloads.html#{anchor}", rel="alternate", type="text/html")
+        if info.version in frozen:
+            add(entry, "link", href=f"v/{info.version}/", rel="related", type="text/html")
         summary = f"Version {info.version} of the Stability Index data package"
         if package.synthetic:
             summary += " (built from synthetic data)"
