@@ -67,7 +67,7 @@ def build_areas(rng: np.random.Generator) -> Areas:
     n = len(table)
     pct = table["pct_3plus_placements_average"].to_numpy(dtype=float)
     pct = np.where(pct <= 0, NATIONAL_3PLUS_PERCENT, pct)
-    placement_multiplier = np.clip((pct / NATIONAL_3PLUS_PERCENT) ** 1.1, 0.3, 2.5)
+    placement_multiplier = np.clip((pct / NATIONAL_3PLUS_PERCENT) ** 0.8, 0.3, 2.5)
     london = (table["region_code"] == LONDON_REGION_CODE).to_numpy()
     deprivation = rng.normal(0.0, 1.0, n) + np.where(london, 0.3, 0.0)
     uasc_multiplier = np.exp(rng.normal(0.0, 0.6, n)) * np.where(london, 1.6, 1.0)
