@@ -63,7 +63,7 @@ def _exclusions(exclusions: pd.DataFrame) -> pd.DataFrame:
     return _per_la_year(rows, values)
 
 
-def _input_counts(tables) -> pd.DataFrame:  # noqa: ANN001 - InputTables
+def _input_counts(tables: InputTables) -> pd.DataFrame:
     """``LA, YEAR``: children left out with errors, and open episodes the return left out."""
     excluded = getattr(tables, "excluded_per_la_year", None)
     ended = getattr(tables, "ended_not_in_return", None)
