@@ -8,6 +8,8 @@ or ``null`` where the table has no such column.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pipeline.symbols import SYMBOLS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -16,10 +18,10 @@ NEW_LA_CODE = r"^E(06|08|09|10)\d{6}$"
 OLD_LA_CODE = r"^\d{3}$"
 YEAR = r"^\d{4}$"
 
-_SYMBOL = {"enum": sorted(SYMBOLS)}
-_CELL = {"type": ["number", "string", "null"]}
-_HEADLINE_CELL = {"anyOf": [{"type": "number"}, _SYMBOL, {"type": "null"}]}
-_LA = {
+_SYMBOL: dict[str, Any] = {"enum": sorted(SYMBOLS)}
+_CELL: dict[str, Any] = {"type": ["number", "string", "null"]}
+_HEADLINE_CELL: dict[str, Any] = {"anyOf": [{"type": "number"}, _SYMBOL, {"type": "null"}]}
+_LA: dict[str, Any] = {
     "type": "object",
     "required": ["old_la_code", "new_la_code", "la_name", "region_code", "region_name"],
     "properties": {
@@ -31,7 +33,7 @@ _LA = {
         "page": {"type": "string"},
     },
 }
-_VERSION = {
+_VERSION: dict[str, Any] = {
     "type": "object",
     "required": ["version", "date", "la_folder", "headline"],
     "properties": {
@@ -42,7 +44,7 @@ _VERSION = {
         "headline": {"type": ["string", "null"]},
     },
 }
-_MEASURE = {
+_MEASURE: dict[str, Any] = {
     "type": "object",
     "required": ["measure", "label", "polarity", "headline", "order"],
     "properties": {
@@ -56,7 +58,7 @@ _MEASURE = {
 }
 
 
-def _document(title: str, required: list[str], properties: dict) -> dict:
+def _document(title: str, required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
     """A schema of one API document with the fields every document shares."""
     common = {
         "api": {"const": "v1"},
@@ -83,7 +85,7 @@ INDEX_SCHEMA = _document(
     },
 )
 
-_HEADLINE_FIGURE = {
+_HEADLINE_FIGURE: dict[str, Any] = {
     "type": "object",
     "required": ["measure", "year", "percent", "lower", "upper", "region", "england"],
     "properties": {
@@ -101,7 +103,7 @@ _HEADLINE_FIGURE = {
         "quartile_band": {"type": ["string", "null"]},
     },
 }
-_TABLE = {
+_TABLE: dict[str, Any] = {
     "type": "object",
     "required": ["filters", "indicators", "rows"],
     "properties": {
@@ -139,7 +141,7 @@ LA_SCHEMA = _document(
     },
 )
 
-_SERIES = {"type": "array", "items": _HEADLINE_CELL}
+_SERIES: dict[str, Any] = {"type": "array", "items": _HEADLINE_CELL}
 HEADLINE_SCHEMA = _document(
     "Stability Index JSON API: headline figures of every local authority",
     ["version", "years", "measures", "columns", "las", "regions", "england"],
@@ -169,7 +171,7 @@ HEADLINE_SCHEMA = _document(
 )
 
 #: File name (under ``api/v1/schema/``) -> schema.
-SCHEMAS: dict[str, dict] = {
+SCHEMAS: dict[str, dict[str, Any]] = {
     "index.schema.json": INDEX_SCHEMA,
     "la.schema.json": LA_SCHEMA,
     "headline.schema.json": HEADLINE_SCHEMA,
