@@ -135,7 +135,7 @@
           heading.setAttribute("aria-sort", ascending ? "ascending" : "descending");
           sortTable(table, index, heading.getAttribute("data-sort-type"), ascending);
           status.textContent =
-            "Sorted by " + button.textContent + ", " +
+            "Sorted by " + button.textContent.trim() + ", " +
             (ascending ? "lowest first" : "highest first") + ".";
         });
       });

@@ -138,7 +138,7 @@ def test_rankings_sort_by_keyboard_and_filter_by_region(browser, site_url) -> No
     for _ in range(200):  # Tab to the first table's "Percent" sort button
         page.keyboard.press("Tab")
         focused = page.evaluate(
-            "[document.activeElement.className, document.activeElement.textContent]"
+            "[document.activeElement.className, document.activeElement.textContent.trim()]"
         )
         if focused == ["sort-button", "Percent"]:
             break
