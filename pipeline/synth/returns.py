@@ -41,6 +41,8 @@ UASC_COLUMNS = list(SPECS["uasc"].columns)
 EXPORTED_SOCIAL_WORKERS = list(SPECS["social_workers"].columns)
 UPN_UNKNOWN_SHARE = 0.015
 UASC_WITHOUT_UPN_SHARE = 0.6
+#: Rows joined into text at a time when writing a CSV file.
+WRITE_SLICE_ROWS = 500_000
 
 
 def child_ids(population: Population, areas: Areas, rng: np.random.Generator) -> np.ndarray:
@@ -210,16 +212,58 @@ def census_table(
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write one table as UTF-8 CSV (``\n`` line ends, quotes only where needed, blank cells
-    empty) and log its row count. The columns go to DuckDB as Arrow text: several times faster
-    than pandas' writer."""
+    empty) and log its row count. Cells holding no comma, quote or line break (all the synthetic
+    tables' cells) are joined into lines by Arrow directly; a table with such a cell goes
+    through DuckDB's writer, which quotes it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    columns = []
-    for name in frame.columns:
-        values = pa.array(frame[name])
-        if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
-            values = pc.cast(values, pa.string())
-        columns.append(pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values))
-    table = pa.Table.from_arrays(columns, names=[str(name) for name in frame.columns])
+    columns = [_text_column(frame[name]) for name in frame.columns]
+    names = [str(name) for name in frame.columns]
+    if any(_needs_quotes(values) for values in [*columns, pa.array(names)]):
+        _write_quoted(pa.Table.from_arrays(columns, names=names), path)
+    else:
+        _write_plain(columns, names, path)
+    log.info("synth: %s/%s %s rows", path.parent.name, path.name, f"{len(frame):,}")
+
+
+def _text_column(column: pd.Series) -> pa.Array:
+    """One column as Arrow large text, an empty string as null (a blank cell)."""
+    values = pa.array(column)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not pa.types.is_large_string(values.type):
+        values = pc.cast(values, pa.large_string())
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
+
+
+def _needs_quotes(values: pa.Array) -> bool:
+    """True if any cell holds a comma, a double quote or a line break."""
+    return bool(pc.any(pc.match_substring_regex(values, r'[,"\r\n]')).as_py())
+
+
+def _write_plain(columns: list[pa.Array], names: list[str], path: Path) -> None:
+    """Write cells that need no quotes: the header, then each row's cells joined by commas
+    (nulls empty), in slices of rows so no text buffer outgrows Arrow's 32-bit offsets."""
+    rows = len(columns[0]) if columns else 0
+    with path.open("wb") as out:
+        out.write((",".join(names) + "\n").encode("utf-8"))
+        for begin in range(0, rows, WRITE_SLICE_ROWS):
+            part = [values.slice(begin, WRITE_SLICE_ROWS) for values in columns]
+            lines = pc.binary_join_element_wise(
+                *part, _text(","), null_handling="replace", null_replacement=""
+            )
+            lines = pc.binary_join_element_wise(lines, _text("\n"), _text(""))
+            offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset :]
+            data = lines.buffers()[2]
+            out.write(memoryview(data)[offsets[0] : offsets[len(lines)]])
+
+
+def _text(value: str) -> pa.Scalar:
+    """``value`` as an Arrow large text scalar."""
+    return pa.scalar(value, pa.large_string())
+
+
+def _write_quoted(table: pa.Table, path: Path) -> None:
+    """Write ``table`` with DuckDB's CSV writer (it quotes the cells that need it)."""
     connection = duckdb.connect()
     try:
         connection.execute("SET enable_progress_bar = false")
@@ -227,4 +271,3 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
         connection.execute(f"COPY frame TO '{path.as_posix()}' (HEADER, DELIMITER ',')")
     finally:
         connection.close()
-    log.info("synth: %s/%s %s rows", path.parent.name, path.name, f"{len(frame):,}")
