@@ -33,6 +33,12 @@ function Pandoc(doc)
   quarto.doc.include_text("in-header",
     '<meta name="site-root" content="' .. (root == "" and "./" or root) .. '">\n' ..
     '<link rel="icon" href="data:,">\n' ..
+    -- Quarto 1.7's quarto-nav.js calls href.replace() on every <a>, but an <a> inside an SVG
+    -- (the hex map's links) has an SVGAnimatedString href: give it replace() so the script
+    -- does not stop with an error (assigning the result to the read-only href does nothing).
+    '<script>if (window.SVGAnimatedString && !SVGAnimatedString.prototype.replace) {' ..
+    ' SVGAnimatedString.prototype.replace = function (a, b) {' ..
+    ' return this.baseVal.replace(a, b); }; }</script>\n' ..
     '<link rel="alternate" type="application/atom+xml" title="Stability Index releases" href="' ..
     root .. 'releases.xml">')
   quarto.doc.include_text("before-body",
