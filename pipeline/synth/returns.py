@@ -12,6 +12,7 @@ year's pupils. Dates are written ``dd/mm/yyyy``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -45,7 +46,16 @@ UASC_WITHOUT_UPN_SHARE = 0.6
 WRITE_SLICE_ROWS = 500_000
 
 
-def child_ids(population: Population, areas: Areas, rng: np.random.Generator) -> np.ndarray:
+@dataclass(frozen=True)
+class ChildIds:
+    """Every simulated child's CHILD id as Arrow text (``text``) and as its numeric sort key
+    (``key``: LA code + 6 digits, so numeric order is LA, CHILD order)."""
+
+    text: pa.Array
+    key: np.ndarray
+
+
+def child_ids(population: Population, areas: Areas, rng: np.random.Generator) -> ChildIds:
     """CHILD ids: LA code + a 6-digit serial in random order, unique nationally."""
     children = population.children
     la = children["la"].to_numpy()
@@ -54,12 +64,29 @@ def child_ids(population: Population, areas: Areas, rng: np.random.Generator) ->
     order = np.lexsort((shuffled, la))
     serial.iloc[order] = pd.Series(la[order]).groupby(la[order]).cumcount().to_numpy() + 1
     numbers = np.char.zfill(serial.to_numpy().astype(str), 6).astype(object)
-    return areas.codes.astype(object)[la] + numbers
+    ids = areas.codes.astype(object)[la] + numbers
+    return ChildIds(text=pa.array(ids, pa.large_string()), key=ids.astype(str).astype(np.int64))
 
 
-def _sort_key(ids: np.ndarray, children: np.ndarray) -> np.ndarray:
-    """Numeric sort key of CHILD ids (LA code + 6 digits, so numeric order is LA, CHILD order)."""
-    return np.asarray(ids[children], dtype=str).astype(np.int64)
+def _taken(values: pa.Array | pd.Series | np.ndarray, rows: np.ndarray) -> pa.Array:
+    """The cells of ``values`` at positions ``rows`` (blank text cells stay as they are)."""
+    return pa.array(values).take(pa.array(rows, pa.int64()))
+
+
+def _dates(days: np.ndarray) -> pa.Array:
+    """Day numbers as ``dd/mm/yyyy`` Arrow text; :data:`NO_DATE` becomes a null (blank) cell."""
+    days = np.asarray(days, dtype=np.int64)
+    valid = days != NO_DATE
+    if not valid.any():
+        return pa.nulls(len(days), pa.large_string())
+    low, high = int(days[valid].min()), int(days[valid].max())
+    labels = pa.array(format_days(np.arange(low, high + 1)), pa.large_string())
+    return labels.take(pa.array(np.where(valid, days - low, 0), mask=~valid))
+
+
+def _blank_where(mask: np.ndarray, values: pa.Array) -> pa.Array:
+    """``values`` with a null (blank) cell where ``mask`` is true."""
+    return pc.if_else(pa.array(mask), pa.scalar(None, values.type), values)
 
 
 def overlaps_year(start: np.ndarray, end: np.ndarray, year: int) -> np.ndarray:
@@ -94,130 +121,131 @@ def header_upns(
 
 def header_table(
     population: Population,
-    ids: np.ndarray,
+    ids: ChildIds,
     areas: Areas,
     children: np.ndarray,
     upns: np.ndarray,
     mother: tuple[np.ndarray, np.ndarray],
-) -> pd.DataFrame:
+) -> pa.Table:
     """The header return for one year (``mother``: the ``MOTHER`` and ``MC_DOB`` columns)."""
     table = population.children
-    frame = pd.DataFrame(
-        {
-            "LA": areas.codes[table["la"].to_numpy()[children]],
-            "CHILD": ids[children],
-            "SEX": table["sex"].to_numpy()[children],
-            "DOB": format_days(table["dob"].to_numpy()[children]),
-            "ETHNIC": table["ethnic"].to_numpy()[children],
-            "UPN": upns,
-            "MOTHER": mother[0],
-            "MC_DOB": mother[1],
-        }
-    )
-    order = np.argsort(_sort_key(ids, children), kind="stable")
-    return frame.iloc[order][["LA", *EXPORTED_HEADER]]
+    order = np.argsort(ids.key[children], kind="stable")
+    rows = children[order]
+    columns = {
+        "LA": _taken(areas.codes, table["la"].to_numpy()[rows]),
+        "CHILD": ids.text.take(rows),
+        "SEX": _taken(table["sex"], rows),
+        "DOB": _dates(table["dob"].to_numpy()[rows]),
+        "ETHNIC": _taken(table["ethnic"], rows),
+        "UPN": _taken(upns, order),
+        "MOTHER": _taken(pd.Series(mother[0]), order),
+        "MC_DOB": _taken(mother[1], order),
+    }
+    return pa.table({name: columns[name] for name in ["LA", *EXPORTED_HEADER]})
 
 
 def uasc_table(
-    population: Population, ids: np.ndarray, areas: Areas, children: np.ndarray
-) -> pd.DataFrame:
+    population: Population, ids: ChildIds, areas: Areas, children: np.ndarray
+) -> pa.Table:
     """The ``uasc`` table for one year: the year's unaccompanied asylum-seeking children, with
     ``DUC`` (the day that status ceases) their 18th birthday (on or before it: DfE rule 304)."""
     table = population.children
     chosen = children[table["uasc"].to_numpy()[children]]
-    dob = table["dob"].to_numpy()[chosen]
-    frame = pd.DataFrame(
-        {
-            "LA": areas.codes[table["la"].to_numpy()[chosen]],
-            "CHILD": ids[chosen],
-            "SEX": table["sex"].to_numpy()[chosen],
-            "DOB": format_days(dob),
-            "DUC": format_days(anniversary(dob, 18)),
-        }
-    )
-    order = np.argsort(_sort_key(ids, chosen), kind="stable")
-    return frame.iloc[order][["LA", *UASC_COLUMNS]]
+    rows = chosen[np.argsort(ids.key[chosen], kind="stable")]
+    dob = table["dob"].to_numpy()[rows]
+    columns = {
+        "LA": _taken(areas.codes, table["la"].to_numpy()[rows]),
+        "CHILD": ids.text.take(rows),
+        "SEX": _taken(table["sex"], rows),
+        "DOB": _dates(dob),
+        "DUC": _dates(anniversary(dob, 18)),
+    }
+    return pa.table({name: columns[name] for name in ["LA", *UASC_COLUMNS]})
 
 
-def episode_table(episodes: pd.DataFrame, ids: np.ndarray, areas: Areas, year: int) -> pd.DataFrame:
+def episode_table(episodes: pd.DataFrame, ids: ChildIds, areas: Areas, year: int) -> pa.Table:
     """The episodes return for one year (open episodes have blank DEC, REC and reason)."""
-    touching = overlaps_year(episodes["start"].to_numpy(), episodes["end"].to_numpy(), year)
-    part = episodes[touching]
-    end = part["end"].to_numpy()
+    start, end = episodes["start"].to_numpy(), episodes["end"].to_numpy()
+    child = episodes["child"].to_numpy()
+    rows = np.flatnonzero(overlaps_year(start, end, year))
+    rows = rows[np.lexsort((start[rows], ids.key[child[rows]]))]
+    end = end[rows]
     still_open = (end == NO_DATE) | (end > year_end(year))
-    frame = part.assign(
-        LA=areas.codes[part["la"].to_numpy()],
-        CHILD=ids[part["child"].to_numpy()],
-        DECOM=format_days(part["start"].to_numpy()),
-        DEC=format_days(np.where(still_open, NO_DATE, end)),
-        REC=np.where(still_open, "", part["REC"].to_numpy()),
-        REASON_PLACE_CHANGE=np.where(still_open, "", part["REASON_PLACE_CHANGE"].to_numpy()),
-    )
-    order = np.lexsort((part["start"].to_numpy(), _sort_key(ids, part["child"].to_numpy())))
-    return frame.iloc[order][["LA", *EXPORTED_EPISODES]]
+    columns = {
+        "LA": _taken(areas.codes, episodes["la"].to_numpy()[rows]),
+        "CHILD": ids.text.take(child[rows]),
+        "DECOM": _dates(start[rows]),
+        "DEC": _dates(np.where(still_open, NO_DATE, end)),
+        "REC": _blank_where(still_open, _taken(episodes["REC"], rows)),
+        "REASON_PLACE_CHANGE": _blank_where(
+            still_open, _taken(episodes["REASON_PLACE_CHANGE"], rows)
+        ),
+    }
+    names = ["LA", *EXPORTED_EPISODES]
+    return pa.table({n: columns[n] if n in columns else _taken(episodes[n], rows) for n in names})
 
 
 def social_worker_table(
     social: pd.DataFrame,
     population: Population,
-    ids: np.ndarray,
+    ids: ChildIds,
     areas: Areas,
     children: np.ndarray,
     year: int,
     supplied: np.ndarray,
-) -> pd.DataFrame:
+) -> pa.Table:
     """The social worker episodes for one year: LAs that supplied them, children in the header."""
     start, end = social["SW_DECOM"].to_numpy(), social["SW_DEC"].to_numpy()
-    in_header = np.zeros(len(ids), dtype=bool)
+    child, la = social["child"].to_numpy(), social["la"].to_numpy()
+    in_header = np.zeros(len(ids.key), dtype=bool)
     in_header[children] = True
-    keep = overlaps_year(start, end, year) & in_header[social["child"].to_numpy()]
-    keep &= supplied[social["la"].to_numpy()]
-    part = social[keep]
-    end = part["SW_DEC"].to_numpy()
+    keep = overlaps_year(start, end, year) & in_header[child] & supplied[la]
+    rows = np.flatnonzero(keep)
+    sw_id = social["SW_ID"].to_numpy()
+    rows = rows[np.lexsort((sw_id[rows], start[rows], ids.key[child[rows]]))]
+    end = end[rows]
     still_open = (end == NO_DATE) | (end > year_end(year))
-    frame = part.assign(
-        LA=areas.codes[part["la"].to_numpy()],
-        CHILD=ids[part["child"].to_numpy()],
-        DOB=format_days(population.children["dob"].to_numpy()[part["child"].to_numpy()]),
-        SW_DECOM_TEXT=format_days(part["SW_DECOM"].to_numpy()),
-        SW_DEC=format_days(np.where(still_open, NO_DATE, end)),
-    )
-    order = np.lexsort(
-        (
-            part["SW_ID"].to_numpy(),
-            part["SW_DECOM"].to_numpy(),
-            _sort_key(ids, part["child"].to_numpy()),
-        )
-    )
-    frame = frame.iloc[order]
-    frame["SW_DECOM"] = frame["SW_DECOM_TEXT"]
-    return frame[["LA", *EXPORTED_SOCIAL_WORKERS]]
+    columns = {
+        "LA": _taken(areas.codes, la[rows]),
+        "CHILD": ids.text.take(child[rows]),
+        "DOB": _dates(population.children["dob"].to_numpy()[child[rows]]),
+        "SW_DECOM": _dates(start[rows]),
+        "SW_DEC": _dates(np.where(still_open, NO_DATE, end)),
+    }
+    names = ["LA", *EXPORTED_SOCIAL_WORKERS]
+    return pa.table({n: columns[n] if n in columns else _taken(social[n], rows) for n in names})
 
 
-def census_table(
-    census: pd.DataFrame, permanent: np.ndarray, areas: Areas, year: int
-) -> pd.DataFrame:
+def census_table(census: pd.DataFrame, permanent: np.ndarray, areas: Areas, year: int) -> pa.Table:
     """The school census rows matched to ``year``'s header UPNs."""
-    part = census[census["YEAR"].to_numpy() == year]
-    frame = part.assign(
-        LA=areas.codes[part["la"].to_numpy()],
-        UPN=permanent[part["child"].to_numpy()],
-        CENSUS_DATE=format_days(part["CENSUS_DATE"].to_numpy()),
-        ENTRY_DATE=format_days(part["ENTRY_DATE"].to_numpy()),
-        sort_day=part["CENSUS_DATE"].to_numpy(),
-    )
-    frame = frame.sort_values(["LA", "UPN", "sort_day"], kind="stable")
-    return frame[["LA", *SCHOOL_CENSUS_COLUMNS]]
+    rows = np.flatnonzero(census["YEAR"].to_numpy() == year)
+    la = areas.codes[census["la"].to_numpy()[rows]]
+    upn = permanent[census["child"].to_numpy()[rows]]
+    day = census["CENSUS_DATE"].to_numpy()[rows]
+    order = np.lexsort((day, upn, la))
+    rows, upn = rows[order], upn[order]
+    columns = {
+        "LA": pa.array(la[order]),
+        "UPN": pa.array(upn),
+        "CENSUS_DATE": _dates(day[order]),
+        "ENTRY_DATE": _dates(census["ENTRY_DATE"].to_numpy()[rows]),
+    }
+    names = ["LA", *SCHOOL_CENSUS_COLUMNS]
+    return pa.table({n: columns[n] if n in columns else _taken(census[n], rows) for n in names})
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
+def write_csv(frame: pd.DataFrame | pa.Table, path: Path) -> None:
     """Write one table as UTF-8 CSV (``\n`` line ends, quotes only where needed, blank cells
     empty) and log its row count. Cells holding no comma, quote or line break (all the synthetic
     tables' cells) are joined into lines by Arrow directly; a table with such a cell goes
     through DuckDB's writer, which quotes it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    columns = [_text_column(frame[name]) for name in frame.columns]
-    names = [str(name) for name in frame.columns]
+    if isinstance(frame, pa.Table):
+        columns = [_text_column(values) for values in frame.columns]
+        names = frame.column_names
+    else:
+        columns = [_text_column(frame[name]) for name in frame.columns]
+        names = [str(name) for name in frame.columns]
     if any(_needs_quotes(values) for values in [*columns, pa.array(names)]):
         _write_quoted(pa.Table.from_arrays(columns, names=names), path)
     else:
@@ -225,9 +253,9 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     log.info("synth: %s/%s %s rows", path.parent.name, path.name, f"{len(frame):,}")
 
 
-def _text_column(column: pd.Series) -> pa.Array:
+def _text_column(column: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
     """One column as Arrow large text, an empty string as null (a blank cell)."""
-    values = pa.array(column)
+    values = column if isinstance(column, pa.Array | pa.ChunkedArray) else pa.array(column)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if not pa.types.is_large_string(values.type):
