@@ -5,8 +5,8 @@ Layout (kept to a sensible size for the package and the site):
 * ``Total`` rows for every year, period (1y, 2y, 3y, 4y), measure valid for the period, and
   level (England, regions, LAs);
 * characteristic breakdowns (every topic, every category, zero rows included) for 1y and 2y at
-  national and regional level for every year, and at LA level for the latest year only, period
-  1y, and the headline placement measure (2 or more placement moves).
+  national and regional level for every year, and at LA level for every year, period 1y, and
+  the six headline measures (:data:`LA_BREAKDOWN_MEASURES`).
 """
 
 from __future__ import annotations
@@ -40,11 +40,16 @@ PERIOD_MEASURES: dict[str, list[str]] = {
     "4y": PLACEMENT_FLAGS,
 }
 BREAKDOWN_PERIODS = ["1y", "2y"]
-#: Measures broken down by characteristic at LA level (latest year, period 1y). Only the
-#: headline placement measure: breaking every headline measure down for every LA multiplies the
-#: small cells, and secondary suppression over the LA x category x measure system (with cohorts
-#: shared between measures) does not yet finish in reasonable time at that size.
-LA_BREAKDOWN_MEASURES = ["placement_2plus"]
+#: Measures broken down by characteristic at LA level (every year, period 1y): the six DfE
+#: headline measures shown on the LA pages.
+LA_BREAKDOWN_MEASURES = [
+    "placement_2plus",
+    "school_midyear",
+    "sw_2plus",
+    "multiple_any",
+    "no_change",
+    "long_term_stable",
+]
 INDICATORS = ["cohort", "number", "percent", "percent_lower_ci", "percent_upper_ci"]
 
 
@@ -93,8 +98,8 @@ def _topic_counts(
 def _rolled_long(rolled: dict[str, pd.DataFrame], flags: list[str], period: str) -> pd.DataFrame:
     """Rows per measure from wide rolled-up counts (``rolled[flag]`` holds the flag's columns).
 
-    LA breakdown rows are kept only where :func:`stability_measures` can publish them (period
-    1y, :data:`LA_BREAKDOWN_MEASURES`); the year is trimmed there.
+    LA breakdown rows are kept only where they are published (period 1y,
+    :data:`LA_BREAKDOWN_MEASURES`).
     """
     keys = ["geographic_level", "region_code", "old_la_code", "YEAR"]
     parts: list[pd.DataFrame] = []
@@ -150,18 +155,6 @@ def stability_measures(children: pd.DataFrame, tables: InputTables) -> Published
     """Build ``stability_measures`` from the child-level table (see the module docstring)."""
     parts = [_period_rows(children, tables, period) for period in PERIOD_MEASURES]
     frame = pd.concat([p for p in parts if not p.empty], ignore_index=True)
-    latest = int(frame["YEAR"].max())
-    is_total = frame["breakdown_topic"] == TOTAL
-    la_breakdown = (
-        (frame["geographic_level"] == LEVEL_LA)
-        & ~is_total
-        & (
-            (frame["YEAR"] != latest)
-            | (frame["period"] != PERIODS["1y"])
-            | ~frame["measure"].isin(LA_BREAKDOWN_MEASURES)
-        )
-    )
-    frame = frame[~la_breakdown].reset_index(drop=True)
     return _publish(frame)
 
 
@@ -213,9 +206,8 @@ DESCRIPTION = (
     "supply the social worker module its social worker and combined measures show x (not "
     "available); regional and national figures for those measures cover only the LAs that "
     "supplied it, so a region's value is the sum over its LAs with data. Characteristic "
-    "breakdowns are published for every year at national and regional level, and for the "
-    "latest year at LA level (2 or more placement moves, during the year). Percentages whose cohort "
-    "is 0 show z. Intervals are 95% Wilson score intervals."
+    "breakdowns are published for every year at national and regional level, and at LA level "
+    "for the six headline measures during the year. Percentages whose cohort is 0 show z. Intervals are 95% Wilson score intervals."
 )
 
 FILTERS = [

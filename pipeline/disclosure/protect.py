@@ -29,7 +29,7 @@ from pipeline.disclosure.summary import COUNT_COLUMNS, SuppressionSummary, symbo
 from pipeline.disclosure.suppression import (
     apply_derived,
     apply_primary,
-    apply_secondary,
+    apply_secondary_by_level,
     suppressed_frame,
 )
 from pipeline.logs import log
@@ -49,7 +49,7 @@ def protect(
     store = CellStore(tables)
     equations = build_equations(store)
     primary = apply_primary(store)
-    stats = apply_secondary(store, equations)
+    stats = apply_secondary_by_level(store, equations)
     derived = apply_derived(store)
     protected = {
         key: formatted_table(store, entry) for key, entry in zip(tables, store.tables, strict=True)

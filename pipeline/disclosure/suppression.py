@@ -20,6 +20,7 @@ from pipeline.disclosure.cell_store import (
     TableCells,
 )
 from pipeline.disclosure.groups import Equations, grouping_columns
+from pipeline.disclosure.levels import equations_without, lower_level_cells
 from pipeline.disclosure.recoverability import find_recoverable
 from pipeline.published import Indicator
 
@@ -171,8 +172,13 @@ def _group_state(store: CellStore, eqs: Equations) -> tuple[np.ndarray, ...]:
     return n_pos, n_neg, left
 
 
-def _heuristic_round(store: CellStore, eqs: Equations, link: np.ndarray) -> int:
-    """One round of the cheap rules; return how many cells it suppressed."""
+def _heuristic_round(
+    store: CellStore, eqs: Equations, link: np.ndarray, pickable: np.ndarray
+) -> int:
+    """One round of the cheap rules; return how many cells it suppressed.
+
+    ``pickable`` (one flag per (equation, cell) entry) says which cells may be chosen.
+    """
     changed = 0
     linked = link >= 0
     if linked.any():
@@ -183,7 +189,7 @@ def _heuristic_round(store: CellStore, eqs: Equations, link: np.ndarray) -> int:
         return changed
     n_pos, n_neg, _ = _group_state(store, eqs)
     lonely = (n_pos + n_neg) == 1
-    picked = _pick_one_per_equation(store, eqs, lonely, np.ones(len(eqs.eq), dtype=bool))
+    picked = _pick_one_per_equation(store, eqs, lonely, pickable)
     changed += suppress(store, picked, reasons.SECONDARY)
     # all suppressed cells on one side of a group and summing to 0: all are known to be 0
     n_pos, n_neg, left = _group_state(store, eqs)
@@ -191,7 +197,7 @@ def _heuristic_round(store: CellStore, eqs: Equations, link: np.ndarray) -> int:
     known_zero = one_sided & (np.abs(left) < 1e-9)
     if known_zero.any():
         side = np.where(n_pos > 0, 1, -1)[eqs.eq]
-        allowed = (store.value[eqs.cell] > 0) | (np.sign(eqs.coef) != side)
+        allowed = pickable & ((store.value[eqs.cell] > 0) | (np.sign(eqs.coef) != side))
         picked = _pick_one_per_equation(store, eqs, known_zero, allowed)
         changed += suppress(store, picked, reasons.SECONDARY)
     return changed
@@ -208,7 +214,11 @@ def representatives(link: np.ndarray) -> np.ndarray:
 
 
 def _repair_recoverable(
-    store: CellStore, eqs: Equations, rep: np.ndarray, changed: np.ndarray | None
+    store: CellStore,
+    eqs: Equations,
+    rep: np.ndarray,
+    changed: np.ndarray | None,
+    pickable: np.ndarray,
 ) -> tuple[int, int]:
     """Suppress more cells where the rank test recovers a suppressed count.
 
@@ -222,21 +232,19 @@ def _repair_recoverable(
         return 0, 0
     needy = np.zeros(eqs.n_equations, dtype=bool)
     needy[np.unique(eqs.eq[np.isin(rep[eqs.cell], result.recoverable)])] = True
-    everything = np.ones(len(eqs.eq), dtype=bool)
-    added = suppress(
-        store, _pick_one_per_equation(store, eqs, needy, everything), reasons.RECOVERABLE
-    )
+    added = suppress(store, _pick_one_per_equation(store, eqs, needy, pickable), reasons.RECOVERABLE)
     if added == 0:
         # every cell of those groups is already hidden: widen to the whole component
         components = result.component_of_unknown[np.isin(result.unknown_cells, result.recoverable)]
         members = result.unknown_cells[np.isin(result.component_of_unknown, components)]
         needy[np.unique(eqs.eq[np.isin(rep[eqs.cell], members)])] = True
-        picked = _pick_one_per_equation(store, eqs, needy, everything)
-        added = suppress(store, picked, reasons.RECOVERABLE)
-    if added == 0:
-        # last resort: England's headline cells too (e.g. one LA whose region and England
-        # rows only repeat it)
-        picked = _pick_one_per_equation(store, eqs, needy, everything, allow_england=True)
+    # then cells settled at a higher level too (hiding more never uncovers a cell), then
+    # England's headline cells (e.g. one LA whose region and England rows only repeat it)
+    everything = np.ones(len(eqs.eq), dtype=bool)
+    for allowed, england in ((pickable, False), (everything, False), (everything, True)):
+        if added:
+            break
+        picked = _pick_one_per_equation(store, eqs, needy, allowed, allow_england=england)
         added = suppress(store, picked, reasons.RECOVERABLE)
     if added == 0:
         raise DisclosureError(
@@ -247,31 +255,49 @@ def _repair_recoverable(
     return len(result.recoverable), added
 
 
-def apply_secondary(store: CellStore, eqs: Equations) -> dict[str, int]:
+def apply_secondary(
+    store: CellStore, eqs: Equations, frozen: np.ndarray | None = None
+) -> dict[str, int]:
     """Secondary suppression over all groups until no suppressed count can be recovered.
 
     Repeats the cheap rules (a group with exactly one suppressed cell; a group whose suppressed
     cells would be known to be 0; a cohort suppressed in one row and shown in another) until
     stable, then runs the rank test and suppresses one more cell in each group of a recoverable
-    cell, and starts again. Returns counts of rounds for the log.
+    cell, and starts again. Cells flagged in ``frozen`` (one flag per cell) are never chosen:
+    their status was settled at a higher level (:func:`apply_secondary_by_level`). Returns
+    counts of rounds for the log.
     """
     link = cohort_links(store)
     rep = representatives(link)
+    pickable = np.ones(len(eqs.eq), dtype=bool) if frozen is None else ~frozen[eqs.cell]
     stats = {"heuristic_rounds": 0, "rank_rounds": 0, "recovered_then_repaired": 0}
     checked: np.ndarray | None = None  # suppressed cells when the rank test last ran
     for _ in range(MAX_ROUNDS):
-        if _heuristic_round(store, eqs, link):
+        if _heuristic_round(store, eqs, link, pickable):
             stats["heuristic_rounds"] += 1
             continue
         stats["rank_rounds"] += 1
         hidden = store.status == SUPPRESSED
         changed = None if checked is None else rep[np.flatnonzero(hidden & ~checked)]
         checked = hidden
-        recovered, _added = _repair_recoverable(store, eqs, rep, changed)
+        recovered, _added = _repair_recoverable(store, eqs, rep, changed, pickable)
         if recovered == 0:
             return stats
         stats["recovered_then_repaired"] += recovered
     raise DisclosureError(f"secondary suppression did not settle after {MAX_ROUNDS} rounds")
+
+
+def apply_secondary_by_level(store: CellStore, eqs: Equations) -> dict[str, int]:
+    """Secondary suppression top down: the upper level, then LAs' breakdowns around it.
+
+    See :mod:`pipeline.disclosure.levels`. Returns the round counts of both levels.
+    """
+    lower = lower_level_cells(store)
+    stats = apply_secondary(store, equations_without(eqs, lower))
+    if lower.any():
+        more = apply_secondary(store, eqs, frozen=~lower)
+        stats = {key: stats[key] + more[key] for key in stats}
+    return stats
 
 
 def derived_sources(entry: TableCells, indicator: Indicator) -> list[str]:
