@@ -165,16 +165,19 @@ def test_a_cohort_repeated_across_measures_is_suppressed_in_every_row() -> None:
     audit(protected)
 
 
-def test_percents_and_intervals_follow_their_counts_and_small_cohorts() -> None:
+def test_percents_and_intervals_follow_their_counts() -> None:
     table = _stability(
-        {"m1": {"Total": (48, 20), "A": (8, 6), "B": (40, 14)}},
+        {"m1": {"Total": (48, 20), "A": (8, 6), "B": (40, 14)}, "m2": {"Total": (7, 0)}},
     )
     out = protect({"stability": table})[0]["stability"]
-    # A: cohort 8 is safe as a count but under 10 for a percent; its number 6 is safe
+    # A: number 6 and cohort 8 are both published, so the percent (75%) and its interval are
+    # too: they say nothing the two counts do not (a cohort under 10 is no longer a reason)
     assert cell(out, "E", "cohort", measure="m1", breakdown="A") == "8"
     assert cell(out, "E", "number", measure="m1", breakdown="A") == "6"
-    assert cell(out, "E", "percent", measure="m1", breakdown="A") == "c"
-    assert cell(out, "E", "percent_lower_ci", measure="m1", breakdown="A") == "c"
+    assert cell(out, "E", "percent", measure="m1", breakdown="A") == "75.000000"
+    assert cell(out, "E", "percent_lower_ci", measure="m1", breakdown="A") == "67.500000"
+    # "0 of 7 children" (the Isles of Scilly case): 0% is published beside its counts
+    assert cell(out, "E", "percent", measure="m2", breakdown="Total") == "0.000000"
     assert cell(out, "E", "percent", measure="m1", breakdown="Total") == "41.666667"
     assert cell(out, "E", "percent_lower_ci", measure="m1", breakdown="Total") == "37.500000"
 

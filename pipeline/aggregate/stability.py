@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import sparse
 
 from pipeline.inputs.tables import InputTables
+from pipeline.measures.catalogue import HEADLINE_MEASURES
 from pipeline.measures.schema import CHARACTERISTICS, FLAGS, PERIODS, TOTAL
 from pipeline.published import LEVEL_LA, Filter, Indicator, PublishedTable, percent_indicator
 
@@ -42,14 +43,7 @@ PERIOD_MEASURES: dict[str, list[str]] = {
 BREAKDOWN_PERIODS = ["1y", "2y"]
 #: Measures broken down by characteristic at LA level (every year, period 1y): the six DfE
 #: headline measures shown on the LA pages.
-LA_BREAKDOWN_MEASURES = [
-    "placement_2plus",
-    "school_midyear",
-    "sw_2plus",
-    "multiple_any",
-    "no_change",
-    "long_term_stable",
-]
+LA_BREAKDOWN_MEASURES = list(HEADLINE_MEASURES)
 INDICATORS = ["cohort", "number", "percent", "percent_lower_ci", "percent_upper_ci"]
 
 

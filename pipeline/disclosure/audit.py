@@ -10,7 +10,10 @@ The audit reads only the published cells (strings or numbers) and fails with a
    every additive group, breakdown and geography hierarchies together
    (:mod:`pipeline.disclosure.recoverability`);
 4. a group's published cells leave nothing for its suppressed cells (all on one side of the
-   equation): they are then all known to be 0.
+   equation): they are then all known to be 0;
+5. when told which counts were primary-suppressed: one of them is bounded by the published
+   cells and non-negativity to an interval narrower than 5 (linear programming,
+   :mod:`pipeline.disclosure.intervals`).
 
 Groups whose published cells already exceed their total cannot be additive as declared; they
 are counted in the report (they disclose nothing by subtraction) rather than failing.
@@ -25,6 +28,7 @@ import numpy as np
 
 from pipeline.disclosure.cell_store import NUMBER, SUPPRESSED, CellStore, DisclosureError
 from pipeline.disclosure.groups import Equations, build_equations
+from pipeline.disclosure.intervals import interval_audit
 from pipeline.disclosure.recoverability import find_recoverable
 from pipeline.disclosure.suppression import SMALLEST_SAFE_COUNT, derived_sources
 from pipeline.published import PublishedTable
@@ -46,14 +50,16 @@ class AuditReport:
     largest_component: int
     inconsistent_groups: int
     seconds: float
+    #: The interval audit's line: counts checked and the narrowest interval found.
+    intervals: str = "not run"
 
     def __str__(self) -> str:
         return (
             f"{self.tables} tables, {self.cells_checked:,} cells ({self.counts_checked:,} counts, "
             f"{self.suppressed_counts:,} suppressed), {self.groups_checked:,} additive groups, "
             f"{self.components:,} connected systems (largest {self.largest_component:,} "
-            f"unknowns), {self.inconsistent_groups:,} groups not adding up, "
-            f"{self.seconds:.2f} s"
+            f"unknowns), {self.inconsistent_groups:,} groups not adding up; intervals: "
+            f"{self.intervals}; {self.seconds:.2f} s"
         )
 
 
@@ -134,12 +140,36 @@ def _known_zero_groups(store: CellStore, eqs: Equations) -> tuple[list[str], int
     return problems, inconsistent
 
 
-def audit(tables: dict[str, PublishedTable]) -> AuditReport:
-    """Check protected tables; raise :class:`DisclosureError` listing every leak found."""
+def primary_cell_ids(store: CellStore, primary: dict[str, list[tuple[int, str]]]) -> np.ndarray:
+    """Cell ids of ``primary``: table name -> ``(row, count column)`` pairs (rows from 0)."""
+    ids = [np.zeros(0, dtype=np.int64)]
+    for entry in store.tables:
+        pairs = primary.get(entry.table.name, [])
+        for column in {c for _, c in pairs}:
+            rows = np.array([r for r, c in pairs if c == column], dtype=np.int64)
+            ids.append(entry.cell_ids(column, rows))
+    return np.concatenate(ids)
+
+
+def audit(
+    tables: dict[str, PublishedTable], primary: dict[str, list[tuple[int, str]]] | None = None
+) -> AuditReport:
+    """Check protected tables; raise :class:`DisclosureError` listing every leak found.
+
+    With ``primary`` (table name -> ``(row, column)`` of each primary-suppressed count, as
+    :attr:`SuppressionSummary.primary` records them) the interval audit runs too
+    (:mod:`pipeline.disclosure.intervals`): each of those counts must be free to move over
+    at least :data:`~pipeline.disclosure.intervals.MIN_INTERVAL` given every published cell.
+    """
     started = time.perf_counter()
     store = CellStore(tables)
     eqs = build_equations(store)
     problems = _small_counts(store) + _derived_from_suppressed(store)
+    interval_text = "not run"
+    if primary is not None:
+        report, interval_problems = interval_audit(store, eqs, primary_cell_ids(store, primary))
+        problems += interval_problems
+        interval_text = report.describe(store)
     unknown = store.status == SUPPRESSED
     result = find_recoverable(eqs.eq, eqs.cell, eqs.coef, unknown)
     if len(result.recoverable):
@@ -168,4 +198,5 @@ def audit(tables: dict[str, PublishedTable]) -> AuditReport:
         largest_component=result.largest_component,
         inconsistent_groups=inconsistent,
         seconds=time.perf_counter() - started,
+        intervals=interval_text,
     )

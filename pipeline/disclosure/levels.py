@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.disclosure.cells import CellStore
+from pipeline.disclosure.cell_store import CellStore
 from pipeline.disclosure.groups import Equations
 from pipeline.published import LEVEL_LA
 

@@ -3,25 +3,28 @@
 Order of the rules (see :mod:`pipeline.disclosure.suppression`):
 
 1. primary: counts of 1 to 5 become ``c``;
-2. secondary, repeated until stable over every additive group of every table (breakdown and
-   geography groups together): a group with exactly one suppressed cell gets a second one (the
+2. secondary, level by level (:mod:`pipeline.disclosure.levels`: England, regions and LA
+   totals first, then LAs' breakdowns around them), repeated until stable over every additive
+   group: a group with exactly one suppressed cell gets a second one (the
    smallest non-zero item first); a group whose suppressed cells would all be known to be 0 gets
    a non-zero one; a cohort suppressed in one row is suppressed wherever it repeats; then the
    rank test (the same one :func:`~pipeline.disclosure.audit.audit` runs) and one more cell in
    every group of a count it could still recover;
-3. percents, intervals and rates follow their counts, and are suppressed on cohorts under 10;
+3. percents, intervals and rates follow their counts: published when both are, else ``c``;
 4. every indicator cell is written as a string (:mod:`pipeline.disclosure.formatting`).
 
 ``low`` and ``u`` are not applied: we publish full precision, so nothing shown as 0 is
-non-zero, and low reliability is handled by suppressing percentages on cohorts under 10.
+non-zero, and the 95% intervals show how reliable a percentage on a small cohort is.
 """
 
 from __future__ import annotations
 
 import time
 
+import numpy as np
 import pandas as pd
 
+from pipeline.disclosure import symbol_reasons as reasons
 from pipeline.disclosure.cell_store import STATUS_SYMBOL, CellStore
 from pipeline.disclosure.formatting import formatted_table
 from pipeline.disclosure.groups import build_equations
@@ -67,6 +70,17 @@ def protect(
     return protected, summary
 
 
+def _reason_labels(status: pd.Series, reason: pd.Series) -> np.ndarray:
+    """The reason label of each (status, reason) pair, worked out once per distinct pair."""
+    pairs = status.astype(np.int64).to_numpy() * 1000 + reason.astype(np.int64).to_numpy()
+    codes, uniques = pd.factorize(pairs)
+    labels = np.array(
+        [symbol_reason_label(STATUS_SYMBOL[int(u) // 1000], int(u) % 1000) for u in uniques],
+        dtype=object,
+    )
+    return labels[codes]
+
+
 def _summary(store: CellStore) -> SuppressionSummary:
     """Count symbol cells by year, table, symbol and reason (text indicators included)."""
     parts = []
@@ -81,10 +95,7 @@ def _summary(store: CellStore) -> SuppressionSummary:
                         "time_period": years[mine["row"].to_numpy()],
                         "table_name": entry.table.name,
                         "symbol": mine["status"].map(STATUS_SYMBOL).to_numpy(),
-                        "reason": [
-                            symbol_reason_label(STATUS_SYMBOL[s], r)
-                            for s, r in zip(mine["status"], mine["reason"], strict=True)
-                        ],
+                        "reason": _reason_labels(mine["status"], mine["reason"]),
                     }
                 )
             )
@@ -117,4 +128,20 @@ def _summary(store: CellStore) -> SuppressionSummary:
         else pd.DataFrame(columns=COUNT_COLUMNS)
     )
     checked = {entry.table.name: entry.n_cells for entry in store.tables}
-    return SuppressionSummary(counts=counts[COUNT_COLUMNS], cells_checked=checked)
+    return SuppressionSummary(
+        counts=counts[COUNT_COLUMNS], cells_checked=checked, primary=_primary_cells(store)
+    )
+
+
+def _primary_cells(store: CellStore) -> dict[str, list[tuple[int, str]]]:
+    """Table name -> ``(row, column)`` of every count suppressed as 1 to 5 children."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    primary = store.reason == reasons.PRIMARY
+    for entry in store.tables:
+        pairs = []
+        for indicator in entry.indicators:
+            rows = np.flatnonzero(primary[entry.cell_ids(indicator.name)])
+            pairs += [(int(r), indicator.name) for r in rows]
+        if pairs:
+            found[entry.table.name] = pairs
+    return found

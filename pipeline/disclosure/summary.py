@@ -31,14 +31,15 @@ Disclosure control follows the Department for Education's symbol convention:
   where only one would be, and a linear-algebra check of every connected set of groups adds more
   where a combination of totals would still reveal a value;
 - a cohort suppressed for one measure is suppressed for every measure that shares it;
-- percentages, intervals and rates are suppressed with the counts they are built from, and
-  percentages on cohorts under 10 children are suppressed;
+- a percentage, interval or rate follows the counts it is built from: published when its
+  number and cohort are both published, suppressed (`c`, one symbol for the figure and its
+  interval) when either is;
 - `x` marks figures not available (for example a local authority that did not supply the
   social worker module) and `z` figures that do not apply.
 
 Percentages are published to six decimal places, so `low` (rounds to 0 but is not 0) is not
-needed and is not used; nor is `u` (low reliability): cohorts under 10 are suppressed instead,
-and the 95% confidence intervals show how uncertain the larger ones are. Both symbols stay
+needed and is not used; nor is `u` (low reliability): the 95% confidence intervals show how
+uncertain a percentage on a small cohort is. Both symbols stay
 declared in every table schema.
 """
 
@@ -51,6 +52,9 @@ class SuppressionSummary:
     counts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COUNT_COLUMNS))
     #: Numeric indicator cells examined per table (for the release note's percentages).
     cells_checked: dict[str, int] = field(default_factory=dict)
+    #: The primary-suppressed counts: table name -> ``(row, column)`` pairs (for the interval
+    #: audit; never published).
+    primary: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
 
     def by_table_and_symbol(self) -> pd.DataFrame:
         """Cells by table and symbol, all years together."""

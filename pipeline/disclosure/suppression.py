@@ -22,12 +22,11 @@ from pipeline.disclosure.cell_store import (
 from pipeline.disclosure.groups import Equations, grouping_columns
 from pipeline.disclosure.levels import equations_without, lower_level_cells
 from pipeline.disclosure.recoverability import find_recoverable
+from pipeline.measures.catalogue import MEASURES
 from pipeline.published import Indicator
 
 #: Counts from 1 to this many children are suppressed.
 SMALLEST_SAFE_COUNT = 6
-#: Percentages and rates on a cohort smaller than this are suppressed.
-SMALLEST_COHORT = 10
 #: A guard against a rule that never settles (each round suppresses at least one cell).
 MAX_ROUNDS = 10_000
 
@@ -63,12 +62,28 @@ def free_filters(entry: TableCells) -> list[str]:
     return [f.name for f in entry.table.filters if not f.additive and f.name not in grouping]
 
 
+def cohort_definitions(entry: TableCells) -> pd.Series | None:
+    """Per row, the definition of the row's cohort when a ``measure`` column names it.
+
+    Two measures share a cohort by definition when the catalogue gives them the same cohort
+    (e.g. ``multiple_any`` and ``no_change``: children in both the school and social worker
+    cohorts); rows of different cohorts are never linked, even when their counts happen to be
+    equal (a reader cannot know they are the same children).
+    """
+    if "measure" not in entry.frame.columns:
+        return None
+    codes, uniques = pd.factorize(entry.frame["measure"].astype("string").fillna(""))
+    names = np.array([MEASURES[c].cohort if c in MEASURES else "" for c in uniques], dtype=object)
+    return pd.Series(names[codes], index=entry.frame.index, dtype="string")
+
+
 def cohort_links(store: CellStore) -> np.ndarray:
     """A link number per cell: denominators repeating one cohort share a number (else -1).
 
     A cohort count (a denominator of a percent or rate) repeats when rows differ only in filters
-    that pick a measure (e.g. ``measure``, ``period``) and hold the same value: they are one
-    logical cell, so suppressing one suppresses all.
+    that pick a measure (e.g. ``measure``, ``period``), measure the same cohort
+    (:func:`cohort_definitions`) and hold the same value: they are one logical cell, so
+    suppressing one suppresses all.
     """
     link = np.full(store.n_cells, -1, dtype=np.int64)
     next_link = 0
@@ -80,11 +95,14 @@ def cohort_links(store: CellStore) -> np.ndarray:
         if not counts or not free or entry.n_rows == 0:
             continue
         keys = entry.frame[key].astype("string").fillna("")
+        definition = cohort_definitions(entry)
+        if definition is not None:
+            keys = keys.assign(_cohort=definition.to_numpy())
         for name in counts:
             cells = entry.cell_ids(name)
             number = store.status[cells] == NUMBER
             frame = keys.loc[number].assign(value=store.value[cells[number]])
-            codes = frame.groupby([*key, "value"], sort=False).ngroup().to_numpy()
+            codes = frame.groupby([*keys.columns, "value"], sort=False).ngroup().to_numpy()
             sizes = np.bincount(codes)
             repeated = sizes[codes] > 1
             link[cells[number][repeated]] = codes[repeated] + next_link
@@ -232,7 +250,9 @@ def _repair_recoverable(
         return 0, 0
     needy = np.zeros(eqs.n_equations, dtype=bool)
     needy[np.unique(eqs.eq[np.isin(rep[eqs.cell], result.recoverable)])] = True
-    added = suppress(store, _pick_one_per_equation(store, eqs, needy, pickable), reasons.RECOVERABLE)
+    added = suppress(
+        store, _pick_one_per_equation(store, eqs, needy, pickable), reasons.RECOVERABLE
+    )
     if added == 0:
         # every cell of those groups is already hidden: widen to the whole component
         components = result.component_of_unknown[np.isin(result.unknown_cells, result.recoverable)]
@@ -256,7 +276,10 @@ def _repair_recoverable(
 
 
 def apply_secondary(
-    store: CellStore, eqs: Equations, frozen: np.ndarray | None = None
+    store: CellStore,
+    eqs: Equations,
+    frozen: np.ndarray | None = None,
+    link: np.ndarray | None = None,
 ) -> dict[str, int]:
     """Secondary suppression over all groups until no suppressed count can be recovered.
 
@@ -265,9 +288,9 @@ def apply_secondary(
     stable, then runs the rank test and suppresses one more cell in each group of a recoverable
     cell, and starts again. Cells flagged in ``frozen`` (one flag per cell) are never chosen:
     their status was settled at a higher level (:func:`apply_secondary_by_level`). Returns
-    counts of rounds for the log.
+    counts of rounds for the log. ``link``: :func:`cohort_links`, when already worked out.
     """
-    link = cohort_links(store)
+    link = cohort_links(store) if link is None else link
     rep = representatives(link)
     pickable = np.ones(len(eqs.eq), dtype=bool) if frozen is None else ~frozen[eqs.cell]
     stats = {"heuristic_rounds": 0, "rank_rounds": 0, "recovered_then_repaired": 0}
@@ -293,9 +316,10 @@ def apply_secondary_by_level(store: CellStore, eqs: Equations) -> dict[str, int]
     See :mod:`pipeline.disclosure.levels`. Returns the round counts of both levels.
     """
     lower = lower_level_cells(store)
-    stats = apply_secondary(store, equations_without(eqs, lower))
+    link = cohort_links(store)
+    stats = apply_secondary(store, equations_without(eqs, lower), link=link)
     if lower.any():
-        more = apply_secondary(store, eqs, frozen=~lower)
+        more = apply_secondary(store, eqs, frozen=~lower, link=link)
         stats = {key: stats[key] + more[key] for key in stats}
     return stats
 
@@ -319,19 +343,15 @@ def derived_sources(entry: TableCells, indicator: Indicator) -> list[str]:
 
 
 def apply_derived(store: CellStore) -> int:
-    """Suppress percents and rates derived from a suppressed cell or from a cohort under 10."""
+    """Suppress percents and rates derived from a suppressed count (and intervals with them).
+
+    A percent, rate or interval follows its counts: published when its numerator and
+    denominator are published (it then discloses nothing they do not), suppressed with the
+    same symbol when either is suppressed.
+    """
     total = 0
     for entry in store.tables:
         derived = [i for i in entry.indicators if i.kind in ("percent", "rate")]
-        kinds = {i.name: i.kind for i in entry.indicators}
-        for indicator in derived:
-            denominator = indicator.denominator
-            if denominator and kinds[denominator] == "count":
-                cohort = entry.cell_ids(denominator)
-                small = (store.status[cohort] == NUMBER) & (store.value[cohort] < SMALLEST_COHORT)
-                total += suppress(
-                    store, entry.cell_ids(indicator.name)[small], reasons.SMALL_COHORT
-                )
         for _ in range(len(derived) + 1):
             changed = 0
             for indicator in derived:
