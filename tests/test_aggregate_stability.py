@@ -9,6 +9,7 @@ from test_aggregate_children import child, children_frame, input_tables
 
 from pipeline.aggregate import wilson_interval
 from pipeline.aggregate.stability import stability_measures
+from pipeline.measures.catalogue import HEADLINE_MEASURES
 from pipeline.measures.schema import CHARACTERISTICS, FLAGS
 from pipeline.published import LEVEL_LA, LEVEL_NATIONAL, LEVEL_REGIONAL
 
@@ -130,11 +131,15 @@ def test_breakdowns_add_up_and_zero_categories_are_explicit(table: pd.DataFrame)
     assert under_one["cohort"] == 0 and under_one["percent"] == "z"
 
 
-def test_la_breakdowns_only_latest_year_one_year_headline(table: pd.DataFrame) -> None:
+def test_la_breakdowns_every_year_one_year_six_headline_measures(table: pd.DataFrame) -> None:
     la = table[(table["geographic_level"] == LEVEL_LA) & (table["breakdown_topic"] != "Total")]
-    assert set(la["time_period"]) == {"2024"}
+    years = set(table.loc[table["period"] == "During the year", "time_period"])
+    assert set(la["time_period"]) == years
     assert set(la["period"]) == {"During the year"}
-    assert "placement_1plus" not in set(la["measure"])
+    assert set(la["measure"]) == set(HEADLINE_MEASURES)
+    topics = {topic for topic, _ in CHARACTERISTICS.values()}
+    for measure in HEADLINE_MEASURES:
+        assert set(la.loc[la["measure"] == measure, "breakdown_topic"]) == topics
     regional_2023 = table[
         (table["geographic_level"] == LEVEL_REGIONAL) & (table["time_period"] == "2023")
     ]
