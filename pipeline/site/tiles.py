@@ -80,10 +80,18 @@ def rank_words(rank: str, ranked: str, band: str, root: str) -> str:
 
 
 def interval_line(low: str, high: str, number: str, cohort: str, source: str, root: str) -> str:
-    """The tile's interval line: ``95% interval: 12% to 16% (120 of 860 children)``."""
+    """The tile's interval line: ``95% interval: 12% to 16% (120 of 860 children)``.
+
+    An interval follows its counts, so when one end is a symbol both are: it is shown once
+    (``95% interval: c``), never ``c to c``.
+    """
+    ends = (
+        cell_html(low if is_symbol(low) else high, "percent", source)
+        if is_symbol(low) or is_symbol(high)
+        else f"{cell_html(low, 'percent', source)} to {cell_html(high, 'percent', source)}"
+    )
     return (
-        f'<p class="tile-interval">{term(root, "interval", "95% interval")}: '
-        f"{cell_html(low, 'percent', source)} to {cell_html(high, 'percent', source)} "
+        f'<p class="tile-interval">{term(root, "interval", "95% interval")}: {ends} '
         f"({cell_html(number, 'count', source)} of {cell_html(cohort, 'count', source)} "
         "children)</p>"
     )
