@@ -209,13 +209,17 @@ def _heuristic_round(
     lonely = (n_pos + n_neg) == 1
     picked = _pick_one_per_equation(store, eqs, lonely, pickable)
     changed += suppress(store, picked, reasons.SECONDARY)
-    # all suppressed cells on one side of a group and summing to 0: all are known to be 0
-    n_pos, n_neg, left = _group_state(store, eqs)
-    one_sided = ((n_pos > 0) & (n_neg == 0)) | ((n_neg > 0) & (n_pos == 0))
-    known_zero = one_sided & (np.abs(left) < 1e-9)
-    if known_zero.any():
+    # all suppressed cells on one side of a group and summing to 0: all are known to be 0.
+    # A cell settled at a higher level is the last resort (e.g. an LA's total of 0 whose
+    # breakdown cells were hidden as partners in their regions' groups).
+    for allowed_level in (pickable, np.ones(len(eqs.eq), dtype=bool)):
+        n_pos, n_neg, left = _group_state(store, eqs)
+        one_sided = ((n_pos > 0) & (n_neg == 0)) | ((n_neg > 0) & (n_pos == 0))
+        known_zero = one_sided & (np.abs(left) < 1e-9)
+        if not known_zero.any():
+            break
         side = np.where(n_pos > 0, 1, -1)[eqs.eq]
-        allowed = pickable & ((store.value[eqs.cell] > 0) | (np.sign(eqs.coef) != side))
+        allowed = allowed_level & ((store.value[eqs.cell] > 0) | (np.sign(eqs.coef) != side))
         picked = _pick_one_per_equation(store, eqs, known_zero, allowed)
         changed += suppress(store, picked, reasons.SECONDARY)
     return changed
