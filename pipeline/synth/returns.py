@@ -44,6 +44,8 @@ UPN_UNKNOWN_SHARE = 0.015
 UASC_WITHOUT_UPN_SHARE = 0.6
 #: Rows joined into text at a time when writing a CSV file.
 WRITE_SLICE_ROWS = 500_000
+#: Characters that make a CSV cell need quotes.
+QUOTED_MARKS = (b",", b'"', b"\r", b"\n")
 
 
 @dataclass(frozen=True)
@@ -246,7 +248,7 @@ def write_csv(frame: pd.DataFrame | pa.Table, path: Path) -> None:
     else:
         columns = [_text_column(frame[name]) for name in frame.columns]
         names = [str(name) for name in frame.columns]
-    if any(_needs_quotes(values) for values in [*columns, pa.array(names)]):
+    if any(_needs_quotes(values) for values in [*columns, pa.array(names, pa.large_string())]):
         _write_quoted(pa.Table.from_arrays(columns, names=names), path)
     else:
         _write_plain(columns, names, path)
@@ -264,8 +266,18 @@ def _text_column(column: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:
 
 
 def _needs_quotes(values: pa.Array) -> bool:
-    """True if any cell holds a comma, a double quote or a line break."""
-    return bool(pc.any(pc.match_substring_regex(values, r'[,"\r\n]')).as_py())
+    """True if any cell holds a comma, a double quote or a line break (a scan of the text bytes,
+    not a pattern match per cell)."""
+    text = _text_bytes(values)
+    return any(mark in text for mark in QUOTED_MARKS)
+
+
+def _text_bytes(values: pa.Array) -> bytes:
+    """The concatenated UTF-8 bytes of the cells of a large text array (nulls add nothing)."""
+    if len(values) == 0 or values.buffers()[2] is None:
+        return b""
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)[values.offset :]
+    return memoryview(values.buffers()[2])[offsets[0] : offsets[len(values)]].tobytes()
 
 
 def _write_plain(columns: list[pa.Array], names: list[str], path: Path) -> None:
@@ -280,9 +292,7 @@ def _write_plain(columns: list[pa.Array], names: list[str], path: Path) -> None:
                 *part, _text(","), null_handling="replace", null_replacement=""
             )
             lines = pc.binary_join_element_wise(lines, _text("\n"), _text(""))
-            offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset :]
-            data = lines.buffers()[2]
-            out.write(memoryview(data)[offsets[0] : offsets[len(lines)]])
+            out.write(_text_bytes(lines))
 
 
 def _text(value: str) -> pa.Scalar:
