@@ -224,11 +224,12 @@ def census_table(census: pd.DataFrame, permanent: np.ndarray, areas: Areas, year
     la = areas.codes[census["la"].to_numpy()[rows]]
     upn = permanent[census["child"].to_numpy()[rows]]
     day = census["CENSUS_DATE"].to_numpy()[rows]
-    order = np.lexsort((day, upn, la))
-    rows, upn = rows[order], upn[order]
+    keys = pa.table({"la": la, "upn": upn, "day": day})
+    order = pc.sort_indices(keys, [(name, "ascending") for name in keys.column_names]).to_numpy()
+    rows = rows[order]
     columns = {
-        "LA": pa.array(la[order]),
-        "UPN": pa.array(upn),
+        "LA": keys["la"].take(order),
+        "UPN": keys["upn"].take(order),
         "CENSUS_DATE": _dates(day[order]),
         "ENTRY_DATE": _dates(census["ENTRY_DATE"].to_numpy()[rows]),
     }
