@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipeline import build_cache, logs
 from pipeline.aggregate import build_tables
+from pipeline.aggregate.coverage import record_source_years
 from pipeline.aggregate.neighbour_sets import neighbour_set
 from pipeline.disclosure import SuppressionSummary
 from pipeline.inputs.report import ValidationReport
@@ -106,6 +107,7 @@ def release_child_rows(tables: InputTables) -> None:
     the social worker module flags and the LA context; the release metadata reads the years,
     the synthetic flag and the file hashes. Everything else is dropped, in place.
     """
+    record_source_years(tables)
     tables.header = tables.header[["LA", "YEAR"]].drop_duplicates().reset_index(drop=True)
     tables.episodes = tables.episodes.iloc[0:0]
     tables.social_workers = tables.social_workers.iloc[0:0]

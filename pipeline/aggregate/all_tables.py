@@ -12,6 +12,7 @@ from pipeline.published import PublishedTable
 from .case_mix_tables import case_mix_tables
 from .change_reasons import placement_change_reasons, social_worker_change_reasons
 from .consecutive import consecutive_years
+from .coverage import apply_coverage, source_years
 from .data_quality import data_quality
 from .distributions import placement_moves_distribution, two_year_split
 from .neighbour_sets import DEFAULT_BASIS
@@ -45,7 +46,9 @@ def own_data_tables(
     compacted child-level table; ``events``: the counted changes): stability measures, the
     two-year split, consecutive years, the distribution of moves and the reasons tables."""
     return {
-        "stability_measures": stability_measures(children, tables),
+        "stability_measures": apply_coverage(
+            stability_measures(children, tables), source_years(tables)
+        ),
         "two_year_split": two_year_split(children, tables),
         "consecutive_years": consecutive_years(children, tables),
         "placement_moves_distribution": placement_moves_distribution(children, tables),

@@ -172,6 +172,9 @@ class InputTables:
     )
     years: list[int] = field(default_factory=list)
     sw_supplied: set[tuple[str, int]] = field(default_factory=set)
+    #: ``LA -> source -> years`` recorded before the child-level frames are emptied
+    #: (``pipeline.aggregate.coverage.record_source_years``); empty: computed from the frames.
+    source_years: dict = field(default_factory=dict)
     synthetic: bool = False
     source_files: dict[str, str] = field(default_factory=dict)
 

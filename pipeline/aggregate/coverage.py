@@ -1,0 +1,154 @@
+"""History coverage and provisional figures in ``stability_measures`` (METHODS.md sections 2-4).
+
+The measures catalogue (``pipeline.measures.catalogue``) says which returns each measure x
+period x year needs. This module applies it to the aggregated table:
+
+* a figure whose earlier returns are absent from the input (for its LA, or for any LA at
+  regional and national level) is **not available**: its cohort, number, percentage and
+  interval become ``x`` and ``status`` is ``not available``;
+* a figure still waiting for a later return (e.g. the next summer school census) is
+  **provisional**: ``status`` is ``provisional``;
+* every other figure is ``final``.
+
+``status_note`` names what is missing or awaited (``Need.describe``). Which years each source
+is present for is recorded by :func:`record_source_years` before the build empties the
+child-level input frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+import pandas as pd
+
+from pipeline.inputs.tables import InputTables
+from pipeline.measures.catalogue import (
+    EPISODES,
+    PERIODS,
+    SCHOOL_CENSUS,
+    SOCIAL_WORKERS,
+    missing_history,
+    provisional_needs,
+)
+from pipeline.published import LEVEL_LA, Indicator, PublishedTable
+from pipeline.symbols import NOT_AVAILABLE
+
+#: ``LA -> source -> collection years``; the key ``None`` holds the years of any LA.
+SourceYears = dict[str | None, dict[str, frozenset[int]]]
+
+FINAL = "final"
+PROVISIONAL = "provisional"
+UNAVAILABLE = "not available"
+#: The indicators a missing history turns into ``x``.
+MASKED = ["cohort", "number", "percent", "percent_lower_ci", "percent_upper_ci"]
+_LABEL_TO_PERIOD = {label: code for code, label in PERIODS.items()}
+
+STATUS_INDICATORS = [
+    Indicator(
+        "status",
+        "Status",
+        kind="text",
+        description=(
+            "final; provisional (a later return can still change the figure, see status_note); "
+            "or not available (an earlier return the figure needs is not in the input, so the "
+            "figures show x)"
+        ),
+        field_type="string",
+    ),
+    Indicator(
+        "status_note",
+        "Status note",
+        kind="text",
+        description="The returns a provisional or not available figure is missing",
+        field_type="string",
+    ),
+]
+
+
+def _pairs(frame: pd.DataFrame) -> set[tuple[str, int]]:
+    if frame is None or frame.empty or "LA" not in frame or "YEAR" not in frame:
+        return set()
+    distinct = frame[["LA", "YEAR"]].dropna().drop_duplicates()
+    return {(str(la), int(year)) for la, year in zip(distinct["LA"], distinct["YEAR"], strict=True)}
+
+
+def source_years(tables: InputTables) -> SourceYears:
+    """Which collection years each source (episodes, school census, social workers) holds,
+    per LA and for any LA. Uses the years recorded by :func:`record_source_years` if any."""
+    recorded = getattr(tables, "source_years", None)
+    if recorded:
+        return recorded
+    pairs = {
+        EPISODES: _pairs(tables.header),
+        SCHOOL_CENSUS: _pairs(tables.school_census),
+        SOCIAL_WORKERS: {(str(la), int(year)) for la, year in tables.sw_supplied},
+    }
+    out: SourceYears = {None: {s: frozenset(y for _, y in p) for s, p in pairs.items()}}
+    for source, found in pairs.items():
+        for la, year in found:
+            out.setdefault(la, {s: frozenset() for s in pairs})
+            out[la] = {**out[la], source: out[la][source] | {year}}
+    return out
+
+
+def record_source_years(tables: InputTables) -> None:
+    """Record :func:`source_years` on ``tables`` (call before emptying its child-level frames)."""
+    tables.source_years = source_years(tables)
+
+
+def status_of(
+    code: str, period: str, year: int, available: Mapping[str, Collection[int]]
+) -> tuple[str, str]:
+    """``(status, note)`` of one figure (see the module docstring)."""
+    missing = missing_history(code, period, year, available)
+    if missing:
+        return UNAVAILABLE, "Not available: needs " + "; ".join(n.describe(year) for n in missing)
+    later = provisional_needs(code, period, year, available)
+    if later:
+        return PROVISIONAL, "Provisional: waits for " + "; ".join(n.describe(year) for n in later)
+    return FINAL, ""
+
+
+def apply_coverage(table: PublishedTable, years: SourceYears) -> PublishedTable:
+    """``table`` (``stability_measures`` before disclosure) with ``x`` for figures lacking
+    their history and the ``status`` and ``status_note`` columns."""
+    frame = table.frame.copy()
+    is_la = (frame["geographic_level"] == LEVEL_LA).to_numpy()
+    la = pd.Series(frame["old_la_code"].astype(str).to_numpy()).where(is_la, "")
+    keys = pd.DataFrame(
+        {
+            "la": la,
+            "measure": frame["measure"].astype(str).to_numpy(),
+            "period": frame["period"].astype(str).to_numpy(),
+            "year": frame["time_period"].astype(int).to_numpy(),
+        }
+    )
+    distinct = keys.drop_duplicates()
+    national = years.get(None, {})
+    found = {}
+    for la_code, code, period, year in distinct.itertuples(index=False):
+        available = years.get(la_code, national) if la_code else national
+        found[(la_code, code, period, year)] = status_of(
+            code, _LABEL_TO_PERIOD.get(period, period), year, available
+        )
+    index = pd.MultiIndex.from_frame(keys)
+    lookup = pd.Series(found)
+    result = lookup.reindex(index).to_numpy()
+    frame["status"] = [status for status, _ in result]
+    frame["status_note"] = [note for _, note in result]
+    unavailable = (frame["status"] == UNAVAILABLE).to_numpy()
+    for column in MASKED:
+        values = frame[column].astype(object)
+        values[unavailable] = NOT_AVAILABLE
+        frame[column] = values
+    indicators = [i for i in table.indicators if i.name not in {"status", "status_note"}]
+    return PublishedTable(
+        name=table.name,
+        title=table.title,
+        description=table.description,
+        frame=frame,
+        filters=table.filters,
+        indicators=indicators + STATUS_INDICATORS,
+        extra_columns=table.extra_columns,
+        ees=table.ees,
+    )
