@@ -10,7 +10,7 @@ period x year needs. This module applies it to the aggregated table:
   **provisional**: ``status`` is ``provisional``;
 * every other figure is ``final``.
 
-``status_note`` names what is missing or awaited (``Need.describe``). Which years each source
+``status_note`` names what is missing or awaited (``Need.describe``; ``z`` for a final figure). Which years each source
 is present for is recorded by :func:`record_source_years` before the build empties the
 child-level input frames.
 """
@@ -31,7 +31,7 @@ from pipeline.measures.catalogue import (
     provisional_needs,
 )
 from pipeline.published import LEVEL_LA, Indicator, PublishedTable
-from pipeline.symbols import NOT_AVAILABLE
+from pipeline.symbols import NOT_APPLICABLE, NOT_AVAILABLE
 
 #: ``LA -> source -> collection years``; the key ``None`` holds the years of any LA.
 SourceYears = dict[str | None, dict[str, frozenset[int]]]
@@ -59,7 +59,9 @@ STATUS_INDICATORS = [
         "status_note",
         "Status note",
         kind="text",
-        description="The returns a provisional or not available figure is missing",
+        description=(
+            "The returns a provisional or not available figure is missing (z for a final figure)"
+        ),
         field_type="string",
     ),
 ]
@@ -106,7 +108,7 @@ def status_of(
     later = provisional_needs(code, period, year, available)
     if later:
         return PROVISIONAL, "Provisional: waits for " + "; ".join(n.describe(year) for n in later)
-    return FINAL, ""
+    return FINAL, NOT_APPLICABLE
 
 
 def apply_coverage(table: PublishedTable, years: SourceYears) -> PublishedTable:
