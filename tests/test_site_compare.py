@@ -13,9 +13,11 @@ def test_compare_page_shows_the_default_la_and_its_neighbours(synthetic_build) -
     site = synthetic_build.site_dir
     html = (site / "compare" / "index.html").read_text(encoding="utf-8")
     kent = package.geography[package.geography["old_la_code"] == "886"].iloc[0]
-    expected = [kent["la_name"]] + [
-        n["la_name"] for n in neighbours_of(package)[kent["new_la_code"]]
-    ] + ["England"]
+    expected = (
+        [kent["la_name"]]
+        + [n["la_name"] for n in neighbours_of(package)[kent["new_la_code"]]]
+        + ["England"]
+    )
     table = html.split('id="compare-table"', 1)[1]
     names = re.findall(r'<th scope="row">([^<]+)</th>', table)
     assert names == expected

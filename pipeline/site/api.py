@@ -216,9 +216,7 @@ def la_tables(package: SitePackage, extract: list[dict[str, str]], columns: dict
         if name not in columns:
             columns[name] = table_columns(package, name)
         filters, indicators = columns[name]
-        table = tables.setdefault(
-            name, {"filters": filters, "indicators": indicators, "rows": []}
-        )
+        table = tables.setdefault(name, {"filters": filters, "indicators": indicators, "rows": []})
         table["rows"].append(
             {"time_period": row["time_period"]}
             | {column: row[column] for column in filters}

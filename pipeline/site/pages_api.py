@@ -20,12 +20,16 @@ def api_page(package: SitePackage, site_dir: Path) -> Path:
     geography = package.geography
     medway = geography[geography["old_la_code"] == "887"]
     example = (medway if not medway.empty else geography).iloc[0]
-    text = templates().get_template("api.qmd.j2").render(
-        header=PageFrame(package).header("../"),
-        version=package.version,
-        example_code=example["new_la_code"],
-        example_name=example["la_name"],
-        base=homepage,
-        cite=PageFrame(package).cite_box("Data API (JSON)", f"{API_FOLDER}/"),
+    text = (
+        templates()
+        .get_template("api.qmd.j2")
+        .render(
+            header=PageFrame(package).header("../"),
+            version=package.version,
+            example_code=example["new_la_code"],
+            example_name=example["la_name"],
+            base=homepage,
+            cite=PageFrame(package).cite_box("Data API (JSON)", f"{API_FOLDER}/"),
+        )
     )
     return write_page(Path(site_dir) / API_FOLDER / "index.qmd", text)

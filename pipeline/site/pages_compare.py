@@ -121,14 +121,15 @@ def compare_page(package: SitePackage, site_dir: Path) -> Path:
         f'<div id="compare-table">{static_table(package, figures, las)}</div></div>'
     )
     frame = PageFrame(package)
-    body = frame.header(root) + intro + app + frame.cite_box("Compare local authorities", "compare/")
+    body = (
+        frame.header(root) + intro + app + frame.cite_box("Compare local authorities", "compare/")
+    )
     text = (
         "---\n"
         'title: "Compare local authorities"\n'
         'description: "Compare any local authorities with each other and with England on a '
         'headline measure of the Stability Index, year by year."\n'
         f'page-path: "{COMPARE_FOLDER}/"\n'
-        "---\n"
-        + raw_html(body + f'<script src="{root}assets/compare.js" defer></script>')
+        "---\n" + raw_html(body + f'<script src="{root}assets/compare.js" defer></script>')
     )
     return write_page(Path(site_dir) / COMPARE_FOLDER / "index.qmd", text)

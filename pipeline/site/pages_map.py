@@ -175,7 +175,7 @@ def map_page_text(data: MapData, year: str, root: str) -> str:
     return (
         "---\n"
         f'title: "{title}"\n'
-        f'description: "Hex map of England\'s {len(package.geography)} local authorities for '
+        f"description: \"Hex map of England's {len(package.geography)} local authorities for "
         f'each headline measure, {year_label(year)}."\n'
         f'page-path: "{path}"\n'
         "---\n" + raw_html(body + sections)

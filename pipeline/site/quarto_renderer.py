@@ -58,6 +58,14 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _arguments(process: subprocess.Popen[str]) -> list[str]:
+    """The command line a process was started with, as text."""
+    args = process.args
+    if isinstance(args, list | tuple):
+        return [str(arg) for arg in args]
+    return [str(args)]
+
+
 def _wait(processes: list[tuple[Path, subprocess.Popen[str]]], stage: str) -> None:
     """Wait for every process; log the stage's wall and CPU seconds; raise on any failure."""
     started, cpu = time.perf_counter(), _cpu_seconds()
@@ -66,7 +74,7 @@ def _wait(processes: list[tuple[Path, subprocess.Popen[str]]], stage: str) -> No
         output, _ = process.communicate()
         if process.returncode != 0:
             failures.append(
-                f"quarto render {' '.join(map(str, process.args[2:]))} in {pages}:\n"
+                f"quarto render {' '.join(map(str, _arguments(process)[2:]))} in {pages}:\n"
                 f"{(output or '').strip()[-3000:]}"
             )
     if failures:

@@ -111,10 +111,12 @@ def test_map_and_compare_load_under_1_mb_without_outside_requests(browser, site_
         outside: list[str] = []
         page.on(
             "request",
-            lambda request, seen=outside: seen.append(request.url)
-            if urlparse(request.url).netloc not in {host, ""}
-            and not request.url.startswith(("data:", "blob:", "about:"))
-            else None,
+            lambda request, seen=outside: (
+                seen.append(request.url)
+                if urlparse(request.url).netloc not in {host, ""}
+                and not request.url.startswith(("data:", "blob:", "about:"))
+                else None
+            ),
         )
         page.goto(site_url + path, wait_until="networkidle")
         entries = page.evaluate(
