@@ -203,8 +203,8 @@ def social_worker_table(
     in_header[children] = True
     keep = overlaps_year(start, end, year) & in_header[child] & supplied[la]
     rows = np.flatnonzero(keep)
-    sw_id = social["SW_ID"].to_numpy()
-    rows = rows[np.lexsort((sw_id[rows], start[rows], ids.key[child[rows]]))]
+    sw_id = _taken(social["SW_ID"], rows).to_numpy(zero_copy_only=False)
+    rows = rows[np.lexsort((sw_id, start[rows], ids.key[child[rows]]))]
     end = end[rows]
     still_open = (end == NO_DATE) | (end > year_end(year))
     columns = {
