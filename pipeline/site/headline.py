@@ -6,6 +6,7 @@ from html import escape
 
 import pandas as pd
 
+from pipeline.site.area_figures import provisional_reason
 from pipeline.site.display import (
     cell_html,
     change_phrase,
@@ -35,6 +36,19 @@ SENTENCES = {
         "more in {year}"
     ),
 }
+
+
+def provisional_in(series: pd.DataFrame, measure: str, year: str) -> str:
+    """The later returns a figure of ``year`` in ``series`` waits for ('' when final).
+
+    The package holds the years of ``series``; the rule is the measures catalogue's
+    (``pipeline.site.area_figures.provisional_reason``).
+    """
+    years = {int(y) for y in series["time_period"].unique()}
+    return provisional_reason(measure, str(year), years)
+
+
+PROVISIONAL_MARK = ' <span class="provisional">(provisional)</span>'
 
 
 def sparkline(values: list[tuple[str, str]]) -> str:
@@ -103,12 +117,13 @@ def headline_tiles(
                 root,
             )
         polarity = measure in package.higher_is_better
+        waits = provisional_in(series, measure, latest)
+        change = change_words(row["change_percentage_points"], "package", polarity, root)
+        if waits:
+            change = escape(f"Not compared: provisional, it can still change with {waits}")
         shown = [
             last_year_row(row["percent_previous_year"], latest, "package"),
-            (
-                "Change since last year",
-                change_words(row["change_percentage_points"], "package", polarity, root),
-            ),
+            ("Change since last year", change),
         ]
         if comparison is not None and comparison_label and measure in comparison.index:
             shown.append(
@@ -118,7 +133,9 @@ def headline_tiles(
                 )
             )
         spark = sparkline(list(zip(rows["time_period"], rows["percent"], strict=True)))
-        value = cell_html(row["percent"], "percent", "package")
+        value = cell_html(row["percent"], "percent", "package") + (
+            PROVISIONAL_MARK if waits else ""
+        )
         items.append(tile(package.label(measure), value, interval + spark, shown))
     return raw_html('<ul class="tiles" data-pagefind-ignore>' + "".join(items) + "</ul>")
 
@@ -127,7 +144,7 @@ def summary_sentences(package: SitePackage, series: pd.DataFrame) -> list[str]:
     """Plain-English sentences from the latest headline percentages and the year before.
 
     E.g. "About 1 in 10 children in care (10%) had two or more placement moves in 2023-24,
-    the same as in 2022-23."
+    the same as in 2022-23." A provisional figure is said to be provisional, with no change.
     """
     latest = package.latest_year
     previous = str(int(latest) - 1)
@@ -141,5 +158,13 @@ def summary_sentences(package: SitePackage, series: pd.DataFrame) -> list[str]:
         body = text.format(pct=percent_text(row["percent"]), year=year_label(latest))
         change = change_phrase(row["percent"], row["percent_previous_year"], previous)
         sentence = f"{one_in_n(row['percent'])} {body}"
+        waits = provisional_in(series, measure, latest)
+        if waits:
+            # A provisional figure is not compared with last year's (like with like).
+            sentences.append(
+                f"{sentence}. This figure is provisional and is not compared with last year: "
+                f"it can still change with {waits}."
+            )
+            continue
         sentences.append(sentence + (f", {change}." if change else "."))
     return sentences

@@ -12,7 +12,7 @@ from pipeline.site.area_tables import AreaTables
 from pipeline.site.chart_specs import compared_bars, time_series
 from pipeline.site.charts import ChartWriter
 from pipeline.site.display import cell_html, is_symbol, year_label
-from pipeline.site.headline import headline_tiles
+from pipeline.site.headline import PROVISIONAL_MARK, headline_tiles, provisional_in
 from pipeline.site.html_blocks import raw_html, symbol_key, symbols_in
 from pipeline.site.package import HEADLINE_MEASURES, SitePackage
 from pipeline.site.page_common import PageFrame, templates, write_page
@@ -44,8 +44,10 @@ def series_table_rows(
             continue
         cells = [pivot.loc[measure].get(y, "z") for y in years]
         used |= symbols_in(cells)
+        marks = [PROVISIONAL_MARK if provisional_in(series, measure, y) else "" for y in years]
         rows.append(
-            [escape(package.label(measure))] + [cell_html(c, "percent", "package") for c in cells]
+            [escape(package.label(measure))]
+            + [cell_html(c, "percent", "package") + m for c, m in zip(cells, marks, strict=True)]
         )
     return ["Measure", *[year_label(y) for y in years]], rows
 
