@@ -239,15 +239,16 @@ def test_figures_match_the_national_build_for_the_same_la(
     """Kent's rows of a two-LA national aggregation equal the self-service figures, every
     period and breakdown (the other LA changes the region and England rows, not Kent's)."""
     from pipeline.aggregate.all_tables import compact_children
+    from pipeline.aggregate.coverage import apply_coverage, source_years
     from pipeline.aggregate.stability import stability_measures
 
     tables, report = load(national_inputs(tmp_path / "england"))
     assert tables is not None, report.to_text()
     assert tables.las == ["886", "887"]
     children = compact_children(compute_measures(tables).children)
-    national = stability_measures(children, tables).frame
+    national = apply_coverage(stability_measures(children, tables), source_years(tables)).frame
     key = ["time_period", "period", "measure", "breakdown_topic", "breakdown"]
-    columns = ["cohort", "number", "percent", "percent_lower_ci", "percent_upper_ci"]
+    columns = ["cohort", "number", "percent", "percent_lower_ci", "percent_upper_ci", "status"]
 
     def la_rows(frame: pd.DataFrame) -> pd.DataFrame:
         rows = frame[
