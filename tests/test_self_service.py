@@ -458,3 +458,18 @@ def test_inputs_holding_several_las_need_la(
     )
     assert code == 1 and not report.parent.exists()
     assert "886, 887" in capsys.readouterr().err
+
+
+def test_two_years_of_returns_give_no_long_term_figure(own_figures: pd.DataFrame) -> None:
+    """Kent's extract holds the 2023 and 2024 returns: long-term stability needs the two
+    returns before the year, so both years show x; two-year figures exist for 2024 only."""
+    totals = own_figures[own_figures["breakdown_topic"] == "Total"]
+    long_term = totals[totals["measure"] == "long_term_stable"]
+    assert sorted(set(long_term["time_period"])) == ["2023", "2024"]
+    assert set(long_term["status"]) == {"not available"}
+    assert set(long_term["percent"]) == {"x"} and set(long_term["number"]) == {"x"}
+    two_year = totals[
+        (totals["period"] == "Across two years") & (totals["measure"] == "placement_2plus")
+    ]
+    assert set(two_year["time_period"]) == {"2024"}
+    assert set(two_year["status"]) == {"final"}
