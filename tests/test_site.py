@@ -296,6 +296,19 @@ def test_headline_summary_uses_the_published_percentages(built: Built) -> None:
         assert before in sentence.group(2)
 
 
+def test_latest_school_figures_are_marked_provisional(built: Built) -> None:
+    """The package ends in 2024, so 2024's mid-year school moves wait for the 2025 return:
+    marked provisional on the overview and LA tiles, never compared with last year."""
+    overview = (built.site / "index.html").read_text(encoding="utf-8")
+    sentence = re.search(r"had a mid-year school move in 2023-24([^<]*)", overview)
+    assert sentence is not None
+    assert "This figure is provisional and is not compared with last year" in sentence.group(1)
+    assert "2022-23" not in sentence.group(1)
+    assert "(provisional)" in overview
+    la_text = la_page(built, LAS[0][0]).read_text(encoding="utf-8")
+    assert "Not compared: provisional" in la_text and "(provisional)" in la_text
+
+
 def test_every_page_has_the_synthetic_banner_release_and_citation(built: Built) -> None:
     for page in html_files(built.site):
         if "downloads" in page.relative_to(built.site).parts:

@@ -11,7 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.site.area_figures import TOTAL_COLUMNS, la_figures, totals_by_year
+from pipeline.site.area_figures import (
+    TOTAL_COLUMNS,
+    la_figures,
+    provisional_reason,
+    totals_by_year,
+)
 from pipeline.site.area_tables import AreaTables
 from pipeline.site.chart_specs import compared_bars, time_series
 from pipeline.site.charts import ChartWriter, SpecTemplates
@@ -21,6 +26,7 @@ from pipeline.site.display import (
     is_symbol,
     year_label,
 )
+from pipeline.site.headline import PROVISIONAL_MARK
 from pipeline.site.html_blocks import raw_html, symbol_key, symbols_in
 from pipeline.site.la_tables import (
     LaExtract,
@@ -154,6 +160,7 @@ class LocalAuthorityPages:
             "time_series",
             ["time_period", "measure", "percent_previous_year", "change_percentage_points"],
         )
+        years = {int(year) for year in series["time_period"].unique()}
         series = series[series["time_period"] == latest].set_index("measure").to_dict("index")
         items = []
         for measure in HEADLINE_MEASURES:
@@ -179,12 +186,15 @@ class LocalAuthorityPages:
                 cells += [total[c] for c in ("percent_lower_ci", "percent_upper_ci", "number")]
             used |= symbols_in(cells + [row["rank_among_las"], row["quartile_band"]])
             polarity = measure in p.higher_is_better
+            waits = provisional_reason(measure, latest, years)
+            change_shown = change_words(change["change_percentage_points"], "la", polarity, root)
+            if waits:
+                change_shown = escape(
+                    f"Not compared: provisional, it can still change with {waits}"
+                )
             rows = [
                 last_year_row(change["percent_previous_year"], latest, "la"),
-                (
-                    "Change since last year",
-                    change_words(change["change_percentage_points"], "la", polarity, root),
-                ),
+                ("Change since last year", change_shown),
                 (escape(la.region_name), cell_html(row["region_percent"], "percent")),
                 ("England", cell_html(row["england_percent"], "percent")),
                 (
@@ -198,9 +208,8 @@ class LocalAuthorityPages:
                     ),
                 ),
             ]
-            items.append(
-                tile(p.label(measure), cell_html(row["percent"], "percent"), interval, rows)
-            )
+            value = cell_html(row["percent"], "percent") + (PROVISIONAL_MARK if waits else "")
+            items.append(tile(p.label(measure), value, interval, rows))
         sets = {row["neighbour_set"] for row in comparison.values()} - {"x", ""}
         note = (
             f'<p class="tile-note">The neighbour average uses the '
@@ -262,7 +271,14 @@ class LocalAuthorityPages:
         for measure in measures:
             cells = [pivot.loc[measure].get(y, "z") for y in years]
             used |= symbols_in(cells)
-            table_rows.append([escape(p.label(measure))] + [cell_html(c, "percent") for c in cells])
+            held = {int(y) for y in years}
+            marks = [
+                PROVISIONAL_MARK if provisional_reason(measure, y, held) else "" for y in years
+            ]
+            table_rows.append(
+                [escape(p.label(measure))]
+                + [cell_html(c, "percent") + m for c, m in zip(cells, marks, strict=True)]
+            )
         plotted = rows[~rows["percent"].map(is_symbol)]
         data = pd.DataFrame(
             {
