@@ -146,3 +146,23 @@ def test_la_comparison_columns_constant_lists_the_published_columns() -> None:
     assert LA_COMPARISON_COLUMNS[0] == "measure"
     assert LA_COMPARISON_COLUMNS[1] == "neighbour_set"
     assert LA_COMPARISON_COLUMNS[2:] == [indicator.name for indicator in LA_COMPARISON_INDICATORS]
+
+
+def test_time_series_carries_the_coverage_status() -> None:
+    """A provisional or not available figure of stability_measures stays so in time_series."""
+    rows = [
+        _stability_row("2023", "National", "", "school_midyear", "12.000000")
+        | {"status": "final", "status_note": "z"},
+        _stability_row("2024", "National", "", "school_midyear", "9.000000")
+        | {"status": "provisional", "status_note": "Provisional: waits for the 2025 return"},
+        _stability_row("2024", "National", "", "long_term_stable", "x")
+        | {"status": "not available", "status_note": "Not available: needs the 2022 return"},
+    ]
+    stability = PublishedTable("stability_measures", "", "", pd.DataFrame(rows))
+    series = derive_comparisons({"stability_measures": stability})["time_series"]
+    frame = series.frame
+    assert [i.name for i in series.indicators][-2:] == ["status", "status_note"]
+    now = _row(frame, time_period="2024", measure="school_midyear")
+    assert now["status"] == "provisional" and float(now["change_percentage_points"]) == -3
+    assert _row(frame, time_period="2024", measure="long_term_stable")["status"] == "not available"
+    assert _row(frame, time_period="2023", measure="school_midyear")["status"] == "final"

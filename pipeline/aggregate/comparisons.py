@@ -26,6 +26,7 @@ from pipeline.published import (
 )
 from pipeline.symbols import CONFIDENTIAL, NOT_APPLICABLE, NOT_AVAILABLE
 
+from .coverage import STATUS_INDICATORS
 from .rollup import sort_rows
 
 BANDS = "ABCD"
@@ -66,7 +67,10 @@ def _change(now: pd.Series, before: pd.Series | None) -> pd.Series:
 def time_series(protected: dict[str, PublishedTable]) -> PublishedTable:
     """Every one-year Total measure for every year, with the change on the previous year."""
     totals = _one_year_totals(protected)
-    frame = totals[[*EES_TIME_GEOGRAPHY_COLUMNS, "measure", "cohort", "number", "percent"]]
+    # The coverage status (final, provisional, not available) of stability_measures, if any.
+    status = [c for c in ("status", "status_note") if c in totals.columns]
+    columns = [*EES_TIME_GEOGRAPHY_COLUMNS, "measure", "cohort", "number", "percent"]
+    frame = totals[columns + status]
     previous = frame[[*AREA_KEYS, "time_period", "percent"]].copy()
     previous["time_period"] = (previous["time_period"].astype(int) + 1).astype(str)
     previous = previous.rename(columns={"percent": "percent_previous_year"})
@@ -78,6 +82,7 @@ def time_series(protected: dict[str, PublishedTable]) -> PublishedTable:
     frame["percent_previous_year"] = frame["percent_previous_year"].fillna(NOT_APPLICABLE)
     frame["change_percentage_points"] = change.where(~first_year, NOT_APPLICABLE)
     frame = sort_rows(frame, {"measure": list(FLAGS)})
+    frame = frame[[c for c in frame.columns if c not in status] + status]
     return PublishedTable(
         name="time_series",
         title="Stability measures over time",
@@ -114,6 +119,7 @@ def time_series(protected: dict[str, PublishedTable]) -> PublishedTable:
                 "pp",
                 "Percentage minus last year's percentage (published values)",
             ),
+            *[i for i in STATUS_INDICATORS if i.name in status],
         ],
     )
 
