@@ -181,7 +181,8 @@ def test_report_numbers_equal_the_la_figures(
         number, cohort, percent, interval = shown[LABELS[measure]][:4]
         assert number == _count(row["number"])
         assert cohort == _count(row["cohort"])
-        assert percent == _percent(row["percent"])
+        mark = " (provisional)" if row["status"] == "provisional" else ""
+        assert percent == _percent(row["percent"]) + mark
         if _percent(row["percent_lower_ci"]).endswith("%"):
             assert interval == (
                 f"{_percent(row['percent_lower_ci'])} to {_percent(row['percent_upper_ci'])}"
@@ -473,3 +474,16 @@ def test_two_years_of_returns_give_no_long_term_figure(own_figures: pd.DataFrame
     ]
     assert set(two_year["time_period"]) == {"2024"}
     assert set(two_year["status"]) == {"final"}
+
+
+@pytest.mark.parametrize("which", ["internal", "publish"])
+def test_report_names_missing_history_and_provisional_figures(
+    which: str, internal_run: Run, publish_run: Run
+) -> None:
+    """Both reports (two years of returns) say why long-term stability is x and that 2024's
+    school figure is provisional."""
+    text = (internal_run if which == "internal" else publish_run).html
+    assert "needs the 2021 return, for the placement history back to 31 March 2020" in text
+    assert "needs the 2022 return, for the placement history back to 31 March 2021" in text
+    assert "Mid-year school move: Provisional: waits for the summer school census of 2024" in text
+    assert "(provisional)" in text

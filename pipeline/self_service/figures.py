@@ -64,7 +64,8 @@ def headline_figures(stability: pd.DataFrame, la: str) -> pd.DataFrame:
 
     ``stability`` is a ``stability_measures`` frame (numbers before disclosure, strings with
     symbols after). Returns ``year, measure, label`` and :data:`FIGURE_COLUMNS` (cells as they
-    are in ``stability``), ordered by year then :data:`HEADLINE_MEASURES`.
+    are in ``stability``), plus ``status`` and ``status_note`` when ``stability`` has them
+    (``pipeline.aggregate.coverage``), ordered by year then :data:`HEADLINE_MEASURES`.
     """
     rows = stability[
         (stability["geographic_level"] == LEVEL_LA)
@@ -80,7 +81,8 @@ def headline_figures(stability: pd.DataFrame, la: str) -> pd.DataFrame:
         order=rows["measure"].map(HEADLINE_MEASURES.index),
     )
     figures = figures.sort_values(["year", "order"])
-    return figures[["year", "measure", "label", *FIGURE_COLUMNS]].reset_index(drop=True)
+    status = [c for c in ("status", "status_note") if c in figures.columns]
+    return figures[["year", "measure", "label", *FIGURE_COLUMNS, *status]].reset_index(drop=True)
 
 
 def cohort_summary(figures: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import jinja2
 import pandas as pd
 
+from pipeline.aggregate.coverage import PROVISIONAL, UNAVAILABLE
 from pipeline.inputs.problems import WARNING
 from pipeline.inputs.report import ValidationReport
 from pipeline.packaging.reader import DataPackage
@@ -102,12 +103,17 @@ def _headline_years(inputs: ReportInputs) -> list[dict]:
     years = []
     for year, rows in figures.groupby("year", sort=True):
         shown = []
+        notes = []
         for row in rows.to_dict("records"):
+            status = row.get("status", "final")
+            if status in (PROVISIONAL, UNAVAILABLE):
+                notes.append(f"{row['label']}: {row['status_note']}")
             entry = {
                 "label": row["label"],
                 "number": format_count(row["number"]),
                 "cohort": format_count(row["cohort"]),
-                "percent": format_percent(row["percent"]),
+                "percent": format_percent(row["percent"])
+                + (" (provisional)" if status == PROVISIONAL else ""),
                 "interval": format_interval(row["percent_lower_ci"], row["percent_upper_ci"]),
             }
             if inputs.comparison is not None:
@@ -121,7 +127,7 @@ def _headline_years(inputs: ReportInputs) -> list[dict]:
                 }
             shown.append(entry)
         label = f"{int(year) - 1}-{str(year)[-2:]} (collection year {year})"
-        years.append({"label": label, "rows": shown})
+        years.append({"label": label, "rows": shown, "notes": notes})
     return years
 
 
