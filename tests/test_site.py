@@ -305,6 +305,7 @@ def test_latest_school_figures_are_marked_provisional(built: Built) -> None:
     assert "This figure is provisional and is not compared with last year" in sentence.group(1)
     assert "2022-23" not in sentence.group(1)
     assert "(provisional)" in overview
+    assert "mid-year school move" in overview and "are provisional: they can change" in overview
     la_text = la_page(built, LAS[0][0]).read_text(encoding="utf-8")
     assert "Not compared: provisional" in la_text and "(provisional)" in la_text
 

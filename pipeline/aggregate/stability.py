@@ -201,7 +201,11 @@ DESCRIPTION = (
     "available); regional and national figures for those measures cover only the LAs that "
     "supplied it, so a region's value is the sum over its LAs with data. Characteristic "
     "breakdowns are published for every year at national and regional level, and at LA level "
-    "for the six headline measures during the year. Percentages whose cohort is 0 show z. Intervals are 95% Wilson score intervals."
+    "for the six headline measures during the year. Percentages whose cohort is 0 show z. Intervals are 95% Wilson score intervals. "
+    "A figure whose earlier returns are not in the input (for example long-term stability "
+    "without the two returns before the year) shows x; status says final, provisional (a later "
+    "return, such as the next summer school census, can still change it) or not available, "
+    "and status_note names the returns missing or awaited."
 )
 
 FILTERS = [

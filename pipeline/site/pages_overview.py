@@ -18,7 +18,7 @@ from pipeline.site.chart_specs import (
 )
 from pipeline.site.charts import ChartWriter
 from pipeline.site.display import cell_html, is_symbol, year_label
-from pipeline.site.headline import headline_tiles, summary_sentences
+from pipeline.site.headline import headline_tiles, provisional_in, summary_sentences
 from pipeline.site.html_blocks import html_table, raw_html, symbol_key, symbols_in
 from pipeline.site.package import DURING_THE_YEAR, HEADLINE_MEASURES, SitePackage
 from pipeline.site.page_common import PageFrame, templates, write_page
@@ -109,6 +109,17 @@ class OverviewPage:
             "Percentage of children in care in England with each headline measure, by year "
             "ending 31 March."
         )
+        waiting = [
+            self.package.label(m)
+            for m in HEADLINE_MEASURES
+            if provisional_in(series, m, self.package.latest_year)
+        ]
+        if waiting:
+            description += (
+                f" The {year_label(self.package.latest_year)} figures for "
+                + ", ".join(waiting).lower()
+                + " are provisional: they can change when the next return arrives."
+            )
         chart = time_series(data, title, description)
         return self._figure("time-series", chart, title, description, columns, rows, data)
 
