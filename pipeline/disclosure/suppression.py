@@ -21,7 +21,7 @@ from pipeline.disclosure.cell_store import (
 )
 from pipeline.disclosure.groups import Equations, grouping_columns
 from pipeline.disclosure.levels import equations_without, lower_level_cells
-from pipeline.disclosure.recoverability import find_recoverable
+from pipeline.disclosure.recoverability import Recoverability, find_recoverable
 from pipeline.measures.catalogue import MEASURES
 from pipeline.published import Indicator
 
@@ -235,6 +235,16 @@ def representatives(link: np.ndarray) -> np.ndarray:
     return rep
 
 
+def _equation_components(eqs: Equations, rep: np.ndarray, result: Recoverability) -> np.ndarray:
+    """Per equation, the connected system (component) of its suppressed cells (-1 when none)."""
+    position = np.searchsorted(result.unknown_cells, rep[eqs.cell])
+    position = np.minimum(position, len(result.unknown_cells) - 1)
+    inside = result.unknown_cells[position] == rep[eqs.cell]
+    component = np.full(eqs.n_equations, -1, dtype=np.int64)
+    component[eqs.eq[inside]] = result.component_of_unknown[position[inside]]
+    return component
+
+
 def _repair_recoverable(
     store: CellStore,
     eqs: Equations,
@@ -246,37 +256,50 @@ def _repair_recoverable(
 
     A repeated cohort counts as one unknown (``rep``), as a reader who knows the cohorts are
     the same would treat it. Only the systems holding a ``changed`` cell are solved (all when
-    None). Returns ``(cells recovered before the repair, cells suppressed by it)``.
+    None). Every system with a recoverable cell gets at least one new suppressed cell, so the
+    next round solves it again: in the groups of its recoverable cells among ``pickable``
+    cells, then among cells settled at a higher level too (hiding more never uncovers a
+    cell), then anywhere in the system, then England's headline cells (e.g. one LA whose region and
+    England rows only repeat it). Returns ``(cells recovered, cells suppressed)``.
     """
     unknown = store.status == SUPPRESSED
     result = find_recoverable(eqs.eq, rep[eqs.cell], eqs.coef, unknown, changed)
     if len(result.recoverable) == 0:
         return 0, 0
-    needy = np.zeros(eqs.n_equations, dtype=bool)
-    needy[np.unique(eqs.eq[np.isin(rep[eqs.cell], result.recoverable)])] = True
-    added = suppress(
-        store, _pick_one_per_equation(store, eqs, needy, pickable), reasons.RECOVERABLE
-    )
-    if added == 0:
-        # every cell of those groups is already hidden: widen to the whole component
-        components = result.component_of_unknown[np.isin(result.unknown_cells, result.recoverable)]
-        members = result.unknown_cells[np.isin(result.component_of_unknown, components)]
-        needy[np.unique(eqs.eq[np.isin(rep[eqs.cell], members)])] = True
-    # then cells settled at a higher level too (hiding more never uncovers a cell), then
-    # England's headline cells (e.g. one LA whose region and England rows only repeat it)
+    component = _equation_components(eqs, rep, result)
+    recovered_in = np.isin(rep[eqs.cell], result.recoverable)
+    direct = np.zeros(eqs.n_equations, dtype=bool)
+    direct[np.unique(eqs.eq[recovered_in])] = True
+    waiting = np.unique(component[direct])  # systems still to be given a new suppressed cell
     everything = np.ones(len(eqs.eq), dtype=bool)
-    for allowed, england in ((pickable, False), (everything, False), (everything, True)):
-        if added:
-            break
-        picked = _pick_one_per_equation(store, eqs, needy, allowed, allow_england=england)
-        added = suppress(store, picked, reasons.RECOVERABLE)
-    if added == 0:
-        raise DisclosureError(
-            "cannot protect "
-            + store.describe(int(result.recoverable[0]))
-            + ": it stays recoverable with every cell of its groups suppressed"
+    stages = (
+        (False, pickable, False),
+        (False, everything, False),
+        (True, pickable, False),
+        (True, everything, False),
+        (True, everything, True),
+    )
+    added = 0
+    for widen, allowed, england in stages:
+        needy = np.isin(component, waiting) & (True if widen else direct)
+        before = store.status == SUPPRESSED
+        added += suppress(
+            store,
+            _pick_one_per_equation(store, eqs, needy, allowed, allow_england=england),
+            reasons.RECOVERABLE,
         )
-    return len(result.recoverable), added
+        fresh = (store.status == SUPPRESSED) & ~before
+        served = np.unique(eqs.eq[fresh[eqs.cell]])
+        waiting = np.setdiff1d(waiting, component[served[needy[served]]])
+        if len(waiting) == 0:
+            return len(result.recoverable), added
+    stuck = result.unknown_cells[np.isin(result.component_of_unknown, waiting)]
+    cell = int(stuck[np.isin(stuck, result.recoverable)][0])
+    raise DisclosureError(
+        "cannot protect "
+        + store.describe(cell)
+        + ": it stays recoverable with every cell of its groups suppressed"
+    )
 
 
 def apply_secondary(
