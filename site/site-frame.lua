@@ -1,8 +1,8 @@
 -- Quarto filter: what the built-in renderer's layout (pipeline/site/templates/layout.html.j2)
 -- gives every page, added to Quarto's own page: a skip link, the search box that
 -- assets/search.js fills (pagefind, one search on both renderers; Quarto's search is off), the
--- body marked as the part pagefind indexes (with the page's title and description for its
--- results), and the search and site scripts, with links relative to the page.
+-- body marked as the part pagefind indexes (with the page's title as its first heading, as in
+-- the layout, so that search weighs it as a heading, and its description for its results), and the search and site scripts, with links relative to the page.
 -- Quarto puts "before-body" content inside <main>, so a small script moves the skip link to
 -- the start of the page and the search box into the header, before the deferred scripts run.
 
@@ -68,6 +68,9 @@ function Pandoc(doc)
     body:insert(pandoc.RawBlock("html",
       '<span hidden data-pagefind-meta="description[data-description]" data-description="' ..
       escape(pandoc.utils.stringify(doc.meta.description)) .. '"></span>'))
+  end
+  if title ~= "" then
+    body:insert(pandoc.Header(1, title, pandoc.Attr("", { "title" })))
   end
   body:extend(doc.blocks)
   doc.blocks = pandoc.Blocks({
