@@ -34,9 +34,8 @@ from pipeline.packaging.archive import verify as verify_archive
 from pipeline.packaging.metadata import DEFAULT_SOURCES, PACKAGE_NAME, SYNTHETIC_SOURCE
 from pipeline.published import PublishedTable
 from pipeline.site import generate_pages
-from pipeline.site.frozen import keep_versions
+from pipeline.site.frozen import keep_package_versions
 from pipeline.site.layout import OUTPUT, assemble_pages
-from pipeline.site.package import SitePackage
 from pipeline.site.render import RendererError, choose_renderer, render
 from pipeline.steps import StepError, aggregate, measure, protect_and_audit, validate
 from pipeline.synth import DEFAULT_YEARS, GENERATOR_VERSION, generate
@@ -365,8 +364,7 @@ def build_site(package_dir: Path, project_root: Path, renderer: str = "auto") ->
         chosen = render(project_root, chosen)
         counts["html_files"] = sum(1 for _ in site_dir.rglob("*.html"))
     with step("versions") as counts:
-        package = SitePackage.open(package_dir)
-        kept = keep_versions(package_dir, site_dir, package.version, package.release_date)
+        kept = keep_package_versions(package_dir, site_dir)
         counts["versions"] = len(kept)
     stamp.write_text(f"{key} {chosen}\n", encoding="utf-8")
     return chosen

@@ -51,9 +51,16 @@ def copy_site_sources(project: Path) -> None:
     shutil.copytree(ROOT / "site", project / "site", ignore=shutil.ignore_patterns(".quarto"))
 
 
-def render_copy(pages: Path, project: Path, renderer: str) -> RenderedSite:
-    """Render a copy of the assembled ``pages`` in ``project`` with ``renderer``."""
+def render_copy(
+    pages: Path, project: Path, renderer: str, package_dir: Path | None = None
+) -> RenderedSite:
+    """Render a copy of the assembled ``pages`` in ``project`` with ``renderer``.
+
+    With ``package_dir``, the build's "versions" step follows, as in ``build_site``: the
+    archived versions of that package's archive are published at ``_site/v/<version>/``.
+    """
     from pipeline.site import render
+    from pipeline.site.frozen import keep_package_versions
     from pipeline.site.layout import PAGES
 
     if renderer == "quarto" and shutil.which("quarto") is None:
@@ -61,6 +68,8 @@ def render_copy(pages: Path, project: Path, renderer: str) -> RenderedSite:
     shutil.copytree(pages, project / PAGES, ignore=shutil.ignore_patterns(".quarto"))
     started, children = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     used = render(project, renderer)
+    if package_dir is not None:
+        keep_package_versions(package_dir, project / "_site")
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
@@ -96,15 +105,21 @@ def synthetic_build(tmp_path_factory: pytest.TempPathFactory) -> SessionBuild:
 class SiteRenders:
     """Each renderer's site from one set of assembled pages, rendered at most once."""
 
-    def __init__(self, pages: Path, factory: pytest.TempPathFactory, **ready: Path) -> None:
-        self.pages, self.factory = pages, factory
+    def __init__(
+        self,
+        pages: Path,
+        factory: pytest.TempPathFactory,
+        package_dir: Path | None = None,
+        **ready: Path,
+    ) -> None:
+        self.pages, self.factory, self.package_dir = pages, factory, package_dir
         self.done = {name: RenderedSite(name, site, 0.0) for name, site in ready.items()}
 
     def get(self, renderer: str) -> RenderedSite:
         """The site ``renderer`` made (skips when that renderer is not installed)."""
         if renderer not in self.done:
             project = self.factory.mktemp(f"{renderer}-site")
-            self.done[renderer] = render_copy(self.pages, project, renderer)
+            self.done[renderer] = render_copy(self.pages, project, renderer, self.package_dir)
         return self.done[renderer]
 
 
@@ -114,7 +129,10 @@ def synthetic_renders(
 ) -> SiteRenders:
     """The synthetic England's site per renderer (the session build is pandoc's)."""
     return SiteRenders(
-        synthetic_build.project / "_pages", tmp_path_factory, pandoc=synthetic_build.site_dir
+        synthetic_build.project / "_pages",
+        tmp_path_factory,
+        synthetic_build.package_dir,
+        pandoc=synthetic_build.site_dir,
     )
 
 

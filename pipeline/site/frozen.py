@@ -20,6 +20,7 @@ from html import escape
 from pathlib import Path
 
 from pipeline.logs import log
+from pipeline.site.package import SitePackage
 
 FROZEN_FOLDER = "v"
 ARCHIVE_FOLDER = "pages"
@@ -113,3 +114,12 @@ def keep_versions(package_dir: Path, site_out: Path, version: str, date: str) ->
     archive = Path(package_dir).parent / ARCHIVE_FOLDER
     archive_version(site_out, archive, version, date)
     return publish_frozen(archive, site_out)
+
+
+def keep_package_versions(package_dir: Path, site_out: Path) -> list[str]:
+    """The build's "versions" step, after rendering: :func:`keep_versions` for the package.
+
+    Both renderers' sites go through it, so each serves every archived version under ``v/``.
+    """
+    package = SitePackage.open(package_dir)
+    return keep_versions(package_dir, site_out, package.version, package.release_date)
