@@ -73,6 +73,12 @@ function Pandoc(doc)
     body:insert(pandoc.Header(1, title, pandoc.Attr("", { "title" })))
   end
   body:extend(doc.blocks)
+  if title ~= "" then
+    -- The title is the heading above (Quarto's title block would put it outside the indexed
+    -- part); pagetitle keeps it as the page's <title>.
+    doc.meta.pagetitle = doc.meta.title
+    doc.meta.title = nil
+  end
   doc.blocks = pandoc.Blocks({
     pandoc.Div(body, pandoc.Attr("main", {}, { ["data-pagefind-body"] = "", tabindex = "-1" })),
   })
