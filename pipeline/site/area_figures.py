@@ -76,13 +76,16 @@ def package_years(areas: AreaTables) -> set[int]:
     return {int(year) for year in areas.time_series["time_period"].unique()}
 
 
-def region_figures(areas: AreaTables, region_code: str, latest: str) -> list[MeasureFigures]:
-    """The headline figures of a region, compared with England."""
+def _measure_figures(
+    totals: dict[tuple[str, str], dict],
+    latest: str,
+    years: Collection[int],
+    source: str,
+    comparators: list[tuple[str, dict[str, Estimate]]],
+    neighbours: dict[str, str] | None = None,
+) -> list[MeasureFigures]:
+    """The headline figures of one area from its ``totals``, with the given comparators."""
     previous = str(int(latest) - 1)
-    rows = areas.area_rows(areas.stability, region_code)
-    totals = totals_by_year(rows[rows["time_period"].isin([latest, previous])])
-    england = area_estimates(areas, None, latest)
-    years = package_years(areas)
     figures = []
     for measure in HEADLINE_MEASURES:
         now = totals.get((latest, measure))
@@ -91,22 +94,33 @@ def region_figures(areas: AreaTables, region_code: str, latest: str) -> list[Mea
         figures.append(
             MeasureFigures(
                 measure=measure,
-                now=estimate(now, "package"),
+                now=estimate(now, source),
                 number=now["number"],
                 cohort=now["cohort"],
-                before=estimate(totals.get((previous, measure)), "package"),
-                comparators=[("England", england.get(measure, Estimate("x")))],
+                before=estimate(totals.get((previous, measure)), source),
+                comparators=[
+                    (label, values.get(measure, Estimate("x"))) for label, values in comparators
+                ],
+                neighbours="" if neighbours is None else neighbours.get(measure, "x"),
                 provisional=provisional_reason(measure, latest, years),
             )
         )
     return figures
 
 
+def region_figures(areas: AreaTables, region_code: str, latest: str) -> list[MeasureFigures]:
+    """The headline figures of a region, compared with England."""
+    previous = str(int(latest) - 1)
+    rows = areas.area_rows(areas.stability, region_code)
+    totals = totals_by_year(rows[rows["time_period"].isin([latest, previous])])
+    england = area_estimates(areas, None, latest)
+    return _measure_figures(totals, latest, package_years(areas), "package", [("England", england)])
+
+
 def la_figures(
     areas: AreaTables, extract: LaExtract, region_code: str, region_name: str, latest: str
 ) -> list[MeasureFigures]:
     """The headline figures of an LA, compared with England, its region and its neighbours."""
-    previous = str(int(latest) - 1)
     totals = totals_by_year(extract.rows("stability_measures", TOTAL_COLUMNS))
     neighbour_rows = extract.rows(
         "la_comparison", ["time_period", "measure", "neighbour_average_percent"]
@@ -115,27 +129,10 @@ def la_figures(
     neighbours = dict(
         zip(neighbour_rows["measure"], neighbour_rows["neighbour_average_percent"], strict=True)
     )
-    england = area_estimates(areas, None, latest)
-    region = area_estimates(areas, region_code, latest)
-    years = package_years(areas)
-    figures = []
-    for measure in HEADLINE_MEASURES:
-        now = totals.get((latest, measure))
-        if now is None:
-            continue
-        figures.append(
-            MeasureFigures(
-                measure=measure,
-                now=estimate(now, "la"),
-                number=now["number"],
-                cohort=now["cohort"],
-                before=estimate(totals.get((previous, measure)), "la"),
-                comparators=[
-                    ("England", england.get(measure, Estimate("x"))),
-                    (f"the {region_name} region", region.get(measure, Estimate("x"))),
-                ],
-                neighbours=neighbours.get(measure, "x"),
-                provisional=provisional_reason(measure, latest, years),
-            )
-        )
-    return figures
+    comparators = [
+        ("England", area_estimates(areas, None, latest)),
+        (f"the {region_name} region", area_estimates(areas, region_code, latest)),
+    ]
+    return _measure_figures(
+        totals, latest, package_years(areas), "la", comparators, neighbours=neighbours
+    )
