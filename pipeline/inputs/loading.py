@@ -170,7 +170,9 @@ def _read_manifest(root: Path, out: _Collector) -> tuple[bool, set[tuple[str, in
     return synthetic, supplied
 
 
-def _check_la_option(la: str | None, known: set[str], new_to_old: dict[str, str], out: _Collector):  # noqa: ANN202
+def _check_la_option(
+    la: str | None, known: set[str], new_to_old: dict[str, str], out: _Collector
+) -> str | None:
     if la is None:
         return None
     code = la.strip().upper()

@@ -11,6 +11,7 @@ from pipeline.site.html_blocks import html_table, raw_html, symbols_in
 from pipeline.site.package import (
     DURING_THE_YEAR,
     HEADLINE_MEASURES,
+    GeographyRow,
     PackageError,
     SitePackage,
     rows_of,
@@ -224,7 +225,7 @@ READING_NOTE = (
 )
 
 
-def downloads_block(package: SitePackage, la, root: str) -> str:  # noqa: ANN001 - geography row
+def downloads_block(package: SitePackage, la: GeographyRow, root: str) -> str:
     """Links to the LA's tidy per-table CSVs and their zip, with how to read them.
 
     Falls back to the combined extract ``la/<old_la_code>.csv`` for a package without the

@@ -8,6 +8,7 @@ the name ``SitePackage``.
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 import pandas as pd
 
@@ -18,8 +19,10 @@ from pipeline.packaging.reader import DataPackage, PackageError, VersionInfo, re
 __all__ = [
     "DURING_THE_YEAR",
     "HEADLINE_MEASURES",
+    "GeographyRow",
     "TOTAL",
     "PackageError",
+    "RegionRow",
     "SitePackage",
     "VersionInfo",
     "read_csv_text",
@@ -33,6 +36,24 @@ TOTAL = "Total"
 DURING_THE_YEAR = "During the year"
 #: The site's name for the package reader.
 SitePackage = DataPackage
+
+
+class RegionRow(Protocol):
+    """A row of :attr:`SitePackage.regions` as ``itertuples`` gives it."""
+
+    region_code: str
+    region_name: str
+    region_slug: str
+
+
+class GeographyRow(RegionRow, Protocol):
+    """A row of :attr:`SitePackage.geography` (one LA) as ``itertuples`` gives it."""
+
+    old_la_code: str
+    new_la_code: str
+    la_name: str
+    slug: str
+    page: str
 
 
 def slugify(text: str) -> str:

@@ -35,7 +35,7 @@ from pipeline.site.la_tables import (
     downloads_block,
     two_year_table,
 )
-from pipeline.site.package import HEADLINE_MEASURES, SitePackage
+from pipeline.site.package import HEADLINE_MEASURES, GeographyRow, SitePackage
 from pipeline.site.page_common import PageFrame, templates, write_page
 from pipeline.site.tiles import (
     change_words,
@@ -103,7 +103,7 @@ class LocalAuthorityPages:
         """Write every LA page and return the paths."""
         return [self.page(row) for row in self.package.geography.itertuples(index=False)]
 
-    def page(self, la) -> Path:  # noqa: ANN001 - a geography row
+    def page(self, la: GeographyRow) -> Path:
         """Write the page of one LA."""
         p = self.package
         root = "../../"
@@ -147,7 +147,7 @@ class LocalAuthorityPages:
         return write_page(path, self.template.render(**context))
 
     # -- sections ---------------------------------------------------------------------------
-    def tiles(self, extract: LaExtract, la, root: str, used: set[str]) -> str:  # noqa: ANN001
+    def tiles(self, extract: LaExtract, la: GeographyRow, root: str, used: set[str]) -> str:
         """Headline tiles: value and interval, last year, change, region, England, rank."""
         p = self.package
         latest = p.latest_year
@@ -257,7 +257,7 @@ class LocalAuthorityPages:
             )
         return raw_html('<ul class="case-mix">' + "".join(items) + "</ul>")
 
-    def time_series(self, extract: LaExtract, la, root: str, used: set[str]) -> str:  # noqa: ANN001
+    def time_series(self, extract: LaExtract, la: GeographyRow, root: str, used: set[str]) -> str:
         """The LA's headline measures over the years: chart and table."""
         p = self.package
         rows = extract.rows("time_series", ["time_period", "measure", "percent"])
@@ -311,7 +311,7 @@ class LocalAuthorityPages:
             root=root,
         )
 
-    def neighbours(self, extract: LaExtract, la, root: str, used: set[str]) -> str:  # noqa: ANN001
+    def neighbours(self, extract: LaExtract, la: GeographyRow, root: str, used: set[str]) -> str:
         """The LA against its statistical neighbours: chart (placement moves) and table."""
         p = self.package
         neighbours = extract.rows(
@@ -389,7 +389,7 @@ class LocalAuthorityPages:
         )
         return raw_html(intro) + "\n\n" + figure
 
-    def neighbours_intro(self, la, label: str) -> str:  # noqa: ANN001 - a geography row
+    def neighbours_intro(self, la: GeographyRow, label: str) -> str:
         """Which neighbours these are (the DfE's version and source, or computed) and why."""
         if label.startswith("DfE"):
             return (

@@ -14,7 +14,7 @@ from pipeline.site.charts import ChartWriter
 from pipeline.site.display import cell_html, is_symbol, year_label
 from pipeline.site.headline import PROVISIONAL_MARK, headline_tiles, provisional_in
 from pipeline.site.html_blocks import raw_html, symbol_key, symbols_in
-from pipeline.site.package import HEADLINE_MEASURES, SitePackage
+from pipeline.site.package import HEADLINE_MEASURES, RegionRow, SitePackage
 from pipeline.site.page_common import PageFrame, templates, write_page
 
 
@@ -69,7 +69,7 @@ class RegionPages:
         """Write every region page and return the paths."""
         return [self.page(region) for region in self.package.regions.itertuples(index=False)]
 
-    def page(self, region) -> Path:  # noqa: ANN001 - a regions row
+    def page(self, region: RegionRow) -> Path:
         """Write the page of one region."""
         p = self.package
         root = "../../"
@@ -135,7 +135,7 @@ class RegionPages:
         path = self.site_dir / page_path / "index.qmd"
         return write_page(path, self.template.render(**context))
 
-    def la_section(self, region, las: pd.DataFrame, root: str, used: set[str]) -> str:  # noqa: ANN001
+    def la_section(self, region: RegionRow, las: pd.DataFrame, root: str, used: set[str]) -> str:
         """Chart (placement moves) and table (every headline measure) of the region's LAs."""
         p = self.package
         comparison = self.areas.la_comparison.set_index(["old_la_code", "measure"])

@@ -21,6 +21,7 @@ from pathlib import Path
 import pypandoc
 import yaml
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from pipeline.site.quarto_config import SiteConfig, page_sources, read_site_config, resource_files
 
@@ -231,7 +232,7 @@ def render_with_pandoc(source: Path, output: Path, batches: int = 4, workers: in
             title=str(page.meta.get("title", page.source.stem)),
             description=str(page.meta.get("description", "")),
             root=page.root,
-            body=_Markup(body),
+            body=Markup(body),
             site=config,
             nav=[
                 {"text": text, "href": href, "current": href == current}
@@ -244,9 +245,3 @@ def render_with_pandoc(source: Path, output: Path, batches: int = 4, workers: in
         page.output.write_text(html, encoding="utf-8")
     copy_resources(source, output, config)
     return len(pages)
-
-
-def _Markup(text: str):  # noqa: ANN202, N802 - jinja2's Markup, imported lazily
-    from markupsafe import Markup
-
-    return Markup(text)
