@@ -25,43 +25,21 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipeline.inputs.code_lists import BY_COLUMN
+from pipeline.inputs.layout import SPECS
 
 
 def _codes(table: str, column: str) -> set[str]:
     return BY_COLUMN[(table, column)].all_codes
 
 
-HEADER_COLUMNS = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "UASC"]
-EPISODE_COLUMNS = [
-    "CHILD",
-    "DECOM",
-    "RNE",
-    "LS",
-    "CIN",
-    "PLACE",
-    "PLACE_PROVIDER",
-    "DEC",
-    "REC",
-    "REASON_PLACE_CHANGE",
-    "HOME_POST",
-    "PL_POST",
-    "URN",
-    "PL_LA",
-]
-UASC_COLUMNS = ["CHILD", "DUC"]
-SOCIAL_WORKER_COLUMNS = ["CHILD", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"]
-SCHOOL_CENSUS_COLUMNS = [
-    "UPN",
-    "URN",
-    "CENSUS_TERM",
-    "CENSUS_DATE",
-    "ENTRY_DATE",
-    "NCYEAR",
-    "SEN_PROVISION",
-    "SEN_PRIMARY_NEED",
-    "PHASE",
-    "IS_PRU",
-]
+#: The columns of each per-year table in normalised form: those the return must have
+#: (:mod:`pipeline.inputs.layout`), the episodes' optional ones too, and the header's ``UASC``
+#: (filled from the 903 ``uasc`` table, see ``pipeline.inputs.derive``).
+HEADER_COLUMNS = [*SPECS["header"].required, "UASC"]
+EPISODE_COLUMNS = list(SPECS["episodes"].columns)
+UASC_COLUMNS = list(SPECS["uasc"].required)
+SOCIAL_WORKER_COLUMNS = list(SPECS["social_workers"].required)
+SCHOOL_CENSUS_COLUMNS = list(SPECS["school_census"].columns)
 SCHOOL_LINK_COLUMNS = ["URN", "PREDECESSOR_URN"]
 
 #: Per-year tables, in the order files are read: name -> required SSDA903 columns.
