@@ -150,3 +150,68 @@ def test_fit_model_equals_the_fit_on_the_design_matrix() -> None:
     assert np.array_equal(fitted, expected)
     assert coefficients["term"].tolist() == terms
     assert np.array_equal(coefficients["odds_ratio"].to_numpy(), np.exp(beta))
+
+
+def test_independent_columns_drop_each_column_the_earlier_ones_make() -> None:
+    from pipeline.aggregate.case_mix import independent_columns
+
+    x = np.array(
+        [
+            [1, 1, 0, 1, 0],
+            [1, 0, 1, 0, 1],
+            [1, 1, 0, 1, 1],
+            [1, 0, 1, 0, 0],
+        ],
+        dtype=float,
+    )
+    # column 2 = column 0 - column 1; column 3 = column 1; column 4 is new
+    assert independent_columns(x) == [0, 1, 4]
+    assert independent_columns(x[:, [0, 4]]) == [0, 1]
+
+
+def test_an_aliased_category_is_left_out_without_a_rank_warning() -> None:
+    """Every child placed for adoption is on a placement order and the reverse: the placement
+    type's term repeats the legal status's column. It is left out before fitting (no
+    statsmodels rank warning), the legal status term carries the effect of both, and every
+    child's expected probability is the one of the fit with both columns."""
+    import warnings
+
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import SingularMatrixWarning
+
+    from pipeline.aggregate.case_mix import (
+        _one_hot,
+        characteristic_codes,
+        design_matrix,
+        fit_model,
+        model_terms,
+    )
+
+    frame = _random_children(4000, 13)
+    order = frame["legal_status_group"] == "Placement or freeing order"
+    frame.loc[order, "placement_type_group"] = "Placed for adoption"
+    frame.loc[
+        ~order & (frame["placement_type_group"] == "Placed for adoption"), "placement_type_group"
+    ] = "Foster care"
+    y = frame["placement_2plus"].to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SingularMatrixWarning)
+        fitted, coefficients = fit_model(frame, "placement_2plus")
+    terms = coefficients["term"].tolist()
+    legal = "Legal status at 31 March: Placement or freeing order"
+    adoption = "Placement type at 31 March: Placed for adoption"
+    assert legal in terms and adoption not in terms
+    assert design_matrix(frame, "placement_2plus")[1] == terms
+
+    codes = characteristic_codes(frame)
+    columns, all_terms, _ = model_terms(codes, y)
+    assert adoption in all_terms  # aliased, not too small or without children with the flag
+    x = _one_hot(codes, columns, len(frame))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SingularMatrixWarning)
+        both = sm.GLM(y.astype(float), x, family=sm.families.Binomial()).fit(tol=1e-12)
+    assert np.allclose(fitted, both.fittedvalues, rtol=0, atol=1e-9)
+    position = dict(zip(all_terms, range(len(all_terms)), strict=True))
+    combined = both.params[position[legal]] + both.params[position[adoption]]
+    odds_ratio = coefficients.set_index("term").loc[legal, "odds_ratio"]
+    assert np.log(odds_ratio) == pytest.approx(combined, abs=1e-8)

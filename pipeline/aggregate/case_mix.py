@@ -7,6 +7,10 @@ characteristic is one-hot coded against a reference category, the largest catego
 year's fitting sample; categories with fewer than ``MIN_CATEGORY_CHILDREN`` children, or where
 every child or none has the flag, are merged into the reference so that a handful of children
 cannot drive a coefficient (or be identified by it) and every coefficient can be estimated.
+A term whose column is a linear combination of the columns before it (the same children as
+another characteristic's category, e.g. every child on a placement order placed for adoption)
+is aliased: it is left out too, its children counted with its reference, and the term before it
+carries the effect (as R's ``glm`` does with aliased terms).
 
 Expected number for an LA = sum of its children's fitted probabilities; its variance under the
 model = sum p(1 - p). Funnel limits for the observed number are expected +/- z * sd, with
@@ -113,7 +117,35 @@ def design_matrix(frame: pd.DataFrame, flag: str) -> tuple[np.ndarray, list[str]
     y = frame[flag].astype(bool).to_numpy()
     codes = characteristic_codes(frame)
     columns, terms, references = model_terms(codes, y)
-    return _one_hot(codes, columns, len(frame)), terms, references
+    x = _one_hot(codes, columns, len(frame))
+    keep = independent_columns(_patterns(x)[0])
+    if len(keep) < x.shape[1]:
+        x, terms, references = x[:, keep], [terms[i] for i in keep], [references[i] for i in keep]
+    return x, terms, references
+
+
+#: A column is aliased when its distance to the span of the columns before it is at most this
+#: fraction of its length (R's ``glm`` uses the same tolerance in its QR decomposition).
+ALIAS_TOLERANCE = 1e-7
+
+
+def independent_columns(x: np.ndarray) -> list[int]:
+    """The columns of ``x`` that are not linear combinations of the columns before them.
+
+    Columns are tried in order: a QR decomposition without pivoting puts on the diagonal of
+    ``R`` each column's distance to the span of the earlier ones; the first column at (about)
+    zero distance is dropped and the rest decomposed again, until none is.
+    """
+    keep = list(range(x.shape[1]))
+    while True:
+        kept = x[:, keep]
+        distance = np.zeros(len(keep))  # past the number of rows, a column adds nothing
+        diagonal = np.abs(np.diag(np.linalg.qr(kept, mode="r")))
+        distance[: len(diagonal)] = diagonal
+        aliased = np.flatnonzero(distance <= ALIAS_TOLERANCE * np.linalg.norm(kept, axis=0))
+        if len(aliased) == 0:
+            return keep
+        del keep[aliased[0]]
 
 
 def _patterns_from_codes(
@@ -251,9 +283,12 @@ def fit_codes(codes: dict[str, np.ndarray], y: np.ndarray) -> tuple[np.ndarray, 
     """:func:`fit_model` from :func:`characteristic_codes` and the flag ``y`` of each child."""
     columns, terms, references = model_terms(codes, y)
     collapsed = _patterns_from_codes(codes, columns)
-    if collapsed is None:
-        collapsed = _patterns(_one_hot(codes, columns, len(y)))
-    beta, se, fitted = _fit_patterns(*collapsed, y)
+    patterns, inverse = collapsed or _patterns(_one_hot(codes, columns, len(y)))
+    keep = independent_columns(patterns)
+    if len(keep) < patterns.shape[1]:  # (a copy of the same matrix may round differently)
+        patterns = patterns[:, keep]
+        terms, references = [terms[i] for i in keep], [references[i] for i in keep]
+    beta, se, fitted = _fit_patterns(patterns, inverse, y)
     coefficients = pd.DataFrame(
         {
             "term": terms,
