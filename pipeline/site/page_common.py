@@ -10,7 +10,9 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from pipeline.site.charts import VEGA_FOLDER
+from pipeline.site.area_tables import AreaTables
+from pipeline.site.charts import VEGA_FOLDER, ChartWriter
+from pipeline.site.html_blocks import raw_html, symbol_key
 from pipeline.site.key_points import KeyPointsBlock, choose_points
 from pipeline.site.package import SitePackage
 
@@ -45,6 +47,38 @@ def long_date(iso: str) -> str:
     except ValueError:
         return iso
     return f"{day.day} {day:%B %Y}"
+
+
+class AreaPages:
+    """What the pages of England, a region and an LA start from.
+
+    Attributes:
+        package: the data package the pages are written from.
+        areas: its area tables (time series and headline totals by area).
+        site_dir: the Quarto project folder the ``.qmd`` files go in.
+        charts: the writer of the pages' charts.
+        frame: the release-level facts every page shows.
+        template: the page template (``template_name`` of the subclass).
+    """
+
+    template_name = ""
+
+    def __init__(
+        self, package: SitePackage, areas: AreaTables, site_dir: Path, charts: ChartWriter
+    ) -> None:
+        self.package = package
+        self.areas = areas
+        self.site_dir = site_dir
+        self.charts = charts
+        self.frame = PageFrame(package)
+        self.template = templates().get_template(self.template_name)
+
+    def write(self, page_path: str, context: dict[str, object], used: set[str]) -> Path:
+        """Write ``<page_path>index.qmd`` from the template, ``context`` and the key to the
+        ``used`` symbols; return its path."""
+        context["symbol_key"] = raw_html(symbol_key(used)) if used else ""
+        path = self.site_dir / page_path / "index.qmd"
+        return write_page(path, self.template.render(**context))
 
 
 @dataclass

@@ -27,7 +27,7 @@ from pipeline.site.display import (
     year_label,
 )
 from pipeline.site.headline import PROVISIONAL_MARK
-from pipeline.site.html_blocks import raw_html, symbol_key, symbols_in
+from pipeline.site.html_blocks import raw_html, symbols_in
 from pipeline.site.la_tables import (
     LaExtract,
     breakdown_tables,
@@ -36,7 +36,7 @@ from pipeline.site.la_tables import (
     two_year_table,
 )
 from pipeline.site.package import HEADLINE_MEASURES, GeographyRow, SitePackage
-from pipeline.site.page_common import PageFrame, templates, write_page
+from pipeline.site.page_common import AreaPages, PageFrame
 from pipeline.site.tiles import (
     change_words,
     interval_line,
@@ -72,18 +72,15 @@ CASE_MIX_COLUMNS = [
 ]
 
 
-class LocalAuthorityPages:
+class LocalAuthorityPages(AreaPages):
     """Generate the LA pages of one package."""
+
+    template_name = "la.qmd.j2"
 
     def __init__(
         self, package: SitePackage, areas: AreaTables, site_dir: Path, charts: ChartWriter
     ) -> None:
-        self.package = package
-        self.areas = areas
-        self.site_dir = site_dir
-        self.charts = charts
-        self.frame = PageFrame(package)
-        self.template = templates().get_template("la.qmd.j2")
+        super().__init__(package, areas, site_dir, charts)
         self.specs = SpecTemplates()
         self.series_labels = [package.label(m) for m in HEADLINE_MEASURES]
         comparison = package.table("la_comparison")
@@ -142,9 +139,7 @@ class LocalAuthorityPages:
             "cite_box": self.frame.cite_box(la.la_name, la.page),
             "scripts": PageFrame.scripts(root, charts=True),
         }
-        context["symbol_key"] = raw_html(symbol_key(used)) if used else ""
-        path = self.site_dir / la.page / "index.qmd"
-        return write_page(path, self.template.render(**context))
+        return self.write(la.page, context, used)
 
     # -- sections ---------------------------------------------------------------------------
     def tiles(self, extract: LaExtract, la: GeographyRow, root: str, used: set[str]) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from pipeline.site.area_tables import NATIONAL, AreaTables
+from pipeline.site.area_tables import NATIONAL
 from pipeline.site.chart_specs import (
     funnel_plot,
     grouped_bars,
@@ -16,12 +16,11 @@ from pipeline.site.chart_specs import (
     strip_plot,
     time_series,
 )
-from pipeline.site.charts import ChartWriter
 from pipeline.site.display import cell_html, is_symbol, year_label
 from pipeline.site.headline import headline_tiles, provisional_in, summary_sentences
-from pipeline.site.html_blocks import html_table, raw_html, symbol_key, symbols_in
-from pipeline.site.package import DURING_THE_YEAR, HEADLINE_MEASURES, SitePackage
-from pipeline.site.page_common import PageFrame, templates, write_page
+from pipeline.site.html_blocks import html_table, raw_html, symbols_in
+from pipeline.site.package import DURING_THE_YEAR, HEADLINE_MEASURES
+from pipeline.site.page_common import AreaPages, PageFrame
 from pipeline.site.pages_map import overview_map
 from pipeline.site.pages_region import series_chart_rows, series_table_rows
 
@@ -30,17 +29,10 @@ BREAKDOWN_MEASURES = ["placement_2plus", "school_midyear", "sw_2plus"]
 CASE_MIX_MEASURE = "placement_2plus"
 
 
-class OverviewPage:
+class OverviewPage(AreaPages):
     """Generate the national overview."""
 
-    def __init__(
-        self, package: SitePackage, areas: AreaTables, site_dir: Path, charts: ChartWriter
-    ) -> None:
-        self.package = package
-        self.areas = areas
-        self.site_dir = site_dir
-        self.charts = charts
-        self.frame = PageFrame(package)
+    template_name = "overview.qmd.j2"
 
     def generate(self) -> Path:
         """Write ``index.qmd`` and return its path."""
@@ -73,9 +65,7 @@ class OverviewPage:
             "cite_box": self.frame.cite_box("National overview", ""),
             "scripts": PageFrame.scripts(root, charts=True),
         }
-        context["symbol_key"] = raw_html(symbol_key(used)) if used else ""
-        template = templates().get_template("overview.qmd.j2")
-        return write_page(self.site_dir / "index.qmd", template.render(**context))
+        return self.write("", context, used)
 
     def _figure(
         self,

@@ -8,14 +8,12 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.site.area_figures import region_figures
-from pipeline.site.area_tables import AreaTables
 from pipeline.site.chart_specs import compared_bars, time_series
-from pipeline.site.charts import ChartWriter
 from pipeline.site.display import cell_html, is_symbol, year_label
 from pipeline.site.headline import PROVISIONAL_MARK, headline_tiles, provisional_in
-from pipeline.site.html_blocks import raw_html, symbol_key, symbols_in
+from pipeline.site.html_blocks import symbols_in
 from pipeline.site.package import HEADLINE_MEASURES, RegionRow, SitePackage
-from pipeline.site.page_common import PageFrame, templates, write_page
+from pipeline.site.page_common import AreaPages, PageFrame
 
 
 def series_chart_rows(package: SitePackage, series: pd.DataFrame) -> pd.DataFrame:
@@ -52,18 +50,10 @@ def series_table_rows(
     return ["Measure", *[year_label(y) for y in years]], rows
 
 
-class RegionPages:
+class RegionPages(AreaPages):
     """Generate the region pages of one package."""
 
-    def __init__(
-        self, package: SitePackage, areas: AreaTables, site_dir: Path, charts: ChartWriter
-    ) -> None:
-        self.package = package
-        self.areas = areas
-        self.site_dir = site_dir
-        self.charts = charts
-        self.frame = PageFrame(package)
-        self.template = templates().get_template("region.qmd.j2")
+    template_name = "region.qmd.j2"
 
     def generate(self) -> list[Path]:
         """Write every region page and return the paths."""
@@ -131,9 +121,7 @@ class RegionPages:
             "cite_box": self.frame.cite_box(region.region_name, page_path),
             "scripts": PageFrame.scripts(root, charts=True),
         }
-        context["symbol_key"] = raw_html(symbol_key(used)) if used else ""
-        path = self.site_dir / page_path / "index.qmd"
-        return write_page(path, self.template.render(**context))
+        return self.write(page_path, context, used)
 
     def la_section(self, region: RegionRow, las: pd.DataFrame, root: str, used: set[str]) -> str:
         """Chart (placement moves) and table (every headline measure) of the region's LAs."""
