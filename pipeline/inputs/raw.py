@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from pipeline.inputs.problems import found
 from pipeline.inputs.tables import YEAR_TABLES
 
 
@@ -81,3 +82,18 @@ def collection_year_bounds(years: pd.Series) -> tuple[pd.Series, pd.Series]:
     start = years.map(starts).astype("datetime64[ns]")
     end = years.map(ends).astype("datetime64[ns]")
     return start, end
+
+
+def dates_within_year(raw: RawInputs, table: str, start: str, end: str) -> list[pd.DataFrame]:
+    """Rows of an episode ``table`` whose ``end`` date is before its ``start``, whose
+    ``start`` is after 31 March of the row's collection year, and whose ``end`` is: the rules
+    ``<end>_BEFORE_<start>``, ``<start>_AFTER_YEAR`` and ``<end>_AFTER_YEAR``."""
+    rows = raw[table]
+    files = raw.files_of(table)
+    _, year_end = collection_year_bounds(rows["YEAR"])
+    opened, closed = rows[start], rows[end]
+    return [
+        found(rows[closed < opened], rule=f"{end}_BEFORE_{start}", column=end, files=files),
+        found(rows[opened > year_end], rule=f"{start}_AFTER_YEAR", column=start, files=files),
+        found(rows[closed > year_end], rule=f"{end}_AFTER_YEAR", column=end, files=files),
+    ]

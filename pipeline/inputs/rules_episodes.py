@@ -26,7 +26,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.inputs.problems import ERROR, WARNING, Rule, found
-from pipeline.inputs.raw import RawInputs, collection_year_bounds
+from pipeline.inputs.raw import RawInputs, collection_year_bounds, dates_within_year
 from pipeline.inputs.sql import query, rows_at
 from pipeline.inputs.tables import REC_STILL_LOOKED_AFTER, TEMPORARY_PLACE
 
@@ -50,13 +50,11 @@ def check_episode_dates(raw: RawInputs) -> list[pd.DataFrame]:
     """Dates impossible within the row's own collection year, and REC/DEC pairs."""
     episodes = raw["episodes"]
     files = raw.files_of("episodes")
-    start, end = collection_year_bounds(episodes["YEAR"])
-    decom, dec = episodes["DECOM"], episodes["DEC"]
+    start, _ = collection_year_bounds(episodes["YEAR"])
+    dec = episodes["DEC"]
     has_rec = episodes["REC"].notna() & raw.has_column("episodes", "REC")
     return [
-        found(episodes[dec < decom], rule="DEC_BEFORE_DECOM", column="DEC", files=files),
-        found(episodes[decom > end], rule="DECOM_AFTER_YEAR", column="DECOM", files=files),
-        found(episodes[dec > end], rule="DEC_AFTER_YEAR", column="DEC", files=files),
+        *dates_within_year(raw, "episodes", "DECOM", "DEC"),
         found(episodes[dec < start], rule="DEC_BEFORE_YEAR", column="DEC", files=files),
         found(
             episodes[has_rec & dec.isna() & episodes["REC"].notna()],

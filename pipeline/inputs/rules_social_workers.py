@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.inputs.problems import ERROR, WARNING, Rule, found
-from pipeline.inputs.raw import RawInputs, collection_year_bounds
+from pipeline.inputs.raw import RawInputs, dates_within_year
 from pipeline.inputs.sql import select_rows
 
 RULES = [
@@ -29,15 +29,7 @@ RULES = [
 
 def check_social_worker_dates(raw: RawInputs) -> list[pd.DataFrame]:
     """Dates impossible within the row's own collection year."""
-    workers = raw["social_workers"]
-    files = raw.files_of("social_workers")
-    _, end = collection_year_bounds(workers["YEAR"])
-    decom, dec = workers["SW_DECOM"], workers["SW_DEC"]
-    return [
-        found(workers[dec < decom], rule="SW_DEC_BEFORE_SW_DECOM", column="SW_DEC", files=files),
-        found(workers[decom > end], rule="SW_DECOM_AFTER_YEAR", column="SW_DECOM", files=files),
-        found(workers[dec > end], rule="SW_DEC_AFTER_YEAR", column="SW_DEC", files=files),
-    ]
+    return dates_within_year(raw, "social_workers", "SW_DECOM", "SW_DEC")
 
 
 def check_social_worker_overlaps(raw: RawInputs) -> list[pd.DataFrame]:

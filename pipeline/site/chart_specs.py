@@ -138,29 +138,8 @@ def grouped_bars(frame: pd.DataFrame, title: str, description: str) -> alt.TopLe
     Each panel is titled with its measure and each bar labelled on its axis, so no colour
     is needed to tell them apart.
     """
-    series = list(dict.fromkeys(frame["series"]))
-    categories = list(dict.fromkeys(frame["category"]))
-    chart = (
-        alt.Chart(frame)
-        .mark_bar(color=PALETTE[0])
-        .encode(
-            y=alt.Y("category:N", title=None, sort=categories),
-            x=alt.X("percent:Q", title="Percentage of children"),
-            tooltip=[
-                alt.Tooltip("category:N", title="Group"),
-                alt.Tooltip("series:N", title="Measure"),
-                alt.Tooltip("percent:Q", title="Percent", format=".1f"),
-            ],
-        )
-        .properties(width=180, height=alt.Step(18))
-        .facet(
-            column=alt.Column(
-                "series:N", sort=series, title=None, header=alt.Header(labelFontSize=12)
-            )
-        )
-        .properties(title=title)
-    )
-    return _configure(chart, description)
+    tooltip = [("category", "Group"), ("series", "Measure")]
+    return _panels_of_bars(frame, "category", "series", tooltip, title, description)
 
 
 def stacked_shares(frame: pd.DataFrame, title: str, description: str) -> alt.TopLevelMixin:
@@ -169,24 +148,39 @@ def stacked_shares(frame: pd.DataFrame, title: str, description: str) -> alt.Top
     Drawn as labelled bars in one panel per group (parts on the axis, in display order), so
     the parts are told apart by their labels, not by colour.
     """
-    parts = list(dict.fromkeys(frame["part"]))
-    groups = list(dict.fromkeys(frame["group"]))
+    tooltip = [("group", "Group"), ("part", "Part")]
+    return _panels_of_bars(frame, "part", "group", tooltip, title, description)
+
+
+def _panels_of_bars(
+    frame: pd.DataFrame,
+    bar: str,
+    panel: str,
+    tooltip: list[tuple[str, str]],
+    title: str,
+    description: str,
+) -> alt.TopLevelMixin:
+    """Horizontal ``percent`` bars labelled by column ``bar``, one panel per value of column
+    ``panel`` (both in order of appearance); ``tooltip`` is ``(column, title)`` of the text
+    fields shown before the percent."""
     chart = (
         alt.Chart(frame)
         .mark_bar(color=PALETTE[0])
         .encode(
-            y=alt.Y("part:N", title=None, sort=parts),
+            y=alt.Y(f"{bar}:N", title=None, sort=list(dict.fromkeys(frame[bar]))),
             x=alt.X("percent:Q", title="Percentage of children"),
             tooltip=[
-                alt.Tooltip("group:N", title="Group"),
-                alt.Tooltip("part:N", title="Part"),
+                *(alt.Tooltip(f"{column}:N", title=name) for column, name in tooltip),
                 alt.Tooltip("percent:Q", title="Percent", format=".1f"),
             ],
         )
         .properties(width=180, height=alt.Step(18))
         .facet(
             column=alt.Column(
-                "group:N", sort=groups, title=None, header=alt.Header(labelFontSize=12)
+                f"{panel}:N",
+                sort=list(dict.fromkeys(frame[panel])),
+                title=None,
+                header=alt.Header(labelFontSize=12),
             )
         )
         .properties(title=title)

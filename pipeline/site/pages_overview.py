@@ -284,40 +284,15 @@ class OverviewPage(AreaPages):
 
     def two_year(self, used: set[str]) -> str:
         """England's two-year split: when the changes happened."""
-        p = self.package
-        rows = self._national_latest("two_year_split")
-        rows = rows[rows["split"] != "Total"]
-        table_rows, chart_rows = [], []
-        for row in rows.itertuples(index=False):
-            used |= symbols_in([row.number, row.percent])
-            table_rows.append(
-                [
-                    escape(row.area),
-                    escape(row.split),
-                    cell_html(row.number, "count", "package"),
-                    cell_html(row.percent, "percent", "package"),
-                ]
-            )
-            if not is_symbol(row.percent):
-                chart_rows.append(
-                    {"group": row.area, "part": row.split, "percent": float(row.percent)}
-                )
-        title = (
-            f"England: when changes happened across the two years to {year_label(p.latest_year)}"
-        )
-        description = (
-            "For children in care in both years: the share with no change, a change in the "
-            "first year only, the second year only, or both years."
-        )
-        data = pd.DataFrame(chart_rows, columns=["group", "part", "percent"])
-        return self._figure(
-            "two-year-split",
-            stacked_shares(data, title, description),
-            title,
-            description,
+        latest = year_label(self.package.latest_year)
+        return self._shares_figure(
+            "two_year_split",
+            ("area", "split", "{}"),
             ["Area", "When", "Children", "Percent"],
-            table_rows,
-            data,
+            f"England: when changes happened across the two years to {latest}",
+            "For children in care in both years: the share with no change, a change in the "
+            "first year only, the second year only, or both years.",
+            used,
         )
 
     def consecutive(self, used: set[str]) -> str:
@@ -367,39 +342,37 @@ class OverviewPage(AreaPages):
 
     def distribution(self, used: set[str]) -> str:
         """Distribution of placement moves over one to four years."""
-        rows = self._national_latest("placement_moves_distribution")
-        rows = rows[rows["moves"] != "Total"]
-        table_rows, chart_rows = [], []
-        for row in rows.itertuples(index=False):
-            used |= symbols_in([row.number, row.percent])
-            table_rows.append(
-                [
-                    escape(row.period),
-                    escape(row.moves),
-                    cell_html(row.number, "count", "package"),
-                    cell_html(row.percent, "percent", "package"),
-                ]
-            )
-            if not is_symbol(row.percent):
-                chart_rows.append(
-                    {
-                        "group": row.period,
-                        "part": f"{row.moves} moves",
-                        "percent": float(row.percent),
-                    }
-                )
-        title = "England: number of placement moves over one to four years"
-        description = (
+        return self._shares_figure(
+            "placement_moves_distribution",
+            ("period", "moves", "{} moves"),
+            ["Period", "Placement moves", "Children", "Percent"],
+            "England: number of placement moves over one to four years",
             "For each period, the share of children by their number of placement moves "
-            "(0, 1, 2 to 3, 4, 5 or more)."
+            "(0, 1, 2 to 3, 4, 5 or more).",
+            used,
         )
-        data = pd.DataFrame(chart_rows, columns=["group", "part", "percent"])
+
+    def _shares_figure(
+        self,
+        table: str,
+        fields: tuple[str, str, str],
+        columns: list[str],
+        title: str,
+        description: str,
+        used: set[str],
+    ) -> str:
+        """The figure of a national table of shares (its latest year, without the Total
+        parts): ``fields`` is ``(group column, part column, part label format)``; the chart is
+        named after the table (``two-year-split``)."""
+        group, part, part_label = fields
+        rows = self._national_latest(table)
+        table_rows, data = _shares(rows[rows[part] != "Total"], group, part, part_label, used)
         return self._figure(
-            "placement-moves-distribution",
+            table.replace("_", "-"),
             stacked_shares(data, title, description),
             title,
             description,
-            ["Period", "Placement moves", "Children", "Percent"],
+            columns,
             table_rows,
             data,
         )
@@ -423,3 +396,32 @@ class OverviewPage(AreaPages):
                 }
             )
         return regions
+
+
+def _shares(
+    rows: pd.DataFrame, group: str, part: str, part_label: str, used: set[str]
+) -> tuple[list[list[str]], pd.DataFrame]:
+    """Table rows (group, part, number, percent) and the chart data (``group``, ``part``
+    labelled by ``part_label.format``, ``percent``; symbols left out) of a table of shares.
+    Adds the symbols shown to ``used``."""
+    table_rows, chart_rows = [], []
+    for row in rows.itertuples(index=False):
+        number, percent = row.number, row.percent
+        used |= symbols_in([number, percent])
+        table_rows.append(
+            [
+                escape(getattr(row, group)),
+                escape(getattr(row, part)),
+                cell_html(number, "count", "package"),
+                cell_html(percent, "percent", "package"),
+            ]
+        )
+        if not is_symbol(percent):
+            chart_rows.append(
+                {
+                    "group": getattr(row, group),
+                    "part": part_label.format(getattr(row, part)),
+                    "percent": float(percent),
+                }
+            )
+    return table_rows, pd.DataFrame(chart_rows, columns=["group", "part", "percent"])
