@@ -28,7 +28,7 @@ from rich.table import Table
 
 from pipeline import logs
 from pipeline.aggregate import build_tables
-from pipeline.build import release_child_rows, release_metadata, run_build
+from pipeline.build import BuildInputs, release_child_rows, release_metadata, run_build
 from pipeline.inputs import load
 from pipeline.packaging import write_package
 from pipeline.site import generate_pages, render
@@ -225,13 +225,7 @@ def bench_build(scale: float, years: list[int], with_site: bool) -> dict[str, An
 
             def build() -> Any:
                 return run_build(
-                    input_dir=None,
-                    la=None,
-                    seed=2024,
-                    scale=scale,
-                    years=years,
-                    version=None,
-                    bump=None,
+                    BuildInputs(scale=scale, years=years),
                     packages_root=project / "datapackages",
                     with_site=with_site,
                     project_root=project,

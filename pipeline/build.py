@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import build_cache, logs
+from pipeline import build_cache
 from pipeline.aggregate import build_tables
 from pipeline.aggregate.coverage import record_source_years
 from pipeline.aggregate.neighbour_sets import neighbour_set
@@ -59,6 +59,27 @@ class BuildResult:
     renderer: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    """What a build or a release is computed from.
+
+    Attributes:
+        input_dir: real SSDA903 extracts (``INPUT/<year>/*.csv``); None for the synthetic
+            England of ``seed``, ``scale`` and ``years`` (default :data:`DEFAULT_YEARS`).
+        la: DfE 3-digit code of the LA the files belong to, when they have no ``LA`` column.
+        neighbours: the basis of the statistical neighbours (``dfe``, ``dfe-2021``, ``computed``).
+        exclude_invalid: leave out children with errors (``pipeline.inputs.exclusion``).
+    """
+
+    input_dir: Path | None = None
+    la: str | None = None
+    seed: int = 2024
+    scale: float = 1.0
+    years: list[int] | None = None
+    neighbours: str = "dfe"
+    exclude_invalid: bool = False
 
 
 def synthetic_inputs(project_root: Path, seed: int, scale: float, years: list[int]) -> Path:
@@ -132,73 +153,25 @@ def publishable_tables(
 
 
 def _publish_from_inputs(
-    input_dir: Path,
-    la: str | None,
-    *,
-    synthetic: bool,
-    seed: int,
-    scale: float,
-    neighbours: str = "dfe",
-    exclude_invalid: bool = False,
+    inputs: BuildInputs, input_dir: Path
 ) -> tuple[dict[str, PublishedTable], ReleaseMetadata]:
-    """Validate the inputs and make the published tables and release metadata.
+    """Validate the inputs (in ``input_dir``: the synthetic England's folder when
+    ``inputs.input_dir`` is None) and make the published tables and release metadata.
 
     A function of its own so the input tables are freed before the package is written.
     """
-    tables, report = validate(input_dir, la, exclude_invalid)
-    published, summary = publishable_tables(tables, report, neighbours)
+    tables, report = validate(input_dir, inputs.la, inputs.exclude_invalid)
+    published, summary = publishable_tables(tables, report, inputs.neighbours)
     metadata = release_metadata(
         tables,
         summary,
-        synthetic=synthetic,
-        seed=seed,
-        scale=scale,
+        synthetic=inputs.input_dir is None,
+        seed=inputs.seed,
+        scale=inputs.scale,
         published=published,
-        neighbours=neighbours,
+        neighbours=inputs.neighbours,
     )
     return published, metadata
-
-
-def build_all(
-    *,
-    input_dir: Path | None = None,
-    la: str | None = None,
-    seed: int = 2024,
-    scale: float = 1.0,
-    years: list[int] | None = None,
-    version: str | None = None,
-    bump: str | None = None,
-    packages_root: Path = Path("datapackages"),
-    with_site: bool = True,
-    project_root: Path = Path("."),
-    neighbours: str = "dfe",
-    renderer: str = "auto",
-    exclude_invalid: bool = False,
-) -> int:
-    """Build the data package (and the site) and return a process exit code (0 = success)."""
-    try:
-        result = run_build(
-            input_dir=input_dir,
-            la=la,
-            seed=seed,
-            scale=scale,
-            years=years,
-            version=version,
-            bump=bump,
-            packages_root=packages_root,
-            with_site=with_site,
-            project_root=project_root,
-            neighbours=neighbours,
-            renderer=renderer,
-            exclude_invalid=exclude_invalid,
-        )
-    except StepError as error:
-        logs.console.print(f"[bold red]Build failed:[/] {error}", markup=True, highlight=False)
-        return 1
-    logs.console.print(f"Data package: {result.package_dir}")
-    if result.site_dir is not None:
-        logs.console.print(f"Website: {result.site_dir} (rendered with {result.renderer})")
-    return 0
 
 
 def check_archive(packages_root: Path) -> list[dict]:
@@ -210,29 +183,25 @@ def check_archive(packages_root: Path) -> list[dict]:
 
 
 def publishable(
-    *,
-    input_dir: Path | None,
-    la: str | None,
-    seed: int,
-    scale: float,
-    years: list[int] | None,
-    project_root: Path,
-    neighbours: str = "dfe",
-    exclude_invalid: bool = False,
+    inputs: BuildInputs, project_root: Path
 ) -> tuple[dict[str, PublishedTable], ReleaseMetadata, str, bool]:
     """The published tables and release metadata of the inputs, their cache key, and whether
-    they were reused from an identical earlier build (``exclude_invalid``: leave out children
-    with errors, ``pipeline.inputs.exclusion``)."""
+    they were reused from an identical earlier build."""
     try:
-        neighbour_set(neighbours)
+        neighbour_set(inputs.neighbours)
     except ValueError as error:
         raise BuildError(f"--neighbours: {error}") from error
-    synthetic = input_dir is None
-    if input_dir is None:
-        input_dir = synthetic_inputs(project_root, seed, scale, years or DEFAULT_YEARS)
+    synthetic = inputs.input_dir is None
+    input_dir = inputs.input_dir or synthetic_inputs(
+        project_root, inputs.seed, inputs.scale, inputs.years or DEFAULT_YEARS
+    )
     cache_dir = project_root / BUILD_CACHE
-    options: dict[str, object] = {"la": la, "synthetic": synthetic, "neighbours": neighbours}
-    if exclude_invalid:  # only when set, so the keys of earlier builds stay the same
+    options: dict[str, object] = {
+        "la": inputs.la,
+        "synthetic": synthetic,
+        "neighbours": inputs.neighbours,
+    }
+    if inputs.exclude_invalid:  # only when set, so the keys of earlier builds stay the same
         options["exclude_invalid"] = True
     key = build_cache.inputs_key(input_dir, options)
     cached = build_cache.load_tables(cache_dir, key)
@@ -240,15 +209,7 @@ def publishable(
         published, metadata = cached
         log.info("measures, aggregate, disclose: reusing the results of an identical earlier build")
         return published, metadata, key, True
-    published, metadata = _publish_from_inputs(
-        input_dir,
-        la,
-        synthetic=synthetic,
-        seed=seed,
-        scale=scale,
-        neighbours=neighbours,
-        exclude_invalid=exclude_invalid,
-    )
+    published, metadata = _publish_from_inputs(inputs, input_dir)
     build_cache.save_tables(cache_dir, key, (published, metadata))
     return published, metadata, key, False
 
@@ -278,22 +239,17 @@ def write_version(
 
 
 def run_build(
+    inputs: BuildInputs,
     *,
-    input_dir: Path | None,
-    la: str | None,
-    seed: int,
-    scale: float,
-    years: list[int] | None,
-    version: str | None,
-    bump: str | None,
-    packages_root: Path,
-    with_site: bool,
-    project_root: Path,
-    neighbours: str = "dfe",
+    version: str | None = None,
+    bump: str | None = None,
+    packages_root: Path = Path("datapackages"),
+    with_site: bool = True,
+    project_root: Path = Path("."),
     renderer: str = "auto",
-    exclude_invalid: bool = False,
 ) -> BuildResult:
-    """Run every step; raise :class:`BuildError` on a failure the user can act on.
+    """Run every step; raise :class:`BuildError` (a :class:`StepError`) on a failure the user
+    can act on.
 
     ``packages_root`` is the release archive: it is verified first (a changed file of a
     published version stops the build, named). With no ``version`` and no ``bump``, a version
@@ -302,16 +258,7 @@ def run_build(
     """
     entries = check_archive(packages_root)
     build = BuildResult()
-    published, metadata, cache_key, cached = publishable(
-        input_dir=input_dir,
-        la=la,
-        seed=seed,
-        scale=scale,
-        years=years,
-        project_root=project_root,
-        neighbours=neighbours,
-        exclude_invalid=exclude_invalid,
-    )
+    published, metadata, cache_key, cached = publishable(inputs, project_root)
     pending = ledger.pending(packages_root, entries) if version is None and bump is None else None
     if pending is not None:
         version = pending["version"]

@@ -42,6 +42,8 @@ ScaleOption = Annotated[
         help="Size of the synthetic England relative to the real one (1 = ~84k children)."
     ),
 ]
+YearsOption = Annotated[str, typer.Option(help="Synthetic collection years.")]
+SiteOption = Annotated[bool, typer.Option(help="Also generate and render the website.")]
 ArchiveOption = Annotated[
     Path,
     typer.Option(
@@ -247,7 +249,7 @@ def build(
     la: LaOption = None,
     seed: SeedOption = 2024,
     scale: ScaleOption = 1.0,
-    years: Annotated[str, typer.Option(help="Synthetic collection years.")] = SYNTHETIC_YEARS,
+    years: YearsOption = SYNTHETIC_YEARS,
     version: Annotated[
         str | None, typer.Option(help="Version to write (semver). Default: the current release.")
     ] = None,
@@ -255,7 +257,7 @@ def build(
         str | None, typer.Option(help="Write a new version: patch, minor or major.")
     ] = None,
     packages: ArchiveOption = Path("datapackages"),
-    site: Annotated[bool, typer.Option(help="Also generate and render the website.")] = True,
+    site: SiteOption = True,
     neighbours: NeighboursOption = "dfe",
     renderer: RendererOption = "auto",
     compare: CompareOption = None,
@@ -289,20 +291,25 @@ def build(
             exclude_invalid=exclude_invalid,
         )
     else:
-        code = build_module.build_all(
-            input_dir=input_dir,
-            la=la,
-            seed=seed,
-            scale=scale,
-            years=parse_years(years),
-            version=version,
-            bump=bump,
-            packages_root=packages,
-            with_site=site,
-            neighbours=neighbours,
-            renderer=renderer,
-            exclude_invalid=exclude_invalid,
+        inputs = build_module.BuildInputs(
+            input_dir, la, seed, scale, parse_years(years), neighbours, exclude_invalid
         )
+        try:
+            result = build_module.run_build(
+                inputs,
+                version=version,
+                bump=bump,
+                packages_root=packages,
+                with_site=site,
+                renderer=renderer,
+            )
+        except build_module.StepError as error:
+            logs.console.print(f"[bold red]Build failed:[/] {error}", markup=True, highlight=False)
+            raise typer.Exit(1) from error
+        logs.console.print(f"Data package: {result.package_dir}")
+        if result.site_dir is not None:
+            logs.console.print(f"Website: {result.site_dir} (rendered with {result.renderer})")
+        code = 0
     raise typer.Exit(code)
 
 
@@ -323,32 +330,31 @@ def release(
     la: LaOption = None,
     seed: SeedOption = 2024,
     scale: ScaleOption = 1.0,
-    years: Annotated[str, typer.Option(help="Synthetic collection years.")] = "2019-2024",
+    years: YearsOption = "2019-2024",
     packages: ArchiveOption = Path("datapackages"),
-    site: Annotated[bool, typer.Option(help="Also generate and render the website.")] = True,
+    site: SiteOption = True,
     neighbours: NeighboursOption = "dfe",
     renderer: RendererOption = "auto",
+    exclude_invalid: ExcludeInvalidOption = False,
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Build, check and write a new version into the archive; print what changed."""
     logs.configure(verbose, quiet)
-    from pipeline.build import BuildError
+    from pipeline.build import BuildError, BuildInputs
     from pipeline.release import print_release, run_release
 
+    inputs = BuildInputs(
+        input_dir, la, seed, scale, parse_years(years), neighbours, exclude_invalid
+    )
     try:
         result = run_release(
+            inputs,
             bump=bump,
             note=note,
-            input_dir=input_dir,
-            la=la,
-            seed=seed,
-            scale=scale,
-            years=parse_years(years),
             packages_root=packages,
             with_site=site,
             project_root=Path("."),
-            neighbours=neighbours,
             renderer=renderer,
         )
     except BuildError as error:

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import logs
-from pipeline.build import BuildError, build_site, check_archive, publishable, write_version
+from pipeline.build import (
+    BuildError,
+    BuildInputs,
+    build_site,
+    check_archive,
+    publishable,
+    write_version,
+)
 from pipeline.packaging import versions
 from pipeline.packaging.changes import ReleaseDiff, check_bump, diff_tables
 from pipeline.packaging.ledger import LEDGER, record
@@ -42,33 +49,20 @@ def _changes_text(note: str, diff: ReleaseDiff | None) -> str:
 
 
 def run_release(
+    inputs: BuildInputs,
     *,
     bump: str,
     note: str,
-    input_dir: Path | None,
-    la: str | None,
-    seed: int,
-    scale: float,
-    years: list[int] | None,
     packages_root: Path,
     with_site: bool,
     project_root: Path,
-    neighbours: str = "dfe",
     renderer: str = "auto",
 ) -> ReleaseResult:
     """Build, check the bump against the change, write the new version, record it."""
     if bump not in versions.BUMPS:
         raise BuildError(f"--bump {bump!r} is not one of {', '.join(versions.BUMPS)}")
     entries = check_archive(packages_root)
-    published, metadata, _, _ = publishable(
-        input_dir=input_dir,
-        la=la,
-        seed=seed,
-        scale=scale,
-        years=years,
-        project_root=project_root,
-        neighbours=neighbours,
-    )
+    published, metadata, _, _ = publishable(inputs, project_root)
     diff = None
     if entries:
         previous = packages_root / PACKAGE_NAME / entries[-1]["version"]

@@ -80,18 +80,12 @@ def render_copy(
 @pytest.fixture(scope="session")
 def synthetic_build(tmp_path_factory: pytest.TempPathFactory) -> SessionBuild:
     """Build the synthetic England end to end (package and site) once for the session."""
-    from pipeline.build import run_build
+    from pipeline.build import BuildInputs, run_build
 
     project = tmp_path_factory.mktemp("project")
     copy_site_sources(project)
     result = run_build(
-        input_dir=None,
-        la=None,
-        seed=2024,
-        scale=SESSION_SCALE,
-        years=SESSION_YEARS,
-        version=None,
-        bump=None,
+        BuildInputs(scale=SESSION_SCALE, years=SESSION_YEARS),
         packages_root=project / "datapackages",
         with_site=True,
         project_root=project,

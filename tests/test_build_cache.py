@@ -9,16 +9,10 @@ pytestmark = pytest.mark.slow
 
 
 def _rebuild(synthetic_build):  # noqa: ANN001, ANN202 - fixture object, BuildResult
-    from pipeline.build import run_build
+    from pipeline.build import BuildInputs, run_build
 
     return run_build(
-        input_dir=None,
-        la=None,
-        seed=2024,
-        scale=SESSION_SCALE,
-        years=SESSION_YEARS,
-        version=None,
-        bump=None,
+        BuildInputs(scale=SESSION_SCALE, years=SESSION_YEARS),
         packages_root=synthetic_build.project / "datapackages",
         with_site=False,
         project_root=synthetic_build.project,

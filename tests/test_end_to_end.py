@@ -77,17 +77,11 @@ def test_england_headline_is_in_the_published_range(synthetic_build) -> None:
 
 
 def test_a_rebuild_with_the_same_inputs_leaves_the_version_unchanged(synthetic_build) -> None:
-    from pipeline.build import run_build
+    from pipeline.build import BuildInputs, run_build
 
     before = {p: p.read_bytes() for p in synthetic_build.package_dir.rglob("*") if p.is_file()}
     run_build(
-        input_dir=synthetic_build.inputs,
-        la=None,
-        seed=2024,
-        scale=SESSION_SCALE,
-        years=None,
-        version=None,
-        bump=None,
+        BuildInputs(input_dir=synthetic_build.inputs, scale=SESSION_SCALE),
         packages_root=synthetic_build.package_dir.parents[1],
         with_site=False,
         project_root=synthetic_build.project,

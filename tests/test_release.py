@@ -20,7 +20,7 @@ import yaml
 from test_packaging_support import make_metadata, make_tables
 
 from pipeline import release as release_module
-from pipeline.build import BuildError, check_archive
+from pipeline.build import BuildError, BuildInputs, check_archive
 from pipeline.packaging import PackageBuildError, ledger, write_package
 from pipeline.packaging.archive import ArchiveError, pack, restore, verify
 from pipeline.packaging.changes import check_bump, diff_tables
@@ -141,22 +141,18 @@ def test_release_writes_the_version_records_it_and_keeps_earlier_ones(
     monkeypatch.setattr(
         release_module,
         "publishable",
-        lambda **_: (tables, make_metadata(), "key", True),
+        lambda *_: (tables, make_metadata(), "key", True),
     )
+    inputs = BuildInputs(seed=1, scale=0.01)
     options = dict(
         note="Corrected a count.",
-        input_dir=None,
-        la=None,
-        seed=1,
-        scale=0.01,
-        years=None,
         packages_root=archive,
         with_site=False,
         project_root=archive,
     )
     with pytest.raises(BuildError, match="--bump 'tiny' is not one of"):
-        release_module.run_release(bump="tiny", **options)
-    result = release_module.run_release(bump="patch", **options)
+        release_module.run_release(inputs, bump="tiny", **options)
+    result = release_module.run_release(inputs, bump="patch", **options)
     assert result.package_dir.name == "1.0.1"
     assert files_of(archive / "stability-index" / "1.0.0") == before
     note = (result.package_dir / "release-note.md").read_text()
@@ -166,7 +162,7 @@ def test_release_writes_the_version_records_it_and_keeps_earlier_ones(
     assert [e["version"] for e in recorded] == ["1.0.1"] and recorded[0]["bump"] == "patch"
     # Releasing the same tables again is refused.
     with pytest.raises(BuildError, match="nothing to release"):
-        release_module.run_release(bump="patch", **options)
+        release_module.run_release(inputs, bump="patch", **options)
 
 
 def test_a_ledger_release_not_in_the_archive_is_pending(archive: Path) -> None:
