@@ -71,9 +71,9 @@ def provisional_reason(measure: str, year: str, years: Collection[int]) -> str:
     return "; ".join(need.describe(int(year)) for need in needs)
 
 
-def package_years(areas: AreaTables) -> set[int]:
+def package_years(areas: AreaTables) -> frozenset[int]:
     """The collection years the package holds."""
-    return {int(year) for year in areas.time_series["time_period"].unique()}
+    return areas.years
 
 
 def _measure_figures(
@@ -111,7 +111,7 @@ def _measure_figures(
 def region_figures(areas: AreaTables, region_code: str, latest: str) -> list[MeasureFigures]:
     """The headline figures of a region, compared with England."""
     previous = str(int(latest) - 1)
-    rows = areas.area_rows(areas.stability, region_code)
+    rows = areas.stability_rows(region_code)
     totals = totals_by_year(rows[rows["time_period"].isin([latest, previous])])
     england = area_estimates(areas, None, latest)
     return _measure_figures(totals, latest, package_years(areas), "package", [("England", england)])

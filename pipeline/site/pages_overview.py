@@ -226,7 +226,7 @@ class OverviewPage(AreaPages):
     def breakdowns(self, used: set[str]) -> list[str]:
         """Charts of the headline measures by age, time in care and placement type."""
         p = self.package
-        rows = self.areas.area_rows(self.areas.stability, None)
+        rows = self.areas.stability_rows(None)
         rows = rows[
             (rows["time_period"] == p.latest_year)
             & (rows["period"] == DURING_THE_YEAR)
