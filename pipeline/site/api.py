@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from json.encoder import encode_basestring
 from pathlib import Path
 
 import pandas as pd
@@ -53,10 +54,22 @@ def cell(text: str) -> float | int | str | None:
     return text
 
 
-def dump(path: Path, document: dict) -> None:
-    """Write a JSON document compactly (UTF-8, keys in the given order), creating folders."""
+def json_text(value: object) -> str:
+    """``value`` as :func:`dump` writes it (compact, UTF-8 kept, no NaN)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def dump(path: Path, document: dict, last: tuple[str, str] | None = None) -> None:
+    """Write a JSON document compactly (UTF-8, keys in the given order), creating folders.
+
+    ``last`` is an optional ``(key, JSON text)`` member written after the document's own
+    members, for a part whose text is built directly (see :func:`la_tables_text`).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json_text(document)
+    if last is not None:
+        key, value = last
+        text = f"{text[:-1]}{',' if document else ''}{json_text(key)}:{value}}}"
     path.write_text(text + "\n", encoding="utf-8")
 
 
@@ -196,33 +209,96 @@ def table_columns(package: SitePackage, name: str) -> tuple[list[str], list[str]
     return filters, indicators
 
 
-def read_extract(package: SitePackage, old_la_code: str) -> list[dict[str, str]]:
-    """The rows of the per-LA extract ``la/<old_la_code>.csv`` as text (the csv module: fast)."""
+@dataclass
+class Extract:
+    """A per-LA extract as text: its header and its rows (lists of cells, header order)."""
+
+    header: list[str]
+    rows: list[list[str]]
+
+
+def read_extract(package: SitePackage, old_la_code: str) -> Extract:
+    """The per-LA extract ``la/<old_la_code>.csv`` as text (the csv module: fast).
+
+    Blank lines are skipped; a row whose length differs from the header's is a
+    :class:`PackageError`.
+    """
     path = package.folder / "la" / f"{old_la_code}.csv"
     if not path.exists():
         raise PackageError(f"{path}: file not found in the data package")
     with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+        lines = [row for row in csv.reader(handle) if row]
+    if not lines:
+        return Extract([], [])
+    header, rows = lines[0], lines[1:]
+    if any(len(row) != len(header) for row in rows):
+        raise PackageError(f"{path}: a row has more or fewer cells than the header")
+    return Extract(header, rows)
 
 
-def la_tables(package: SitePackage, extract: list[dict[str, str]], columns: dict) -> dict:
-    """Every LA row of every table in the LA's extract, by table, cells as JSON values.
+def cell_text(value: float | int | str | None) -> str:
+    """:func:`json_text` of a :func:`cell` value, without the encoder's per-call cost.
+
+    The JSON encoder writes a string with ``encode_basestring``, a number as its ``repr``
+    and ``None`` as ``null``; a cell is never NaN or infinite (:data:`NUMBER`).
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return encode_basestring(value)
+    return repr(value)
+
+
+def column_texts(key: str, texts: list[str], indicator: bool) -> list[str]:
+    """``"key":value`` JSON members of one column: the text as it is for a filter, the
+    :func:`cell` value for an indicator; each distinct text is encoded once."""
+    prefix = json_text(key) + ":"
+    if indicator:
+        members = {text: prefix + cell_text(cell(text)) for text in set(texts)}
+    else:
+        members = {text: prefix + encode_basestring(text) for text in set(texts)}
+    return [members[text] for text in texts]
+
+
+def table_rows_text(
+    rows: list[list[str]], position: dict[str, int], filters: list[str], indicators: list[str]
+) -> str:
+    """One table's rows as a JSON array of objects, the text :func:`dump` would write.
+
+    Each object holds ``time_period``, the filters as text and the indicators as :func:`cell`
+    values, in that order (a column named twice keeps its first place and its last role).
+    The text is built column by column, which is much faster than encoding one dictionary
+    per row.
+    """
+    roles = {"time_period": False} | dict.fromkeys(filters, False) | dict.fromkeys(indicators, True)
+    members = []
+    for key, indicator in roles.items():
+        at = position[key]
+        members.append(column_texts(key, [row[at] for row in rows], indicator))
+    return "[{" + "},{".join(map(",".join, zip(*members, strict=True))) + "}]"
+
+
+def la_tables_text(package: SitePackage, extract: Extract, columns: dict) -> str:
+    """Every LA row of every table in the LA's extract, by table, as JSON text: an object
+    ``{table: {"filters": [...], "indicators": [...], "rows": [...]}}`` in table name order.
 
     ``columns`` caches :func:`table_columns` by table name across LAs.
     """
-    tables: dict[str, dict] = {}
-    for row in extract:
-        name = row["table_name"]
+    position = {name: index for index, name in enumerate(extract.header)}
+    by_table: dict[str, list[list[str]]] = {}
+    if extract.rows:
+        at = position["table_name"]
+        for row in extract.rows:
+            by_table.setdefault(row[at], []).append(row)
+    parts = []
+    for name in sorted(by_table):
         if name not in columns:
             columns[name] = table_columns(package, name)
         filters, indicators = columns[name]
-        table = tables.setdefault(name, {"filters": filters, "indicators": indicators, "rows": []})
-        table["rows"].append(
-            {"time_period": row["time_period"]}
-            | {column: row[column] for column in filters}
-            | {column: cell(row[column]) for column in indicators}
-        )
-    return dict(sorted(tables.items()))
+        rows = table_rows_text(by_table[name], position, filters, indicators)
+        head = json_text({"filters": filters, "indicators": indicators})
+        parts.append(f'{json_text(name)}:{head[:-1]},"rows":{rows}}}')
+    return "{" + ",".join(parts) + "}"
 
 
 def common(package: SitePackage) -> dict:
@@ -254,9 +330,9 @@ class VersionWriter:
                 "la": {key: la[key] for key in LA_KEYS} | {"page": la["page"]},
                 "neighbours": neighbours.get(la["new_la_code"], []),
                 "headline": la_headline(figures, la, comparison),
-                "tables": la_tables(package, extract, columns),
             }
-            dump(folder / "la" / f"{la['new_la_code']}.json", document)
+            tables = la_tables_text(package, extract, columns)
+            dump(folder / "la" / f"{la['new_la_code']}.json", document, ("tables", tables))
         dump(folder / "headline.json", headline_document(figures, las, neighbours))
         return len(las)
 
