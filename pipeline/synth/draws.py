@@ -19,13 +19,38 @@ def choose(
     return np.searchsorted(cumulative, rng.uniform(0, 1, size), side="right")
 
 
-def choose_by_row(rng: np.random.Generator, probability_rows: np.ndarray) -> np.ndarray:
-    """Draw one index per row of a 2-D probability table (rows need not be normalised)."""
+def choose_by_row(
+    rng: np.random.Generator, probability_rows: np.ndarray, row: np.ndarray | None = None
+) -> np.ndarray:
+    """Draw one index per row of a 2-D probability table (rows need not be normalised).
+
+    With ``row``, draw one index per entry of ``row`` from that row of the table (the same
+    draws as passing ``probability_rows[row]``, without building the large table).
+    """
     table = np.asarray(probability_rows, dtype=float)
     cumulative = np.cumsum(table, axis=1)
     cumulative /= cumulative[:, -1:]
-    u = rng.uniform(0, 1, len(table))[:, None]
-    return np.minimum((u > cumulative).sum(axis=1), table.shape[1] - 1)
+    if row is None:
+        row = np.arange(len(table))
+    u = rng.uniform(0, 1, len(row))
+    # The number of cumulative shares below each draw: searchsorted on the (sorted) row.
+    chosen = np.empty(len(row), dtype=np.int64)
+    for index in np.unique(row):
+        at = row == index
+        chosen[at] = np.searchsorted(cumulative[index], u[at], side="left")
+    return np.minimum(chosen, table.shape[1] - 1)
+
+
+def running_totals(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Cumulative sums of integer ``values`` restarting at each new value of ``group`` (sorted,
+    so each group is one run), as ``groupby(group).cumsum()`` gives, without pandas."""
+    values = np.asarray(values, dtype=np.int64)
+    if len(values) == 0:
+        return values
+    total = np.cumsum(values)
+    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    before = (total - values)[first]
+    return total - np.repeat(before, np.diff(np.r_[first, len(values)]))
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

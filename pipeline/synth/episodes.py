@@ -22,7 +22,7 @@ import pandas as pd
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import ADOPTED, Population, Window
 from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, anniversary
-from pipeline.synth.draws import choose
+from pipeline.synth.draws import choose, running_totals
 from pipeline.synth.legal import STATUS_LIMIT_DAYS, entry_status, status_changes
 from pipeline.synth.placements import (
     NO_URN,
@@ -408,10 +408,7 @@ def _add_placement_details(
     postcode = fake_postcodes(rng, address_la, areas.count)
 
     episode_place = place[carer]
-    same_carer_moves = (
-        pd.Series(np.isin(kind, [SAME_CARER, STATUS_SAME_CARER])).groupby(carer).cumsum()
-    )
-    settled = same_carer_moves.to_numpy() > 0
+    settled = running_totals(np.isin(kind, [SAME_CARER, STATUS_SAME_CARER]), carer) > 0
     episode_place = np.where(settled & (episode_place == "U6"), "U4", episode_place)
     episode_place = np.where(settled & (episode_place == "U3"), "U1", episode_place)
     episode_provider = provider[carer]

@@ -73,9 +73,10 @@ def generate(
     upn_draws = identity.uniform(0, 1, len(population.children))
     births = first_births(population, window.last_day, stream(seed, "mothers"))
     headers: dict[int, pd.DataFrame] = {}
+    in_year = {year: year_children(episodes, year) for year in years}
     known = []
     for year in years:
-        children = year_children(episodes, year)
+        children = in_year[year]
         upns = header_upns(population, permanent, children, year, upn_draws)
         mother = mother_columns(population, births, episodes, year, children)
         headers[year] = header_table(population, ids, areas, children, upns, mother)
@@ -91,7 +92,7 @@ def generate(
         folder = out_dir / str(year)
         supplied = areas.sw_supplied(year)
         supplied_by_year[str(year)] = sorted(areas.codes[supplied].tolist())
-        children = year_children(episodes, year)
+        children = in_year[year]
         write_csv(headers[year], folder / "header.csv")
         write_csv(episode_table(episodes, ids, areas, year), folder / "episodes.csv")
         write_csv(uasc_table(population, ids, areas, children), folder / "uasc.csv")
@@ -99,7 +100,8 @@ def generate(
             social_worker_table(social, population, ids, areas, children, year, supplied),
             folder / "sw_episodes.csv",
         )
-        write_csv(census_table(census, permanent, areas, year), folder / "school_census.csv")
+        census_year = census_table(census, population, schools, permanent, areas, year)
+        write_csv(census_year, folder / "school_census.csv")
     links = schools.links().sort_values("URN", kind="stable")
     write_csv(links, out_dir / "school_links.csv")
     lookup = pd.DataFrame({"DISTRICT": postcode_districts(areas.count), "LA": areas.codes})

@@ -93,11 +93,19 @@ def fake_postcodes(rng: np.random.Generator, la: np.ndarray, count: int) -> np.n
 def draw_place(age_days: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Draw the placement type of new carers from the child's age at the move."""
     band = np.searchsorted(AGE_BAND_EDGES, age_days / DAYS_PER_YEAR, side="right")
-    kind = np.array(PLACE_TYPES, dtype=object)[choose_by_row(rng, PLACE_PROBABILITIES[band])]
+    kind = choose_by_row(rng, PLACE_PROBABILITIES, band)
     n = len(kind)
-    foster = np.array(FOSTER_CODES, dtype=object)[choose(rng, 3, FOSTER_PROBABILITIES, n)]
-    relative = np.array(RELATIVE_CODES, dtype=object)[choose(rng, 3, RELATIVE_PROBABILITIES, n)]
-    return np.where(kind == "FOSTER", foster, np.where(kind == "RELATIVE", relative, kind))
+    foster = choose(rng, 3, FOSTER_PROBABILITIES, n)
+    relative = choose(rng, 3, RELATIVE_PROBABILITIES, n)
+    # Codes: the placement types, then the foster and the relative codes.
+    codes = np.array([*PLACE_TYPES, *FOSTER_CODES, *RELATIVE_CODES], dtype=object)
+    first_foster, first_relative = len(PLACE_TYPES), len(PLACE_TYPES) + len(FOSTER_CODES)
+    code = np.where(
+        kind == PLACE_TYPES.index("FOSTER"),
+        first_foster + foster,
+        np.where(kind == PLACE_TYPES.index("RELATIVE"), first_relative + relative, kind),
+    )
+    return codes[code]
 
 
 def draw_providers(place: np.ndarray, rng: np.random.Generator) -> np.ndarray:

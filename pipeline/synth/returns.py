@@ -12,6 +12,7 @@ year's pupils. Dates are written ``dd/mm/yyyy``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,9 @@ from pipeline.synth.dates import (
     year_end,
     year_start,
 )
+from pipeline.synth.schools import CENSUS_TERMS, Schools
+from pipeline.synth.social_workers import REASONS as SW_REASONS
+from pipeline.synth.social_workers import worker_ids
 
 #: The 903 tables as LAs export them (the DfE's SSDA903 guide; no UASC or PL_LA columns).
 EXPORTED_HEADER = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]
@@ -44,8 +48,12 @@ UPN_UNKNOWN_SHARE = 0.015
 UASC_WITHOUT_UPN_SHARE = 0.6
 #: Rows joined into text at a time when writing a CSV file.
 WRITE_SLICE_ROWS = 500_000
+#: Days per block of the cached ``dd/mm/yyyy`` labels (about 22 years).
+DATE_LABEL_BLOCK = 8192
 #: Characters that make a CSV cell need quotes.
 QUOTED_MARKS = (b",", b'"', b"\r", b"\n")
+#: ``NCYEAR`` text of national curriculum years 0 (reception, ``R``) to 13.
+NC_YEAR_LABELS = ["R", *(str(year) for year in range(1, 14))]
 
 
 @dataclass(frozen=True)
@@ -82,8 +90,18 @@ def _dates(days: np.ndarray) -> pa.Array:
     if not valid.any():
         return pa.nulls(len(days), pa.large_string())
     low, high = int(days[valid].min()), int(days[valid].max())
-    labels = pa.array(format_days(np.arange(low, high + 1)), pa.large_string())
-    return labels.take(pa.array(np.where(valid, days - low, 0), mask=~valid))
+    first = low // DATE_LABEL_BLOCK
+    labels = _date_labels(first, high // DATE_LABEL_BLOCK)
+    offset = first * DATE_LABEL_BLOCK
+    return labels.take(pa.array(np.where(valid, days - offset, 0), mask=~valid))
+
+
+@functools.lru_cache(maxsize=8)
+def _date_labels(first_block: int, last_block: int) -> pa.Array:
+    """``dd/mm/yyyy`` text of every day in blocks ``first_block`` to ``last_block`` of
+    :data:`DATE_LABEL_BLOCK` days (made once and shared by every date column)."""
+    begin, end = first_block * DATE_LABEL_BLOCK, (last_block + 1) * DATE_LABEL_BLOCK
+    return pa.array(format_days(np.arange(begin, end)), pa.large_string())
 
 
 def _blank_where(mask: np.ndarray, values: pa.Array) -> pa.Array:
@@ -203,38 +221,57 @@ def social_worker_table(
     in_header[children] = True
     keep = overlaps_year(start, end, year) & in_header[child] & supplied[la]
     rows = np.flatnonzero(keep)
-    sw_id = _taken(social["SW_ID"], rows).to_numpy(zero_copy_only=False)
-    rows = rows[np.lexsort((sw_id, start[rows], ids.key[child[rows]]))]
+    worker = social["worker"].to_numpy()
+    rows = rows[np.lexsort((worker[rows], start[rows], ids.key[child[rows]]))]
     end = end[rows]
     still_open = (end == NO_DATE) | (end > year_end(year))
     columns = {
         "LA": _taken(areas.codes, la[rows]),
         "CHILD": ids.text.take(child[rows]),
         "DOB": _dates(population.children["dob"].to_numpy()[child[rows]]),
+        "SW_ID": worker_ids(worker[rows]),
         "SW_DECOM": _dates(start[rows]),
         "SW_DEC": _dates(np.where(still_open, NO_DATE, end)),
+        "SW_REASON": _taken(SW_REASONS, social["reason"].to_numpy()[rows]),
     }
-    names = ["LA", *EXPORTED_SOCIAL_WORKERS]
-    return pa.table({n: columns[n] if n in columns else _taken(social[n], rows) for n in names})
+    return pa.table({name: columns[name] for name in ["LA", *EXPORTED_SOCIAL_WORKERS]})
 
 
-def census_table(census: pd.DataFrame, permanent: np.ndarray, areas: Areas, year: int) -> pa.Table:
-    """The school census rows matched to ``year``'s header UPNs."""
+def census_table(
+    census: pd.DataFrame,
+    population: Population,
+    schools: Schools,
+    permanent: np.ndarray,
+    areas: Areas,
+    year: int,
+) -> pa.Table:
+    """The school census rows matched to ``year``'s header UPNs (``census``: the rows of
+    :func:`pipeline.synth.schools.census_rows`)."""
     rows = np.flatnonzero(census["YEAR"].to_numpy() == year)
     la = areas.codes[census["la"].to_numpy()[rows]]
-    upn = permanent[census["child"].to_numpy()[rows]]
+    child = census["child"].to_numpy()
+    upn = permanent[child[rows]]
     day = census["CENSUS_DATE"].to_numpy()[rows]
     keys = pa.table({"la": la, "upn": upn, "day": day})
     order = pc.sort_indices(keys, [(name, "ascending") for name in keys.column_names]).to_numpy()
     rows = rows[order]
+    nc = census["nc"].to_numpy()[rows]
+    school = census["school"].to_numpy()[rows]
+    children = population.children
     columns = {
         "LA": keys["la"].take(order),
         "UPN": keys["upn"].take(order),
+        "URN": pc.cast(pa.array(census["urn"].to_numpy()[rows]), pa.large_string()),
+        "CENSUS_TERM": _taken(CENSUS_TERMS, census["term"].to_numpy()[rows]),
         "CENSUS_DATE": _dates(day[order]),
         "ENTRY_DATE": _dates(census["ENTRY_DATE"].to_numpy()[rows]),
+        "NCYEAR": _taken(NC_YEAR_LABELS, nc),
+        "SEN_PROVISION": _taken(children["sen_provision"], child[rows]),
+        "SEN_PRIMARY_NEED": _taken(children["sen_need"], child[rows]),
+        "PHASE": _taken(schools.phase, school),
+        "IS_PRU": _taken(["0", "1"], schools.is_pru[school].astype(np.int64)),
     }
-    names = ["LA", *SCHOOL_CENSUS_COLUMNS]
-    return pa.table({n: columns[n] if n in columns else _taken(census[n], rows) for n in names})
+    return pa.table({name: columns[name] for name in ["LA", *SCHOOL_CENSUS_COLUMNS]})
 
 
 def write_csv(frame: pd.DataFrame | pa.Table, path: Path) -> None:

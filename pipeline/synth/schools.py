@@ -29,10 +29,6 @@ MOVE_WITH_PLACEMENT, MOVE_WITH_PLACEMENT_OUTSIDE_LA = 0.18, 0.32
 MATCHED_SHARE, SIXTH_FORM_SHARE, ALL_THROUGH_SHARE = 0.98, 0.35, 0.04
 ROW_MISSING_SHARE = 0.015
 CENSUS_TERMS = ["SUMMER", "AUTUMN", "SPRING"]
-CENSUS_OUTPUT = [
-    "child", "la", "YEAR", "URN", "CENSUS_TERM", "CENSUS_DATE", "ENTRY_DATE", "NCYEAR",
-    "SEN_PROVISION", "SEN_PRIMARY_NEED", "PHASE", "IS_PRU",
-]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -321,62 +317,63 @@ def census_rows(
     rng: np.random.Generator,
 ) -> pd.DataFrame:
     """Termly census rows for pupils with a UPN in each year's return (``upn_known``: ``child,
-    YEAR`` pairs whose header has a permanent UPN)."""
+    YEAR`` pairs whose header has a permanent UPN), sorted by child and census day.
+
+    Columns: ``child, la, YEAR, term`` (index in :data:`CENSUS_TERMS`), ``CENSUS_DATE,
+    ENTRY_DATE`` (day numbers), ``nc`` (national curriculum year, 0 for reception), ``urn`` and
+    ``school`` (index in ``schools``); the returns turn them into the census file's text.
+    """
     children = population.children
     n = len(children)
     matched = rng.uniform(0, 1, n) < MATCHED_SHARE
     sixth_form = rng.uniform(0, 1, n) < SIXTH_FORM_SHARE
     pairs = upn_known[matched[upn_known["child"].to_numpy()]]
-    frames = []
-    for term in CENSUS_TERMS:
-        year = pairs["YEAR"].to_numpy()
-        days = {int(y): _census_day(term, int(y)) for y in np.unique(year)}
-        census_day = pd.Series(year).map(days).to_numpy(dtype=np.int64)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "child": pairs["child"].to_numpy(),
-                    "YEAR": year,
-                    "day": census_day,
-                    "CENSUS_TERM": term,
-                }
-            )
-        )
-    rows = pd.concat(frames, ignore_index=True)
-    cohort = academic_year(children["dob"].to_numpy())[rows["child"].to_numpy()]
-    nc = academic_year(rows["day"].to_numpy()) - cohort - 5
-    keep = (nc >= 0) & ((nc <= 11) | ((nc <= 13) & sixth_form[rows["child"].to_numpy()]))
-    keep &= rng.uniform(0, 1, len(rows)) >= ROW_MISSING_SHARE
-    rows = rows[keep].assign(nc=nc[keep]).sort_values(["day", "child"], kind="stable")
-    rows = pd.merge_asof(
-        rows,
-        histories.rename(columns={"day": "entry"}).sort_values(["entry", "child"], kind="stable"),
-        left_on="day",
-        right_on="entry",
-        by="child",
-        direction="backward",
+    pair_child, pair_year = pairs["child"].to_numpy(), pairs["YEAR"].to_numpy()
+    years = np.unique(pair_year)
+    terms = len(CENSUS_TERMS)
+    child = np.tile(pair_child, terms)
+    year = np.tile(pair_year, terms)
+    term = np.repeat(np.arange(terms), len(pairs))
+    day_of = np.array([[_census_day(t, int(y)) for y in years] for t in CENSUS_TERMS])
+    day = day_of[term, np.searchsorted(years, year)].astype(np.int64)
+    nc = academic_year(day) - academic_year(children["dob"].to_numpy())[child] - 5
+    keep = (nc >= 0) & ((nc <= 11) | ((nc <= 13) & sixth_form[child]))
+    keep &= rng.uniform(0, 1, len(child)) >= ROW_MISSING_SHARE
+    entry, school = _school_on(child, day, histories)
+    keep &= school >= 0
+    rows = np.flatnonzero(keep)
+    rows = rows[np.lexsort((day[rows], child[rows]))]
+    child, day, school, entry = child[rows], day[rows], school[rows], entry[rows]
+    conversion = schools.conversion_day[school]
+    converted = (conversion != NO_DATE) & (conversion <= day)
+    return pd.DataFrame(
+        {
+            "child": child,
+            "la": children["la"].to_numpy()[child],
+            "YEAR": year[rows],
+            "term": term[rows],
+            "CENSUS_DATE": day,
+            "ENTRY_DATE": np.where(converted, np.maximum(entry, conversion), entry),
+            "nc": nc[rows],
+            "urn": np.where(converted, schools.successor_urn[school], schools.urn[school]),
+            "school": school,
+        }
     )
-    rows = rows[rows["school"].notna()].copy()
-    school = rows["school"].to_numpy().astype(np.int64)
-    converted = (schools.conversion_day[school] != NO_DATE) & (
-        schools.conversion_day[school] <= rows["day"].to_numpy()
-    )
-    entry = rows["entry"].to_numpy().astype(np.int64)
-    rows["URN"] = np.where(converted, schools.successor_urn[school], schools.urn[school]).astype(
-        str
-    )
-    rows["ENTRY_DATE"] = np.where(
-        converted, np.maximum(entry, schools.conversion_day[school]), entry
-    )
-    rows["CENSUS_DATE"] = rows["day"]
-    rows["NCYEAR"] = np.where(rows["nc"] == 0, "R", rows["nc"].astype(str))
-    child = rows["child"].to_numpy()
-    rows["SEN_PROVISION"] = children["sen_provision"].to_numpy()[child]
-    rows["SEN_PRIMARY_NEED"] = children["sen_need"].to_numpy()[child]
-    rows["PHASE"] = schools.phase[school]
-    rows["IS_PRU"] = np.where(schools.is_pru[school], "1", "0")
-    rows["la"] = children["la"].to_numpy()[child]
-    return rows.sort_values(["child", "day"], kind="stable").reset_index(drop=True)[CENSUS_OUTPUT]
+
+
+def _school_on(
+    child: np.ndarray, day: np.ndarray, histories: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each pupil's latest enrolment on or before ``day``: ``(entry day, school)``, school -1
+    when there is none. ``histories`` is sorted by child and day with one row per pair."""
+    step = np.int64(1) << 32
+    enrolled = histories["child"].to_numpy().astype(np.int64) * step + histories["day"].to_numpy()
+    position = np.searchsorted(enrolled, child.astype(np.int64) * step + day, side="right") - 1
+    found = position >= 0
+    found[found] = histories["child"].to_numpy()[position[found]] == child[found]
+    position = np.where(found, position, 0)
+    entry = np.where(found, histories["day"].to_numpy()[position], NO_DATE)
+    return entry, np.where(found, histories["school"].to_numpy()[position], -1)
 
 
 def _census_day(term: str, year: int) -> int:

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import Population, Window
 from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, collection_year, year_starts
-from pipeline.synth.draws import choose
+from pipeline.synth.draws import choose, running_totals
 
 BASE_CHANGE_RATE = 1.0  # changes of social worker per child-year before multipliers
 CHANGE_WITH_PLACEMENT_MOVE = 0.1
@@ -43,7 +45,8 @@ REASONS = [
     "OTHERS",
 ]
 REASON_PROBABILITIES = [0.28, 0.25, 0.1, 0.1, 0.06, 0.05, 0.08, 0.02, 0.002, 0.058]
-OUTPUT = ["child", "la", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"]
+#: Social workers numbered per LA: a worker is LA code * WORKERS_PER_LA + their number.
+WORKERS_PER_LA = 100_000
 
 
 def build_social_workers(
@@ -53,7 +56,9 @@ def build_social_workers(
     window: Window,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """Return every child's social worker episodes (``SW_DEC`` is :data:`NO_DATE` while open)."""
+    """Return every child's social worker episodes, sorted by child and start: ``child, la,
+    worker`` (see :func:`worker_ids`), ``SW_DECOM, SW_DEC`` (:data:`NO_DATE` while open) and
+    ``reason`` (index in :data:`REASONS`)."""
     children = population.children
     spans = _spans(population, window)
     child = spans["child"].to_numpy()
@@ -75,31 +80,31 @@ def build_social_workers(
     )
     r_all = changes["row"].to_numpy()
     changes = changes[(changes["day"] > begin[r_all]) & (changes["day"] < finish[r_all])]
-    starts = pd.concat(
-        [pd.DataFrame({"row": np.arange(n), "day": begin}), changes], ignore_index=True
+    # One start per (chain, day), in chain and day order: the chain's first day, then changes.
+    step = np.int64(1) << 32
+    start_key = np.unique(
+        np.r_[
+            np.arange(n) * step + begin,
+            changes["row"].to_numpy() * step + changes["day"].to_numpy(),
+        ]
     )
-    starts = (
-        starts.drop_duplicates().sort_values(["row", "day"], kind="stable").reset_index(drop=True)
-    )
-    r = starts["row"].to_numpy()
+    r = start_key // step
     last = np.r_[r[1:] != r[:-1], True]
-    decom = starts["day"].to_numpy().astype(np.int64)
+    decom = start_key - r * step
     dec = np.where(last, finish[r], np.r_[decom[1:], NO_DATE])
     dec = np.where(dec > window.last_day, NO_DATE, dec)
     table = pd.DataFrame(
         {
             "child": child[r],
             "la": la[r],
-            "SW_ID": _workers(children, areas, la[r], r, rng),
+            "worker": _workers(children, areas, la[r], r, rng),
             "SW_DECOM": decom,
             "SW_DEC": dec,
-            "SW_REASON": np.array(REASONS, dtype=object)[
-                choose(rng, len(REASONS), REASON_PROBABILITIES, len(r))
-            ],
+            "reason": choose(rng, len(REASONS), REASON_PROBABILITIES, len(r)),
         }
     )
-    table = table.sort_values(["child", "SW_DECOM"], kind="stable").reset_index(drop=True)
-    return table[OUTPUT]
+    order = np.lexsort((table["SW_DECOM"].to_numpy(), table["child"].to_numpy()))
+    return table.take(order).reset_index(drop=True)
 
 
 def _spans(population: Population, window: Window) -> pd.DataFrame:
@@ -163,23 +168,26 @@ def _changes_with_moves(
 def _workers(
     children: pd.DataFrame, areas: Areas, la: np.ndarray, row: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """``SW_ID`` of each episode: a random first worker per chain, then always a different one."""
+    """Each episode's social worker as a number, LA code * 100,000 + the worker's number in the
+    LA (see :func:`worker_ids`): a random first worker per chain, then always a different one.
+    ``row`` (the chain of each episode) must be sorted."""
     pool = _worker_pool_sizes(children, areas)[la]
     first_of_chain = np.r_[True, row[1:] != row[:-1]]
     step = np.where(
         first_of_chain, rng.integers(0, 1_000_000, len(row)), 1 + rng.integers(0, pool - 1)
     )
-    worker = pd.Series(step).groupby(row).cumsum().to_numpy() % pool
-    return _worker_ids(areas, la, worker)
+    worker = running_totals(step, row) % pool
+    return areas.codes.astype(np.int64)[la] * WORKERS_PER_LA + worker
+
+
+def worker_ids(workers: np.ndarray | pa.Array) -> pa.Array:
+    """``SW_ID`` text of worker numbers: ``SW`` + LA code + the worker's 5-digit number."""
+    digits = pc.cast(pa.array(workers, pa.int64()), pa.large_string())
+    prefix = pa.scalar("SW", pa.large_string())
+    return pc.binary_join_element_wise(prefix, digits, pa.scalar("", pa.large_string()))
 
 
 def _worker_pool_sizes(children: pd.DataFrame, areas: Areas) -> np.ndarray:
     """Number of social workers in each LA (at least 4)."""
     per_la = np.bincount(children["la"].to_numpy(), minlength=areas.count)
     return np.maximum(4, np.ceil(per_la / CHILDREN_PER_WORKER)).astype(np.int64)
-
-
-def _worker_ids(areas: Areas, la: np.ndarray, worker: np.ndarray) -> np.ndarray:
-    """Fake social worker ids: ``SW`` + LA code + 5-digit number."""
-    numbers = np.char.zfill(worker.astype(str), 5).astype(object)
-    return "SW" + areas.codes.astype(object)[la] + numbers
