@@ -96,6 +96,16 @@ def synthetic_build(tmp_path_factory: pytest.TempPathFactory) -> SessionBuild:
     return SessionBuild(project, inputs, result.package_dir, result.site_dir, result.renderer or "")
 
 
+@pytest.fixture(scope="session")
+def sample_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small package of the site and LA report tests (``tests/fixtures/sample_package``),
+    made once a session by the build's own steps; its version folder. Read it, never change
+    it (copy it first)."""
+    from tests.fixtures.sample_package import build_sample_package
+
+    return build_sample_package(tmp_path_factory.mktemp("sample-package"))
+
+
 class SiteRenders:
     """Each renderer's site from one set of assembled pages, rendered at most once."""
 

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SESSION_SCALE, SessionBuild
+from conftest import SESSION_SCALE
 
 from pipeline.geography import la_page_path, local_authorities, region_slug, regions
-from tests.fixtures.sample_package import write_sample_package
 
 pytestmark = pytest.mark.slow
 
@@ -112,18 +111,3 @@ def test_build_stops_on_invalid_input_and_writes_nothing(tmp_path: Path, synthet
     )
     assert result.exit_code == 1
     assert not packages.exists() or not any(packages.rglob("datapackage.json"))
-
-
-def test_the_site_tests_sample_package_has_the_real_packages_columns(
-    synthetic_build: SessionBuild, tmp_path: Path
-) -> None:
-    """The hand-made package of the site tests is checked against the real producer: every
-    data table has exactly the columns, in the order, of the package the build wrote."""
-    sample = write_sample_package(tmp_path)
-    real = synthetic_build.package_dir / "data"
-    for path in sorted((sample / "data").glob("*.csv")):
-        if path.name.endswith(".meta.csv"):
-            continue
-        assert (real / path.name).exists(), f"{path.name} is not a table of the real package"
-        header = path.read_text(encoding="utf-8").splitlines()[0]
-        assert header == (real / path.name).read_text(encoding="utf-8").splitlines()[0], path.name

@@ -189,13 +189,14 @@ def test_missing_column_and_unknown_code_link_to_the_specification(tmp_path: Pat
     assert SPEC_PAGE in messages["CODE_PLACE"]
 
 
-def test_la_report_with_exclude_invalid_says_what_was_left_out(tmp_path: Path) -> None:
+def test_la_report_with_exclude_invalid_says_what_was_left_out(
+    tmp_path: Path, sample_package: Path
+) -> None:
     from pipeline.self_service import build_la_report
-    from tests.fixtures.sample_package import write_sample_package
 
     root = copy_returns(tmp_path)
     set_cell(root, "2024/episodes.csv", 5, "DEC", "01/09/2023")
-    package = write_sample_package(tmp_path / "packages")
+    package = sample_package
     report = tmp_path / "report.html"
     explain = tmp_path / "explain.csv"
     assert build_la_report(root, la="886", compare=package, report=report, publish=False,

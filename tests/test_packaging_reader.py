@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.packaging.reader import DataPackage, PackageError
-from tests.fixtures.sample_package import write_sample_package
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_sample_package(tmp_path_factory.mktemp("packages"))
+def sample(sample_package: Path) -> Path:
+    return sample_package
 
 
 def _copy(sample: Path, tmp_path: Path) -> Path:

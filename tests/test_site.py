@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from html.parser import HTMLParser
@@ -24,7 +25,7 @@ from pipeline.site.display import (
 from pipeline.site.layout import PAGES, assemble_pages
 from pipeline.site.linkcheck import check_site
 from tests.conftest import RENDERERS, SiteRenders, copy_site_sources
-from tests.fixtures.sample_package import LAS, NO_SW_LA, SUPPRESSED_LA, write_sample_package
+from tests.fixtures.sample_package import LAS, NO_SW_LA, SUPPRESSED_LA
 from tests.test_site_renderers import page_links
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,11 +43,13 @@ class Built:
 
 
 @pytest.fixture(scope="session")
-def sample_pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[Path]]:
+def sample_pages(
+    sample_package: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, list[Path]]:
     """The sample package and its assembled pages (``_pages/``), generated once."""
     project = tmp_path_factory.mktemp("site-project")
     copy_site_sources(project)
-    package = write_sample_package(project / "datapackages")
+    package = sample_package
     pages = generate_pages(package, assemble_pages(project))
     return project, package, pages
 
@@ -136,10 +139,14 @@ def test_every_page_is_generated_and_rendered(built: Built) -> None:
     expected += [la_page(built, la[0]).relative_to(built.site).as_posix() for la in LAS]
     missing = [page for page in expected if not (built.site / page).exists()]
     assert missing == []
-    # overview, 2 regions, the LAs, rankings, downloads, releases, the input specification,
-    # then the API page, one map page per year and the comparison page
+    # overview, a page per region and per LA of the package's geography (every area of England),
+    # rankings, downloads, releases, the input specification, then the API page, one map page
+    # per year and the comparison page
     years = pd.read_csv(built.package / "data" / "time_series.csv", dtype=str)["time_period"]
-    assert len(built.pages) == 1 + 2 + len(LAS) + 3 + 1 + 1 + years.nunique() + 1
+    levels = pd.read_csv(built.package / "data" / "geography.csv", dtype=str)["geographic_level"]
+    regions, las = (levels == "Regional").sum(), (levels == "Local authority").sum()
+    assert (regions, las) == (9, 153)
+    assert len(built.pages) == 1 + regions + las + 3 + 1 + 1 + years.nunique() + 1
     for page in ["api/index.html", "map/index.html", "compare/index.html"]:
         assert (built.site / page).exists(), page
     assert built.renderer in RENDERERS
@@ -349,9 +356,10 @@ def test_atom_feed_lists_every_version(built: Built) -> None:
     feed = ET.parse(built.site / "releases.xml").getroot()
     ns = {"atom": "http://www.w3.org/2005/Atom"}
     entries = feed.findall("atom:entry", ns)
-    assert [e.find("atom:title", ns).text for e in entries] == [
-        "Stability Index 2024 (version 1.0.0)"
-    ]
+    recorded = json.loads((built.package.parent / "versions.json").read_text(encoding="utf-8"))
+    title = recorded["versions"][0]["title"]
+    assert title.endswith(": 2024")  # the release of the package's latest year
+    assert [e.find("atom:title", ns).text for e in entries] == [f"{title} (version 1.0.0)"]
     link = entries[0].find("atom:link", ns).get("href")
     assert link.startswith("downloads.html#v1-0-0")
 
