@@ -28,7 +28,7 @@ from pipeline.packaging import (
 )
 from pipeline.packaging.schemas import table_schema
 from pipeline.packaging.validation import check_frictionless, check_rows
-from pipeline.packaging.writer import write_files
+from pipeline.packaging.writer import VersionContent, write_files
 from pipeline.published import EES_TIME_GEOGRAPHY_COLUMNS
 
 
@@ -305,7 +305,7 @@ def test_row_checks_cover_rows_frictionless_samples_past(tmp_path: Path) -> None
     frame.loc[44, ["breakdown_topic", "breakdown"]] = ["Total", "Total"]  # repeats row 42's key
     folder = tmp_path / "built"
     folder.mkdir()
-    write_files(tables, folder, make_metadata(), "1.0.0", [], "First release.")
+    write_files(VersionContent(tables, make_metadata(), "1.0.0", [], "First release."), folder)
     assert check_frictionless(folder, row_budget=10) == []  # rows 40+ are past the sample
     problems = check_rows(folder)
     where = "data/stability_measures.csv, rows"
@@ -321,7 +321,7 @@ def test_a_schema_keyword_the_row_checks_do_not_implement_fails_loudly(tmp_path:
     tables = make_tables()
     folder = tmp_path / "built"
     folder.mkdir()
-    write_files(tables, folder, make_metadata(), "1.0.0", [], "First release.")
+    write_files(VersionContent(tables, make_metadata(), "1.0.0", [], "First release."), folder)
     path = folder / "datapackage.json"
     descriptor = json.loads(path.read_text(encoding="utf-8"))
     resource = next(r for r in descriptor["resources"] if r["name"] == "stability_measures")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.frames import empty_frame
 from pipeline.inputs.problems import ERROR
 from pipeline.inputs.raw import RawInputs
 
@@ -25,14 +26,7 @@ EXCLUDED_COLUMNS = ["LA", "YEAR", "CHILD", "rule"]
 
 def empty_excluded() -> pd.DataFrame:
     """An ``LA, YEAR, CHILD, rule`` frame with no rows."""
-    return pd.DataFrame(
-        {
-            "LA": pd.Series(dtype="string"),
-            "YEAR": pd.Series(dtype="int64"),
-            "CHILD": pd.Series(dtype="string"),
-            "rule": pd.Series(dtype="string"),
-        }
-    )
+    return empty_frame({"LA": "string", "YEAR": "int64", "CHILD": "string", "rule": "string"})
 
 
 def blocking_errors(problems: pd.DataFrame) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import geography
+from pipeline.frames import empty_frame
 from pipeline.inputs.causes import one_error_per_cause
 from pipeline.inputs.columns import fold_column_name
 from pipeline.inputs.derive import (
@@ -99,7 +100,7 @@ def _read_small_csv(path: Path, relpath: str, out: _Collector) -> pd.DataFrame |
 
 
 def _read_school_links(root: Path, out: _Collector) -> pd.DataFrame:
-    empty = pd.DataFrame({column: pd.Series(dtype=STRING) for column in SCHOOL_LINK_COLUMNS})
+    empty = empty_frame(dict.fromkeys(SCHOOL_LINK_COLUMNS, STRING))
     path = root / "school_links.csv"
     if not path.is_file():
         return empty
@@ -120,13 +121,13 @@ def _read_school_links(root: Path, out: _Collector) -> pd.DataFrame:
 def _read_la_context(root: Path, out: _Collector) -> pd.DataFrame:
     path = root / "la_context.csv"
     if not path.is_file():
-        return pd.DataFrame({"LA_CODE": pd.Series(dtype=STRING)})
+        return empty_frame({"LA_CODE": STRING})
     frame = _read_small_csv(path, "la_context.csv", out)
     if frame is None:
-        return pd.DataFrame({"LA_CODE": pd.Series(dtype=STRING)})
+        return empty_frame({"LA_CODE": STRING})
     if "LA_CODE" not in frame.columns:
         out.add("la_context.csv", "MISSING_COLUMN", column="LA_CODE", row=1)
-        return pd.DataFrame({"LA_CODE": pd.Series(dtype=STRING)})
+        return empty_frame({"LA_CODE": STRING})
     result = pd.DataFrame({"LA_CODE": frame["LA_CODE"]})
     for column in frame.columns:
         if column in {"LA_CODE", "ROW"}:

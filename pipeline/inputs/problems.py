@@ -17,6 +17,8 @@ from typing import Final, Literal
 
 import pandas as pd
 
+from pipeline.frames import empty_frame
+
 ERROR: Final = "error"
 WARNING: Final = "warning"
 Severity = Literal["error", "warning"]
@@ -50,22 +52,18 @@ def empty_found() -> pd.DataFrame:
     return _EMPTY.copy()
 
 
-def _empty_found() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "file": pd.Series(dtype="string"),
-            "row": pd.Series(dtype="Int64"),
-            "column": pd.Series(dtype="string"),
-            "value": pd.Series(dtype="string"),
-            "rule": pd.Series(dtype="string"),
-            "child": pd.Series(dtype="string"),
-            "LA": pd.Series(dtype="string"),
-            "YEAR": pd.Series(dtype="Int64"),
-        }
-    )
-
-
-_EMPTY = _empty_found()
+_EMPTY = empty_frame(
+    {
+        "file": "string",
+        "row": "Int64",
+        "column": "string",
+        "value": "string",
+        "rule": "string",
+        "child": "string",
+        "LA": "string",
+        "YEAR": "Int64",
+    }
+)
 
 
 def as_text(values: pd.Series) -> pd.Series:

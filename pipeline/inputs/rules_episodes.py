@@ -99,10 +99,8 @@ with latest as (
 
 def check_episode_sequences(raw: RawInputs) -> list[pd.DataFrame]:
     """Overlapping episodes and the first episode of a period of care, per child."""
-    episodes = raw["episodes"]
-    files = raw.files_of("episodes")
-    flagged = query(
-        raw.connection(),
+    return _flagged_episodes(
+        raw,
         _SEQUENCE
         + """
         select _pos, overlapping,
@@ -111,14 +109,33 @@ def check_episode_sequences(raw: RawInputs) -> list[pd.DataFrame]:
         from flagged
         where overlapping or wrong_rne
         """,
-        {"e": (episodes, ["LA", "YEAR", "ROW", "CHILD", "DECOM", "DEC", "REC", "RNE"])},
+        {"e": ["LA", "YEAR", "ROW", "CHILD", "DECOM", "DEC", "REC", "RNE"]},
+        {"overlapping": ("EPISODES_OVERLAP", "DECOM"), "wrong_rne": ("FIRST_EPISODE_RNE", "RNE")},
     )
-    overlaps = rows_at(episodes, flagged.loc[flagged["overlapping"], "_pos"])
-    wrong_rne = rows_at(episodes, flagged.loc[flagged["wrong_rne"], "_pos"])
+
+
+def _flagged_episodes(
+    raw: RawInputs,
+    sql: str,
+    inputs: dict[str, list[str]],
+    flags: dict[str, tuple[str, str]],
+) -> list[pd.DataFrame]:
+    """The problems of episodes flagged by ``sql``.
+
+    ``inputs`` names the columns of each table the query reads (``e`` is the episodes, ``h``
+    the header); the query gives ``_pos`` (the episode's position) and a boolean column per
+    flag; ``flags`` maps each flag column to its ``(rule, column)``.
+    """
+    episodes = raw["episodes"]
+    files = raw.files_of("episodes")
+    names = {"e": "episodes", "h": "header"}
+    tables = {name: (raw[names[name]], columns) for name, columns in inputs.items()}
+    flagged = query(raw.connection(), sql, tables)
     return [
-        found(overlaps, rule="EPISODES_OVERLAP", column="DECOM", files=files),
-        found(wrong_rne, rule="FIRST_EPISODE_RNE", column="RNE", files=files),
-    ]
+        found(rows_at(episodes, flagged.loc[flagged[flag], "_pos"]), rule=rule, column=column,
+              files=files)
+        for flag, (rule, column) in flags.items()
+    ]  # fmt: skip
 
 
 #: Each episode row with the child's DOB from the same LA and year's header (first row).
@@ -140,26 +157,16 @@ with dob as (
 
 def check_episode_ages(raw: RawInputs) -> list[pd.DataFrame]:
     """Episodes starting before birth or at 18 or over (``DOB`` from the same year's header)."""
-    episodes = raw["episodes"]
-    files = raw.files_of("episodes")
-    flagged = query(
-        raw.connection(),
+    return _flagged_episodes(
+        raw,
         _WITH_DOB
         + """
         select _pos, DECOM < DOB as before_birth, age >= 18 as adult
         from joined where DECOM < DOB or age >= 18
         """,
-        {
-            "e": (episodes, ["LA", "YEAR", "CHILD", "DECOM"]),
-            "h": (raw["header"], ["LA", "YEAR", "CHILD", "DOB", "ROW"]),
-        },
+        {"e": ["LA", "YEAR", "CHILD", "DECOM"], "h": ["LA", "YEAR", "CHILD", "DOB", "ROW"]},
+        {"before_birth": ("DOB_AFTER_DECOM", "DECOM"), "adult": ("AGED_18_AT_DECOM", "DECOM")},
     )
-    before_birth = rows_at(episodes, flagged.loc[flagged["before_birth"], "_pos"])
-    adult = rows_at(episodes, flagged.loc[flagged["adult"], "_pos"])
-    return [
-        found(before_birth, rule="DOB_AFTER_DECOM", column="DECOM", files=files),
-        found(adult, rule="AGED_18_AT_DECOM", column="DECOM", files=files),
-    ]
 
 
 def check_temporary_placements(raw: RawInputs) -> list[pd.DataFrame]:

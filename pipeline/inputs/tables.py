@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pipeline.frames import empty_frame
 from pipeline.inputs.code_lists import BY_COLUMN
 from pipeline.inputs.layout import SPECS
 
@@ -129,10 +130,9 @@ class InputTables:
     social_workers: pd.DataFrame
     school_census: pd.DataFrame
     uasc: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(
-            {"LA": pd.Series(dtype="string"), "YEAR": pd.Series(dtype="int64"),
-             "CHILD": pd.Series(dtype="string"), "DUC": pd.Series(dtype="datetime64[ns]"),
-             "ROW": pd.Series(dtype="int64")}
+        default_factory=lambda: empty_frame(
+            {"LA": "string", "YEAR": "int64", "CHILD": "string", "DUC": "datetime64[ns]",
+             "ROW": "int64"}
         )
     )  # fmt: skip
     school_links: pd.DataFrame = field(

@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -168,25 +169,39 @@ def _replace_text(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def write_files(
-    tables: dict[str, PublishedTable],
-    folder: Path,
-    metadata: ReleaseMetadata,
-    version: str,
-    changelog_entries: list[dict[str, str]],
-    changes: str,
-) -> None:
+@dataclass(frozen=True)
+class VersionContent:
+    """What one version of the package is written from.
+
+    Attributes:
+        tables: the published tables, by name.
+        metadata: the release metadata.
+        version: the version written.
+        changelog_entries: the history of versions up to this one (``versions.json`` entries).
+        changes: what changed in this version, for the release note.
+    """
+
+    tables: dict[str, PublishedTable]
+    metadata: ReleaseMetadata
+    version: str
+    changelog_entries: list[dict[str, Any]]
+    changes: str
+
+
+def write_files(content: VersionContent, folder: Path) -> None:
     """Write every file of one version except the spreadsheet into an empty ``folder``.
 
     Nothing is validated here (:func:`write_package` runs the gates).
     """
+    tables, metadata, version = content.tables, content.metadata, content.version
+    changes = content.changes
     resources = _write_resources(tables, folder)
     try:
         write_la_extracts(tables, folder / "la")
         write_tidy_la_files(tables, folder / "la")
     except ValueError as error:
         raise PackageBuildError(f"per-LA extracts: {error}") from error
-    _write_text(folder / "CHANGELOG.md", versions.changelog_text(changelog_entries))
+    _write_text(folder / "CHANGELOG.md", versions.changelog_text(content.changelog_entries))
     _write_text(
         folder / "release-note.md",
         descriptor_module.release_note_text(metadata, version, resources, changes),
@@ -195,22 +210,15 @@ def write_files(
     _write_text(folder / "datapackage.json", descriptor_module.descriptor_text(package))
 
 
-def _build_and_validate(
-    tables: dict[str, PublishedTable],
-    folder: Path,
-    metadata: ReleaseMetadata,
-    version: str,
-    changelog_entries: list[dict[str, str]],
-    changes: str,
-) -> None:
+def _build_and_validate(content: VersionContent, folder: Path) -> None:
     """:func:`write_files` and the spreadsheet, then every gate (:func:`_check`, :func:`_audit`).
 
     The spreadsheet is written meanwhile in a forked process (see
     :mod:`pipeline.packaging.background`); the file audit waits for it.
     """
-    spreadsheet = (tables, folder / SPREADSHEET_FILE, metadata, version)
+    spreadsheet = (content.tables, folder / SPREADSHEET_FILE, content.metadata, content.version)
     with BackgroundWrite(write_spreadsheet, *spreadsheet) as background:
-        write_files(tables, folder, metadata, version, changelog_entries, changes)
+        write_files(content, folder)
         _check(folder)
         try:
             background.wait()
@@ -302,7 +310,7 @@ def write_package(
     existed = target.exists()
     scratch = Path(tempfile.mkdtemp(dir=package_root, prefix=f".building-{chosen}-"))
     try:
-        _build_and_validate(tables, scratch, metadata, chosen, history, changes)
+        _build_and_validate(VersionContent(tables, metadata, chosen, history, changes), scratch)
         if existed:
             _keep_existing(scratch, target, package_root)
             shutil.rmtree(scratch)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -82,7 +83,7 @@ def build_la_report(
     Returns 0 when the report was written, 1 when nothing was written (the reason is printed).
     """
     try:
-        written = _run(input_dir, la, compare, report, publish, explain, exclude_invalid)
+        written = _run(_Request(input_dir, la, compare, report, publish, explain, exclude_invalid))
     except SelfServiceError as error:
         logs.console.print(f"[bold red]LA report not written:[/] {error}", highlight=False)
         return 1
@@ -91,24 +92,30 @@ def build_la_report(
     return 0
 
 
-def _run(
-    input_dir: Path,
-    la: str | None,
-    compare: Path | None,
-    report: Path | None,
-    publish: bool,
-    explain: Path | None,
-    exclude_invalid: bool = False,
-) -> list[str]:
+@dataclass(frozen=True)
+class _Request:
+    """The arguments of one :func:`build_la_report` call."""
+
+    input_dir: Path
+    la: str | None
+    compare: Path | None
+    report: Path | None
+    publish: bool
+    explain: Path | None
+    exclude_invalid: bool
+
+
+def _run(request: _Request) -> list[str]:
     """Do the work of :func:`build_la_report`; return the messages to print."""
+    la, publish, explain = request.la, request.publish, request.explain
     if publish and explain is not None:
         raise SelfServiceError(
             "--explain writes child identifiers (CHILD) and cannot be combined with --publish; "
             "run once with --publish for the report and once without it for --explain."
         )
-    package = _read_package(compare) if compare is not None else None
+    package = _read_package(request.compare) if request.compare is not None else None
     try:
-        tables, validation = validate(Path(input_dir), la, exclude_invalid)
+        tables, validation = validate(Path(request.input_dir), la, request.exclude_invalid)
         code = _the_la(tables.las, la)
         result = measure(tables)
         built = aggregate(la_tables, result, tables)
@@ -120,7 +127,7 @@ def _run(
     except StepError as error:
         raise SelfServiceError(str(error)) from error
     html = render_report(_report_inputs(shown, result, tables, validation, code, package, publish))
-    target = Path(report) if report is not None else default_report_path(code)
+    target = Path(request.report) if request.report is not None else default_report_path(code)
     _write_checked(html, target, check=audit_files if publish else None)
     messages = [f"LA report written to {target}"]
     if not publish:
