@@ -13,15 +13,11 @@ import pandas as pd
 from pipeline.measures.catalogue import MEASURES, SOURCES, provisional_needs
 from pipeline.site.area_tables import AreaTables
 from pipeline.site.key_points import Estimate, MeasureFigures
-from pipeline.site.la_tables import LaExtract
+from pipeline.site.la_tables import MEASURE_ROW_KEY, LaExtract
 from pipeline.site.package import DURING_THE_YEAR, HEADLINE_MEASURES, TOTAL
 
 TOTAL_COLUMNS = [
-    "time_period",
-    "period",
-    "measure",
-    "breakdown_topic",
-    "breakdown",
+    *MEASURE_ROW_KEY,
     "cohort",
     "number",
     "percent",

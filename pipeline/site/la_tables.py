@@ -17,6 +17,8 @@ from pipeline.site.package import (
     rows_of,
 )
 
+#: The columns that identify a row of an LA's ``stability_measures`` (with its ``LA``).
+MEASURE_ROW_KEY = ["time_period", "period", "measure", "breakdown_topic", "breakdown"]
 #: Breakdown topics shown on LA pages (others stay in the downloadable data).
 LA_BREAKDOWN_TOPICS = [
     "Age at 31 March",
@@ -49,18 +51,7 @@ class LaExtract:
 def breakdown_tables(package: SitePackage, extract: LaExtract, used: set[str]) -> list[str]:
     """One table per breakdown topic: cohort and the headline percentages."""
     p = package
-    rows = extract.rows(
-        "stability_measures",
-        [
-            "time_period",
-            "period",
-            "measure",
-            "breakdown_topic",
-            "breakdown",
-            "cohort",
-            "percent",
-        ],
-    )
+    rows = extract.rows("stability_measures", [*MEASURE_ROW_KEY, "cohort", "percent"])
     rows = rows[
         (rows["time_period"] == p.latest_year)
         & (rows["period"] == DURING_THE_YEAR)
