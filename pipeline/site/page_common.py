@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from html import escape
@@ -73,12 +74,12 @@ class AreaPages:
         self.frame = PageFrame(package)
         self.template = templates().get_template(self.template_name)
 
-    def write(self, page_path: str, context: dict[str, object], used: set[str]) -> Path:
+    def write(self, page_path: str, context: Mapping[str, object], used: set[str]) -> Path:
         """Write ``<page_path>index.qmd`` from the template, ``context`` and the key to the
         ``used`` symbols; return its path."""
-        context["symbol_key"] = raw_html(symbol_key(used)) if used else ""
+        key = raw_html(symbol_key(used)) if used else ""
         path = self.site_dir / page_path / "index.qmd"
-        return write_page(path, self.template.render(**context))
+        return write_page(path, self.template.render(**context, symbol_key=key))
 
 
 @dataclass
