@@ -315,6 +315,7 @@ def build(
 
 @app.command()
 def release(
+    ctx: typer.Context,
     bump: Annotated[
         str,
         typer.Option(
@@ -330,7 +331,7 @@ def release(
     la: LaOption = None,
     seed: SeedOption = 2024,
     scale: ScaleOption = 1.0,
-    years: YearsOption = "2019-2024",
+    years: YearsOption = SYNTHETIC_YEARS,
     packages: ArchiveOption = Path("datapackages"),
     site: SiteOption = True,
     neighbours: NeighboursOption = "dfe",
@@ -339,8 +340,16 @@ def release(
     verbose: VerboseOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Build, check and write a new version into the archive; print what changed."""
+    """Build, check and write a new version into the archive; print what changed.
+
+    The synthetic England's options (--seed, --scale, --years) are refused with --input, as
+    ``build`` refuses them: with --input your files are the inputs.
+    """
     logs.configure(verbose, quiet)
+    given = {name for name in SYNTHETIC_OPTIONS if _on_command_line(ctx, name)}
+    problem = refused_options(given, with_input=input_dir is not None)
+    if problem is not None:
+        raise typer.BadParameter(problem)
     from pipeline.build import BuildError, BuildInputs
     from pipeline.release import print_release, run_release
 

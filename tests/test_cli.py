@@ -78,3 +78,19 @@ def test_build_refuses_release_options_with_the_la_report(tmp_path: Path) -> Non
 )
 def test_options_that_go_together_are_accepted(given: set[str], with_input: bool) -> None:
     assert refused_options(given, with_input=with_input) is None
+
+
+def test_release_refuses_synthetic_options_with_input(tmp_path: Path) -> None:
+    arguments = ["release", "--bump", "minor", "--input", str(tmp_path), "--years", "2023,2024"]
+    result = runner.invoke(app, arguments)
+    assert result.exit_code != 0
+    assert "--years cannot be used with --input" in _words(result.output)
+
+
+def test_release_and_build_default_to_the_same_synthetic_years() -> None:
+    defaults = {
+        command.name: {param.name: param.default for param in command.params}
+        for command in typer.main.get_command(app).commands.values()
+        if command.name in {"build", "release"}
+    }
+    assert defaults["release"]["years"] == defaults["build"]["years"] == "2016-2024"
