@@ -110,6 +110,7 @@ class DataPackage:
     folder: Path
     descriptor: dict[str, Any] = field(default_factory=dict)
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _selections: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, folder: Path) -> DataPackage:
@@ -196,15 +197,20 @@ class DataPackage:
     def table_where(self, name: str, where: str) -> pd.DataFrame:
         """Rows of ``data/<name>.csv`` matching an SQL ``where`` clause, as text (via DuckDB).
 
-        Used for the big tables, so only the rows a page needs are held in memory.
+        Used for the big tables, so only the rows a page needs are held in memory. Each query
+        is run once and its rows kept (several pages ask the same); callers must not change
+        the frame in place.
         """
-        path = self._path(name)
-        if not path.exists():
-            raise PackageError(f"{path}: file not found in the data package")
-        query = f"SELECT * FROM read_csv(?, all_varchar = true, header = true) WHERE {where}"
-        with duckdb.connect() as connection:
-            frame = connection.execute(query, [str(path)]).df()
-        return frame.fillna("").astype(str).astype(object)
+        key = (name, where)
+        if key not in self._selections:
+            path = self._path(name)
+            if not path.exists():
+                raise PackageError(f"{path}: file not found in the data package")
+            query = f"SELECT * FROM read_csv(?, all_varchar = true, header = true) WHERE {where}"
+            with duckdb.connect() as connection:
+                frame = connection.execute(query, [str(path)]).df()
+            self._selections[key] = frame.fillna("").astype(str).astype(object)
+        return self._selections[key]
 
     def has_table(self, name: str) -> bool:
         """True when ``data/<name>.csv`` exists."""

@@ -11,7 +11,6 @@ one (``c``, ``x``, ``z``, ``low``, ``u``), text for text indicators and ``null``
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from dataclasses import dataclass
@@ -23,9 +22,9 @@ import pandas as pd
 
 from pipeline.logs import log
 from pipeline.site.api_schema import SCHEMAS
+from pipeline.site.la_tables import LaExtract
 from pipeline.site.package import (
-    DURING_THE_YEAR,
-    TOTAL,
+    ONE_YEAR_TOTALS,
     PackageError,
     SitePackage,
     read_csv_text,
@@ -97,8 +96,7 @@ class HeadlineFigures:
     def __post_init__(self) -> None:
         series = self.package.table("time_series")
         self.series = series[series["measure"].isin(self.package.headline_measures)]
-        where = f"period = '{DURING_THE_YEAR}' AND breakdown = '{TOTAL}'"
-        intervals = self.package.table_where("stability_measures", where)
+        intervals = self.package.table_where("stability_measures", ONE_YEAR_TOTALS)
         self.intervals = intervals[intervals["geographic_level"] == "Local authority"]
         self.years = sorted(self.series["time_period"].unique())
         self.measures = self.package.headline_measures
@@ -209,33 +207,6 @@ def table_columns(package: SitePackage, name: str) -> tuple[list[str], list[str]
     return filters, indicators
 
 
-@dataclass
-class Extract:
-    """A per-LA extract as text: its header and its rows (lists of cells, header order)."""
-
-    header: list[str]
-    rows: list[list[str]]
-
-
-def read_extract(package: SitePackage, old_la_code: str) -> Extract:
-    """The per-LA extract ``la/<old_la_code>.csv`` as text (the csv module: fast).
-
-    Blank lines are skipped; a row whose length differs from the header's is a
-    :class:`PackageError`.
-    """
-    path = package.folder / "la" / f"{old_la_code}.csv"
-    if not path.exists():
-        raise PackageError(f"{path}: file not found in the data package")
-    with path.open(encoding="utf-8", newline="") as handle:
-        lines = [row for row in csv.reader(handle) if row]
-    if not lines:
-        return Extract([], [])
-    header, rows = lines[0], lines[1:]
-    if any(len(row) != len(header) for row in rows):
-        raise PackageError(f"{path}: a row has more or fewer cells than the header")
-    return Extract(header, rows)
-
-
 def cell_text(value: float | int | str | None) -> str:
     """:func:`json_text` of a :func:`cell` value, without the encoder's per-call cost.
 
@@ -260,9 +231,7 @@ def column_texts(key: str, texts: list[str], indicator: bool) -> list[str]:
     return [members[text] for text in texts]
 
 
-def table_rows_text(
-    rows: list[list[str]], position: dict[str, int], filters: list[str], indicators: list[str]
-) -> str:
+def table_rows_text(part: pd.DataFrame, filters: list[str], indicators: list[str]) -> str:
     """One table's rows as a JSON array of objects, the text :func:`dump` would write.
 
     Each object holds ``time_period``, the filters as text and the indicators as :func:`cell`
@@ -271,31 +240,22 @@ def table_rows_text(
     per row.
     """
     roles = {"time_period": False} | dict.fromkeys(filters, False) | dict.fromkeys(indicators, True)
-    members = []
-    for key, indicator in roles.items():
-        at = position[key]
-        members.append(column_texts(key, [row[at] for row in rows], indicator))
+    members = [column_texts(key, part[key].tolist(), indicator) for key, indicator in roles.items()]
     return "[{" + "},{".join(map(",".join, zip(*members, strict=True))) + "}]"
 
 
-def la_tables_text(package: SitePackage, extract: Extract, columns: dict) -> str:
+def la_tables_text(package: SitePackage, extract: LaExtract, columns: dict) -> str:
     """Every LA row of every table in the LA's extract, by table, as JSON text: an object
     ``{table: {"filters": [...], "indicators": [...], "rows": [...]}}`` in table name order.
 
     ``columns`` caches :func:`table_columns` by table name across LAs.
     """
-    position = {name: index for index, name in enumerate(extract.header)}
-    by_table: dict[str, list[list[str]]] = {}
-    if extract.rows:
-        at = position["table_name"]
-        for row in extract.rows:
-            by_table.setdefault(row[at], []).append(row)
     parts = []
-    for name in sorted(by_table):
+    for name in sorted(extract.tables):
         if name not in columns:
             columns[name] = table_columns(package, name)
         filters, indicators = columns[name]
-        rows = table_rows_text(by_table[name], position, filters, indicators)
+        rows = table_rows_text(extract.tables[name], filters, indicators)
         head = json_text({"filters": filters, "indicators": indicators})
         parts.append(f'{json_text(name)}:{head[:-1]},"rows":{rows}}}')
     return "{" + ",".join(parts) + "}"
@@ -306,35 +266,48 @@ def common(package: SitePackage) -> dict:
     return {"api": API_VERSION, "version": package.version, "synthetic": package.synthetic}
 
 
-@dataclass
 class VersionWriter:
-    """Writes one version's LA documents and headline document from its own package."""
+    """Writes one version's LA documents and headline document from its own package.
 
-    package: SitePackage
-    out: Path
+    :meth:`write` writes them all; a caller that reads each LA's extract anyway (the LA
+    pages) hands it to :meth:`write_la` instead and calls :meth:`finish` at the end.
+    """
+
+    def __init__(self, package: SitePackage, out: Path) -> None:
+        self.package = package
+        self.out = out
+        self.figures = HeadlineFigures(package)
+        self.neighbours = neighbours_of(package)
+        self.comparison = comparison_of(package)
+        self.columns: dict = {}
+        self.las = package.geography.to_dict("records")
+        self.by_code = {la["old_la_code"]: la for la in self.las}
+
+    def write_la(self, old_la_code: str, extract: LaExtract) -> None:
+        """Write ``<version>/la/<new_la_code>.json`` of one LA from its extract."""
+        package, la = self.package, self.by_code[old_la_code]
+        document = common(package) | {
+            "release": {"title": package.release_title, "date": package.release_date},
+            "la": {key: la[key] for key in LA_KEYS} | {"page": la["page"]},
+            "neighbours": self.neighbours.get(la["new_la_code"], []),
+            "headline": la_headline(self.figures, la, self.comparison),
+        }
+        tables = la_tables_text(package, extract, self.columns)
+        path = self.out / package.version / "la" / f"{la['new_la_code']}.json"
+        dump(path, document, ("tables", tables))
+
+    def finish(self) -> int:
+        """Write ``<version>/headline.json``; return the LA count."""
+        document = headline_document(self.figures, self.las, self.neighbours)
+        dump(self.out / self.package.version / "headline.json", document)
+        return len(self.las)
 
     def write(self) -> int:
         """Write ``<version>/la/*.json`` and ``<version>/headline.json``; return the LA count."""
-        package = self.package
-        figures = HeadlineFigures(package)
-        neighbours = neighbours_of(package)
-        comparison = comparison_of(package)
-        columns: dict = {}
-        folder = self.out / package.version
-        release = {"title": package.release_title, "date": package.release_date}
-        las = package.geography.to_dict("records")
-        for la in las:
-            extract = read_extract(package, la["old_la_code"])
-            document = common(package) | {
-                "release": release,
-                "la": {key: la[key] for key in LA_KEYS} | {"page": la["page"]},
-                "neighbours": neighbours.get(la["new_la_code"], []),
-                "headline": la_headline(figures, la, comparison),
-            }
-            tables = la_tables_text(package, extract, columns)
-            dump(folder / "la" / f"{la['new_la_code']}.json", document, ("tables", tables))
-        dump(folder / "headline.json", headline_document(figures, las, neighbours))
-        return len(las)
+        for la in self.las:
+            code = la["old_la_code"]
+            self.write_la(code, LaExtract(self.package.la_extract(code)))
+        return self.finish()
 
 
 def headline_document(figures: HeadlineFigures, las: list[dict], neighbours: dict) -> dict:
@@ -402,15 +375,22 @@ def index_document(package: SitePackage, written: dict[str, bool]) -> dict:
     }
 
 
-def write_api(package: SitePackage, site_dir: Path) -> Path:
+def api_folder(site_dir: Path) -> Path:
+    """Where the API is written in the site: ``site_dir/api/v1/``."""
+    return Path(site_dir) / API_ROOT
+
+
+def write_api(package: SitePackage, site_dir: Path, current: VersionWriter | None = None) -> Path:
     """Write the whole API under ``site_dir/api/v1/`` and return that folder.
 
-    The current version is written from ``package``; every older version whose package folder
-    is at hand is written from its own package (a version that cannot be read is listed with
-    no folder, and the reason logged).
+    The current version is written from ``package``: by ``current`` when given, whose LA
+    documents have been written already (see :class:`VersionWriter`); every older version whose
+    package folder is at hand is written from its own package (a version that cannot be read is
+    listed with no folder, and the reason logged).
     """
-    out = Path(site_dir) / API_ROOT
-    written = {package.version: VersionWriter(package, out).write() > 0}
+    out = api_folder(site_dir)
+    writer = current or VersionWriter(package, out)
+    written = {package.version: (writer.finish() if current else writer.write()) > 0}
     for version in package.versions():
         if version.version in written or version.folder is None:
             continue

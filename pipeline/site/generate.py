@@ -8,10 +8,11 @@ from pathlib import Path
 
 from pipeline.inputs.spec import write_specification_page
 from pipeline.logs import log
-from pipeline.site.api import API_FOLDER, write_api
+from pipeline.site.api import API_FOLDER, VersionWriter, api_folder, write_api
 from pipeline.site.area_tables import AreaTables
 from pipeline.site.charts import CHART_FOLDER, ChartWriter, write_vega_bundle
 from pipeline.site.frozen import ARCHIVE_FOLDER, archived_versions
+from pipeline.site.la_tables import LaExtract
 from pipeline.site.package import SitePackage
 from pipeline.site.pages_api import api_page
 from pipeline.site.pages_compare import COMPARE_FOLDER, compare_page
@@ -73,8 +74,14 @@ def generate_pages(package_dir: Path, site_dir: Path, keep_versions: bool = Fals
     pages = [OverviewPage(package, areas, site_dir, charts).generate()]
     pages += RegionPages(package, areas, site_dir, charts).generate()
     lap("overview and regions")
-    pages += LocalAuthorityPages(package, areas, site_dir, charts).generate()
-    lap("local authorities")
+    api = VersionWriter(package, api_folder(site_dir))
+    la_pages = LocalAuthorityPages(package, areas, site_dir, charts)
+    for la in package.geography.itertuples(index=False):
+        # One read of the LA's extract serves its page and its API document.
+        extract = LaExtract(package.la_extract(la.old_la_code))
+        pages.append(la_pages.page(la, extract))
+        api.write_la(la.old_la_code, extract)
+    lap("local authorities (pages and API documents)")
     pages.append(generate_rankings(package, areas, site_dir))
     pages.append(downloads_page(package, site_dir, versions))
     frozen: frozenset[str] = frozenset()
@@ -87,7 +94,7 @@ def generate_pages(package_dir: Path, site_dir: Path, keep_versions: bool = Fals
     pages.append(write_specification_page(site_dir))
     hand_written_includes(package, site_dir)
     lap("downloads, releases, includes")
-    write_api(package, site_dir)
+    write_api(package, site_dir, current=api)
     pages.append(api_page(package, site_dir))
     lap("JSON API")
     pages += map_pages(package, site_dir)

@@ -19,6 +19,7 @@ from pipeline.packaging.reader import DataPackage, PackageError, VersionInfo, re
 __all__ = [
     "DURING_THE_YEAR",
     "HEADLINE_MEASURES",
+    "ONE_YEAR_TOTALS",
     "GeographyRow",
     "TOTAL",
     "PackageError",
@@ -34,6 +35,9 @@ __all__ = [
 TOTAL = "Total"
 #: Period label of the one-year measures.
 DURING_THE_YEAR = "During the year"
+#: The ``stability_measures`` rows of one-year figures for all children (``table_where``);
+#: pages ask with this one clause, so the big table is scanned for them once.
+ONE_YEAR_TOTALS = f"period = '{DURING_THE_YEAR}' AND breakdown = '{TOTAL}'"
 #: The site's name for the package reader.
 SitePackage = DataPackage
 

@@ -100,11 +100,12 @@ class LocalAuthorityPages(AreaPages):
         """Write every LA page and return the paths."""
         return [self.page(row) for row in self.package.geography.itertuples(index=False)]
 
-    def page(self, la: GeographyRow) -> Path:
-        """Write the page of one LA."""
+    def page(self, la: GeographyRow, extract: LaExtract | None = None) -> Path:
+        """Write the page of one LA (from ``extract`` when the caller has read it)."""
         p = self.package
         root = "../../"
-        extract = LaExtract(p.la_extract(la.old_la_code))
+        if extract is None:
+            extract = LaExtract(p.la_extract(la.old_la_code))
         used: set[str] = set()
         latest = p.latest_year
         context = {

@@ -17,7 +17,7 @@ from pipeline.site.area_tables import LOCAL, AreaTables
 from pipeline.site.charts import CHART_FOLDER
 from pipeline.site.display import cell_html, is_symbol, year_label
 from pipeline.site.html_blocks import raw_html, symbol_key, symbols_in, table_note
-from pipeline.site.package import DURING_THE_YEAR, HEADLINE_MEASURES, TOTAL, SitePackage
+from pipeline.site.package import HEADLINE_MEASURES, ONE_YEAR_TOTALS, TOTAL, SitePackage
 from pipeline.site.page_common import PageFrame, templates, write_page
 from pipeline.site.tiles import BANDS
 
@@ -56,11 +56,12 @@ def ranking_rows(package: SitePackage, areas: AreaTables) -> pd.DataFrame:
     latest = package.latest_year
     comparison = areas.la_comparison
     comparison = comparison[comparison["measure"].isin(HEADLINE_MEASURES)]
-    totals = package.table_where(
-        "stability_measures",
-        f"geographic_level = '{LOCAL}' AND time_period = '{latest}' AND "
-        f"period = '{DURING_THE_YEAR}' AND breakdown_topic = '{TOTAL}' AND breakdown = '{TOTAL}'",
-    )
+    totals = package.table_where("stability_measures", ONE_YEAR_TOTALS)
+    totals = totals[
+        (totals["geographic_level"] == LOCAL)
+        & (totals["time_period"] == latest)
+        & (totals["breakdown_topic"] == TOTAL)
+    ]
     totals = totals[["old_la_code", "measure", "percent_lower_ci", "percent_upper_ci", "cohort"]]
     rows = comparison.merge(totals, on=["old_la_code", "measure"], how="left").fillna("x")
     rows = rows.assign(measure_label=rows["measure"].map(package.label))
