@@ -33,9 +33,13 @@ def totals_by_year(rows: pd.DataFrame) -> dict[tuple[str, str], dict]:
         & (rows["breakdown_topic"] == TOTAL)
         & (rows["breakdown"] == TOTAL)
     ]
-    return {
-        (row["time_period"], row["measure"]): row for row in rows[TOTAL_COLUMNS].to_dict("records")
-    }
+    records = (dict(zip(TOTAL_COLUMNS, values, strict=True)) for values in rows_values(rows))
+    return {(row["time_period"], row["measure"]): row for row in records}
+
+
+def rows_values(rows: pd.DataFrame) -> zip:
+    """The rows of ``rows[TOTAL_COLUMNS]`` as tuples of cells (faster than ``to_dict``)."""
+    return zip(*(rows[column].tolist() for column in TOTAL_COLUMNS), strict=True)
 
 
 def estimate(row: dict | None, source: str) -> Estimate:

@@ -265,7 +265,8 @@ class LocalAuthorityPages(AreaPages):
         measures = [m for m in HEADLINE_MEASURES if m in pivot.index]
         table_rows = []
         for measure in measures:
-            cells = [pivot.loc[measure].get(y, "z") for y in years]
+            by_year = pivot.loc[measure].to_dict()
+            cells = [by_year.get(y, "z") for y in years]
             used |= symbols_in(cells)
             held = {int(y) for y in years}
             marks = [
