@@ -187,10 +187,13 @@ def tidy_la_rows(table: PublishedTable) -> pd.DataFrame:
     frame = table.frame
     rows = frame.loc[frame["geographic_level"] == LEVEL_LA, table.columns]
     rows = rows.astype("string").fillna("")
-    rows["time_period_label"] = rows["time_period"].map(year_label)
+    years = {text: year_label(text) for text in rows["time_period"].unique()}
+    rows["time_period_label"] = rows["time_period"].map(years)
     if "measure" in rows:
         labels = {code: measure.label for code, measure in MEASURES.items()}
-        rows["measure_label"] = rows["measure"].map(lambda code: labels.get(code, code))
+        rows["measure_label"] = rows["measure"].map(
+            {code: labels.get(code, code) for code in rows["measure"].unique()}
+        )
     return rows
 
 
@@ -203,20 +206,22 @@ def write_tidy_la_files(tables: dict[str, PublishedTable], folder: Path) -> list
     for name in sorted(tables):
         if _has_la_rows(tables[name]):
             rows = tidy_la_rows(tables[name])
-            parts[name] = (tidy_columns(tables[name]), rows.groupby("old_la_code").indices, rows)
+            columns = tidy_columns(tables[name])
+            # Every row's line is built once; each LA's file takes its rows' lines.
+            lines = csv_lines(rows, columns).to_numpy(zero_copy_only=False)
+            parts[name] = (header_line(columns), rows.groupby("old_la_code").indices, lines)
     written = []
     for la in local_authorities().itertuples(index=False):
         base = f"{la.slug}-{la.new_la_code}"
         target = folder / base
         target.mkdir(parents=True, exist_ok=True)
         files = []
-        for name, (columns, groups, rows) in parts.items():
+        for name, (header, groups, lines) in parts.items():
             if la.old_la_code not in groups:
                 continue
-            mine = rows.iloc[groups[la.old_la_code]]
-            body = "".join(line + "\n" for line in csv_lines(mine, columns).to_pylist())
+            body = "".join(line + "\n" for line in lines[groups[la.old_la_code]])
             path = target / f"{base}-{name}.csv"
-            path.write_bytes((header_line(columns) + body).encode("utf-8"))
+            path.write_bytes((header + body).encode("utf-8"))
             files.append(path)
         archive = target / f"{base}.zip"
         with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as stream:
