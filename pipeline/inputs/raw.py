@@ -27,6 +27,8 @@ class RawInputs:
     tables: dict[str, pd.DataFrame]
     files: dict[str, dict] = field(default_factory=dict)
     missing_columns: dict[str, dict[int, list[str]]] = field(default_factory=dict)
+    #: values the checks compute once and share (:mod:`pipeline.inputs.keys`)
+    cache: dict = field(default_factory=dict, repr=False)
     _connection: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
 
     def connection(self) -> duckdb.DuckDBPyConnection:

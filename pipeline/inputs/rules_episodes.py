@@ -23,11 +23,23 @@ period of care) run on the episodes de-duplicated across years (same ``LA``, ``C
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipeline.inputs.keys import (
+    NAT,
+    child_keys,
+    child_year_keys,
+    dates,
+    find_sorted,
+    group_starts,
+    sort_rows,
+    text_array,
+)
 from pipeline.inputs.problems import ERROR, WARNING, Rule, found
 from pipeline.inputs.raw import RawInputs, collection_year_bounds, dates_within_year
-from pipeline.inputs.sql import query, rows_at
 from pipeline.inputs.tables import REC_STILL_LOOKED_AFTER, TEMPORARY_PLACE
 
 RULES = [
@@ -71,102 +83,111 @@ def check_episode_dates(raw: RawInputs) -> list[pd.DataFrame]:
     ]
 
 
-#: Episodes de-duplicated across years, each with its predecessor's dates and ``REC``.
-_STILL_LOOKED_AFTER = ", ".join(f"'{code}'" for code in sorted(REC_STILL_LOOKED_AFTER))
-_SEQUENCE = f"""
-with latest as (
-    select * from e
-    where LA is not null and CHILD is not null and DECOM is not null
-    qualify row_number() over (partition by LA, CHILD, DECOM order by YEAR desc, ROW desc) = 1
-), windowed as (
-    select *,
-        lag(DECOM) over child_order as previous_decom,
-        lag(DEC) over child_order as previous_dec,
-        lag(REC) over child_order as previous_rec,
-        make_date(cast(min(YEAR) over (partition by LA) as integer) - 1, 4, 1) as window_start
-    from latest
-    window child_order as (partition by LA, CHILD order by DECOM)
-), flagged as (
-    select *,
-        previous_decom is not null and (previous_dec is null or DECOM < previous_dec)
-            as overlapping,
-        coalesce(previous_dec = DECOM and previous_rec in ({_STILL_LOOKED_AFTER}), false)
-            as continues
-    from windowed
-)
-"""
+def _latest_episodes(raw: RawInputs) -> np.ndarray:
+    """Positions of the episodes de-duplicated across years, sorted by ``LA, CHILD, DECOM``.
+
+    One row per ``LA, CHILD, DECOM`` (rows with any of them blank are left out): the one from
+    the latest ``YEAR``, then the latest ``ROW``.
+    """
+    episodes = raw["episodes"]
+    child = child_keys(raw)[0]["episodes"]
+    decom = dates(episodes["DECOM"])
+    rows = np.flatnonzero((child >= 0) & (decom != NAT))
+    ordered = sort_rows(
+        rows, child, decom, -episodes["YEAR"].to_numpy(), -episodes["ROW"].to_numpy()
+    )
+    return ordered[group_starts(ordered, child, decom)]
+
+
+def _window_starts(raw: RawInputs, latest: np.ndarray) -> np.ndarray:
+    """1 April before the first collection year of each latest episode's LA (among them)."""
+    las = child_keys(raw)[1]["episodes"][latest]  # sorted: the keys sort by LA first
+    years = raw["episodes"]["YEAR"].to_numpy()[latest]
+    if not latest.size:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(group_starts(np.arange(las.size), las))
+    first_year = np.repeat(np.minimum.reduceat(years, starts), np.diff([*starts, las.size]))
+    april = (first_year - 1970 - 1) * 12 + 3  # months since January 1970 of 1 April (Y-1)
+    return april.astype("datetime64[M]").astype("datetime64[ns]").view(np.int64)
 
 
 def check_episode_sequences(raw: RawInputs) -> list[pd.DataFrame]:
-    """Overlapping episodes and the first episode of a period of care, per child."""
-    return _flagged_episodes(
-        raw,
-        _SEQUENCE
-        + """
-        select _pos, overlapping,
-            not overlapping and not continues and DECOM >= window_start
-                and RNE is not null and RNE <> 'S' as wrong_rne
-        from flagged
-        where overlapping or wrong_rne
-        """,
-        {"e": ["LA", "YEAR", "ROW", "CHILD", "DECOM", "DEC", "REC", "RNE"]},
-        {"overlapping": ("EPISODES_OVERLAP", "DECOM"), "wrong_rne": ("FIRST_EPISODE_RNE", "RNE")},
-    )
+    """Overlapping episodes and the first episode of a period of care, per child.
 
-
-def _flagged_episodes(
-    raw: RawInputs,
-    sql: str,
-    inputs: dict[str, list[str]],
-    flags: dict[str, tuple[str, str]],
-) -> list[pd.DataFrame]:
-    """The problems of episodes flagged by ``sql``.
-
-    ``inputs`` names the columns of each table the query reads (``e`` is the episodes, ``h``
-    the header); the query gives ``_pos`` (the episode's position) and a boolean column per
-    flag; ``flags`` maps each flag column to its ``(rule, column)``.
+    On the episodes de-duplicated across years, in ``DECOM`` order per child: an episode
+    overlaps when the previous one is open or ends after it starts; it continues a period of
+    care when the previous one ended on its ``DECOM`` with ``REC`` X1; else it starts one (from
+    the first year of the LA's data on) and needs ``RNE`` S.
     """
     episodes = raw["episodes"]
     files = raw.files_of("episodes")
-    names = {"e": "episodes", "h": "header"}
-    tables = {name: (raw[names[name]], columns) for name, columns in inputs.items()}
-    flagged = query(raw.connection(), sql, tables)
+    latest = _latest_episodes(raw)
+    child = child_keys(raw)[0]["episodes"][latest]
+    decom = dates(episodes["DECOM"])[latest]
+    dec = dates(episodes["DEC"])[latest]
+    still = pc.is_in(
+        text_array(episodes["REC"]), value_set=pa.array(sorted(REC_STILL_LOOKED_AFTER))
+    )
+    still = still.fill_null(False).to_numpy(zero_copy_only=False)[latest]
+    rne = pc.not_equal(text_array(episodes["RNE"]), "S").fill_null(False)
+    rne = rne.to_numpy(zero_copy_only=False)[latest]
+    has_previous = np.zeros(latest.size, dtype=bool)
+    has_previous[1:] = child[1:] == child[:-1]
+    previous_dec = np.roll(dec, 1)
+    overlapping = has_previous & ((previous_dec == NAT) | (decom < previous_dec))
+    continues = has_previous & (previous_dec == decom) & np.roll(still, 1)
+    wrong_rne = ~overlapping & ~continues & (decom >= _window_starts(raw, latest)) & rne
     return [
-        found(rows_at(episodes, flagged.loc[flagged[flag], "_pos"]), rule=rule, column=column,
-              files=files)
-        for flag, (rule, column) in flags.items()
+        found(episodes.iloc[np.sort(latest[overlapping])], rule="EPISODES_OVERLAP",
+              column="DECOM", files=files),
+        found(episodes.iloc[np.sort(latest[wrong_rne])], rule="FIRST_EPISODE_RNE",
+              column="RNE", files=files),
     ]  # fmt: skip
 
 
-#: Each episode row with the child's DOB from the same LA and year's header (first row).
-_WITH_DOB = """
-with dob as (
-    select LA, YEAR, CHILD, DOB from h
-    where DOB is not null
-    qualify row_number() over (partition by LA, YEAR, CHILD order by ROW) = 1
-), joined as (
-    select e._pos, e.DECOM, dob.DOB,
-        year(e.DECOM) - year(dob.DOB)
-            - case when month(e.DECOM) * 100 + day(e.DECOM) < month(dob.DOB) * 100 + day(dob.DOB)
-                   then 1 else 0 end as age
-    from e join dob using (LA, YEAR, CHILD)
-    where e.DECOM is not null
-)
-"""
+def _dates_of_birth(raw: RawInputs, episodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each episode's child's ``DOB`` and 18th birthday, as nanoseconds (:data:`NAT` if none).
+
+    The ``DOB`` is the first (by ``ROW``) given in the same LA and year's header. The 18th
+    birthday of a child born on 29 February is 1 March, as "age 18 on DECOM" counts it.
+    """
+    header = raw["header"]
+    keys = child_year_keys(raw)
+    header_keys, dob = keys["header"], dates(header["DOB"])
+    rows = sort_rows(
+        np.flatnonzero((header_keys >= 0) & (dob != NAT)), header_keys, header["ROW"].to_numpy()
+    )
+    first = rows[group_starts(rows, header_keys)]
+    births = dob[first].view("datetime64[ns]").astype("datetime64[D]")
+    months = births.astype("datetime64[M]")
+    adult = (months + 18 * 12).astype("datetime64[D]") + (births - months.astype("datetime64[D]"))
+    # past the last date nanoseconds can hold no DECOM is on or after it
+    adult = np.where(
+        adult <= np.datetime64("2262-04-11"),
+        adult.astype("datetime64[ns]").view(np.int64),
+        np.iinfo(np.int64).max,
+    )
+    at = find_sorted(header_keys[first], keys["episodes"][episodes])
+    found_at = at >= 0
+    at = np.maximum(at, 0)
+    return np.where(found_at, dob[first][at], NAT), np.where(found_at, adult[at], NAT)
 
 
 def check_episode_ages(raw: RawInputs) -> list[pd.DataFrame]:
     """Episodes starting before birth or at 18 or over (``DOB`` from the same year's header)."""
-    return _flagged_episodes(
-        raw,
-        _WITH_DOB
-        + """
-        select _pos, DECOM < DOB as before_birth, age >= 18 as adult
-        from joined where DECOM < DOB or age >= 18
-        """,
-        {"e": ["LA", "YEAR", "CHILD", "DECOM"], "h": ["LA", "YEAR", "CHILD", "DOB", "ROW"]},
-        {"before_birth": ("DOB_AFTER_DECOM", "DECOM"), "adult": ("AGED_18_AT_DECOM", "DECOM")},
-    )
+    episodes = raw["episodes"]
+    files = raw.files_of("episodes")
+    decom = dates(episodes["DECOM"])
+    rows = np.flatnonzero((child_year_keys(raw)["episodes"] >= 0) & (decom != NAT))
+    dob, adult = _dates_of_birth(raw, rows)
+    decom = decom[rows]
+    known = dob != NAT
+    return [
+        found(episodes.iloc[rows[known & (decom < dob)]], rule="DOB_AFTER_DECOM",
+              column="DECOM", files=files),
+        found(episodes.iloc[rows[known & (decom >= adult)]], rule="AGED_18_AT_DECOM",
+              column="DECOM", files=files),
+    ]  # fmt: skip
 
 
 def check_temporary_placements(raw: RawInputs) -> list[pd.DataFrame]:

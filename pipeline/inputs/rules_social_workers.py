@@ -13,11 +13,12 @@ Overlaps are checked on the rows de-duplicated across years (same ``LA``, ``CHIL
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from pipeline.inputs.keys import NAT, child_keys, dates, group_starts, shared_codes, sort_rows
 from pipeline.inputs.problems import ERROR, WARNING, Rule, found
 from pipeline.inputs.raw import RawInputs, dates_within_year
-from pipeline.inputs.sql import select_rows
 
 RULES = [
     Rule("SW_DEC_BEFORE_SW_DECOM", ERROR, "The social worker episode ends (SW_DEC) before it starts (SW_DECOM): correct one of the dates."),
@@ -32,35 +33,59 @@ def check_social_worker_dates(raw: RawInputs) -> list[pd.DataFrame]:
     return dates_within_year(raw, "social_workers", "SW_DECOM", "SW_DEC")
 
 
-def check_social_worker_overlaps(raw: RawInputs) -> list[pd.DataFrame]:
-    """Social worker episodes of one child that overlap (after de-duplication across years)."""
+def _latest_episodes(raw: RawInputs) -> np.ndarray:
+    """Positions of the social worker episodes de-duplicated across years, in window order.
+
+    One row per ``LA, CHILD, SW_ID, SW_DECOM`` (rows with any of them blank are left out):
+    the one from the latest ``YEAR``, then ``ROW``; sorted by ``LA, CHILD, SW_DECOM, SW_ID``.
+    """
     workers = raw["social_workers"]
-    overlapping = select_rows(
-        raw.connection(),
-        """
-        with latest as (
-            select * from w
-            where LA is not null and CHILD is not null and SW_ID is not null
-              and SW_DECOM is not null
-            qualify row_number() over (
-                partition by LA, CHILD, SW_ID, SW_DECOM order by YEAR desc, ROW desc) = 1
-        ), windowed as (
-            -- earlier episodes of the child: is one still open, and their latest end
-            select *,
-                bool_or(SW_DEC is null) over earlier as previous_open,
-                max(SW_DEC) over earlier as previous_end
-            from latest
-            window earlier as (
-                partition by LA, CHILD order by SW_DECOM, SW_ID
-                rows between unbounded preceding and 1 preceding)
-        )
-        select _pos from windowed
-        where coalesce(previous_open, false) or SW_DECOM < previous_end
-        """,
-        {"w": (workers, ["LA", "YEAR", "ROW", "CHILD", "SW_ID", "SW_DECOM", "SW_DEC"])},
+    child = child_keys(raw)[0]["social_workers"]
+    worker = shared_codes([workers["SW_ID"]], ordered=True)[0]
+    start = dates(workers["SW_DECOM"])
+    rows = np.flatnonzero((child >= 0) & (worker >= 0) & (start != NAT))
+    ordered = sort_rows(
+        rows, child, start, worker, -workers["YEAR"].to_numpy(), -workers["ROW"].to_numpy()
     )
+    return ordered[group_starts(ordered, child, start, worker)]
+
+
+def _earlier_ends(groups: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``groups`` (ascending group numbers): is an earlier row of its group open
+    (``ends`` blank), and the latest ``ends`` of its earlier rows (:data:`NAT` when none)."""
+    if not groups.size:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
+    is_open = (ends == NAT).astype(np.int64)
+    open_before = np.cumsum(is_open) - is_open
+    first = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    open_before -= np.repeat(open_before[first], np.diff([*first, groups.size]))
+    values, ranks = np.unique(ends, return_inverse=True)  # NAT, when present, ranks 0
+    running = np.maximum.accumulate(groups * (values.size + 1) + ranks + 1)
+    earlier = np.zeros(groups.size, dtype=np.int64)  # 0: no earlier row; else rank + 1
+    earlier[1:] = running[:-1] - groups[1:] * (values.size + 1)
+    earlier[np.r_[True, groups[1:] != groups[:-1]]] = 0
+    latest = np.where(earlier > 0, values[np.maximum(earlier - 1, 0)], NAT)
+    return open_before > 0, latest
+
+
+def check_social_worker_overlaps(raw: RawInputs) -> list[pd.DataFrame]:
+    """Social worker episodes of one child that overlap (after de-duplication across years).
+
+    In ``SW_DECOM, SW_ID`` order per child, an episode overlaps when an earlier one is still
+    open or ends after it starts.
+    """
+    workers = raw["social_workers"]
+    latest = _latest_episodes(raw)
+    child = child_keys(raw)[0]["social_workers"][latest]
+    groups = np.cumsum(np.r_[True, child[1:] != child[:-1]]) if latest.size else child
+    previous_open, previous_end = _earlier_ends(groups, dates(workers["SW_DEC"])[latest])
+    start = dates(workers["SW_DECOM"])[latest]
+    overlapping = previous_open | ((previous_end != NAT) & (start < previous_end))
     files = raw.files_of("social_workers")
-    return [found(overlapping, rule="SW_EPISODES_OVERLAP", column="SW_DECOM", files=files)]
+    return [
+        found(workers.iloc[np.sort(latest[overlapping])], rule="SW_EPISODES_OVERLAP",
+              column="SW_DECOM", files=files)
+    ]  # fmt: skip
 
 
 CHECKS = [check_social_worker_dates, check_social_worker_overlaps]

@@ -36,12 +36,21 @@ file-level rules; the checks below report the rest.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from pipeline.inputs.keys import (
+    NAT,
+    child_year_keys,
+    dates,
+    group_starts,
+    is_in,
+    shared_codes,
+    sort_rows,
+)
 from pipeline.inputs.problems import ERROR, WARNING, Rule, found
 from pipeline.inputs.raw import RawInputs
 from pipeline.inputs.spec import SPEC_LINK
-from pipeline.inputs.sql import select_rows
 
 RULES = [
     Rule("NO_INPUT", ERROR, "No inputs found: give a folder holding <year>/header.csv and <year>/episodes.csv (e.g. 2024/episodes.csv)."),
@@ -102,66 +111,57 @@ def check_missing_values(raw: RawInputs) -> list[pd.DataFrame]:
     return out
 
 
+def _key_part(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """One key column as integers (dates as nanoseconds, text as codes), and where it is set."""
+    if pd.api.types.is_datetime64_any_dtype(frame[column]):
+        values = dates(frame[column])
+        return values, values != NAT
+    codes = shared_codes([frame[column]])[0]
+    return codes, codes >= 0
+
+
 def check_duplicate_keys(raw: RawInputs) -> list[pd.DataFrame]:
-    """Keys repeated within one file: every repeat after the first (in file order) is reported."""
+    """Keys repeated within one file: every repeat after the first (in file order) is reported.
+
+    A file is one ``LA, YEAR``; rows with a blank ``LA`` or key column are not compared.
+    """
     out = []
+    keys = child_year_keys(raw)
     for table, (key, rule) in UNIQUE_KEYS.items():
         frame = raw[table]
-        keys = ", ".join(key)
-        present = " and ".join(f"{column} is not null" for column in ["LA", *key])
-        repeated = select_rows(
-            raw.connection(),
-            f"""
-            with repeated_keys as (
-                select LA, YEAR, {keys} from t where {present}
-                group by all having count(*) > 1
-            )
-            select _pos from t semi join repeated_keys using (LA, YEAR, {keys})
-            qualify row_number() over (partition by LA, YEAR, {keys} order by ROW) > 1
-            """,
-            {"t": (frame, ["LA", "YEAR", "ROW", *key])},
+        parts, present = [keys[table]], keys[table] >= 0
+        for column in key[1:]:
+            values, given = _key_part(frame, column)
+            parts.append(values)
+            present &= given
+        ordered = sort_rows(np.flatnonzero(present), *parts, frame["ROW"].to_numpy())
+        repeated = np.sort(ordered[~group_starts(ordered, *parts)])
+        out.append(
+            found(frame.iloc[repeated], rule=rule, column=key[-1], files=raw.files_of(table))
         )
-        out.append(found(repeated, rule=rule, column=key[-1], files=raw.files_of(table)))
     return out
 
 
-def _without_match(raw: RawInputs, frame: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
-    """Rows of ``frame`` whose ``LA, YEAR, CHILD`` do not appear in ``other``."""
-    return select_rows(
-        raw.connection(),
-        """
-        select _pos from t
-        where LA is not null and CHILD is not null
-          and not exists (
-            select 1 from o where o.LA = t.LA and o.YEAR = t.YEAR and o.CHILD = t.CHILD
-          )
-        """,
-        {"t": (frame, ["LA", "YEAR", "CHILD"]), "o": (other, ["LA", "YEAR", "CHILD"])},
-    )
-
-
 def check_header_links(raw: RawInputs) -> list[pd.DataFrame]:
-    """Episodes and social worker rows need a header row in the same LA and year, and back."""
-    header, episodes, workers = raw["header"], raw["episodes"], raw["social_workers"]
+    """Episodes and social worker rows need a header row in the same LA and year, and back.
+
+    A row with a blank ``LA`` or ``CHILD`` is not reported here (it has its own problem).
+    """
+    keys = child_year_keys(raw)
+    header, episodes, workers = keys["header"], keys["episodes"], keys["social_workers"]
+    links = [
+        ("episodes", episodes, header, "EPISODE_WITHOUT_HEADER"),
+        ("header", header, episodes, "HEADER_WITHOUT_EPISODE"),
+        ("social_workers", workers, header, "SW_WITHOUT_HEADER"),
+    ]
     return [
         found(
-            _without_match(raw, episodes, header),
-            rule="EPISODE_WITHOUT_HEADER",
+            raw[table][(rows >= 0) & ~is_in(rows, others)],
+            rule=rule,
             column="CHILD",
-            files=raw.files_of("episodes"),
-        ),
-        found(
-            _without_match(raw, header, episodes),
-            rule="HEADER_WITHOUT_EPISODE",
-            column="CHILD",
-            files=raw.files_of("header"),
-        ),
-        found(
-            _without_match(raw, workers, header),
-            rule="SW_WITHOUT_HEADER",
-            column="CHILD",
-            files=raw.files_of("social_workers"),
-        ),
+            files=raw.files_of(table),
+        )
+        for table, rows, others, rule in links
     ]
 
 
