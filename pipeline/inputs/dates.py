@@ -55,12 +55,21 @@ def _parse_carefully(values: pa.Array) -> np.ndarray:
 def parse_dates(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Parse a string array of dates into ``datetime64[ns]`` (``NaT`` for blank or bad values).
 
-    ``values`` must already be trimmed, with blanks as nulls. Fast path: pyarrow's ``strptime``
-    for the two common formats; values it cannot parse, and results that may come from a
-    rolled-over day (``31/02`` gives 2 March) or a short year, go through the careful parser.
+    ``values`` must already be trimmed, with blanks as nulls. Each distinct value is parsed
+    once (a column of a million dates holds a few thousand days).
     """
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    encoded = values.dictionary_encode()
+    distinct = _parse_distinct(encoded.dictionary)
+    distinct = np.append(distinct, np.datetime64("NaT", "ns"))  # a blank: the last, NaT
+    return distinct[encoded.indices.fill_null(len(distinct) - 1).to_numpy(zero_copy_only=False)]
+
+
+def _parse_distinct(values: pa.Array) -> np.ndarray:
+    """Parse ``values`` (no nulls): pyarrow's ``strptime`` for the two common formats; values
+    it cannot parse, and results that may come from a rolled-over day (``31/02`` gives 2 March)
+    or a short year, go through the careful parser."""
     if len(values) == 0:
         return np.array([], dtype="datetime64[ns]")
     day_first = pc.strptime(values, format="%d/%m/%Y", unit="s", error_is_null=True)

@@ -27,8 +27,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.inputs.keys import NAT, child_keys, dates, distinct, find_sorted, is_in, text_array
 from pipeline.inputs.raw import RawInputs
-from pipeline.inputs.reading import STRING
+from pipeline.inputs.reading import STRING, text_values
 from pipeline.inputs.sql import query
 from pipeline.inputs.tables import REC_NOT_IN_NEXT_RETURN
 
@@ -61,11 +62,14 @@ def derive_uasc(raw: RawInputs) -> None:
         },
     )
     raw.close()
-    column = header["UASC"].astype(object).to_numpy(copy=True)
-    column[header["YEAR"].isin(lacking).to_numpy()] = None
-    positions = found["_pos"].to_numpy(dtype=np.int64)
-    column[positions] = np.where(found["listed"].to_numpy(dtype=bool), "1", "0")
-    header["UASC"] = pd.array(column, dtype=STRING)
+    status = np.full(len(header), -1, dtype=np.int64)  # -1 blank, 0 not UASC, 1 UASC
+    status[found["_pos"].to_numpy(dtype=np.int64)] = found["listed"].to_numpy(dtype=np.int64)
+    derived = pa.DictionaryArray.from_arrays(
+        pa.array(status, mask=status < 0), pa.array(["0", "1"], pa.large_string())
+    ).cast(pa.large_string())
+    lacking_rows = pa.array(header["YEAR"].isin(lacking).to_numpy())
+    given = text_array(header["UASC"]).cast(pa.large_string())
+    header["UASC"] = text_values(pc.if_else(lacking_rows, derived, given))
 
 
 def _supplied(raw: RawInputs, frame: pd.DataFrame) -> set[tuple[str, int]]:
@@ -143,10 +147,33 @@ def derive_placement_la(raw: RawInputs, lookup: dict[str, str], new_to_old: dict
         post = post.combine_chunks()
     full = pc.take(values, pc.index_in(_compact(post), value_set=keys))
     district = pc.take(values, pc.index_in(postcode_district(post), value_set=keys))
-    codes = pc.coalesce(full, district).to_numpy(zero_copy_only=False).astype(object)
-    column = episodes["PL_LA"].astype(object).to_numpy(copy=True)
-    column[missing] = codes[missing]
-    episodes["PL_LA"] = pd.array(column, dtype=STRING)
+    codes = pc.coalesce(full, district).cast(pa.large_string())
+    given = text_array(episodes["PL_LA"]).cast(pa.large_string())
+    episodes["PL_LA"] = text_values(pc.if_else(pa.array(missing), codes, given))
+
+
+def _absent_from_next_return(raw: RawInputs) -> np.ndarray:
+    """Positions of the open episodes (blank ``DEC``; ``LA``, ``CHILD``, ``DECOM`` given) of
+    an LA-year whose LA made the next year's return (it has header rows), which has no
+    episode with the same ``CHILD`` and ``DECOM``; ascending."""
+    episodes = raw["episodes"]
+    keys, las = child_keys(raw)
+    years = {table: raw[table]["YEAR"].to_numpy(dtype=np.int64) for table in ["header", "episodes"]}
+    low = min((int(y.min()) for y in years.values() if y.size), default=0)
+    span = max((int(y.max()) for y in years.values() if y.size), default=0) - low + 2
+    returns = distinct(
+        (las["header"] * span + years["header"] - low)[las["header"] >= 0]
+    )  # fmt: skip
+    start, end = dates(episodes["DECOM"]), dates(episodes["DEC"])
+    child, la, year = keys["episodes"], las["episodes"], years["episodes"] - low
+    candidates = np.flatnonzero((end == NAT) & (child >= 0) & (start != NAT))
+    candidates = candidates[find_sorted(returns, la[candidates] * span + year[candidates] + 1) >= 0]
+    days = distinct(start[start != NAT])
+    rank = np.searchsorted(days, start)
+    given = np.flatnonzero((child >= 0) & (start != NAT))
+    episode_keys = (child[given] * span + year[given]) * days.size + rank[given]
+    wanted = (child[candidates] * span + year[candidates] + 1) * days.size + rank[candidates]
+    return candidates[~is_in(wanted, episode_keys)]
 
 
 def end_absent_episodes(raw: RawInputs) -> pd.DataFrame:
@@ -163,29 +190,9 @@ def end_absent_episodes(raw: RawInputs) -> pd.DataFrame:
     out (``Y+1``), one row per child.
     """
     episodes = raw["episodes"]
-    is_open = episodes["DEC"].isna().to_numpy()
-    opened = episodes.loc[is_open, ["LA", "YEAR", "CHILD", "DECOM"]]
-    opened = opened.assign(_at=np.flatnonzero(is_open))
-    connection = raw.connection()
-    try:  # only the open rows are candidates; every row may be the next return's copy
-        connection.register("o", opened)
-        connection.register("e", episodes[["LA", "YEAR", "CHILD", "DECOM"]])
-        connection.register("h", raw["header"][["LA", "YEAR"]])
-        found = connection.execute(
-            """
-            with returns as (select distinct LA, YEAR from h where LA is not null)
-            select o._at as _pos, o.LA, cast(o.YEAR + 1 as bigint) as YEAR, o.CHILD
-            from o
-            join returns r on r.LA = o.LA and r.YEAR = o.YEAR + 1
-            anti join e
-                on e.LA = o.LA and e.YEAR = o.YEAR + 1 and e.CHILD = o.CHILD
-                and e.DECOM = o.DECOM
-            where o.CHILD is not null and o.DECOM is not null
-            """
-        ).df()
-    finally:
-        raw.close()
-    positions = np.sort(found["_pos"].to_numpy(dtype=np.int64))
+    positions = _absent_from_next_return(raw)
+    found = episodes.iloc[positions][["LA", "YEAR", "CHILD"]]
+    found = found.assign(YEAR=found["YEAR"] + 1)
     if positions.size:
         years = episodes["YEAR"].to_numpy()[positions]
         first_april = pd.to_datetime({"year": years, "month": 4, "day": 1}).to_numpy()

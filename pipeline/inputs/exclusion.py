@@ -64,6 +64,7 @@ def drop_children(raw: RawInputs, excluded: pd.DataFrame) -> None:
         rows = pd.MultiIndex.from_frame(frame[["LA", "CHILD"]].astype(object)).isin(keys)
         if rows.any():
             raw.tables[table] = frame[~rows].reset_index(drop=True)
+    raw.cache.clear()  # keys computed on the tables before
 
 
 def excluded_by_rule(excluded: pd.DataFrame) -> pd.DataFrame:

@@ -58,9 +58,8 @@ def child_keys(raw: RawInputs) -> tuple[dict[str, np.ndarray], dict[str, np.ndar
     ``LA`` first. Computed once per set of tables: kept on ``raw`` until a table is replaced.
     """
     tables = [raw[table] for table in CHILD_TABLES]
-    identity = tuple(id(frame) for frame in tables)
     cached = raw.cache.get("child_keys")
-    if cached is not None and cached[0] == identity:
+    if cached is not None and all(a is b for a, b in zip(cached[0], tables, strict=True)):
         return cached[1]
     las = shared_codes([frame["LA"] for frame in tables])
     children = shared_codes([frame["CHILD"] for frame in tables])
@@ -70,22 +69,30 @@ def child_keys(raw: RawInputs) -> tuple[dict[str, np.ndarray], dict[str, np.ndar
         for table, la, child in zip(CHILD_TABLES, las, children, strict=True)
     }
     result = keys, dict(zip(CHILD_TABLES, las, strict=True))
-    raw.cache["child_keys"] = (identity, result)
+    raw.cache["child_keys"] = (tables, result)
     return result
 
 
 def child_year_keys(raw: RawInputs) -> dict[str, np.ndarray]:
-    """``table -> key`` of each row's ``LA, YEAR, CHILD`` (equal across tables; -1 when blank)."""
+    """``table -> key`` of each row's ``LA, YEAR, CHILD`` (equal across tables; -1 when blank).
+
+    Kept on ``raw`` as :func:`child_keys` is.
+    """
     keys = child_keys(raw)[0]
+    cached = raw.cache.get("child_year_keys")
+    if cached is not None and cached[0] is keys:
+        return cached[1]
     years = {table: raw[table]["YEAR"].to_numpy(dtype=np.int64) for table in CHILD_TABLES}
     present = [values for values in years.values() if len(values)]
     low = min((int(values.min()) for values in present), default=0)
     high = max((int(values.max()) for values in present), default=0)
     span = high - low + 1
-    return {
+    result = {
         table: np.where(keys[table] >= 0, keys[table] * span + (years[table] - low), -1)
         for table in CHILD_TABLES
     }
+    raw.cache["child_year_keys"] = (keys, result)
+    return result
 
 
 def dates(values: pd.Series) -> np.ndarray:

@@ -34,6 +34,12 @@ from pipeline.inputs.tables import DATE_COLUMNS, YEAR_TABLES
 STRING = pd.StringDtype("pyarrow")
 
 
+def text_values(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """An Arrow text array as a pandas :data:`STRING` array, without copying or checking it
+    (``pd.array(values, dtype=STRING)`` looks at every value)."""
+    return pd.arrays.ArrowStringArray(pa.chunked_array([values]))
+
+
 #: One column of a normalised table: text as an Arrow array, numbers and dates as numpy.
 TableColumn: TypeAlias = pa.Array | np.ndarray
 
@@ -106,9 +112,10 @@ def _read_strings(data: bytes, names: list[str]) -> tuple[pa.Table, list[tuple[i
             ),
             parse_options=pcsv.ParseOptions(invalid_row_handler=on_bad_line),
             convert_options=pcsv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(len(names))},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
+                column_types={f"c{i}": pa.large_string() for i in range(len(names))},
+                null_values=[""],  # empty cells, quoted or not, are blanks
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
             ),
         )
 
@@ -127,14 +134,38 @@ def _take(text: list[pa.ChunkedArray | None], index: int) -> pa.ChunkedArray:
     return column
 
 
+def _ascii_work(values: pa.Array) -> tuple[bool, bool]:
+    """Whether the text of ``values`` (ASCII) may need trimming, and upper-casing.
+
+    Conservative and cheap: any byte up to a space may be whitespace to trim, any byte from
+    ``a`` on may be a lower-case letter (both kernels leave other text as it is).
+    """
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64)
+    first, last = offsets[values.offset], offsets[values.offset + len(values)]
+    data = values.buffers()[2]
+    if data is None or last == first:
+        return False, False
+    text = np.frombuffer(data, dtype=np.uint8)[first:last]
+    return bool(text.min() <= ord(" ")), bool(text.max() >= ord("a"))
+
+
 def _normalise_text(column: pa.ChunkedArray, ascii_only: bool = False) -> pa.Array:
-    """Trim, upper-case, and turn empty strings into nulls (ASCII kernels when possible)."""
-    values = column.combine_chunks()
+    """Trim, upper-case, and turn empty strings into nulls (ASCII kernels when possible).
+
+    The reader already gives empty cells as nulls; an ASCII column without whitespace or
+    lower-case letters is returned as it is.
+    """
+    values = column.combine_chunks().cast(pa.large_string())
     if ascii_only:
-        values = pc.ascii_upper(pc.ascii_trim_whitespace(values))
+        trim, upper = _ascii_work(values)
+        if upper:
+            values = pc.ascii_upper(values)
+        if not trim:
+            return values
+        values = pc.ascii_trim_whitespace(values)
     else:
         values = pc.utf8_upper(pc.utf8_trim_whitespace(values))
-    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
 
 
 @dataclass
@@ -365,6 +396,8 @@ def _line_numbers(
     result.skipped_lines = len(malformed)
     rows = np.arange(num_rows, dtype=np.int64) + 2
     lines = None
+    if not bad_lines and _one_line_per_row(data, num_rows):
+        return rows
     if bad_lines or b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n")):
         lines = _physical_lines(data)
         bad_index = {number - 1 for number, _ in bad_lines if number is not None}
@@ -382,6 +415,12 @@ def _line_numbers(
             found_in_file(relpath, rule="BAD_ROW", value=text[:200], row=line, year=year)
         )
     return rows
+
+
+def _one_line_per_row(data: bytes, num_rows: int) -> bool:
+    """True when ``data`` is the header line and one line per row, each ending in a newline
+    (no blank lines, no value spanning lines): each row's line number is its index + 2."""
+    return b"\r" not in data and data.endswith(b"\n") and data.count(b"\n") == num_rows + 1
 
 
 def _map_columns(names: list[str], result: FileRead) -> dict[str, int]:
@@ -426,7 +465,7 @@ def _normalise_columns(
     ascii_only: bool,
 ) -> pd.DataFrame:
     """The table's columns as normalised text (blank columns for those the file lacks)."""
-    blank = pa.nulls(num_rows, pa.string())
+    blank = pa.nulls(num_rows, pa.large_string())
     columns: dict[str, pa.Array] = {}
     for column in YEAR_TABLES[table]:
         columns[column] = (
@@ -434,7 +473,7 @@ def _normalise_columns(
             if column in position
             else blank
         )
-    return pd.DataFrame({name: pd.Series(values, dtype=STRING) for name, values in columns.items()})
+    return pd.DataFrame({name: text_values(values) for name, values in columns.items()})
 
 
 def _la_from_column(
@@ -447,7 +486,7 @@ def _la_from_column(
 ) -> None:
     """Insert the file's ``LA`` column (ONS codes turned into DfE codes) and check it."""
     files = result.files
-    la_values = pd.Series(la_text, dtype=STRING)
+    la_values = pd.Series(text_values(la_text))
     other_codes = la_values.notna() & ~la_values.isin(known_las)
     if other_codes.any():  # ONS codes (E10000016) become DfE codes (886)
         la_values[other_codes] = la_values[other_codes].map(

@@ -7,7 +7,9 @@ and returns problem frames (:func:`pipeline.inputs.problems.found`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 
@@ -19,6 +21,7 @@ from pipeline.inputs import (
     rules_structure,
     rules_years,
 )
+from pipeline.inputs.keys import child_year_keys
 from pipeline.inputs.problems import Rule
 from pipeline.inputs.raw import RawInputs
 
@@ -40,9 +43,13 @@ CHECKS: list[Check] = [check for module in _MODULES for check in module.CHECKS]
 
 
 def run_checks(raw: RawInputs) -> list[pd.DataFrame]:
-    """Run every registered check on ``raw`` and return the problem frames they found."""
-    out: list[pd.DataFrame] = []
-    for check in CHECKS:
-        out.extend(check(raw))
-        raw.close()  # DuckDB keeps the memory of its last query until its connection closes
-    return out
+    """Run every registered check on ``raw`` and return the problem frames they found.
+
+    The checks only read ``raw`` and spend their time in numpy and pyarrow, which let other
+    threads run, so they run in threads (one per core); the frames come back in check order.
+    The keys they share are computed first.
+    """
+    child_year_keys(raw)
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        found = list(pool.map(lambda check: check(raw), CHECKS))
+    return [frame for frames in found for frame in frames]

@@ -12,11 +12,12 @@ habit; the dates then fall after the folder's year end.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from pipeline.inputs.keys import NAT, child_keys, dates
 from pipeline.inputs.problems import ERROR, WARNING, Rule, empty_found, found_in_file
 from pipeline.inputs.raw import RawInputs
-from pipeline.inputs.sql import query
 
 #: A folder is misnamed only when this many of its dates (or more) are late: one or two late
 #: dates in a small return are errors in those rows (``DECOM_AFTER_YEAR``), not a misnamed folder.
@@ -35,35 +36,57 @@ def _describe(year: int) -> str:
     )
 
 
+def _first_of_april(years: np.ndarray) -> np.ndarray:
+    """1 April of each of ``years``, as nanoseconds."""
+    months = (years - 1970) * 12 + 3
+    return months.astype("datetime64[M]").astype("datetime64[ns]").view(np.int64)
+
+
+def _misnamed_folders(raw: RawInputs) -> list[tuple[str, int]]:
+    """``(LA, YEAR)`` of the folders with at least :data:`MIN_LATE_DATES` episode dates
+    (``DECOM`` and ``DEC``) after their year end, and more than half of those within a year
+    either side of it; rows without an LA are not counted. Sorted by LA then year."""
+    episodes = raw["episodes"]
+    if episodes.empty:
+        return []
+    la = child_keys(raw)[1]["episodes"]
+    years = episodes["YEAR"].to_numpy(dtype=np.int64)
+    low, span = int(years.min()), int(years.max() - years.min() + 1)
+    group = np.where(la >= 0, la * span + (years - low), -1)
+    size = int(group.max(initial=-1)) + 1
+    day = np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
+    year_end = _first_of_april(years) - day
+    recent_start, recent_end = _first_of_april(years - 1), _first_of_april(years + 1) - day
+    late, recent = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
+    for column in ["DECOM", "DEC"]:
+        values = dates(episodes[column])
+        counted = (group >= 0) & (values != NAT)
+        late += np.bincount(group[counted & (values > year_end)], minlength=size)
+        within = counted & (values >= recent_start) & (values <= recent_end)
+        recent += np.bincount(group[within], minlength=size)
+    misnamed = np.flatnonzero((late >= MIN_LATE_DATES) & (late * 2 > recent))
+    first_row = {g: row for row, g in zip(*_first_rows(group, misnamed), strict=True)}
+    folders = [(str(episodes["LA"].iat[first_row[g]]), low + int(g) % span) for g in misnamed]
+    return sorted(folders)
+
+
+def _first_rows(group: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first position of each of the ``wanted`` groups, and the group."""
+    rows = np.flatnonzero(np.isin(group, wanted))
+    groups, first = np.unique(group[rows], return_index=True)
+    return rows[first], groups
+
+
 def check_year_folders(raw: RawInputs) -> list[pd.DataFrame]:
     """Folders whose episode dates mostly fall in the year after their name."""
-    misnamed = query(
-        raw.connection(),
-        f"""
-        with dates as (
-            select LA, YEAR, DECOM as day from e where DECOM is not null and LA is not null
-            union all
-            select LA, YEAR, DEC from e where DEC is not null and LA is not null
-        )
-        select LA, YEAR,
-            count(*) filter (where day > make_date(cast(YEAR as integer), 3, 31)) as late,
-            count(*) filter (where day >= make_date(cast(YEAR as integer) - 1, 4, 1)
-                             and day <= make_date(cast(YEAR as integer) + 1, 3, 31)) as recent
-        from dates group by LA, YEAR
-        having late >= {MIN_LATE_DATES} and late * 2 > recent
-        order by LA, YEAR
-        """,
-        {"e": (raw["episodes"], ["LA", "YEAR", "DECOM", "DEC"])},
-    )
     files = raw.files_of("episodes")
     out = []
-    for la, folder_year in zip(misnamed["LA"], misnamed["YEAR"], strict=True):
-        year = int(folder_year)
+    for la, year in _misnamed_folders(raw):
         file = files.get((la, year), files.get(year, str(year)))
         out.append(
             found_in_file(
                 file, rule="YEAR_FOLDER_START", column="DECOM", value=_describe(year),
-                la=str(la), year=year,
+                la=la, year=year,
             )
         )  # fmt: skip
     return out

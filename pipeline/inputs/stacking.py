@@ -18,13 +18,13 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.inputs.raw import empty_table
-from pipeline.inputs.reading import STRING, TableColumn
+from pipeline.inputs.reading import TableColumn, text_values
 
 
 def stack_column(pieces: list[TableColumn]) -> pd.api.extensions.ExtensionArray | np.ndarray:
     """Concatenate one column's per-year pieces (all Arrow text, or all numpy) in order."""
     if isinstance(pieces[0], pa.Array):
-        return pd.array(pa.concat_arrays(pieces), dtype=STRING)
+        return text_values(pa.concat_arrays(pieces))
     return np.concatenate(pieces)
 
 
