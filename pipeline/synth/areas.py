@@ -17,8 +17,10 @@ from pipeline.geography import local_authorities
 
 NATIONAL_3PLUS_PERCENT = 10.5
 LONDON_REGION_CODE = "E12000007"
-#: Probability that an LA supplied the social worker module: from 2024, and before.
-SW_SUPPLY_FROM_2024 = 0.9
+#: Probability that an LA supplied the social worker module: from 2024, and before. From the
+#: 2023-24 collection the module is part of every LA's 903 return (the DfE's rule SW12STG2
+#: fails a return whose children looked after have no social worker episodes).
+SW_SUPPLY_FROM_2024 = 1.0
 SW_SUPPLY_BEFORE_2024 = 0.5
 
 

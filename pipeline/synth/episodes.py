@@ -25,6 +25,7 @@ from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, anniversary
 from pipeline.synth.draws import choose, running_totals
 from pipeline.synth.legal import STATUS_LIMIT_DAYS, entry_status, status_changes
 from pipeline.synth.placements import (
+    H5_REGISTERED_FROM,
     NO_URN,
     draw_place,
     draw_placement_la,
@@ -32,6 +33,7 @@ from pipeline.synth.placements import (
     draw_temporary,
     draw_urns,
     fake_postcodes,
+    next_sector,
 )
 from pipeline.synth.short_breaks import short_break_episodes
 
@@ -178,13 +180,7 @@ def _distinct_home(frame: pd.DataFrame, home: pd.Series) -> np.ndarray:
         if not clash.any():
             break
         clashed = np.unique(period[clash])
-        text = home.loc[clashed].to_numpy().astype(str)
-        sector = (np.char.str_len(text) - 3).astype(np.int64)
-        bumped = [
-            value[:at] + str((int(value[at]) + 1) % 10) + value[at + 1 :]
-            for value, at in zip(text, sector, strict=True)
-        ]
-        home.loc[clashed] = bumped
+        home.loc[clashed] = next_sector(home.loc[clashed].to_numpy())
     return home.reindex(period).to_numpy()
 
 
@@ -404,15 +400,16 @@ def _add_placement_details(
     placement_la = draw_placement_la(areas, own_la, place, rng)
     # The LA's own provision (PR1) is in the LA; elsewhere another LA's (PR2) (DfE rule 1015).
     provider = np.where((provider == "PR1") & (placement_la != own_la), "PR2", provider)
-    address_la = placement_la[carer[np.flatnonzero(address_change)]]
-    postcode = fake_postcodes(rng, address_la, areas.count)
+    address_rows = np.flatnonzero(address_change)
+    postcode = fake_postcodes(rng, placement_la[carer[address_rows]], areas.count)
+    postcode = _distinct_addresses(postcode, frame["period"].to_numpy()[address_rows])
 
     episode_place = place[carer]
     settled = running_totals(np.isin(kind, [SAME_CARER, STATUS_SAME_CARER]), carer) > 0
     episode_place = np.where(settled & (episode_place == "U6"), "U4", episode_place)
     episode_place = np.where(settled & (episode_place == "U3"), "U1", episode_place)
     episode_provider = provider[carer]
-    episode_urn = urn[carer]
+    episode_urn = np.where(_registered(place, carer, frame["end"].to_numpy()), urn, NO_URN)[carer]
     episode_la = placement_la[carer]
     episode_post = postcode[address]
 
@@ -436,6 +433,31 @@ def _add_placement_details(
     frame["URN"] = episode_urn
     frame["PL_LA"] = episode_la
     frame["PL_POST"] = episode_post
+
+
+def _distinct_addresses(postcode: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Postcodes of a period's successive addresses, each moved to the next sector where it is
+    the same as the address before (a new placement at the same address is no change of
+    placement: DfE rule 435)."""
+    postcode = np.asarray(postcode, dtype=object).copy()
+    same_period = np.r_[False, period[1:] == period[:-1]]
+    for _ in range(10):
+        clash = np.flatnonzero(same_period & np.r_[False, postcode[1:] == postcode[:-1]])
+        if len(clash) == 0:
+            break
+        postcode[clash] = next_sector(postcode[clash])
+    return postcode
+
+
+def _registered(place: np.ndarray, carer: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Per carer: true unless it is supported accommodation (``H5``) that ended before
+    :data:`~pipeline.synth.placements.H5_REGISTERED_FROM`, when H5 providers had no Ofsted URN
+    (``carer``: each episode's carer, ascending; ``end``: episode ends, NO_DATE when open)."""
+    last = np.r_[carer[1:] != carer[:-1], True]
+    last_end = np.full(len(place), NO_DATE, dtype=np.int64)
+    last_end[carer[last]] = end[last]
+    open_then = (last_end == NO_DATE) | (last_end >= H5_REGISTERED_FROM)
+    return (place != "H5") | open_then
 
 
 def _consistent_endings(frame: pd.DataFrame) -> None:

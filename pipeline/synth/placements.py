@@ -54,6 +54,11 @@ PROVIDERS: dict[str, tuple[list[str], list[float]]] = {
 #: Placements with an Ofsted-registered provider (homes, secure units, agency foster care, and
 #: supported accommodation ``H5``, registered from 28 October 2023: DfE rule 230).
 REGISTERED_PLACES = {"K1", "K2", "S1", "R1", "H5"}
+
+#: Supported accommodation (``H5``) has had Ofsted URNs since 28 October 2023: an H5 episode open
+#: on or after the 29th needs one (DfE rule 230); before, H5 had none (2022-23 rule 222). Day
+#: number of 29 October 2023.
+H5_REGISTERED_FROM = 19_659
 AGENCY_PROVIDERS = {"PR4", "PR5"}
 INSIDE_LA_SHARE = 0.62
 TEMPORARY_CODES, TEMPORARY_PROBABILITIES = (
@@ -88,6 +93,15 @@ def fake_postcodes(rng: np.random.Generator, la: np.ndarray, count: int) -> np.n
     inward = (sectors[:, None, None] + letters[None, :, None] + letters[None, None, :]).reshape(-1)
     every = postcode_districts(count)[:, None] + " " + inward[None, :]
     return every[la, sector * 400 + first * 20 + second]
+
+
+def next_sector(postcodes: np.ndarray) -> np.ndarray:
+    """The same postcodes with the sector digit (the inward code's first character) plus one,
+    9 becoming 0: ``ZZ1A 9QT`` -> ``ZZ1A 0QT``."""
+    return np.array(
+        [value[:-3] + str((int(value[-3]) + 1) % 10) + value[-2:] for value in postcodes],
+        dtype=object,
+    )
 
 
 def draw_place(age_days: np.ndarray, rng: np.random.Generator) -> np.ndarray:
