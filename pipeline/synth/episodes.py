@@ -26,6 +26,7 @@ from pipeline.synth.draws import choose, running_totals
 from pipeline.synth.legal import STATUS_LIMIT_DAYS, entry_status, status_changes
 from pipeline.synth.placements import (
     H5_REGISTERED_FROM,
+    H5_URNS_FROM_START,
     NO_URN,
     draw_place,
     draw_placement_la,
@@ -409,7 +410,8 @@ def _add_placement_details(
     episode_place = np.where(settled & (episode_place == "U6"), "U4", episode_place)
     episode_place = np.where(settled & (episode_place == "U3"), "U1", episode_place)
     episode_provider = provider[carer]
-    episode_urn = np.where(_registered(place, carer, frame["end"].to_numpy()), urn, NO_URN)[carer]
+    registered = _registered(place, carer, frame["start"].to_numpy(), frame["end"].to_numpy())
+    episode_urn = np.where(registered, urn, NO_URN)[carer]
     episode_la = placement_la[carer]
     episode_post = postcode[address]
 
@@ -449,15 +451,24 @@ def _distinct_addresses(postcode: np.ndarray, period: np.ndarray) -> np.ndarray:
     return postcode
 
 
-def _registered(place: np.ndarray, carer: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Per carer: true unless it is supported accommodation (``H5``) that ended before
-    :data:`~pipeline.synth.placements.H5_REGISTERED_FROM`, when H5 providers had no Ofsted URN
-    (``carer``: each episode's carer, ascending; ``end``: episode ends, NO_DATE when open)."""
+def _registered(
+    place: np.ndarray, carer: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> np.ndarray:
+    """Per carer: false for supported accommodation (``H5``) without an Ofsted URN, true else.
+
+    H5 providers have had URNs since 28 October 2023; returns up to 2022-23 have none for H5
+    (2022-23 rule 222) and a URN must match last year's open episode (rule 503F). So an H5 carer
+    has one if it began on or after 1 April 2023 and was still there on 29 October 2023 (rule
+    230: an H5 carer from before then that stays on keeps no URN). ``carer``: each episode's
+    carer, ascending; ``start``, ``end``: episode days (``end`` NO_DATE when open)."""
+    first = np.r_[True, carer[1:] != carer[:-1]]
     last = np.r_[carer[1:] != carer[:-1], True]
     last_end = np.full(len(place), NO_DATE, dtype=np.int64)
     last_end[carer[last]] = end[last]
+    first_start = np.zeros(len(place), dtype=np.int64)
+    first_start[carer[first]] = start[first]
     open_then = (last_end == NO_DATE) | (last_end >= H5_REGISTERED_FROM)
-    return (place != "H5") | open_then
+    return (place != "H5") | (open_then & (first_start >= H5_URNS_FROM_START))
 
 
 def _consistent_endings(frame: pd.DataFrame) -> None:

@@ -57,8 +57,9 @@ REGISTERED_PLACES = {"K1", "K2", "S1", "R1", "H5"}
 
 #: Supported accommodation (``H5``) has had Ofsted URNs since 28 October 2023: an H5 episode open
 #: on or after the 29th needs one (DfE rule 230); before, H5 had none (2022-23 rule 222). Day
-#: number of 29 October 2023.
-H5_REGISTERED_FROM = 19_659
+#: numbers of 29 October 2023 and of 1 April 2023 (H5 carers from then on have a URN: see
+#: :func:`pipeline.synth.episodes._registered`).
+H5_REGISTERED_FROM, H5_URNS_FROM_START = 19_659, 19_448
 AGENCY_PROVIDERS = {"PR4", "PR5"}
 INSIDE_LA_SHARE = 0.62
 TEMPORARY_CODES, TEMPORARY_PROBABILITIES = (

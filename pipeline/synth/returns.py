@@ -35,7 +35,6 @@ from pipeline.synth.dates import (
     year_end,
     year_start,
 )
-from pipeline.synth.placements import H5_REGISTERED_FROM, NO_URN
 from pipeline.synth.schools import CENSUS_TERMS, Schools
 from pipeline.synth.social_workers import REASONS as SW_REASONS
 from pipeline.synth.social_workers import worker_ids
@@ -201,20 +200,9 @@ def episode_table(episodes: pd.DataFrame, ids: ChildIds, areas: Areas, year: int
         "REASON_PLACE_CHANGE": _blank_where(
             still_open, _taken(episodes["REASON_PLACE_CHANGE"], rows)
         ),
-        "URN": _urns(episodes, rows, year),
     }
     names = ["LA", *EXPORTED_EPISODES]
     return pa.table({n: columns[n] if n in columns else _taken(episodes[n], rows) for n in names})
-
-
-def _urns(episodes: pd.DataFrame, rows: np.ndarray, year: int) -> pa.Array:
-    """The ``URN`` cells of one year's episodes: ``XXXXXXX`` for supported accommodation
-    (``H5``) in years that ended before H5 providers had URNs (DfE 2022-23 rule 222)."""
-    urn = _taken(episodes["URN"], rows)
-    if year_end(year) >= H5_REGISTERED_FROM:
-        return urn
-    h5 = episodes["PLACE"].to_numpy()[rows] == "H5"
-    return pc.if_else(pa.array(h5), pa.scalar(NO_URN, urn.type), urn)
 
 
 def social_worker_table(
