@@ -23,8 +23,12 @@ PRIMARY, SECONDARY, ALL_THROUGH, PRU_PRIMARY, PRU_SECONDARY = 0, 1, 2, 3, 4
 SCHOOL_KINDS = 5
 CONVERSION_SHARE = 0.2
 FIRST_URN, ACADEMY_URN_OFFSET = 100_001, 50_000
-MIDYEAR_RATE = 0.08  # random mid-year moves per pupil-year before risk factors
-START_OF_YEAR_SHARE = 0.08
+MIDYEAR_RATE = 0.07  # random mid-year moves per pupil-year before risk factors
+START_OF_YEAR_SHARE = 0.03
+#: Shape of a pupil's gamma-distributed (mean 1) mobility, a factor on their mid-year moves:
+#: the same pupils move again, so the two-year rates stay near the DfE's 2024 figures (any /
+#: mid-year school move over two years 20% / 15%, METHODS.md section 8).
+MOBILITY_SHAPE = 0.3
 MOVE_WITH_PLACEMENT, MOVE_WITH_PLACEMENT_OUTSIDE_LA = 0.18, 0.32
 MATCHED_SHARE, SIXTH_FORM_SHARE, ALL_THROUGH_SHARE = 0.98, 0.35, 0.04
 ROW_MISSING_SHARE = 0.015
@@ -115,6 +119,7 @@ class _Pupils:
     first_year: int
     last_year: int
     all_through: np.ndarray
+    mobility: np.ndarray
     rng: np.random.Generator
 
     def september(self, year: np.ndarray, size: int) -> np.ndarray:
@@ -140,6 +145,7 @@ def school_histories(
         first_year=int(academic_year(np.array([window.first_day - 365]))[0]),
         last_year=int(academic_year(np.array([window.last_day]))[0]),
         all_through=rng.uniform(0, 1, len(children)) < ALL_THROUGH_SHARE,
+        mobility=rng.gamma(MOBILITY_SHAPE, 1 / MOBILITY_SHAPE, len(children)),
         rng=rng,
     )
     parts = [
@@ -218,6 +224,7 @@ def _other_moves(pupils: _Pupils) -> list[pd.DataFrame]:
         np.where(children["semh"].to_numpy()[child_year], 1.7, 1.0)
         * np.where(children["pru"].to_numpy()[child_year], 2.0, 1.0)
         * np.where(nc >= 7, 1.3, 1.0)
+        * pupils.mobility[child_year]
     )
     row = np.repeat(np.arange(len(year)), rng.poisson(MIDYEAR_RATE * risk))
     term_starts = np.array([day_number(int(y), 9, 22) for y in school_years])

@@ -24,7 +24,7 @@ from pipeline.synth.children import Population, Window
 from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, collection_year, year_starts
 from pipeline.synth.draws import choose, running_totals
 
-BASE_CHANGE_RATE = 1.0  # changes of social worker per child-year before multipliers
+BASE_CHANGE_RATE = 1.1  # changes of social worker per child-year before multipliers
 CHANGE_WITH_PLACEMENT_MOVE = 0.1
 CHILDREN_PER_WORKER = 12
 #: Days at the end of a collection year in which no social worker episode may end (SW11b).
