@@ -75,7 +75,8 @@ def aggregate(
 
 def protect_and_audit(raw: Tables, *, derived: bool = True) -> tuple[Tables, SuppressionSummary]:
     """Disclosure control, then (with ``derived``) the tables derived from published cells,
-    then the audit of everything to be published.
+    then the audit of everything to be published (the interval audit of the primary-suppressed
+    counts included).
 
     Returns ``(protected tables, suppression summary)``; raises :class:`StepError` when the
     audit fails.
@@ -86,7 +87,7 @@ def protect_and_audit(raw: Tables, *, derived: bool = True) -> tuple[Tables, Sup
             if derived:
                 protected.update(derive_comparisons(protected))
                 protected["suppression_summary"] = summary.to_table()
-            audit_report = audit(protected)
+            audit_report = audit(protected, summary.primary)
         except DisclosureError as error:
             raise StepError(f"disclosure audit failed, nothing was written: {error}") from error
         counts["rows_out"] = sum(len(t.frame) for t in protected.values())

@@ -64,14 +64,31 @@ def test_linear_programming_can_pin_a_cell_exactly_where_the_rank_test_cannot() 
     assert (interval.lower, interval.upper) == pytest.approx((3.0, 3.0))
 
 
-def test_a_wide_interval_passes_and_the_report_names_the_narrowest() -> None:
+def test_a_wide_interval_passes_shown_by_two_feasible_points() -> None:
     table = _rectangle(3, 12, 21, 19)
     primary = {"crossed": [(_row(table, "Male", "Young"), "number")]}
     report = audit({"crossed": table}, primary=primary)
     # Male-Young = 15 - Male-Old, Male-Young = 24 - Female-Young, Female-Old = 31 - Male-Old...
-    # its range is 0 to 15 (Male-Old from 15 down to 0 keeps every cell >= 0)
-    assert "narrowest interval 0 to 15 (width 15" in report.intervals
-    assert "Male" in report.intervals and "Young" in report.intervals
+    # its range is 0 to 15 (Male-Old from 15 down to 0 keeps every cell >= 0): the vertices
+    # "all down" (0) and "all up, capped at 0 + 5" (5) show it is at least 5 wide, so it is
+    # not solved exactly
+    assert "no interval narrower than 5; 1 more shown at least 5 wide" in report.intervals
+    store = CellStore({"crossed": table})
+    target = store.tables[0].cell_ids("number")[[_row(table, "Male", "Young")]]
+    (interval,), solved = feasibility_intervals(store, build_equations(store), target)
+    assert (interval.lower, interval.upper, interval.exact, solved) == (0.0, 5.0, False, 2)
+
+
+def test_the_report_names_the_narrowest_interval_solved_exactly() -> None:
+    # Male-Young (3) is 0 to 4; Female-Young (21) is 20 to 24, also 4 wide but not primary
+    table = _rectangle(3, 1, 21, 19)
+    store = CellStore({"crossed": table})
+    eqs = build_equations(store)
+    cells = store.tables[0].cell_ids("number")
+    targets = cells[[_row(table, "Male", "Young"), _row(table, "Female", "Young")]]
+    intervals, _ = feasibility_intervals(store, eqs, targets)
+    bounds = sorted((i.lower, i.upper, i.exact) for i in intervals)
+    assert bounds == [(0.0, 4.0, True), (20.0, 24.0, True)]
 
 
 def test_a_single_group_is_solved_by_hand() -> None:

@@ -19,11 +19,15 @@ take up the slack and ``b`` otherwise.
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse import coo_matrix, csc_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from pipeline.disclosure.cell_store import NUMBER, SUPPRESSED, CellStore
@@ -37,10 +41,14 @@ LP_TOLERANCE = 1e-6
 #: reaching it is unbounded above.
 CAP = 1e7
 #: Counts whose feasible values already differ by this much are not solved exactly.
-CERTIFY_WIDTH = 10.0
-#: Random objectives tried after "all up" and "all down" (fixed seed: same result every run).
-VERTEX_DRAWS = 2
-SEED = 903
+CERTIFY_WIDTH = MIN_INTERVAL
+#: Below this much work (unknowns x targets summed over systems) one process does it all.
+PARALLEL_WORK = 200_000
+
+
+def default_workers() -> int:
+    """Processes for the linear programmes: the cores this process may use, at most 2."""
+    return max(1, min(2, len(os.sched_getaffinity(0))))
 
 
 @dataclass
@@ -50,6 +58,10 @@ class Interval:
     cell: int
     lower: float
     upper: float
+    #: False when only shown to be at least :data:`CERTIFY_WIDTH` wide (two feasible points).
+    exact: bool = True
+    #: The groups (equation numbers) that bind its upper bound, when solved exactly.
+    binding: tuple[int, ...] = ()
 
     @property
     def width(self) -> float:
@@ -62,17 +74,29 @@ class IntervalReport:
     """What the interval audit checked: the narrowest interval and how many LPs it solved."""
 
     checked: int
+    #: The narrowest interval solved exactly (None when none was, or all are unbounded).
     narrowest: Interval | None
     linear_programmes: int
+    #: Counts shown to move over at least CERTIFY_WIDTH without being solved exactly.
+    certified: int = 0
 
     def describe(self, store: CellStore) -> str:
-        """One line for the build log."""
+        """One line for the build log: the narrowest interval found and where."""
+        wide = (
+            f"; {self.certified:,} more shown at least {CERTIFY_WIDTH:g} wide by two "
+            "feasible points"
+            if self.certified
+            else ""
+        )
         if self.narrowest is None or math.isinf(self.narrowest.width):
-            return f"{self.checked:,} primary-suppressed counts, every interval unbounded"
+            return (
+                f"{self.checked:,} primary-suppressed counts, no interval narrower than "
+                f"{CERTIFY_WIDTH:g}{wide}, {self.linear_programmes:,} linear programmes"
+            )
         low, high = self.narrowest.lower, self.narrowest.upper
         return (
             f"{self.checked:,} primary-suppressed counts, narrowest interval {low:g} to {high:g} "
-            f"(width {high - low:g}, {store.describe(self.narrowest.cell)}), "
+            f"(width {high - low:g}, {store.describe(self.narrowest.cell)}){wide}, "
             f"{self.linear_programmes:,} linear programmes"
         )
 
@@ -86,6 +110,7 @@ class _System:
     rhs: np.ndarray  # per equation
     component: np.ndarray  # per unknown
     equation_component: np.ndarray  # per equation
+    equations: np.ndarray  # per equation, its number in the Equations it came from
 
 
 def _system(store: CellStore, eqs: Equations) -> _System:
@@ -108,7 +133,7 @@ def _system(store: CellStore, eqs: Equations) -> _System:
         (np.ones(len(eq_index)), (eq_index, n_eq + column)), shape=(n_eq + n_x, n_eq + n_x)
     )
     _, labels = connected_components(graph, directed=False)
-    return _System(unknowns, matrix, rhs_all[used_eq], labels[n_eq:], labels[:n_eq])
+    return _System(unknowns, matrix, rhs_all[used_eq], labels[n_eq:], labels[:n_eq], used_eq)
 
 
 def _by_hand(coefs: np.ndarray, rhs: float, position: int) -> tuple[float, float]:
@@ -121,70 +146,238 @@ def _by_hand(coefs: np.ndarray, rhs: float, position: int) -> tuple[float, float
     return lower, upper
 
 
-def _solve(matrix: csr_matrix, rhs: np.ndarray, objective: np.ndarray) -> np.ndarray:
-    """A vertex minimising ``objective`` with ``0 <= x <= CAP`` (one HiGHS call)."""
-    result = linprog(objective, A_eq=matrix, b_eq=rhs, bounds=(0, CAP), method="highs")
-    if result.status != 0:
-        raise ValueError(f"interval audit: linear programme failed ({result.message})")
-    return result.x
+_BANNER_SHOWN: set[int] = set()
+
+
+def _highs() -> highspy.Highs:
+    """A new HiGHS instance; the banner HiGHS prints on a process's first one goes nowhere."""
+    if os.getpid() in _BANNER_SHOWN:
+        return highspy.Highs()
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            model = highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _BANNER_SHOWN.add(os.getpid())
+    return model
+
+
+def _model(matrix: csc_matrix, rhs: np.ndarray) -> highspy.Highs:
+    """A HiGHS model of ``matrix x = rhs, 0 <= x <= CAP`` (costs set per solve)."""
+    n_rows, n_cols = matrix.shape
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n_cols, n_rows
+    lp.col_cost_ = np.zeros(n_cols)
+    lp.col_lower_ = np.zeros(n_cols)
+    lp.col_upper_ = np.full(n_cols, CAP)
+    lp.row_lower_ = lp.row_upper_ = np.asarray(rhs, dtype=float)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    model = _highs()
+    model.setOptionValue("output_flag", False)
+    model.setOptionValue("presolve", "off")  # each solve starts from the last basis
+    model.setOptionValue("threads", 1)  # small programmes: no thread pool (processes share)
+    model.setOptionValue("simplex_strategy", 1)  # serial dual simplex
+    model.setOptionValue("simplex_scale_strategy", 0)  # every coefficient is 1 or -1
+    model.passModel(lp)
+    return model
+
+
+class _Component:
+    """One connected system as a HiGHS model; every solve widens the targets' known spread."""
+
+    def __init__(self, matrix: csc_matrix, rhs: np.ndarray, targets: np.ndarray) -> None:
+        self.model = _model(matrix, rhs)
+        self.n = matrix.shape[1]
+        self.columns = np.arange(self.n, dtype=np.int32)
+        self.targets = targets
+        self.low = np.full(len(targets), math.inf)
+        self.high = np.full(len(targets), -math.inf)
+        self.solved = 0
+
+    def binding_rows(self) -> np.ndarray:
+        """The rows (equations) with a non-zero dual value in the last solve."""
+        duals = np.asarray(self.model.getSolution().row_dual)
+        return np.flatnonzero(np.abs(duals) > LP_TOLERANCE)
+
+    def solve(self, cost: np.ndarray) -> np.ndarray:
+        """A vertex minimising ``cost``; its target values widen the spread. Returns them."""
+        self.model.changeColsCost(self.n, self.columns, cost)
+        self.model.run()
+        self.solved += 1
+        if self.model.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            raise ValueError(
+                f"interval audit: linear programme failed ({self.model.getModelStatus()})"
+            )
+        values = np.asarray(self.model.getSolution().col_value)[self.targets]
+        np.minimum(self.low, values, out=self.low)
+        np.maximum(self.high, values, out=self.high)
+        return values
+
+    def cap(self, upper: np.ndarray) -> None:
+        """Give the targets the upper bounds ``upper`` (until capped again)."""
+        count = len(self.targets)
+        self.model.changeColsBounds(
+            count, self.targets.astype(np.int32), np.zeros(count), np.asarray(upper, float)
+        )
+
+
+def _component_bounds(
+    matrix: csc_matrix, rhs: np.ndarray, targets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], int]:
+    """Lower and upper bounds of the unknowns ``targets`` of one system of 2+ equations.
+
+    Every vertex found is a feasible point, so the values a target takes across the vertices
+    lie inside its interval:
+
+    1. "all targets down" (many reach 0, their exact minimum), then, while it certifies
+       more, "the uncertified targets up, none above its lowest value + CERTIFY_WIDTH" (the
+       cap keeps one target from taking all the slack): a target whose values differ by
+       :data:`CERTIFY_WIDTH` has an interval at least that wide and is not solved exactly;
+    2. every other target gets its exact maximum and minimum (a solve each from the last
+       basis; none for a minimum of 0 already found); their vertices widen the other
+       targets' spread too.
+
+    Returns lower and upper bounds, whether each was solved exactly, the rows binding each
+    exact upper bound (non-zero duals: the groups to widen), and the solves. A bound
+    at :data:`CAP` means unbounded (returned as infinity).
+    """
+    component = _Component(matrix, rhs, targets)
+    cost = np.zeros(component.n)
+    cost[targets] = 1.0
+    component.solve(cost)
+    pending = np.ones(len(targets), dtype=bool)
+    while pending.any():
+        # the pending targets up, each capped at its lowest value found + CERTIFY_WIDTH
+        component.cap(np.where(pending, component.low + CERTIFY_WIDTH, CAP))
+        cost = np.zeros(component.n)
+        cost[targets[pending]] = -1.0
+        component.solve(cost)
+        still = pending & (component.high - component.low < CERTIFY_WIDTH - LP_TOLERANCE)
+        if still.sum() == pending.sum():
+            break
+        pending = still
+    component.cap(np.full(len(targets), CAP))
+    lower, upper = component.low.copy(), component.high.copy()
+    exact = np.zeros(len(targets), dtype=bool)
+    binding: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(targets)
+    for k in range(len(targets)):
+        if component.high[k] - component.low[k] >= CERTIFY_WIDTH - LP_TOLERANCE:
+            lower[k], upper[k] = component.low[k], component.high[k]
+            continue
+        exact[k] = True
+        cost = np.zeros(component.n)
+        cost[targets[k]] = -1.0
+        upper[k] = component.solve(cost)[k]
+        binding[k] = component.binding_rows()
+        if component.low[k] > LP_TOLERANCE:  # 0 when some vertex had it at 0
+            cost[targets[k]] = 1.0
+            component.solve(cost)
+        lower[k] = component.low[k]
+    upper = np.where(upper >= CAP * (1 - LP_TOLERANCE), math.inf, upper)
+    return lower, upper, exact, binding, component.solved
+
+
+def _solve_chunk(
+    chunk: list[tuple[csc_matrix, np.ndarray, np.ndarray, int]],
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], int]]:
+    """:func:`_component_bounds` of several systems (one worker's share)."""
+    return [_component_bounds(*job) for job in chunk]
+
+
+def _blocks(
+    system: _System, components: np.ndarray, wanted: np.ndarray
+) -> tuple[list[tuple], list[np.ndarray]]:
+    """Per component: its matrix (columns sorted), right-hand side and target positions;
+    and the equation numbers of its rows."""
+    eq_order = np.argsort(system.equation_component, kind="stable")
+    x_order = np.argsort(system.component, kind="stable")
+    n = int(system.component.max()) + 1
+    eq_start = np.searchsorted(system.equation_component[eq_order], np.arange(n + 1))
+    x_start = np.searchsorted(system.component[x_order], np.arange(n + 1))
+    matrix = system.matrix[eq_order][:, x_order].tocsr()
+    is_target = np.zeros(len(system.unknowns), dtype=bool)
+    is_target[wanted] = True
+    jobs, numbers = [], []
+    for k in components.tolist():
+        rows, cols = slice(eq_start[k], eq_start[k + 1]), slice(x_start[k], x_start[k + 1])
+        targets = np.flatnonzero(is_target[x_order[cols]])
+        jobs.append((matrix[rows, cols].tocsc(), system.rhs[eq_order[rows]], targets))
+        numbers.append(system.equations[eq_order[rows]])
+    return jobs, numbers
 
 
 def _lp_bounds(
-    system: _System, columns: np.ndarray, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Lower and upper bounds of the unknowns ``columns`` (systems of 2+ equations).
+    system: _System, columns: np.ndarray, workers: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, ...]], int]:
+    """Bounds of the unknowns ``columns`` (systems of 2+ equations), system by system.
 
-    A linear programme over many independent systems solves each of them at once, so the
-    work is a handful of large programmes, not two per count:
-
-    1. a few objectives over every target (all up, all down, random signs) give feasible
-       vertices; a count whose values across them already differ by :data:`CERTIFY_WIDTH` or
-       more has an interval at least that wide (the interval holds every feasible value);
-    2. the others get their exact minimum and maximum, one count per system per round.
-
-    Bounds of certified counts are the spread found (a lower bound on the width); a value at
-    :data:`CAP` means unbounded.
+    Systems are independent, so they are solved apart (each a small programme, however many
+    systems there are) and shared among ``workers`` processes when there are many.
     """
-    rows = np.flatnonzero(np.isin(system.equation_component, system.component[columns]))
-    cols = np.flatnonzero(np.isin(system.component, system.component[columns]))
-    matrix, rhs = system.matrix[rows][:, cols], system.rhs[rows]
-    where = np.searchsorted(cols, columns)
-    signs = [np.ones(len(columns)), -np.ones(len(columns))]
-    signs += [rng.choice([-1.0, 1.0], size=len(columns)) for _ in range(VERTEX_DRAWS)]
-    values = []
-    for sign in signs:
-        objective = np.zeros(len(cols))
-        objective[where] = sign
-        values.append(_solve(matrix, rhs, objective)[where])
-    stacked = np.vstack(values)
-    lower, upper = stacked.min(axis=0), stacked.max(axis=0)
-    solved = len(signs)
-    pending = np.flatnonzero(upper - lower < CERTIFY_WIDTH)
-    component = system.component[columns]
-    while len(pending):
-        _, first = np.unique(component[pending], return_index=True)
-        batch = pending[first]
-        objective = np.zeros(len(cols))
-        objective[where[batch]] = 1.0
-        lower[batch] = _solve(matrix, rhs, objective)[where[batch]]
-        upper[batch] = _solve(matrix, rhs, -objective)[where[batch]]
-        solved += 2
-        pending = np.setdiff1d(pending, batch)
-    upper = np.where(upper >= CAP * (1 - LP_TOLERANCE), math.inf, upper)
-    return lower, upper, solved
+    components = np.unique(system.component[columns])
+    jobs, numbers = _blocks(system, components, columns)
+    sizes = np.array([job[0].shape[1] * max(len(job[2]), 1) for job in jobs], dtype=float)
+    if workers > 1 and sizes.sum() > PARALLEL_WORK:
+        shares: list[list] = [[] for _ in range(workers)]
+        load = np.zeros(workers)
+        for index in np.argsort(-sizes, kind="stable").tolist():
+            least = int(np.argmin(load))
+            shares[least].append(index)
+            load[least] += sizes[index]
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parts = list(pool.map(_solve_chunk, [[jobs[i] for i in share] for share in shares]))
+        results: list = [None] * len(jobs)
+        for share, part in zip(shares, parts, strict=True):
+            for index, result in zip(share, part, strict=True):
+                results[index] = result
+    else:
+        results = _solve_chunk(jobs)
+    # map back: the targets of each job are in column order of the system
+    position = {int(k): i for i, k in enumerate(components.tolist())}
+    lower = np.zeros(len(columns))
+    upper = np.zeros(len(columns))
+    exact = np.zeros(len(columns), dtype=bool)
+    binding: list[tuple[int, ...]] = [()] * len(columns)
+    order = np.argsort(system.component[columns], kind="stable")
+    start = 0
+    for k in components.tolist():
+        low, high, solved_exactly, rows, _ = results[position[k]]
+        take = order[start : start + len(low)]
+        lower[take], upper[take], exact[take] = low, high, solved_exactly
+        for where, local in zip(take.tolist(), rows, strict=True):
+            binding[where] = tuple(numbers[position[k]][local].tolist())
+        start += len(low)
+    return lower, upper, exact, binding, sum(result[4] for result in results)
 
 
 def feasibility_intervals(
-    store: CellStore, eqs: Equations, targets: np.ndarray
+    store: CellStore,
+    eqs: Equations,
+    targets: np.ndarray,
+    workers: int = 1,
+    near: np.ndarray | None = None,
 ) -> tuple[list[Interval], int]:
     """The feasibility interval of each suppressed count in ``targets``; and LPs solved.
 
     Exact for counts whose system has one equation and for counts found narrower than
     :data:`CERTIFY_WIDTH`; for the others the interval found is at least that wide and is a
-    lower bound of the true width (see :func:`_lp_bounds`).
+    lower bound of the true width (see :func:`_lp_bounds`). With ``near`` (cell ids), only
+    the targets in a system holding one of those cells are solved.
     """
     system = _system(store, eqs)
     wanted = np.flatnonzero(np.isin(system.unknowns, targets))
+    if near is not None:  # only the targets in a system holding one of the cells ``near``
+        around = system.component[np.isin(system.unknowns, near)]
+        wanted = wanted[np.isin(system.component[wanted], around)]
     n_components = int(system.component.max()) + 1 if len(system.component) else 0
     equations = _members(system.equation_component, n_components)
     unknowns = _members(system.component, n_components)
@@ -196,14 +389,20 @@ def feasibility_intervals(
         coefs = system.matrix[row].toarray()[0][cols]
         position = int(np.searchsorted(cols, column))
         lower, upper = _by_hand(coefs, float(system.rhs[row]), position)
-        intervals.append(Interval(int(system.unknowns[column]), lower, upper))
+        intervals.append(
+            Interval(
+                int(system.unknowns[column]), lower, upper, binding=(int(system.equations[row]),)
+            )
+        )
     several = wanted[sizes[system.component[wanted]] > 1]
     solved = 0
     if len(several):
-        lower_all, upper_all, solved = _lp_bounds(system, several, np.random.default_rng(SEED))
+        lower_all, upper_all, exact, binding, solved = _lp_bounds(system, several, workers)
         intervals += [
-            Interval(int(system.unknowns[c]), float(lo), float(hi))
-            for c, lo, hi in zip(several.tolist(), lower_all, upper_all, strict=True)
+            Interval(int(system.unknowns[c]), float(lo), float(hi), bool(ex), rows)
+            for c, lo, hi, ex, rows in zip(
+                several.tolist(), lower_all, upper_all, exact.tolist(), binding, strict=True
+            )
         ]
     return intervals, solved
 
@@ -216,16 +415,21 @@ def _members(labels: np.ndarray, n: int) -> list[np.ndarray]:
 
 
 def interval_audit(
-    store: CellStore, eqs: Equations, primary: np.ndarray
+    store: CellStore, eqs: Equations, primary: np.ndarray, workers: int | None = None
 ) -> tuple[IntervalReport, list[str]]:
-    """Check every primary-suppressed count's interval; return the report and any problems."""
+    """Check every primary-suppressed count's interval; return the report and any problems.
+
+    ``workers``: processes for the linear programmes (:func:`default_workers` when None).
+    """
     targets = primary[(store.status[primary] == SUPPRESSED) & store.is_count[primary]]
-    intervals, solved = feasibility_intervals(store, eqs, targets)
+    workers = default_workers() if workers is None else workers
+    intervals, solved = feasibility_intervals(store, eqs, targets, workers)
     problems = [
         f"{store.describe(i.cell)}: a reader can bound this suppressed count to {i.lower:g} to "
         f"{i.upper:g} (narrower than {MIN_INTERVAL:g}) from the published totals"
         for i in intervals
         if i.width < MIN_INTERVAL - LP_TOLERANCE
     ]
-    narrowest = min(intervals, key=lambda i: i.width, default=None)
-    return IntervalReport(len(targets), narrowest, solved), problems
+    narrowest = min((i for i in intervals if i.exact), key=lambda i: i.width, default=None)
+    certified = sum(not i.exact for i in intervals)
+    return IntervalReport(len(targets), narrowest, solved, certified), problems

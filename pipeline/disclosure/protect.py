@@ -9,9 +9,13 @@ Order of the rules (see :mod:`pipeline.disclosure.suppression`):
    smallest non-zero item first); a group whose suppressed cells would all be known to be 0 gets
    a non-zero one; a cohort suppressed in one row is suppressed wherever it repeats; then the
    rank test (the same one :func:`~pipeline.disclosure.audit.audit` runs) and one more cell in
-   every group of a count it could still recover;
-3. percents, intervals and rates follow their counts: published when both are, else ``c``;
-4. every indicator cell is written as a string (:mod:`pipeline.disclosure.formatting`).
+   every group of a count it could still recover; a group whose suppressed cells sit on one
+   side and add up to less than 5 gets one more;
+3. the interval check (:func:`~pipeline.disclosure.suppression.apply_interval_repair`): a
+   primary-suppressed count that linear programming bounds within less than 5 gets one more
+   suppressed cell in each of its groups, and step 2 settles again;
+4. percents, intervals and rates follow their counts: published when both are, else ``c``;
+5. every indicator cell is written as a string (:mod:`pipeline.disclosure.formatting`).
 
 ``low`` and ``u`` are not applied: we publish full precision, so nothing shown as 0 is
 non-zero, and the 95% intervals show how reliable a percentage on a small cohort is.
@@ -28,9 +32,11 @@ from pipeline.disclosure import symbol_reasons as reasons
 from pipeline.disclosure.cell_store import STATUS_SYMBOL, CellStore
 from pipeline.disclosure.formatting import formatted_table
 from pipeline.disclosure.groups import build_equations
+from pipeline.disclosure.intervals import default_workers
 from pipeline.disclosure.summary import COUNT_COLUMNS, SuppressionSummary, symbol_reason_label
 from pipeline.disclosure.suppression import (
     apply_derived,
+    apply_interval_repair,
     apply_primary,
     apply_secondary_by_level,
     suppressed_frame,
@@ -53,6 +59,7 @@ def protect(
     equations = build_equations(store)
     primary = apply_primary(store)
     stats = apply_secondary_by_level(store, equations)
+    stats.update(apply_interval_repair(store, equations, default_workers()))
     derived = apply_derived(store)
     protected = {
         key: formatted_table(store, entry) for key, entry in zip(tables, store.tables, strict=True)

@@ -20,8 +20,15 @@ from pipeline.disclosure.cell_store import (
     TableCells,
 )
 from pipeline.disclosure.groups import Equations, grouping_columns
+from pipeline.disclosure.intervals import (
+    LP_TOLERANCE,
+    MIN_INTERVAL,
+    Interval,
+    feasibility_intervals,
+)
 from pipeline.disclosure.levels import equations_without, lower_level_cells
 from pipeline.disclosure.recoverability import Recoverability, find_recoverable
+from pipeline.logs import log
 from pipeline.measures.catalogue import MEASURES
 from pipeline.published import Indicator
 
@@ -209,18 +216,21 @@ def _heuristic_round(
     lonely = (n_pos + n_neg) == 1
     picked = _pick_one_per_equation(store, eqs, lonely, pickable)
     changed += suppress(store, picked, reasons.SECONDARY)
-    # all suppressed cells on one side of a group and summing to 0: all are known to be 0.
-    # A cell settled at a higher level is the last resort (e.g. an LA's total of 0 whose
-    # breakdown cells were hidden as partners in their regions' groups).
+    # all suppressed cells on one side of a group and summing to less than MIN_INTERVAL
+    # (0: all are known to be 0; 3: each is known to be 0 to 3): one more cell, a non-zero
+    # one on their side or any on the other. A cell settled at a higher level is the last
+    # resort (e.g. an LA's total of 0 whose breakdown cells were hidden as partners in their
+    # regions' groups).
     for allowed_level in (pickable, np.ones(len(eqs.eq), dtype=bool)):
         n_pos, n_neg, left = _group_state(store, eqs)
         one_sided = ((n_pos > 0) & (n_neg == 0)) | ((n_neg > 0) & (n_pos == 0))
-        known_zero = one_sided & (np.abs(left) < 1e-9)
-        if not known_zero.any():
+        hidden_sum = np.where(n_pos > 0, left, -left)
+        narrow = one_sided & (hidden_sum < MIN_INTERVAL - 1e-9)
+        if not narrow.any():
             break
         side = np.where(n_pos > 0, 1, -1)[eqs.eq]
         allowed = allowed_level & ((store.value[eqs.cell] > 0) | (np.sign(eqs.coef) != side))
-        picked = _pick_one_per_equation(store, eqs, known_zero, allowed)
+        picked = _pick_one_per_equation(store, eqs, narrow, allowed)
         changed += suppress(store, picked, reasons.SECONDARY)
     return changed
 
@@ -349,6 +359,61 @@ def apply_secondary_by_level(store: CellStore, eqs: Equations) -> dict[str, int]
         more = apply_secondary(store, eqs, frozen=~lower, link=link)
         stats = {key: stats[key] + more[key] for key in stats}
     return stats
+
+
+def _widen(store: CellStore, eqs: Equations, narrow: list[Interval]) -> None:
+    """Suppress one more non-zero cell in each group binding a narrow count's upper bound.
+
+    The groups are those with a non-zero dual value when the count was maximised (the
+    groups that, together, pin it); a non-zero cell hidden in one of them gives the count
+    room to move. A count without such a group (or none with a published non-zero cell)
+    widens its own groups; England's headline cells are the last resort.
+    """
+    needy = np.zeros(eqs.n_equations, dtype=bool)
+    for interval in narrow:
+        needy[list(interval.binding)] = True
+    cells = np.array([i.cell for i in narrow], dtype=np.int64)
+    needy[eqs.eq[np.isin(eqs.cell, cells)]] = True
+    allowed = store.value[eqs.cell] > 0
+    for england in (False, True):
+        picked = _pick_one_per_equation(store, eqs, needy, allowed, allow_england=england)
+        if suppress(store, picked, reasons.NARROW):
+            return
+    raise DisclosureError(
+        f"cannot widen the interval of {store.describe(int(cells[0]))}: every non-zero cell "
+        "of the groups bounding it is suppressed"
+    )
+
+
+def apply_interval_repair(store: CellStore, eqs: Equations, workers: int = 1) -> dict[str, int]:
+    """Suppress more cells until no primary-suppressed count has an LP interval under 5.
+
+    The interval audit (:mod:`pipeline.disclosure.intervals`) bounds each suppressed count by
+    the published cells and non-negativity. For every primary-suppressed count bounded more
+    narrowly than :data:`~pipeline.disclosure.intervals.MIN_INTERVAL`, each group binding it
+    gets one more suppressed non-zero cell (:func:`_widen`), then the other rules settle again (:func:`apply_secondary`) and only the systems
+    that changed are checked again. Returns counts for the log.
+    """
+    primary = np.flatnonzero(
+        (store.reason == reasons.PRIMARY) & (store.status == SUPPRESSED) & store.is_count
+    )
+    stats = {"interval_rounds": 0, "narrow_repaired": 0}
+    near: np.ndarray | None = None  # cells whose systems changed since the last check
+    link = cohort_links(store)
+    for _ in range(MAX_ROUNDS):
+        intervals, _ = feasibility_intervals(store, eqs, primary, workers, near=near)
+        narrow_intervals = [i for i in intervals if i.width < MIN_INTERVAL - LP_TOLERANCE]
+        narrow = np.array([i.cell for i in narrow_intervals], dtype=np.int64)
+        if len(narrow) == 0:
+            return stats
+        stats["interval_rounds"] += 1
+        stats["narrow_repaired"] += len(narrow)
+        log.debug("interval repair: %d narrow of %d checked", len(narrow), len(intervals))
+        before = store.status == SUPPRESSED
+        _widen(store, eqs, narrow_intervals)
+        apply_secondary(store, eqs, link=link)
+        near = np.union1d(np.flatnonzero((store.status == SUPPRESSED) & ~before), narrow)
+    raise DisclosureError(f"interval repair did not settle after {MAX_ROUNDS} rounds")
 
 
 def derived_sources(entry: TableCells, indicator: Indicator) -> list[str]:

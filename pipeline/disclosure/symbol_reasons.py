@@ -10,6 +10,7 @@ FOLLOWS_COUNT = 4
 SMALL_COHORT = 5
 RECOVERABLE = 6
 SUPPLIED = 7
+NARROW = 8
 
 REASON_LABELS: dict[int, str] = {
     PRIMARY: "primary: a count of 1 to 5",
@@ -19,4 +20,5 @@ REASON_LABELS: dict[int, str] = {
     SMALL_COHORT: "percentage or rate on a cohort under 10",
     RECOVERABLE: "secondary: otherwise recoverable from published totals (linear algebra check)",
     SUPPLIED: "as supplied by the aggregation step",
+    NARROW: "secondary: a suppressed count could otherwise be bounded within 5 (linear programming)",
 }
