@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_disclosure_audit import crossed_table
 
-from pipeline.disclosure import DisclosureError, audit
+from pipeline.disclosure import DisclosureError, audit, protect
 from pipeline.disclosure.cell_store import CellStore
 from pipeline.disclosure.groups import build_equations
 from pipeline.disclosure.intervals import feasibility_intervals
@@ -105,3 +105,16 @@ def test_a_single_group_is_solved_by_hand() -> None:
     assert (interval.lower, interval.upper, solved) == (0.0, 3.0, 0)
     with pytest.raises(DisclosureError, match=r"to 0 to 3 \(narrower than 5\)"):
         audit({"t": table}, primary={table.name: [(row, "number")]})
+
+
+def test_two_small_counts_alone_in_a_group_get_a_partner() -> None:
+    # Total 20 = A (2) + B (1) + C (17): hiding A and B alone would leave A + B = 3, so A is
+    # 0 to 3; protect hides one more non-zero cell (C, the only one), and A is then 0 to 20
+    from test_disclosure_fixtures import breakdown_table
+
+    table = breakdown_table({"E": {"Total": 20, "A": 2, "B": 1, "C": 17}})
+    protected, summary = protect({"t": table})
+    shown = dict(zip(table.frame["breakdown"], protected["t"].frame["number"], strict=True))
+    assert shown == {"Total": "20", "A": "c", "B": "c", "C": "c"}
+    report = audit(protected, summary.primary)
+    assert "narrower than" not in report.intervals
