@@ -15,6 +15,7 @@ import stat
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from test_packaging_support import make_metadata, make_tables
@@ -24,6 +25,7 @@ from pipeline.build import BuildError, BuildInputs, check_archive
 from pipeline.packaging import PackageBuildError, ledger, write_package
 from pipeline.packaging.archive import ArchiveError, pack, restore, verify
 from pipeline.packaging.changes import check_bump, diff_tables
+from pipeline.published import Indicator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -295,3 +297,71 @@ def test_each_version_carries_its_citation_and_address(archive: Path) -> None:
     assert release["version"] == "1.0.0" and release["date"] == descriptor["created"][:10]
     assert release["url"] == f"{descriptor['homepage']}downloads/1.0.0/datapackage.json"
     assert "version 1.0.0" in release["citation"] and release["url"] in release["citation"]
+
+
+def status_tables(*, provisional: bool, england_2024: str | None = None) -> dict:
+    """The hand-made tables with a ``status`` column: 2024 provisional or final; with
+    ``england_2024``, England's 2024 headline percentage of 2+ placement moves set to it."""
+    tables = make_tables()
+    table = tables["stability_measures"]
+    frame = table.frame.copy()
+    latest = frame["time_period"] == "2024"
+    waiting = latest & provisional
+    frame["status"] = np.where(waiting, "provisional", "final")
+    frame["status_note"] = np.where(waiting, "Provisional: waits for the 2025 return", "z")
+    if england_2024 is not None:
+        headline = (
+            latest
+            & (frame["geographic_level"] == "National")
+            & (frame["measure"] == "placement_2plus")
+            & (frame["breakdown"] == "Total")
+        )
+        frame.loc[headline, "percent"] = england_2024
+    table.frame = frame
+    table.indicators += [
+        Indicator("status", "Status", kind="text", field_type="string"),
+        Indicator("status_note", "Status note", kind="text", field_type="string"),
+    ]
+    return tables
+
+
+def test_a_release_revising_provisional_figures_says_which_and_by_how_much(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Release 1.0.0: 2024 is provisional, England 10% (40 of 400). Release 1.1.0: the later
+    # return came in, 2024 is final and England's figure is 12.5%.
+    archive = tmp_path / "archive"
+    write_package(status_tables(provisional=True), archive, make_metadata())
+    tables = status_tables(provisional=False, england_2024="12.500000")
+    monkeypatch.setattr(
+        release_module, "publishable", lambda **_: (tables, make_metadata(), "key", True)
+    )
+    result = release_module.run_release(
+        bump="minor",
+        note="The 2025 returns complete the 2024 figures.",
+        input_dir=None,
+        la=None,
+        seed=1,
+        scale=0.01,
+        years=None,
+        packages_root=archive,
+        with_site=False,
+        project_root=archive,
+    )
+    assert result.diff is not None
+    # every 2024 row of stability_measures was provisional and is now final: 4 areas x
+    # 2 measures x 3 breakdowns
+    assert result.diff.provisional_revised == 24
+    line = (
+        "2 or more placement moves (during the year), 2024: England 10.0% (provisional) "
+        "revised to 12.5% (final), +2.5 percentage points."
+    )
+    unchanged = "2 or more social worker changes (during the year), 2024: England 10.0% "
+    for name in ("release-note.md", "CHANGELOG.md"):
+        text = (result.package_dir / name).read_text()
+        assert "Provisional figures revised: 24 figures of `stability_measures`" in text
+        assert line in text
+        assert unchanged + "(provisional) is now final, unchanged." in text
+    # a figure that stays provisional and does not move is not a revision
+    still = diff_tables(status_tables(provisional=True), result.package_dir)
+    assert still.provisional_revised == 0 and still.revisions == []

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.measures.catalogue import MEASURES
 from pipeline.packaging import schemas
 from pipeline.packaging.versions import BUMPS
 from pipeline.packaging.writer import table_cells
@@ -24,6 +25,9 @@ from pipeline.published import PublishedTable
 
 #: How many of the largest moves the printed report lists per table.
 TOP_MOVES = 5
+#: The table whose figures can be provisional (its ``status`` column says so).
+STATUS_TABLE = "stability_measures"
+PROVISIONAL = "provisional"
 
 
 @dataclass
@@ -62,12 +66,47 @@ class TableChange:
 
 
 @dataclass
+class Revision:
+    """A national headline figure that was provisional in the previous version and moved."""
+
+    measure: str
+    period: str
+    year: str
+    before: str  # the percentage as published before
+    after: str  # ... and now
+    status: str  # its status now (final, or still provisional)
+
+    def line(self) -> str:
+        """One sentence: which figure, from what to what, by how much."""
+        label = MEASURES[self.measure].label if self.measure in MEASURES else self.measure
+        before, after = pd.to_numeric(pd.Series([self.before, self.after]), errors="coerce")
+        figure = f"{label} ({self.period.lower()}), {self.year}: England {_percent(self.before)}"
+        if self.before == self.after:
+            return f"{figure} (provisional) is now {self.status}, unchanged."
+        by = (
+            f", {after - before:+.1f} percentage points"
+            if not (pd.isna(before) or pd.isna(after))
+            else ""
+        )
+        return f"{figure} (provisional) revised to {_percent(self.after)} ({self.status}){by}."
+
+
+def _percent(text: str) -> str:
+    value = pd.to_numeric(pd.Series([text]), errors="coerce")[0]
+    return text if pd.isna(value) else f"{value:.1f}%"
+
+
+@dataclass
 class ReleaseDiff:
     """Every table's change and the collection years gained since the previous version."""
 
     previous: str
     tables: list[TableChange]
     years_added: list[int] = field(default_factory=list)
+    #: National headline figures provisional before that moved or became final.
+    revisions: list[Revision] = field(default_factory=list)
+    #: Provisional figures (every area and breakdown) whose value or status changed.
+    provisional_revised: int = 0
 
     @property
     def changed(self) -> list[TableChange]:
@@ -93,6 +132,14 @@ class ReleaseDiff:
         if self.years_added:
             lines.append(f"- New collection year(s): {', '.join(map(str, self.years_added))}.")
         lines += [f"- {t.line()}" for t in self.changed]
+        if self.provisional_revised:
+            lines += [
+                "",
+                f"Provisional figures revised: {self.provisional_revised:,} figures of "
+                f"`{STATUS_TABLE}` were provisional in version {self.previous} (their returns "
+                "were still to come) and have been revised with the data added since.",
+            ]
+            lines += [f"- {r.line()}" for r in self.revisions]
         return "\n".join(lines)
 
     def report(self) -> str:
@@ -184,6 +231,8 @@ def diff_tables(tables: dict[str, PublishedTable], previous: Path) -> ReleaseDif
     years_added = sorted(new_years - set(descriptor.get("collection_years") or []))
     new_cells = {name: table_cells(table) for name, table in tables.items()}
     changes = []
+    revisions: list[Revision] = []
+    revised = 0
     for name in sorted((set(new_cells) | set(old_schemas)) - {"geography", "measures"}):
         path = previous / "data" / f"{name}.csv"
         if name not in new_cells:
@@ -203,7 +252,43 @@ def diff_tables(tables: dict[str, PublishedTable], previous: Path) -> ReleaseDif
         }
         key = list(new_schema.get("primaryKey") or tables[name].primary_key)
         changes.append(_compare(name, new_cells[name], old, key, types))
-    return ReleaseDiff(str(descriptor.get("version", "")), changes, years_added)
+        if name == STATUS_TABLE:
+            revisions, revised = provisional_revisions(new_cells[name], old, key)
+    return ReleaseDiff(str(descriptor.get("version", "")), changes, years_added, revisions, revised)
+
+
+def provisional_revisions(
+    new: pd.DataFrame, old: pd.DataFrame, key: list[str]
+) -> tuple[list[Revision], int]:
+    """The figures ``old`` published as provisional that ``new`` changes (value or status).
+
+    Returns the national headline ones (every breakdown ``Total``), measure by measure, and
+    how many provisional figures were revised in all. Empty when either has no ``status``.
+    """
+    if "status" not in old.columns or "status" not in new.columns or "percent" not in old:
+        return [], 0
+    key = [c for c in key if c in old.columns and c in new.columns]
+    was = old[old["status"] == PROVISIONAL]
+    merged = was.merge(new, on=key, how="inner", suffixes=("_old", "_new"))
+    moved = (merged["percent_old"] != merged["percent_new"]) | (merged["status_new"] != PROVISIONAL)
+    revised = merged[moved]
+    national = revised[
+        (revised["geographic_level"] == "National")
+        & (revised["breakdown_topic"] == "Total")
+        & (revised["breakdown"] == "Total")
+    ].sort_values(["measure", "period", "time_period"], kind="stable")
+    revisions = [
+        Revision(
+            str(row["measure"]),
+            str(row["period"]),
+            str(row["time_period"]),
+            str(row["percent_old"]),
+            str(row["percent_new"]),
+            str(row["status_new"]),
+        )
+        for _, row in national.iterrows()
+    ]
+    return revisions, len(revised)
 
 
 def check_bump(diff: ReleaseDiff, bump: str) -> None:
