@@ -334,16 +334,12 @@ def test_a_release_revising_provisional_figures_says_which_and_by_how_much(
     write_package(status_tables(provisional=True), archive, make_metadata())
     tables = status_tables(provisional=False, england_2024="12.500000")
     monkeypatch.setattr(
-        release_module, "publishable", lambda **_: (tables, make_metadata(), "key", True)
+        release_module, "publishable", lambda *_: (tables, make_metadata(), "key", True)
     )
     result = release_module.run_release(
+        BuildInputs(seed=1, scale=0.01),
         bump="minor",
         note="The 2025 returns complete the 2024 figures.",
-        input_dir=None,
-        la=None,
-        seed=1,
-        scale=0.01,
-        years=None,
         packages_root=archive,
         with_site=False,
         project_root=archive,
