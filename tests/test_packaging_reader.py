@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipeline.packaging.reader import DataPackage, PackageError
@@ -82,3 +83,19 @@ def test_a_table_without_a_needed_column_names_it(sample: Path) -> None:
     package = DataPackage.open(sample)
     with pytest.raises(PackageError, match=r"geography\.csv: no column\(s\) not_a_column"):
         package.table("geography", ("la_name", "not_a_column"))
+
+
+def test_selections_made_in_one_scan_are_the_rows_each_clause_selects(sample: Path) -> None:
+    package = DataPackage.open(sample)
+    areas = "geographic_level <> 'Local authority'"
+    totals = "period = 'During the year' AND breakdown = 'Total'"
+    package.select_where("stability_measures", [areas, totals])
+    full = package.table("stability_measures")
+    expected = {
+        areas: full[full["geographic_level"] != "Local authority"],
+        totals: full[(full["period"] == "During the year") & (full["breakdown"] == "Total")],
+    }
+    for where, rows in expected.items():
+        assert 0 < len(rows) < len(full)
+        got = package.table_where("stability_measures", where)
+        pd.testing.assert_frame_equal(got, rows.reset_index(drop=True))

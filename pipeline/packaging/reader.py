@@ -198,19 +198,34 @@ class DataPackage:
         """Rows of ``data/<name>.csv`` matching an SQL ``where`` clause, as text (via DuckDB).
 
         Used for the big tables, so only the rows a page needs are held in memory. Each query
-        is run once and its rows kept (several pages ask the same); callers must not change
-        the frame in place.
+        is run once and its rows kept (several pages ask the same; :meth:`select_where` runs
+        several in one scan); callers must not change the frame in place.
         """
-        key = (name, where)
-        if key not in self._selections:
-            path = self._path(name)
-            if not path.exists():
-                raise PackageError(f"{path}: file not found in the data package")
-            query = f"SELECT * FROM read_csv(?, all_varchar = true, header = true) WHERE {where}"
-            with duckdb.connect() as connection:
-                frame = connection.execute(query, [str(path)]).df()
-            self._selections[key] = frame.fillna("").astype(str).astype(object)
-        return self._selections[key]
+        if (name, where) not in self._selections:
+            self.select_where(name, [where])
+        return self._selections[(name, where)]
+
+    def select_where(self, name: str, wheres: list[str]) -> None:
+        """Run the :meth:`table_where` queries ``wheres`` of ``data/<name>.csv`` in one scan of
+        the file and keep their rows for :meth:`table_where`."""
+        path = self._path(name)
+        if not path.exists():
+            raise PackageError(f"{path}: file not found in the data package")
+        marks = [f"__selection_{number}" for number in range(len(wheres))]
+        flags = ", ".join(
+            f"coalesce(({where}), false) AS {mark}"
+            for where, mark in zip(wheres, marks, strict=True)
+        )
+        either = " OR ".join(f"({where})" for where in wheres)
+        query = (
+            f"SELECT *, {flags} FROM read_csv(?, all_varchar = true, header = true) WHERE {either}"
+        )
+        with duckdb.connect() as connection:
+            frame = connection.execute(query, [str(path)]).df()
+        selected = {mark: frame[mark].to_numpy(dtype=bool) for mark in marks}
+        text = frame.drop(columns=marks).fillna("").astype(str).astype(object)
+        for where, mark in zip(wheres, marks, strict=True):
+            self._selections[(name, where)] = text[selected[mark]].reset_index(drop=True)
 
     def has_table(self, name: str) -> bool:
         """True when ``data/<name>.csv`` exists."""

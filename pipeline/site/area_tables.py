@@ -12,6 +12,8 @@ from pipeline.site.package import DURING_THE_YEAR, HEADLINE_MEASURES, TOTAL, Sit
 NATIONAL = "National"
 REGIONAL = "Regional"
 LOCAL = "Local authority"
+#: The ``stability_measures`` rows of England and the regions (``table_where``).
+AREA_ROWS = f"geographic_level <> '{LOCAL}'"
 
 
 def split_by_area(frame: pd.DataFrame) -> dict[str | None, pd.DataFrame]:
@@ -41,7 +43,7 @@ class AreaTables:
     @cached_property
     def stability(self) -> pd.DataFrame:
         """``stability_measures`` rows of England and the regions (every year and breakdown)."""
-        return self.package.table_where("stability_measures", f"geographic_level <> '{LOCAL}'")
+        return self.package.table_where("stability_measures", AREA_ROWS)
 
     @cached_property
     def time_series(self) -> pd.DataFrame:

@@ -9,11 +9,11 @@ from pathlib import Path
 from pipeline.inputs.spec import write_specification_page
 from pipeline.logs import log
 from pipeline.site.api import API_FOLDER, VersionWriter, api_folder, write_api
-from pipeline.site.area_tables import AreaTables
+from pipeline.site.area_tables import AREA_ROWS, AreaTables
 from pipeline.site.charts import CHART_FOLDER, ChartWriter, write_vega_bundle
 from pipeline.site.frozen import ARCHIVE_FOLDER, archived_versions
 from pipeline.site.la_tables import LaExtract
-from pipeline.site.package import SitePackage
+from pipeline.site.package import ONE_YEAR_TOTALS, SitePackage
 from pipeline.site.pages_api import api_page
 from pipeline.site.pages_compare import COMPARE_FOLDER, compare_page
 from pipeline.site.pages_downloads import (
@@ -68,6 +68,9 @@ def generate_pages(package_dir: Path, site_dir: Path, keep_versions: bool = Fals
 
     write_vega_bundle(site_dir)
     charts = ChartWriter(site_dir)
+    # The big table is read once for the rows of England and the regions and the one-year
+    # totals of every area, which the pages and the API ask for.
+    package.select_where("stability_measures", [AREA_ROWS, ONE_YEAR_TOTALS])
     areas = AreaTables(package)
     versions = copy_versions(package, site_dir)
     lap("setup")
