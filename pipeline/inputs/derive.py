@@ -27,7 +27,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.inputs.keys import NAT, child_keys, dates, distinct, find_sorted, is_in, text_array
+from pipeline.inputs.keys import (
+    NAT,
+    child_keys,
+    dates,
+    distinct,
+    find_sorted,
+    is_in,
+    la_years,
+    text_array,
+)
 from pipeline.inputs.raw import RawInputs
 from pipeline.inputs.reading import STRING, text_values
 from pipeline.inputs.sql import query
@@ -76,13 +85,12 @@ def _supplied(raw: RawInputs, frame: pd.DataFrame) -> set[tuple[str, int]]:
     """``(LA, YEAR)`` pairs whose return included ``uasc`` (a file, even one with no rows)."""
     pairs = {(str(la), int(year)) for la, year in
              frame[["LA", "YEAR"]].drop_duplicates().itertuples(index=False, name=None)}  # fmt: skip
-    header = raw["header"]
+    header = la_years(raw, "header")
     for key in raw.files_of("uasc"):
         if isinstance(key, tuple):
             pairs.add((str(key[0]), int(key[1])))
         else:  # one file for the year: every LA of that year's header
-            las = header.loc[header["YEAR"] == key, "LA"].dropna().unique()
-            pairs.update((str(la), int(key)) for la in las)
+            pairs.update((la, int(key)) for la, year in header if year == key)
     return pairs
 
 

@@ -32,14 +32,23 @@ def text_array(values: pd.Series) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
-def shared_codes(columns: list[pd.Series], ordered: bool = False) -> list[np.ndarray]:
+def shared_codes(
+    columns: list[pd.Series], ordered: bool = False, runs: bool = False
+) -> list[np.ndarray]:
     """Integer codes of the values of several text columns, equal values equal codes.
 
     Blank values get -1. With ``ordered`` the codes follow the byte order of the values
-    (as SQL's ``order by`` on text does), so that sorting by code sorts by value.
+    (as SQL's ``order by`` on text does), so that sorting by code sorts by value. With ``runs``
+    only the first value of each run of equal values is looked up (for columns such as ``LA``
+    that hold long runs of one value).
     """
     lengths = [len(column) for column in columns]
     joined = pa.concat_arrays([text_array(column).cast(pa.large_string()) for column in columns])
+    heads = None
+    if runs and len(joined) > 1:
+        changes = pc.not_equal(joined[1:], joined[:-1]).fill_null(True)
+        heads = np.flatnonzero(np.r_[True, changes.to_numpy(zero_copy_only=False)])
+        joined = joined.take(pa.array(heads))
     encoded = joined.dictionary_encode()
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     codes = np.where(encoded.indices.is_valid().to_numpy(zero_copy_only=False), codes, -1)
@@ -48,6 +57,8 @@ def shared_codes(columns: list[pd.Series], ordered: bool = False) -> list[np.nda
         rank = np.empty(len(encoded.dictionary), dtype=np.int64)
         rank[pc.sort_indices(encoded.dictionary).to_numpy()] = np.arange(len(rank))
         codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
+    if heads is not None:
+        codes = np.repeat(codes, np.diff(np.r_[heads, sum(lengths)]))
     return np.split(codes, np.cumsum(lengths)[:-1])
 
 
@@ -61,7 +72,7 @@ def child_keys(raw: RawInputs) -> tuple[dict[str, np.ndarray], dict[str, np.ndar
     cached = raw.cache.get("child_keys")
     if cached is not None and all(a is b for a, b in zip(cached[0], tables, strict=True)):
         return cached[1]
-    las = shared_codes([frame["LA"] for frame in tables])
+    las = shared_codes([frame["LA"] for frame in tables], runs=True)
     children = shared_codes([frame["CHILD"] for frame in tables])
     size = max((int(codes.max(initial=-1)) for codes in children), default=-1) + 1
     keys = {
@@ -95,17 +106,77 @@ def child_year_keys(raw: RawInputs) -> dict[str, np.ndarray]:
     return result
 
 
+def la_years(raw: RawInputs, table: str) -> list[tuple[str, int]]:
+    """The distinct ``(LA, YEAR)`` of ``table``'s rows that have an ``LA``, sorted."""
+    las = child_keys(raw)[1][table]
+    frame = raw[table]
+    given = np.flatnonzero(las >= 0)
+    if not given.size:
+        return []
+    years = frame["YEAR"].to_numpy(dtype=np.int64)
+    low = int(years[given].min())
+    span = int(years[given].max()) - low + 1
+    groups = las[given] * span + years[given] - low
+    first = np.full(int(groups.max()) + 1, -1, dtype=np.int64)
+    first[groups[::-1]] = given[::-1]  # the last write wins: each group's first row
+    rows = first[first >= 0]
+    return sorted(zip(map(str, frame["LA"].iloc[rows]), map(int, years[rows]), strict=True))
+
+
 def dates(values: pd.Series) -> np.ndarray:
     """A date column as int64 nanoseconds (:data:`NAT` when blank)."""
     return values.to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
 def sort_rows(rows: np.ndarray, *columns: np.ndarray) -> np.ndarray:
-    """``rows`` (positions) sorted by ``columns`` (whole-table arrays, the first most
-    significant), ties kept in position order."""
+    """``rows`` (ascending positions) sorted by ``columns`` (whole-table int64 arrays, the
+    first most significant), ties kept in position order.
+
+    Columns are packed into as few int64 keys as their ranges allow (dates counted in days),
+    since each key is one pass of the sort.
+    """
     if not rows.size:
         return rows
-    return rows[np.lexsort((rows, *(column[rows] for column in reversed(columns))))]
+    keys: list[np.ndarray] = []
+    key, size = None, 1
+    for column in columns:
+        values, span = _compact_values(column[rows])
+        if key is not None and (span is None or size > _LIMIT // span):
+            keys.append(key)  # this column starts a new key
+            key, size = None, 1
+        if span is None:
+            keys.append(values)  # too far apart to pack: a key of its own
+        elif key is None:
+            key, size = values, span
+        else:
+            key, size = key * span + values, size * span
+    if key is not None:
+        keys.append(key)
+    if len(keys) == 1:
+        return rows[np.argsort(keys[0], kind="stable")]
+    return rows[np.lexsort((rows, *reversed(keys)))]
+
+
+#: Packed sort keys stay below this.
+_LIMIT = 2**62
+_DAY = 86_400 * 10**9
+
+
+def _compact_values(values: np.ndarray) -> tuple[np.ndarray, int | None]:
+    """``values`` as 0..span-1 in the same order, and span (None: too far apart to pack).
+
+    Values a day or more apart that are all whole days (dates; :data:`NAT` first) count days.
+    """
+    values = values.astype(np.int64, copy=False)
+    low, high = int(values.min()), int(values.max())
+    if high - low >= _DAY:
+        given = values != NAT
+        if not (values[given] % _DAY).any():
+            values = np.where(given, values // _DAY, NAT // _DAY - 1)
+            low, high = int(values.min()), int(values.max())
+    if high - low >= _LIMIT:
+        return values, None
+    return values - low, high - low + 1
 
 
 def group_starts(rows: np.ndarray, *columns: np.ndarray) -> np.ndarray:

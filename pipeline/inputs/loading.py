@@ -31,6 +31,7 @@ from pipeline.inputs.exclusion import (
     excluded_by_rule,
     excluded_per_la_year,
 )
+from pipeline.inputs.keys import la_years as la_years_of
 from pipeline.inputs.layout import table_from_name
 from pipeline.inputs.problems import combine, found_in_file, found_in_rows
 from pipeline.inputs.raw import RawInputs
@@ -220,8 +221,7 @@ def load(
         out.problems.extend(run_checks(raw))
     finally:
         raw.close()
-    header = raw["header"][["LA", "YEAR"]].dropna().drop_duplicates()
-    la_years = sorted({(str(a), int(y)) for a, y in header.itertuples(index=False)})
+    la_years = la_years_of(raw, "header")
     report = out.report(la_years)
     if report.errors and (not exclude_invalid or not blocking_errors(report.problems).empty):
         return None, report

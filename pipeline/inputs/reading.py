@@ -486,21 +486,27 @@ def _la_from_column(
 ) -> None:
     """Insert the file's ``LA`` column (ONS codes turned into DfE codes) and check it."""
     files = result.files
-    la_values = pd.Series(text_values(la_text))
-    other_codes = la_values.notna() & ~la_values.isin(known_las)
-    if other_codes.any():  # ONS codes (E10000016) become DfE codes (886)
-        la_values[other_codes] = la_values[other_codes].map(
-            lambda code: new_to_old_la.get(code, code)
-        )
-    frame.insert(0, "LA", la_values)
-    unknown = la_values.notna() & ~la_values.isin(known_las)
-    result.problems.append(
-        found(frame[la_values.isna()], rule="MISSING_VALUE", column="LA", files=files)
-    )
+    known = pa.array(sorted(known_las), la_text.type)
+    unknown = _not_in(la_text, known)
+    if unknown.any():  # ONS codes (E10000016) become DfE codes (886)
+        codes = la_text.to_numpy(zero_copy_only=False).copy()
+        codes[unknown] = [new_to_old_la.get(code, code) for code in codes[unknown]]
+        la_text = pa.array(codes, la_text.type)
+        unknown = _not_in(la_text, known)
+    frame.insert(0, "LA", text_values(la_text))
+    blank = ~la_text.is_valid().to_numpy(zero_copy_only=False)
+    result.problems.append(found(frame[blank], rule="MISSING_VALUE", column="LA", files=files))
     result.problems.append(found(frame[unknown], rule="LA_UNKNOWN", column="LA", files=files))
     if la is not None:
-        other = la_values.notna() & (la_values != la)
+        other = pc.not_equal(la_text, la).fill_null(False).to_numpy(zero_copy_only=False)
         result.problems.append(found(frame[other], rule="LA_MISMATCH", column="LA", files=files))
+
+
+def _not_in(values: pa.Array, known: pa.Array) -> np.ndarray:
+    """True where ``values`` holds a value (not blank) that is not one of ``known``."""
+    return ~pc.is_in(values, value_set=known).to_numpy(zero_copy_only=False) & (
+        values.is_valid().to_numpy(zero_copy_only=False)
+    )
 
 
 def _parse_date_columns(frame: pd.DataFrame, result: FileRead) -> None:

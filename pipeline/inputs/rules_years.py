@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.inputs.keys import NAT, child_keys, dates
+from pipeline.inputs.keys import NAT, child_keys, dates, la_years
 from pipeline.inputs.problems import ERROR, WARNING, Rule, empty_found, found_in_file
 from pipeline.inputs.raw import RawInputs
 
@@ -94,10 +94,11 @@ def check_year_folders(raw: RawInputs) -> list[pd.DataFrame]:
 
 def check_year_gaps(raw: RawInputs) -> list[pd.DataFrame]:
     """LA-years missing between an LA's first and last return."""
-    pairs = raw["header"][["LA", "YEAR"]].dropna().drop_duplicates()
+    by_la: dict[str, set[int]] = {}
+    for la, year in la_years(raw, "header"):
+        by_la.setdefault(la, set()).add(year)
     out = [empty_found()]
-    for la, years in pairs.groupby("LA", observed=True)["YEAR"]:
-        present = set(int(year) for year in years)
+    for la, present in by_la.items():
         for year in range(min(present), max(present) + 1):
             if year not in present:
                 out.append(found_in_file(str(year), rule="YEAR_GAP", la=str(la), year=year))
