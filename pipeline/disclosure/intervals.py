@@ -4,16 +4,20 @@ The exact-recovery audit (:mod:`pipeline.disclosure.recoverability`) proves no s
 count can be worked out exactly. A reader can still bound it: every additive group is an
 equation over the suppressed counts (published cells moved to the right-hand side), and no
 count is negative. The smallest and largest values a suppressed count can take under those
-constraints are two linear programmes (solved with SciPy's HiGHS), the check tau-ARGUS and
+constraints are two linear programmes (solved with HiGHS through highspy), the check tau-ARGUS and
 sdcTable users know as the feasibility interval. A primary-suppressed count (1 to 5 children)
 whose interval is narrower than :data:`MIN_INTERVAL` fails the audit: a reader could pin it
 within 2 of its value.
 
-The suppressed counts split into connected systems (counts linked by shared groups), each
-solved on its own. A system of one equation is solved by hand (most are): for a count ``x``
-with ``x + sum(others) - sum(totals) = b``, its maximum is unbounded when a suppressed total
-is in the equation and ``b`` otherwise, and its minimum is 0 when another suppressed item can
-take up the slack and ``b`` otherwise.
+The suppressed counts split into connected systems (counts linked by shared groups: one
+linked table, such as a region's LAs by one breakdown for one measure and year, with the
+suppressed margins that join it to others), each solved on its own and only when it holds a
+primary-suppressed count. A system of one equation is solved by hand: for a count ``x`` with
+``x + sum(others) - sum(totals) = b``, its maximum is unbounded when a suppressed total is in
+the equation and ``b`` otherwise, and its minimum is 0 when another suppressed item can take
+up the slack and ``b`` otherwise. Larger systems are one small HiGHS model each, re-solved
+from its last basis for each objective (:func:`_component_bounds`); with many systems they are
+shared among processes.
 """
 
 from __future__ import annotations
