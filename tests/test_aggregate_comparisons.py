@@ -166,3 +166,25 @@ def test_time_series_carries_the_coverage_status() -> None:
     assert now["status"] == "provisional" and float(now["change_percentage_points"]) == -3
     assert _row(frame, time_period="2024", measure="long_term_stable")["status"] == "not available"
     assert _row(frame, time_period="2023", measure="school_midyear")["status"] == "final"
+
+
+def test_la_comparison_carries_the_la_figures_coverage_status() -> None:
+    """The latest year's LA row says whether its figure is final or provisional."""
+    note = "Provisional: waits for the 2025 return"
+    rows = [
+        _stability_row("2024", "National", "", "school_midyear", "9.000000")
+        | {"status": "provisional", "status_note": note},
+        _stability_row("2024", "Regional", "", "school_midyear", "9.500000")
+        | {"status": "provisional", "status_note": note},
+        _stability_row("2024", "Local authority", "201", "school_midyear", "8.000000")
+        | {"status": "provisional", "status_note": note},
+        _stability_row("2024", "Local authority", "202", "placement_2plus", "10.000000")
+        | {"status": "final", "status_note": "z"},
+    ]
+    stability = PublishedTable("stability_measures", "", "", pd.DataFrame(rows))
+    compared = derive_comparisons({"stability_measures": stability})["la_comparison"]
+    frame = compared.frame
+    assert [i.name for i in compared.indicators][-2:] == ["status", "status_note"]
+    city = _row(frame, old_la_code="201", measure="school_midyear")
+    assert (city["status"], city["status_note"]) == ("provisional", note)
+    assert _row(frame, old_la_code="202", measure="placement_2plus")["status"] == "final"

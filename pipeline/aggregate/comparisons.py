@@ -163,7 +163,9 @@ def la_comparison(protected: dict[str, PublishedTable]) -> PublishedTable:
         BANDS[int(b)] if b == b else s for b, s in zip(band, symbol, strict=True)
     ]
     las = _with_neighbours(las, value, protected.get("statistical_neighbours"))
-    columns = [*EES_TIME_GEOGRAPHY_COLUMNS, *LA_COMPARISON_COLUMNS]
+    # The LA figure's coverage status (final, provisional, not available), as in time_series.
+    status = [c for c in ("status", "status_note") if c in las.columns]
+    columns = [*EES_TIME_GEOGRAPHY_COLUMNS, *LA_COMPARISON_COLUMNS, *status]
     frame = sort_rows(las[columns], {"measure": HEADLINE_MEASURES})
     return PublishedTable(
         name="la_comparison",
@@ -172,7 +174,7 @@ def la_comparison(protected: dict[str, PublishedTable]) -> PublishedTable:
         frame=frame,
         filters=[Filter("measure", "Measure", "The headline measure (its code)", additive=False)],
         extra_columns=["neighbour_set"],
-        indicators=LA_COMPARISON_INDICATORS,
+        indicators=[*LA_COMPARISON_INDICATORS, *[i for i in STATUS_INDICATORS if i.name in status]],
     )
 
 
