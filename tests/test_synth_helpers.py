@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 
 from pipeline.synth.dates import anniversary, split_dates
-from pipeline.synth.draws import choose_by_row, running_totals
+from pipeline.synth.draws import choose_by_row, running_totals, sorted_rows
 
 EPOCH = dt.date(1970, 1, 1)
 
@@ -59,3 +60,13 @@ def test_choose_by_row_with_row_indices_draws_as_the_expanded_table() -> None:
     assert by_index.tolist() == expanded.tolist()
     assert set(by_index[row == 1].tolist()) == {1}  # a certain choice
     assert 1 not in set(by_index[row == 0].tolist())  # an impossible one
+
+
+def test_sorted_rows_is_a_stable_sort_by_the_keys_in_order() -> None:
+    frame = pd.DataFrame(
+        {"child": [2, 1, 2, 1, 1], "day": [5, 9, 5, 3, 9], "tag": ["a", "b", "c", "d", "e"]},
+        index=[10, 11, 12, 13, 14],
+    )
+    result = sorted_rows(frame, ["child", "day"])
+    assert result["tag"].tolist() == ["d", "b", "e", "a", "c"]  # ties keep their order
+    assert result.index.tolist() == [0, 1, 2, 3, 4]

@@ -25,7 +25,7 @@ from pipeline.synth.dates import (
     year_start,
     year_starts,
 )
-from pipeline.synth.draws import choose
+from pipeline.synth.draws import choose, sorted_rows
 
 ENTRY_GROWTH_PER_YEAR = 0.015
 STARTS_PER_CHILD_LOOKED_AFTER = 0.36  # ~30k starts for ~84k looked after
@@ -104,7 +104,7 @@ def simulate_population(
     periods = clear_of_year_end(_periods_of_care(children, window, rng), children, rng)
     children, periods = _thin_to_target(areas, window, scale, children, periods, rng)
     children["short_break"] = False
-    periods = periods.sort_values(["child", "start"], kind="stable").reset_index(drop=True)
+    periods = sorted_rows(periods, ["child", "start"])
     periods["period"] = np.arange(len(periods))
     return Population(children=children, periods=periods)
 

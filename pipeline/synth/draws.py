@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 
 def choose(
@@ -51,6 +52,13 @@ def running_totals(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     before = (total - values)[first]
     return total - np.repeat(before, np.diff(np.r_[first, len(values)]))
+
+
+def sorted_rows(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``frame`` sorted by numeric columns ``keys`` (stable, first key first), with a fresh
+    index: ``sort_values(keys, kind="stable").reset_index(drop=True)`` by one ``np.lexsort``."""
+    order = np.lexsort([frame[key].to_numpy() for key in reversed(keys)])
+    return frame.take(order).reset_index(drop=True)
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

@@ -22,7 +22,7 @@ import pandas as pd
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import ADOPTED, Population, Window
 from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, anniversary
-from pipeline.synth.draws import choose, running_totals
+from pipeline.synth.draws import choose, running_totals, sorted_rows
 from pipeline.synth.legal import STATUS_LIMIT_DAYS, entry_status, status_changes
 from pipeline.synth.placements import (
     H5_REGISTERED_FROM,
@@ -90,7 +90,7 @@ def build_episodes(
     care_episodes = _care_episodes(care, children, areas, window, rng)
     break_episodes = short_break_episodes(breaks, areas, window, rng)
     episodes = pd.concat([care_episodes, break_episodes], ignore_index=True)
-    episodes = episodes.sort_values(["child", "start"], kind="stable").reset_index(drop=True)
+    episodes = sorted_rows(episodes, ["child", "start"])
     return episodes[EPISODE_OUTPUT]
 
 
@@ -136,7 +136,7 @@ def _care_episodes(
         }
     )
     frame = pd.concat([first, events], ignore_index=True)
-    frame = frame.sort_values(["period", "day"], kind="stable").reset_index(drop=True)
+    frame = sorted_rows(frame, ["period", "day"])
     info = care.set_index("period")
     p = frame["period"].to_numpy()
     frame["child"] = info["child"].reindex(p).to_numpy()
@@ -327,7 +327,7 @@ def _tidy_events(events: pd.DataFrame, period_end: pd.Series) -> pd.DataFrame:
     """
     order = {TEMP_END: 0}
     events = events.assign(order=events["kind"].map(order).fillna(1))
-    events = events.sort_values(["period", "day", "order"], kind="stable").reset_index(drop=True)
+    events = sorted_rows(events, ["period", "day", "order"])
     sign = np.select([events["kind"] == TEMP_START, events["kind"] == TEMP_END], [1, -1], 0)
     inside_before = pd.Series(sign).groupby(events["period"].to_numpy()).cumsum().to_numpy() - sign
     is_temp_end = events["kind"].to_numpy() == TEMP_END

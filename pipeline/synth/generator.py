@@ -17,7 +17,7 @@ from pipeline.synth.dates import NO_DATE
 from pipeline.synth.draws import stream
 from pipeline.synth.episodes import build_episodes
 from pipeline.synth.mothers import first_births, mother_columns
-from pipeline.synth.placements import postcode_districts
+from pipeline.synth.placements import clear_postcode_cache, postcode_districts
 from pipeline.synth.returns import (
     census_table,
     child_ids,
@@ -108,6 +108,7 @@ def generate(
     write_csv(lookup, out_dir / "postcode_lookup.csv")
     write_csv(la_context(areas, stream(seed, "context")), out_dir / "la_context.csv")
     _write_manifest(out_dir, seed, scale, years, supplied_by_year)
+    clear_postcode_cache()
     log.info(
         "synth: %s children looked after at 31 March %s (short breaks excluded), %s LAs",
         f"{int(_looked_after_at_end(episodes, window.last_day)):,}",

@@ -7,6 +7,8 @@ keep the carer's details and a child returning from a temporary placement is bac
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from pipeline.synth.areas import Areas
@@ -84,16 +86,27 @@ def fake_postcodes(rng: np.random.Generator, la: np.ndarray, count: int) -> np.n
     ``count`` is the number of LAs."""
     la = np.asarray(la, dtype=np.int64)
     size = len(la)
-    letters = POSTCODE_LETTERS
-    sectors = np.array([str(d) for d in range(10)], dtype=object)
     sector = rng.integers(0, 10, size)
     first = rng.integers(0, 20, size)
     second = rng.integers(0, 20, size)
-    # Every possible postcode of each district, built once and looked up (far fewer string
-    # joins than one per row): inward code index = sector * 400 + first * 20 + second.
+    return _every_postcode(count)[la, sector * 400 + first * 20 + second]
+
+
+@functools.lru_cache(maxsize=2)
+def _every_postcode(count: int) -> np.ndarray:
+    """Every possible postcode of each of ``count`` LA districts, built once and looked up (far
+    fewer string joins than one per row): ``[la, sector * 400 + first * 20 + second]``."""
+    letters = POSTCODE_LETTERS
+    sectors = np.array([str(d) for d in range(10)], dtype=object)
     inward = (sectors[:, None, None] + letters[None, :, None] + letters[None, None, :]).reshape(-1)
     every = postcode_districts(count)[:, None] + " " + inward[None, :]
-    return every[la, sector * 400 + first * 20 + second]
+    every.flags.writeable = False
+    return every
+
+
+def clear_postcode_cache() -> None:
+    """Free the table of every postcode (kept while one synthetic England is generated)."""
+    _every_postcode.cache_clear()
 
 
 def next_sector(postcodes: np.ndarray) -> np.ndarray:

@@ -117,7 +117,10 @@ def overlaps_year(start: np.ndarray, end: np.ndarray, year: int) -> np.ndarray:
 def year_children(episodes: pd.DataFrame, year: int) -> np.ndarray:
     """Indices of the children with an episode open at any time in ``year``."""
     touching = overlaps_year(episodes["start"].to_numpy(), episodes["end"].to_numpy(), year)
-    return np.unique(episodes["child"].to_numpy()[touching])
+    child = episodes["child"].to_numpy()
+    seen = np.zeros(int(child.max()) + 1 if len(child) else 0, dtype=bool)
+    seen[child[touching]] = True
+    return np.flatnonzero(seen)
 
 
 def header_upns(

@@ -16,7 +16,7 @@ import pandas as pd
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import ETHNIC_CODES, ETHNIC_PROBABILITIES, Population, Window
 from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, anniversary
-from pipeline.synth.draws import choose
+from pipeline.synth.draws import choose, sorted_rows
 
 SHORT_BREAK_CHILDREN_PER_CHILD_LOOKED_AFTER = 0.04
 
@@ -32,7 +32,7 @@ def add_short_break_children(
     children["short_break"] = True
     all_children = pd.concat([population.children, children], ignore_index=True)
     all_periods = pd.concat([population.periods, periods], ignore_index=True)
-    all_periods = all_periods.sort_values(["child", "start"], kind="stable").reset_index(drop=True)
+    all_periods = sorted_rows(all_periods, ["child", "start"])
     all_periods["period"] = np.arange(len(all_periods))
     return Population(children=all_children, periods=all_periods)
 

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import Population, Window
 from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, collection_year, year_starts
-from pipeline.synth.draws import choose, running_totals
+from pipeline.synth.draws import choose, running_totals, sorted_rows
 
 BASE_CHANGE_RATE = 1.1  # changes of social worker per child-year before multipliers
 CHANGE_WITH_PLACEMENT_MOVE = 0.1
@@ -82,12 +82,13 @@ def build_social_workers(
     changes = changes[(changes["day"] > begin[r_all]) & (changes["day"] < finish[r_all])]
     # One start per (chain, day), in chain and day order: the chain's first day, then changes.
     step = np.int64(1) << 32
-    start_key = np.unique(
+    start_key = np.sort(
         np.r_[
             np.arange(n) * step + begin,
             changes["row"].to_numpy() * step + changes["day"].to_numpy(),
         ]
     )
+    start_key = start_key[np.r_[True, start_key[1:] != start_key[:-1]]]
     r = start_key // step
     last = np.r_[r[1:] != r[:-1], True]
     decom = start_key - r * step
@@ -131,7 +132,7 @@ def _spans(population: Population, window: Window) -> pd.DataFrame:
     )
     spans = pd.concat([care_spans, breaks], ignore_index=True)
     spans = spans[(spans["finish"] >= window.first_day) & (spans["begin"] <= window.last_day)]
-    spans = spans.sort_values(["child", "begin"], kind="stable").reset_index(drop=True)
+    spans = sorted_rows(spans, ["child", "begin"])
     spans["begin"] = np.maximum(spans["begin"], window.first_day - CHAIN_LEAD_IN_DAYS)
     finish = np.minimum(spans["finish"].to_numpy(), window.last_day + 1)
     finish = np.where(finish > window.last_day, finish, _out_of_year_end(finish, back=True))
