@@ -165,12 +165,11 @@ def derive_placement_la(raw: RawInputs, lookup: dict[str, str], new_to_old: dict
         return
     keys = pa.array(list(lookup), pa.string())
     values = pa.array([new_to_old.get(code, code) for code in lookup.values()], pa.string())
-    post = pa.array(episodes["PL_POST"].array)
-    if isinstance(post, pa.ChunkedArray):
-        post = post.combine_chunks()
-    full = pc.take(values, pc.index_in(_compact(post), value_set=keys))
-    district = pc.take(values, pc.index_in(postcode_district(post), value_set=keys))
-    codes = pc.coalesce(full, district).cast(pa.large_string())
+    post = text_array(episodes["PL_POST"]).dictionary_encode()  # each postcode looked up once
+    distinct = post.dictionary
+    full = pc.take(values, pc.index_in(_compact(distinct), value_set=keys))
+    district = pc.take(values, pc.index_in(postcode_district(distinct), value_set=keys))
+    codes = pc.take(pc.coalesce(full, district).cast(pa.large_string()), post.indices)
     given = text_array(episodes["PL_LA"]).cast(pa.large_string())
     episodes["PL_LA"] = text_values(pc.if_else(pa.array(missing), codes, given))
 
