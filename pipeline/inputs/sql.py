@@ -1,9 +1,8 @@
-"""Cross-row checks in DuckDB: select the rows of a big table that break a rule.
+"""Queries in DuckDB over the input tables (the UASC status of :mod:`pipeline.inputs.derive`).
 
-Window functions and anti-joins over a million episodes take well under a second in DuckDB,
-where the same in pandas means sorting and copying whole frames. A check passes the columns it
-needs; each table is registered under its name with an extra ``_pos`` column (the row's
-position in the pandas frame), and the query returns the ``_pos`` of the rows to report.
+A query passes the columns it needs; each table is registered under its name with an extra
+``_pos`` column (the row's position in the pandas frame), and the query returns ``_pos``.
+The cross-row checks work on integer keys instead (:mod:`pipeline.inputs.keys`).
 """
 
 from __future__ import annotations
@@ -34,18 +33,3 @@ def query(
     finally:
         for name in tables:
             connection.unregister(name)
-
-
-def rows_at(frame: pd.DataFrame, positions: pd.Series | np.ndarray) -> pd.DataFrame:
-    """The rows of ``frame`` at ``positions`` (``_pos`` values), in frame order."""
-    return frame.iloc[np.sort(np.asarray(positions, dtype=np.int64))]
-
-
-def select_rows(
-    connection: duckdb.DuckDBPyConnection,
-    sql: str,
-    tables: dict[str, tuple[pd.DataFrame, list[str]]],
-) -> pd.DataFrame:
-    """Run ``sql`` (returning ``_pos``) and return the selected rows of the *first* table."""
-    result = query(connection, sql, tables)
-    return rows_at(next(iter(tables.values()))[0], result["_pos"])
