@@ -62,7 +62,9 @@ def test_svg_links_every_hexagon_in_reading_order_and_hatches_symbols() -> None:
         HexCell("E2", "Alpha", 0, 0, "../la/e2/", "c", "", "c", "North East"),
     ]
     svg = hex_svg(cells, "Test map", {"c": "Suppressed"}, "k")
-    links = re.findall(r'<a href="([^"]+)" aria-label="([^"]+)">', svg)
+    # the <title> is each link's name (and tooltip): no aria-label repeating it
+    links = re.findall(r'<a href="([^"]+)"><title>([^<]+)</title>', svg)
+    assert " aria-label=" not in svg
     assert links == [
         ("../la/e2/", "Alpha: c (suppressed)"),
         ("../la/e1/", "Beta: 12%, band B (second most stable quarter)"),
@@ -77,22 +79,41 @@ def package(synthetic_build) -> SitePackage:  # noqa: ANN001
     return SitePackage.open(synthetic_build.package_dir)
 
 
-def test_map_pages_are_built_small_and_link_every_la(synthetic_build, package) -> None:  # noqa: ANN001
+def test_map_pages_are_one_per_measure_and_year_small_and_link_every_la(
+    synthetic_build,  # noqa: ANN001
+    package,  # noqa: ANN001
+) -> None:
     site = synthetic_build.site_dir
-    page = site / "map" / "index.html"
-    html = page.read_text(encoding="utf-8")
-    assert page.stat().st_size < 1_000_000
-    assert "<script" not in html.split("<main", 1)[-1].split("</main>", 1)[0]
-    first = package.headline_measures[0]
-    latest = package.latest_year
-    svg = html.split(f'aria-labelledby="map-title-{first}-{latest}"', 1)[1].split("</svg>")[0]
-    hrefs = re.findall(r'<a href="\.\./(la/[^"]+)"', svg)
+    years = sorted(package.table("time_series")["time_period"].unique())
+    latest, measures = years[-1], package.headline_measures
+    index = (site / "map" / "index.html").read_text(encoding="utf-8")
+    assert "<svg" not in index  # the index links the maps; it draws none
+    for measure in measures:
+        pages = {year: site / "map" / measure / year / "index.html" for year in years[:-1]}
+        pages[latest] = site / "map" / measure / "index.html"
+        assert f'href="{measure}/"' in index
+        for year, page in pages.items():
+            html = page.read_text(encoding="utf-8")
+            assert page.stat().st_size < 200_000, page
+            main = html.split("<main", 1)[-1].split("</main>", 1)[0]
+            assert "<script" not in main
+            assert main.count('<svg class="hexmap"') == 1, page
+            assert f'aria-labelledby="map-title-{measure}-{year}"' in main
+    assert not (site / "map" / latest).exists()
+    first = (site / "map" / measures[0] / "index.html").read_text(encoding="utf-8")
+    svg = first.split(f'aria-labelledby="map-title-{measures[0]}-{latest}"', 1)[1]
+    svg = svg.split("</svg>")[0]
+    hrefs = re.findall(r'<a href="\.\./\.\./(la/[^"]+)"', svg)
     assert sorted(hrefs) == sorted(package.geography["page"])
     for href in hrefs[:5]:
         assert (site / href / "index.html").exists()
-    years = sorted(package.table("time_series")["time_period"].unique())
+    # every LA in the table alternative too, and links to the other measures and years
+    table = first.split('id="map-table"', 1)[1].split("</table>", 1)[0]
+    assert len(re.findall(r'<th scope="row"><a href="\.\./\.\./la/', table)) == 153
+    for measure in measures[1:]:
+        assert f'href="../../map/{measure}/"' in first
     for year in years[:-1]:
-        assert (site / "map" / year / "index.html").exists()
+        assert f'href="../../map/{measures[0]}/{year}/"' in first
 
 
 def test_map_csv_bands_match_the_published_la_comparison(synthetic_build, package) -> None:  # noqa: ANN001
@@ -115,3 +136,7 @@ def test_overview_shows_the_map_of_the_first_headline_measure(synthetic_build, p
     svg = html.split(f'aria-labelledby="map-title-{key}"', 1)[1].split("</svg>")[0]
     assert len(re.findall(r'<a href="la/[^"]+/"', svg)) == 153
     assert 'href="map/"' in html
+    # the table alternative is the map page's (not repeated on the overview)
+    assert f'href="map/{package.headline_measures[0]}/#map-table"' in html
+    section = html.split(f'aria-labelledby="h-{key}"', 1)[1].split("</section>", 1)[0]
+    assert "<table" not in section

@@ -3,7 +3,7 @@
 Every LA is one equal-area hexagon, so a small London borough is as visible as a county. The
 layout is data (``pipeline/data/hex_layout.csv``: ``new_la_code``, ``col``, ``row`` on a grid
 of pointy-top hexagons whose odd rows are shifted right by half a hexagon). Each hexagon is a
-link to the LA's page, reachable by keyboard, named for screen readers (LA, figure, band),
+link to the LA's page, reachable by keyboard, named (its ``<title>``: LA, figure, band),
 filled by quartile band (with the band letter written in it, so colour is not the only cue)
 and hatched where the figure is a symbol (suppressed or not available).
 """
@@ -72,13 +72,21 @@ def hex_centre(col: int, row: int) -> tuple[float, float]:
     return x, y
 
 
-def hex_points(x: float, y: float) -> str:
-    """The six corners of a pointy-top hexagon centred on ``(x, y)``, as SVG points."""
-    corners = []
-    for step in range(6):
-        angle = math.radians(60 * step - 30)
-        corners.append(f"{x + RADIUS * math.cos(angle):.1f},{y + RADIUS * math.sin(angle):.1f}")
-    return " ".join(corners)
+def number(value: float) -> str:
+    """A coordinate with one decimal, without a trailing ``.0`` (``12.0`` -> ``12``)."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def hex_path(x: float, y: float) -> str:
+    """A pointy-top hexagon centred on ``(x, y)`` as SVG path data (from its top corner, in
+    relative steps: shorter than six absolute points, which matters for 153 hexagons)."""
+    half, side = number(WIDTH / 2), number(RADIUS / 2)
+    top = number(y - RADIUS)
+    return (
+        f"M{number(x)} {top}l{half} {side}v{number(RADIUS)}l-{half} {side}-{half} -{side}"
+        f"v-{number(RADIUS)}z"
+    )
 
 
 @dataclass
@@ -97,7 +105,11 @@ class HexCell:
 
 
 def _hex(cell: HexCell, symbol_meanings: dict[str, str], hatch: str) -> str:
-    """One hexagon: a link holding the shape and the band letter (or symbol)."""
+    """One hexagon: a link holding the shape and the band letter (or symbol).
+
+    The ``<title>`` is both the link's accessible name and its tooltip (an ``aria-label`` as
+    well would repeat the same text as the link's description).
+    """
     x, y = hex_centre(cell.col, cell.row)
     if cell.band:
         fill, ink = BAND_COLOURS[cell.band]
@@ -109,10 +121,10 @@ def _hex(cell: HexCell, symbol_meanings: dict[str, str], hatch: str) -> str:
         label = f"{cell.la_name}: {cell.symbol or 'no figure'} ({meaning.lower()})"
         mark, style = cell.symbol, f'fill="url(#{hatch})"'
     return (
-        f'<a href="{escape(cell.href)}" aria-label="{escape(label)}">'
-        f"<title>{escape(label)}</title>"
-        f'<polygon points="{hex_points(x, y)}" {style}/>'
-        f'<text x="{x:.1f}" y="{y + 4:.1f}" fill="{ink}" aria-hidden="true">{escape(mark)}</text>'
+        f'<a href="{escape(cell.href)}"><title>{escape(label)}</title>'
+        f'<path d="{hex_path(x, y)}" {style}/>'
+        f'<text x="{number(x)}" y="{number(y + 4)}" fill="{ink}" aria-hidden="true">'
+        f"{escape(mark)}</text>"
         "</a>"
     )
 
@@ -153,7 +165,7 @@ def region_labels(cells: list[HexCell]) -> str:
     for region, cell in first.items():
         x, y = hex_centre(cell.col, cell.row)
         texts.append(
-            f'<text class="region-label" x="{x - WIDTH / 2:.1f}" y="{y - RADIUS - 3:.1f}" '
+            f'<text class="region-label" x="{number(x - WIDTH / 2)}" y="{number(y - RADIUS - 3)}" '
             f'aria-hidden="true">{escape(region)}</text>'
         )
     return "".join(texts)
