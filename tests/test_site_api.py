@@ -132,3 +132,27 @@ def test_headline_document_matches_the_la_documents(api: Path, package: SitePack
             values = entry["values"][figure["measure"]][at]
             assert values == [figure["percent"], figure["lower"], figure["upper"]]
         assert entry["neighbours"] == [n["new_la_code"] for n in document["neighbours"]]
+
+
+def test_each_measure_has_its_own_headline_document(api: Path, package: SitePackage) -> None:
+    headline = load(api / package.version / "headline.json")
+    index = load(api / "index.json")
+    folder = index["versions"][0]["headline_by_measure"]
+    assert folder == f"{package.version}/headline/"
+    check = validator(api, "headline.schema.json")
+    for measure in package.headline_measures:
+        one = load(api / folder / f"{measure}.json")
+        check.validate(one)
+        assert one["measures"] == [measure]
+        assert one["years"] == headline["years"]
+        # the same LAs, codes and neighbours, and this measure's values only
+        for mine, full in zip(one["las"], headline["las"], strict=True):
+            assert mine["values"] == {measure: full["values"][measure]}
+            assert {k: v for k, v in mine.items() if k != "values"} == {
+                k: v for k, v in full.items() if k != "values"
+            }
+        assert one["england"] == {measure: headline["england"][measure]}
+        assert all(set(per) == {measure} for per in one["regions"].values())
+        assert {code: per[measure] for code, per in one["regions"].items()} == {
+            code: per[measure] for code, per in headline["regions"].items()
+        }

@@ -4,7 +4,8 @@
 package folder is at hand, ``api/v1/<version>/la/<new_la_code>.json`` holds every published
 figure of one LA (every LA row of every table, with symbols, intervals and comparators) and
 ``api/v1/<version>/headline.json`` the headline measures of every LA, region and England in a
-compact form (the comparison page reads it). The JSON Schemas are published in
+compact form, and ``api/v1/<version>/headline/<measure>.json`` the same for one measure (the
+comparison page reads only the measure it shows). The JSON Schemas are published in
 ``api/v1/schema/``. Cells are numbers where the package has a number, the symbol where it has
 one (``c``, ``x``, ``z``, ``low``, ``u``), text for text indicators and ``null`` for blanks.
 """
@@ -42,6 +43,8 @@ PLACE_COLUMNS = [
     "region_code", "region_name", "old_la_code", "new_la_code", "la_name",
 ]  # fmt: skip
 HEADLINE_COLUMNS = ["percent", "lower", "upper"]
+#: The folder of a version's one-measure headline documents (``<measure>.json``).
+HEADLINE_FOLDER = "headline"
 
 
 def cell(text: str) -> float | int | str | None:
@@ -297,22 +300,33 @@ class VersionWriter:
         dump(path, document, ("tables", tables))
 
     def finish(self) -> int:
-        """Write ``<version>/headline.json``; return the LA count."""
-        document = headline_document(self.figures, self.las, self.neighbours)
-        dump(self.out / self.package.version / "headline.json", document)
+        """Write ``<version>/headline.json`` and ``<version>/headline/<measure>.json``; return
+        the LA count."""
+        folder = self.out / self.package.version
+        dump(folder / "headline.json", headline_document(self.figures, self.las, self.neighbours))
+        for measure in self.figures.measures:
+            document = headline_document(self.figures, self.las, self.neighbours, [measure])
+            dump(folder / HEADLINE_FOLDER / f"{measure}.json", document)
         return len(self.las)
 
     def write(self) -> int:
-        """Write ``<version>/la/*.json`` and ``<version>/headline.json``; return the LA count."""
+        """Write ``<version>/la/*.json``, ``<version>/headline.json`` and
+        ``<version>/headline/<measure>.json``; return the LA count."""
         for la in self.las:
             code = la["old_la_code"]
             self.write_la(code, LaExtract(self.package.la_extract(code)))
         return self.finish()
 
 
-def headline_document(figures: HeadlineFigures, las: list[dict], neighbours: dict) -> dict:
-    """The compact headline document: every LA's percent and interval by measure and year."""
-    years, measures = figures.years, figures.measures
+def headline_document(
+    figures: HeadlineFigures, las: list[dict], neighbours: dict, measures: list[str] | None = None
+) -> dict:
+    """The compact headline document: every LA's percent and interval by measure and year.
+
+    ``measures`` limits it to some headline measures (default: all of them, in their order).
+    """
+    years = figures.years
+    measures = measures or figures.measures
     intervals = figures.la_intervals
     rows = []
     for la in las:
@@ -334,6 +348,8 @@ def headline_document(figures: HeadlineFigures, las: list[dict], neighbours: dic
         )
     regions: dict[str, dict] = {}
     for (code, measure, year), value in figures.regions.items():
+        if measure not in measures:
+            continue
         regions.setdefault(code, {}).setdefault(measure, {})[year] = cell(value)
     return common(figures.package) | {
         "years": years,
@@ -360,6 +376,9 @@ def index_document(package: SitePackage, written: dict[str, bool]) -> dict:
             "title": v.title,
             "la_folder": f"{v.version}/la/" if written.get(v.version) else None,
             "headline": f"{v.version}/headline.json" if written.get(v.version) else None,
+            "headline_by_measure": (
+                f"{v.version}/{HEADLINE_FOLDER}/" if written.get(v.version) else None
+            ),
         }
         for v in package.versions()
     ]

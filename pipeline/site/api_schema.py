@@ -1,7 +1,8 @@
 """JSON Schemas of the site's versioned JSON API (published beside it, under ``api/v1/schema/``).
 
 Three documents: the index (``api/v1/index.json``), one LA (``api/v1/<version>/la/<code>.json``)
-and the headline figures of every LA (``api/v1/<version>/headline.json``). A published cell is
+and the headline figures of every LA (``api/v1/<version>/headline.json``, and the same for one
+measure in ``api/v1/<version>/headline/<measure>.json``). A published cell is
 a number, a symbol (``c``, ``x``, ``z``, ``low``, ``u``), a text value (e.g. a case-mix result)
 or ``null`` where the table has no such column.
 """
@@ -42,6 +43,7 @@ _VERSION: dict[str, Any] = {
         "title": {"type": "string"},
         "la_folder": {"type": ["string", "null"]},
         "headline": {"type": ["string", "null"]},
+        "headline_by_measure": {"type": ["string", "null"]},
     },
 }
 _MEASURE: dict[str, Any] = {

@@ -28,6 +28,7 @@ def api_page(package: SitePackage, site_dir: Path) -> Path:
             version=package.version,
             example_code=example["new_la_code"],
             example_name=example["la_name"],
+            example_measure=package.headline_measures[0],
             base=homepage,
             cite=PageFrame(package).cite_box("Data API (JSON)", f"{API_FOLDER}/"),
         )

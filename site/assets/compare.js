@@ -1,5 +1,6 @@
-// Comparison page (compare/): reads the site's versioned JSON API (headline.json of this
-// version), lets the reader choose LAs, a measure and years, and draws a chart and a table.
+// Comparison page (compare/): reads the site's versioned JSON API (headline/<measure>.json of
+// this version: only the measure shown, fetched when it is first chosen), lets the reader
+// choose LAs, a measure and years, and draws a chart and a table.
 // The choice lives in the address (?la=886,887&m=placement_2plus&from=2021&to=2024), so a
 // link reproduces the view. No network beyond this site; without JavaScript the page keeps
 // its static table of the default view.
@@ -29,6 +30,8 @@
   var data = null;
   var byOld = {};
   var byNew = {};
+  var documents = {};
+  var base = app.getAttribute("data-api") + app.getAttribute("data-version") + "/headline/";
 
   function yearLabel(year) {
     var y = parseInt(year, 10);
@@ -73,7 +76,7 @@
       }).filter(Boolean));
     }
     var measure = params.get("m");
-    if (data.measures.indexOf(measure) < 0) { measure = app.getAttribute("data-default-measure"); }
+    if (!measureLabel(measure, null)) { measure = app.getAttribute("data-default-measure"); }
     var years = data.years;
     var from = years.indexOf(params.get("from")) >= 0 ? params.get("from") : years[0];
     var to = years.indexOf(params.get("to")) >= 0 ? params.get("to") : years[years.length - 1];
@@ -105,13 +108,16 @@
     return { las: codes, measure: form.elements.m.value, from: from, to: to };
   }
 
-  // The rows to show: each chosen LA, then England; values [percent, lower, upper] by year.
+  // The rows to show: each chosen LA, then England; values [percent, lower, upper] by year,
+  // from the document of the measure shown (``data``).
   function series(state) {
     var first = data.years.indexOf(state.from);
     var last = data.years.indexOf(state.to);
     var years = data.years.slice(first, last + 1);
+    var shown = {};
+    data.las.forEach(function (la) { shown[la.old_la_code] = la; });
     var rows = state.las.map(function (code) {
-      var la = byOld[code];
+      var la = shown[code];
       return { name: la.la_name, values: la.values[state.measure].slice(first, last + 1) };
     });
     rows.push({
@@ -123,9 +129,31 @@
     return { years: years, rows: rows };
   }
 
-  function measureLabel(code) {
-    var option = form.querySelector('#compare-measure option[value="' + code + '"]');
-    return option ? option.textContent : code;
+  // The label of a measure offered by the form (``fallback`` when the form has no such one).
+  function measureLabel(code, fallback) {
+    var found = Array.prototype.filter.call(form.elements.m.options, function (option) {
+      return option.value === code;
+    });
+    return found.length ? found[0].textContent : (fallback === undefined ? code : fallback);
+  }
+
+  // The headline document of one measure (fetched once, then kept).
+  function load(measure) {
+    if (documents[measure]) { return Promise.resolve(documents[measure]); }
+    return fetch(base + encodeURIComponent(measure) + ".json")
+      .then(function (response) {
+        if (!response.ok) { throw new Error(response.status + " " + response.statusText); }
+        return response.json();
+      })
+      .then(function (document_) {
+        documents[measure] = document_;
+        return document_;
+      });
+  }
+
+  function failed(error) {
+    status.textContent = "The figures could not be loaded (" + error.message +
+      "), so the table shows the default view.";
   }
 
   function drawTable(state, view) {
@@ -219,16 +247,21 @@
   }
 
   function show(state, push) {
-    fillForm(state);
-    var url = address(state);
-    if (push) {
-      window.history.pushState(null, "", url);
-    } else {
-      window.history.replaceState(null, "", url);
-    }
-    render(state);
+    return load(state.measure).then(function (document_) {
+      data = document_;
+      fillForm(state);
+      var url = address(state);
+      if (push) {
+        window.history.pushState(null, "", url);
+      } else {
+        window.history.replaceState(null, "", url);
+      }
+      render(state);
+    }).catch(failed);
   }
 
+  // Every measure's document lists the same LAs, codes and neighbours: the first one read
+  // gives them.
   function start(document_) {
     data = document_;
     data.las.forEach(function (la) { byOld[la.old_la_code] = la; byNew[la.new_la_code] = la; });
@@ -251,15 +284,8 @@
     show(readState(), false);
   }
 
-  var source = app.getAttribute("data-api") + app.getAttribute("data-version") + "/headline.json";
-  fetch(source)
-    .then(function (response) {
-      if (!response.ok) { throw new Error(response.status + " " + response.statusText); }
-      return response.json();
-    })
+  var asked = new URLSearchParams(window.location.search).get("m");
+  load(measureLabel(asked, null) ? asked : app.getAttribute("data-default-measure"))
     .then(start)
-    .catch(function (error) {
-      status.textContent = "The figures could not be loaded (" + error.message +
-        "), so the table shows the default view.";
-    });
+    .catch(failed);
 })();
