@@ -19,6 +19,7 @@ PAGE = (
     '<a href="../../downloads/1.0.0/data/x.csv">CSV</a>'
     '<div id="compare-app" data-api="../../api/v1/"></div>'
     '<a href="../../v/1.0.0/index.html">kept</a><img src="../../assets/logo.svg" alt="">'
+    '<a href="./api/index.html">API, linked as Quarto writes it</a>'
     "</main></body></html>"
 )
 
@@ -32,6 +33,7 @@ def test_a_frozen_page_gets_the_banner_and_climbs_out_for_shared_files() -> None
     assert 'href="../../../../downloads/1.0.0/data/x.csv"' in frozen
     assert 'data-api="../../../../api/v1/"' in frozen
     assert 'href="../../../../v/1.0.0/index.html"' in frozen
+    assert 'href="./../../api/index.html"' in frozen
     # pages and assets of the version itself stay inside its copy
     assert 'href="../../downloads.html"' in frozen and 'src="../../assets/logo.svg"' in frozen
     assert 'href="../../index.html"' in frozen

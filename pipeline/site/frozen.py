@@ -27,8 +27,9 @@ ARCHIVE_FOLDER = "pages"
 #: Top-level items of ``_site`` that are not copied into a frozen version.
 LEFT_OUT = {FROZEN_FOLDER, "downloads", "api", "pagefind", ".build-stamp", "search.json"}
 #: Links into the items kept once for all versions: rewritten to climb out of ``v/<version>/``.
+#: Quarto writes a link from a top-level page as ``./api/...``; the built-in renderer ``api/...``.
 SHARED_LINK = re.compile(
-    r'((?:href|src|data-api)=")((?:\.\./)*)(downloads/|api/|pagefind/|search\.json|v/\d)'
+    r'((?:href|src|data-api)=")((?:\./)?(?:\.\./)*)(downloads/|api/|pagefind/|search\.json|v/\d)'
 )
 MAIN_OPEN = re.compile(r"<main\b[^>]*>")
 
