@@ -24,6 +24,7 @@ from pipeline.site.display import (
 )
 from pipeline.site.layout import PAGES, assemble_pages
 from pipeline.site.linkcheck import check_site
+from pipeline.site.package import SitePackage
 from tests.conftest import RENDERERS, SiteRenders, copy_site_sources
 from tests.fixtures.sample_package import LAS, NO_SW_LA, SUPPRESSED_LA
 from tests.test_site_renderers import page_links
@@ -140,13 +141,14 @@ def test_every_page_is_generated_and_rendered(built: Built) -> None:
     missing = [page for page in expected if not (built.site / page).exists()]
     assert missing == []
     # overview, a page per region and per LA of the package's geography (every area of England),
-    # rankings, downloads, releases, the input specification, then the API page, one map page
-    # per year and the comparison page
+    # rankings, downloads, releases, the input specification, then the API page, the map pages
+    # (the list, then one per headline measure and year) and the comparison page
     years = pd.read_csv(built.package / "data" / "time_series.csv", dtype=str)["time_period"]
     levels = pd.read_csv(built.package / "data" / "geography.csv", dtype=str)["geographic_level"]
     regions, las = (levels == "Regional").sum(), (levels == "Local authority").sum()
     assert (regions, las) == (9, 153)
-    assert len(built.pages) == 1 + regions + las + 3 + 1 + 1 + years.nunique() + 1
+    maps = 1 + len(SitePackage.open(built.package).headline_measures) * years.nunique()
+    assert len(built.pages) == 1 + regions + las + 3 + 1 + 1 + maps + 1
     for page in ["api/index.html", "map/index.html", "compare/index.html"]:
         assert (built.site / page).exists(), page
     assert built.renderer in RENDERERS

@@ -91,7 +91,7 @@ def test_map_pages_are_one_per_measure_and_year_small_and_link_every_la(
     for measure in measures:
         pages = {year: site / "map" / measure / year / "index.html" for year in years[:-1]}
         pages[latest] = site / "map" / measure / "index.html"
-        assert f'href="{measure}/"' in index
+        assert f'href="../map/{measure}/"' in index
         for year, page in pages.items():
             html = page.read_text(encoding="utf-8")
             assert page.stat().st_size < 200_000, page

@@ -247,6 +247,7 @@
   }
 
   function show(state, push) {
+    if (!documents[state.measure]) { status.textContent = "Loading the figures."; }
     return load(state.measure).then(function (document_) {
       data = document_;
       fillForm(state);
