@@ -11,10 +11,11 @@ from pipeline.aggregate.coverage import (
     apply_coverage,
     source_years,
     status_of,
+    with_status,
 )
 from pipeline.inputs.tables import InputTables
 from pipeline.measures.catalogue import PERIODS
-from pipeline.published import LEVEL_LA, LEVEL_NATIONAL, PublishedTable
+from pipeline.published import LEVEL_LA, LEVEL_NATIONAL, Indicator, PublishedTable
 
 # An LA whose input holds only the 2023 and 2024 returns (episodes and school census).
 TWO_YEARS = {"episodes": {2023, 2024}, "school_census": {2023, 2024}, "social_workers": set()}
@@ -89,3 +90,31 @@ def test_source_years_reads_each_source_per_la() -> None:
     assert years["201"]["school_census"] == {2024}
     assert years["201"]["social_workers"] == frozenset()
     assert years["202"]["social_workers"] == {2024}
+
+
+def test_a_table_of_two_years_takes_the_worse_status_of_both() -> None:
+    # consecutive_years counts this year's and last year's figure: LA 201 (2023 and 2024
+    # returns) has no 2022 figure, so 2023 is not available (x); 2024's school figure is
+    # provisional (its summer census is in the 2025 return); 2024's placement figure is final
+    rows = [
+        {"time_period": str(year), "geographic_level": LEVEL_LA, "old_la_code": "201",
+         "measure": measure, "cohort": 40, "number_both_years": 3, "percent_again": 25.0}
+        for year in (2023, 2024)
+        for measure in ("placement_2plus", "school_midyear")
+    ]  # fmt: skip
+    indicators = [
+        Indicator("cohort", "Cohort", kind="count"),
+        Indicator("number_both_years", "Both years", kind="count"),
+        Indicator("percent_again", "Again", kind="percent"),
+    ]
+    table = PublishedTable("consecutive_years", "t", "d", pd.DataFrame(rows), indicators=indicators)
+    out = with_status(table, {"201": TWO_YEARS}, "1y", previous=True).frame.set_index(
+        ["time_period", "measure"]
+    )
+    assert out.loc[("2023", "placement_2plus"), "status"] == UNAVAILABLE
+    assert "the 2022 return" in out.loc[("2023", "placement_2plus"), "status_note"]
+    assert set(out.loc[("2023", "school_midyear"), ["cohort", "percent_again"]]) == {"x"}
+    assert out.loc[("2024", "placement_2plus"), "status"] == FINAL
+    assert out.loc[("2024", "placement_2plus"), "cohort"] == 40
+    school = out.loc[("2024", "school_midyear")]
+    assert school["status"] == PROVISIONAL and "2025 return" in school["status_note"]

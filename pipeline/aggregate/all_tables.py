@@ -12,7 +12,7 @@ from pipeline.published import PublishedTable
 from .case_mix_tables import case_mix_tables
 from .change_reasons import placement_change_reasons, social_worker_change_reasons
 from .consecutive import consecutive_years
-from .coverage import apply_coverage, source_years
+from .coverage import apply_coverage, source_years, with_status
 from .data_quality import data_quality
 from .distributions import placement_moves_distribution, two_year_split
 from .neighbour_sets import DEFAULT_BASIS
@@ -50,7 +50,9 @@ def own_data_tables(
             stability_measures(children, tables), source_years(tables)
         ),
         "two_year_split": two_year_split(children, tables),
-        "consecutive_years": consecutive_years(children, tables),
+        "consecutive_years": with_status(
+            consecutive_years(children, tables), source_years(tables), "1y", previous=True
+        ),
         "placement_moves_distribution": placement_moves_distribution(children, tables),
         "placement_change_reasons": placement_change_reasons(events, tables),
         "social_worker_change_reasons": social_worker_change_reasons(events, tables),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+import numpy as np
 import pandas as pd
 
 from pipeline.inputs.tables import InputTables
@@ -143,6 +144,70 @@ def apply_coverage(table: PublishedTable, years: SourceYears) -> PublishedTable:
         values = frame[column].astype(object)
         values[unavailable] = NOT_AVAILABLE
         frame[column] = values
+    indicators = [i for i in table.indicators if i.name not in {"status", "status_note"}]
+    return PublishedTable(
+        name=table.name,
+        title=table.title,
+        description=table.description,
+        frame=frame,
+        filters=table.filters,
+        indicators=indicators + STATUS_INDICATORS,
+        extra_columns=table.extra_columns,
+        ees=table.ees,
+    )
+
+
+_SEVERITY = {FINAL: 0, PROVISIONAL: 1, UNAVAILABLE: 2}
+
+
+def _row_status(
+    code: str, period: str, year: int, available: Mapping[str, Collection[int]], previous: bool
+) -> tuple[str, str]:
+    """:func:`status_of` of the row's year; with ``previous``, the worse of it and the year
+    before's (a row that also counts last year's figure)."""
+    found = [status_of(code, period, year, available)]
+    if previous:
+        found.append(status_of(code, period, year - 1, available))
+    worst = max(found, key=lambda pair: _SEVERITY[pair[0]])
+    if worst[0] == FINAL:
+        return worst
+    notes = list(dict.fromkeys(note for status, note in found if status == worst[0]))
+    return worst[0], notes[0] if len(notes) == 1 else notes[0] + "; " + notes[1].split(": ", 1)[1]
+
+
+def with_status(
+    table: PublishedTable, years: SourceYears, period: str, *, previous: bool = False
+) -> PublishedTable:
+    """``table`` (a ``measure`` column of catalogue codes, figures of ``period``) with the
+    ``status`` and ``status_note`` of each row's measure-year, as :func:`apply_coverage` gives
+    ``stability_measures``; with ``previous`` a row also uses the year before. The figures of
+    a row not available become ``x``."""
+    frame = table.frame.copy()
+    is_la = (frame["geographic_level"] == LEVEL_LA).to_numpy()
+    la = pd.Series(frame["old_la_code"].astype(str).to_numpy()).where(is_la, "")
+    keys = pd.DataFrame(
+        {
+            "la": la,
+            "measure": frame["measure"].astype(str).to_numpy(),
+            "year": frame["time_period"].astype(int).to_numpy(),
+        }
+    )
+    national = years.get(None, {})
+    found = {
+        (la_code, code, year): _row_status(
+            code, period, year, years.get(la_code, national) if la_code else national, previous
+        )
+        for la_code, code, year in keys.drop_duplicates().itertuples(index=False)
+    }
+    result = pd.Series(found).reindex(pd.MultiIndex.from_frame(keys)).to_numpy()
+    unavailable = np.array([status == UNAVAILABLE for status, _ in result], dtype=bool)
+    for indicator in table.indicators:
+        if indicator.kind != "text" and indicator.name in frame.columns:
+            values = frame[indicator.name].astype(object)
+            values[unavailable] = NOT_AVAILABLE
+            frame[indicator.name] = values
+    frame["status"] = [status for status, _ in result]
+    frame["status_note"] = [note for _, note in result]
     indicators = [i for i in table.indicators if i.name not in {"status", "status_note"}]
     return PublishedTable(
         name=table.name,
