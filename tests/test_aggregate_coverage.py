@@ -118,3 +118,27 @@ def test_a_table_of_two_years_takes_the_worse_status_of_both() -> None:
     assert out.loc[("2024", "placement_2plus"), "cohort"] == 40
     school = out.loc[("2024", "school_midyear")]
     assert school["status"] == PROVISIONAL and "2025 return" in school["status_note"]
+
+
+def test_the_two_year_split_takes_the_status_of_its_area_s_two_year_measure() -> None:
+    # the split of school moves shares school_any's history: 2023 needs the 2022 return,
+    # 2024 waits for the 2025 return's summer census; placement moves in 2024 are final
+    rows = [
+        {"time_period": str(year), "geographic_level": LEVEL_NATIONAL, "old_la_code": "",
+         "area": area, "split": "Total", "number": 30, "percent": 100.0}
+        for year in (2023, 2024)
+        for area in ("Placement moves", "School moves")
+    ]  # fmt: skip
+    indicators = [
+        Indicator("number", "Number", kind="count"),
+        Indicator("percent", "Percent", kind="percent"),
+    ]
+    table = PublishedTable("two_year_split", "t", "d", pd.DataFrame(rows), indicators=indicators)
+    codes = {"Placement moves": "placement_2plus", "School moves": "school_any"}
+    out = with_status(table, {None: TWO_YEARS}, "2y", column="area", codes=codes).frame.set_index(
+        ["time_period", "area"]
+    )
+    assert out.loc[("2023", "School moves"), "status"] == UNAVAILABLE
+    assert out.loc[("2023", "School moves"), "number"] == "x"
+    assert out.loc[("2024", "School moves"), "status"] == PROVISIONAL
+    assert out.loc[("2024", "Placement moves"), "status"] == FINAL

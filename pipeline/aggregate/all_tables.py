@@ -14,7 +14,7 @@ from .change_reasons import placement_change_reasons, social_worker_change_reaso
 from .consecutive import consecutive_years
 from .coverage import apply_coverage, source_years, with_status
 from .data_quality import data_quality
-from .distributions import placement_moves_distribution, two_year_split
+from .distributions import SPLIT_MEASURES, placement_moves_distribution, two_year_split
 from .neighbour_sets import DEFAULT_BASIS
 from .neighbours import statistical_neighbours
 from .stability import stability_measures
@@ -49,7 +49,13 @@ def own_data_tables(
         "stability_measures": apply_coverage(
             stability_measures(children, tables), source_years(tables)
         ),
-        "two_year_split": two_year_split(children, tables),
+        "two_year_split": with_status(
+            two_year_split(children, tables),
+            source_years(tables),
+            "2y",
+            column="area",
+            codes=SPLIT_MEASURES,
+        ),
         "consecutive_years": with_status(
             consecutive_years(children, tables), source_years(tables), "1y", previous=True
         ),

@@ -176,19 +176,29 @@ def _row_status(
 
 
 def with_status(
-    table: PublishedTable, years: SourceYears, period: str, *, previous: bool = False
+    table: PublishedTable,
+    years: SourceYears,
+    period: str,
+    *,
+    previous: bool = False,
+    column: str = "measure",
+    codes: Mapping[str, str] | None = None,
 ) -> PublishedTable:
     """``table`` (a ``measure`` column of catalogue codes, figures of ``period``) with the
     ``status`` and ``status_note`` of each row's measure-year, as :func:`apply_coverage` gives
-    ``stability_measures``; with ``previous`` a row also uses the year before. The figures of
-    a row not available become ``x``."""
+    ``stability_measures``; with ``previous`` a row also uses the year before; with ``codes``
+    the measure code of each value of ``column`` (e.g. ``two_year_split``'s area of change).
+    The figures of a row not available become ``x``."""
     frame = table.frame.copy()
+    measure = frame[column].astype(str)
+    if codes is not None:
+        measure = measure.map(codes)
     is_la = (frame["geographic_level"] == LEVEL_LA).to_numpy()
     la = pd.Series(frame["old_la_code"].astype(str).to_numpy()).where(is_la, "")
     keys = pd.DataFrame(
         {
             "la": la,
-            "measure": frame["measure"].astype(str).to_numpy(),
+            "measure": measure.to_numpy(),
             "year": frame["time_period"].astype(int).to_numpy(),
         }
     )

@@ -18,6 +18,12 @@ SPLIT_AREAS: dict[str, tuple[str, str, bool]] = {
     "School moves": ("school_moves_first_year", "school_moves_second_year", False),
     "Social worker changes": ("sw_changes_first_year", "sw_changes_second_year", True),
 }
+#: The catalogue measure whose two-year figure each area's split shares the history of.
+SPLIT_MEASURES = {
+    "Placement moves": "placement_2plus",
+    "School moves": "school_any",
+    "Social worker changes": "sw_2plus",
+}
 SPLITS = ["No change", "First year only", "Second year only", "Both years"]
 MOVE_BANDS = ["0", "1", "2 to 3", "4", "5 or more"]
 #: Band of -1 (not counted), 0, 1, 2, 3, 4 and 5 or more moves.
