@@ -82,9 +82,11 @@ def build_tables(
     children = compact_children(result.children)
     if children.empty:
         raise ValueError("build_tables: the child-level table is empty; nothing to publish")
+    mix = case_mix_tables(children, tables)
+    mix["case_mix"] = with_status(mix["case_mix"], source_years(tables), "1y")
     built = {
         **own_data_tables(children, result.events, tables),
-        **case_mix_tables(children, tables),
+        **mix,
         "statistical_neighbours": statistical_neighbours(
             tables, int(children["YEAR"].astype(int).max()), neighbours
         ),

@@ -212,7 +212,7 @@ def with_status(
     result = pd.Series(found).reindex(pd.MultiIndex.from_frame(keys)).to_numpy()
     unavailable = np.array([status == UNAVAILABLE for status, _ in result], dtype=bool)
     for indicator in table.indicators:
-        if indicator.kind != "text" and indicator.name in frame.columns:
+        if indicator.name in frame.columns and indicator.name not in {"status", "status_note"}:
             values = frame[indicator.name].astype(object)
             values[unavailable] = NOT_AVAILABLE
             frame[indicator.name] = values
