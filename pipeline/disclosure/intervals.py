@@ -290,7 +290,7 @@ def _component_bounds(
 
 
 def _solve_chunk(
-    chunk: list[tuple[csc_matrix, np.ndarray, np.ndarray, int]],
+    chunk: list[tuple[csc_matrix, np.ndarray, np.ndarray]],
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], int]]:
     """:func:`_component_bounds` of several systems (one worker's share)."""
     return [_component_bounds(*job) for job in chunk]
