@@ -137,13 +137,22 @@ def apply_coverage(table: PublishedTable, years: SourceYears) -> PublishedTable:
     index = pd.MultiIndex.from_frame(keys)
     lookup = pd.Series(found)
     result = lookup.reindex(index).to_numpy()
-    frame["status"] = [status for status, _ in result]
-    frame["status_note"] = [note for _, note in result]
-    unavailable = (frame["status"] == UNAVAILABLE).to_numpy()
-    for column in MASKED:
+    return _with_status(table, frame, result, MASKED)
+
+
+def _with_status(
+    table: PublishedTable, frame: pd.DataFrame, result: np.ndarray, masked: Collection[str]
+) -> PublishedTable:
+    """``table`` with ``frame``, where the columns ``masked`` of rows whose status (``result``:
+    one ``(status, note)`` per row) is not available become ``x``, and the ``status`` and
+    ``status_note`` columns and indicators."""
+    unavailable = np.array([status == UNAVAILABLE for status, _ in result], dtype=bool)
+    for column in masked:
         values = frame[column].astype(object)
         values[unavailable] = NOT_AVAILABLE
         frame[column] = values
+    frame["status"] = [status for status, _ in result]
+    frame["status_note"] = [note for _, note in result]
     indicators = [i for i in table.indicators if i.name not in {"status", "status_note"}]
     return PublishedTable(
         name=table.name,
@@ -210,22 +219,9 @@ def with_status(
         for la_code, code, year in keys.drop_duplicates().itertuples(index=False)
     }
     result = pd.Series(found).reindex(pd.MultiIndex.from_frame(keys)).to_numpy()
-    unavailable = np.array([status == UNAVAILABLE for status, _ in result], dtype=bool)
-    for indicator in table.indicators:
-        if indicator.name in frame.columns and indicator.name not in {"status", "status_note"}:
-            values = frame[indicator.name].astype(object)
-            values[unavailable] = NOT_AVAILABLE
-            frame[indicator.name] = values
-    frame["status"] = [status for status, _ in result]
-    frame["status_note"] = [note for _, note in result]
-    indicators = [i for i in table.indicators if i.name not in {"status", "status_note"}]
-    return PublishedTable(
-        name=table.name,
-        title=table.title,
-        description=table.description,
-        frame=frame,
-        filters=table.filters,
-        indicators=indicators + STATUS_INDICATORS,
-        extra_columns=table.extra_columns,
-        ees=table.ees,
-    )
+    masked = [
+        i.name
+        for i in table.indicators
+        if i.name in frame.columns and i.name not in {"status", "status_note"}
+    ]
+    return _with_status(table, frame, result, masked)
