@@ -96,13 +96,22 @@ class Need:
         return self.reason.format(year=year + self.offset, date_year=year + self.date_offset)
 
 
+_ANNUAL = ("1y", "2y", "3y", "4y")
+_WITH_CONSECUTIVE = ("1y", "2y", "consecutive", "3y", "4y")
+_PLACEMENT = (EPISODES,)
+_SCHOOL = (EPISODES, SCHOOL_CENSUS)
+_SOCIAL_WORKER = (EPISODES, SOCIAL_WORKERS)
+_ALL = (EPISODES, SCHOOL_CENSUS, SOCIAL_WORKERS)
+
+
 @dataclass(frozen=True)
 class Measure:
     """Everything published about one measure (one row of the package's ``measures`` resource).
 
-    ``sources``: the input tables the child-level flag is computed from. ``extra_needs``: needs
-    beyond those of the period (see the module docstring). ``order``: display order (headline
-    measures first, in the DfE order). ``periods``: codes of :data:`PERIODS`.
+    ``sources``: the input tables the child-level flag is computed from. ``periods``: codes of
+    :data:`PERIODS`. ``extra_needs``: needs beyond those of the period and the sources (see
+    :func:`needs`). ``order``: display order (headline measures first, in the DfE order), set
+    from the position in ``MEASURES``.
     """
 
     code: str
@@ -110,25 +119,18 @@ class Measure:
     short_label: str
     definition: str
     cohort: str
-    higher_is_better: bool
-    headline: bool
-    order: int
-    periods: tuple[str, ...]
     sources: tuple[str, ...]
+    periods: tuple[str, ...] = _ANNUAL
+    headline: bool = False
+    higher_is_better: bool = False
     extra_needs: tuple[Need, ...] = ()
+    order: int = 0
 
     @property
     def polarity(self) -> str:
         """``higher is better`` or ``lower is better`` (the value in the resource)."""
         return HIGHER_IS_BETTER_TEXT if self.higher_is_better else LOWER_IS_BETTER_TEXT
 
-
-_ANNUAL = ("1y", "2y", "3y", "4y")
-_WITH_CONSECUTIVE = ("1y", "2y", "consecutive", "3y", "4y")
-_PLACEMENT = (EPISODES,)
-_SCHOOL = (EPISODES, SCHOOL_CENSUS)
-_SOCIAL_WORKER = (EPISODES, SOCIAL_WORKERS)
-_ALL = (EPISODES, SCHOOL_CENSUS, SOCIAL_WORKERS)
 
 #: A school move after the spring census is first seen on the next summer census (return Y+1).
 SUMMER_CENSUS = Need(
@@ -150,37 +152,8 @@ LONG_TERM_HISTORY = tuple(
 )
 
 
-def _measure(
-    code: str,
-    label: str,
-    short_label: str,
-    definition: str,
-    cohort: str,
-    sources: tuple[str, ...],
-    *,
-    periods: tuple[str, ...] = _ANNUAL,
-    headline: bool = False,
-    higher_is_better: bool = False,
-    extra_needs: tuple[Need, ...] = (),
-) -> Measure:
-    school = SCHOOL_CENSUS in sources
-    return Measure(
-        code=code,
-        label=label,
-        short_label=short_label,
-        definition=definition,
-        cohort=cohort,
-        higher_is_better=higher_is_better,
-        headline=headline,
-        order=0,
-        periods=periods,
-        sources=sources,
-        extra_needs=extra_needs + ((SUMMER_CENSUS,) if school else ()),
-    )
-
-
 _DEFINED = [
-    _measure(
+    Measure(
         "placement_2plus",
         "2 or more placement moves",
         "2+ placement moves",
@@ -192,7 +165,7 @@ _DEFINED = [
         periods=_WITH_CONSECUTIVE,
         headline=True,
     ),
-    _measure(
+    Measure(
         "school_midyear",
         "Mid-year school move",
         "Mid-year school move",
@@ -203,7 +176,7 @@ _DEFINED = [
         periods=_WITH_CONSECUTIVE,
         headline=True,
     ),
-    _measure(
+    Measure(
         "sw_2plus",
         "2 or more social worker changes",
         "2+ social worker changes",
@@ -214,7 +187,7 @@ _DEFINED = [
         periods=_WITH_CONSECUTIVE,
         headline=True,
     ),
-    _measure(
+    Measure(
         "multiple_any",
         "Multiple changes in one or more areas",
         "Multiple changes",
@@ -224,7 +197,7 @@ _DEFINED = [
         _ALL,
         headline=True,
     ),
-    _measure(
+    Measure(
         "no_change",
         "No change of placement, school or social worker",
         "No change",
@@ -234,7 +207,7 @@ _DEFINED = [
         headline=True,
         higher_is_better=True,
     ),
-    _measure(
+    Measure(
         "long_term_stable",
         "Long-term stability (same carer for 2 years or more)",
         "Long-term stability",
@@ -247,7 +220,7 @@ _DEFINED = [
         higher_is_better=True,
         extra_needs=LONG_TERM_HISTORY,
     ),
-    _measure(
+    Measure(
         "placement_1plus",
         "1 or more placement moves",
         "1+ placement moves",
@@ -255,7 +228,7 @@ _DEFINED = [
         "all",
         _PLACEMENT,
     ),
-    _measure(
+    Measure(
         "placement_4plus",
         "4 or more placement moves",
         "4+ placement moves",
@@ -263,7 +236,7 @@ _DEFINED = [
         "all",
         _PLACEMENT,
     ),
-    _measure(
+    Measure(
         "school_any",
         "Any school move",
         "Any school move",
@@ -273,7 +246,7 @@ _DEFINED = [
         _SCHOOL,
         periods=_WITH_CONSECUTIVE,
     ),
-    _measure(
+    Measure(
         "sw_1plus",
         "1 or more social worker changes",
         "1+ social worker changes",
@@ -281,7 +254,7 @@ _DEFINED = [
         "social_worker",
         _SOCIAL_WORKER,
     ),
-    _measure(
+    Measure(
         "sw_2plus_excl_tsproc",
         "2 or more social worker changes, excluding team transfers",
         "2+ social worker changes (no transfers)",
@@ -290,7 +263,7 @@ _DEFINED = [
         "social_worker",
         _SOCIAL_WORKER,
     ),
-    _measure(
+    Measure(
         "any_change",
         "A change in one or more areas",
         "Any change",
@@ -298,7 +271,7 @@ _DEFINED = [
         "complete_case",
         _ALL,
     ),
-    _measure(
+    Measure(
         "all_three",
         "A change in all three areas",
         "Change in all three",
@@ -306,7 +279,7 @@ _DEFINED = [
         "complete_case",
         _ALL,
     ),
-    _measure(
+    Measure(
         "all_three_high",
         "Multiple changes in all three areas",
         "Multiple changes in all three",
@@ -353,7 +326,8 @@ def needs(code: str, period: str) -> tuple[Need, ...]:
     """Every return a figure of measure ``code`` for period ``period`` depends on.
 
     The period's years (``Y-n+1`` to ``Y``) for each of the measure's sources, then the
-    measure's extra needs (long-term history, the summer census after the year).
+    measure's extra needs (long-term history) and, for a measure using the school census, the
+    summer census after the year.
     """
     measure = MEASURES[code]
     if period not in measure.periods:
@@ -364,7 +338,8 @@ def needs(code: str, period: str) -> tuple[Need, ...]:
         for offset in range(1 - span, 1)
         for source in measure.sources
     }
-    found.update({(need.source, need.offset): need for need in measure.extra_needs})
+    school = (SUMMER_CENSUS,) if SCHOOL_CENSUS in measure.sources else ()
+    found.update({(need.source, need.offset): need for need in measure.extra_needs + school})
     return tuple(sorted(found.values(), key=lambda n: (n.offset, SOURCES.index(n.source))))
 
 
