@@ -58,6 +58,23 @@ def test_a_percent_published_next_to_its_suppressed_number_fails() -> None:
         audit({"p": table})
 
 
+def test_a_not_applicable_percent_beside_its_suppressed_cohort_fails() -> None:
+    # z means "a cohort of 0": next to a suppressed cohort it tells the reader the cohort
+    indicators = [
+        Indicator("cohort", "Cohort"),
+        Indicator("number", "Number"),
+        Indicator("percent", "Percent", kind="percent", numerator="number", denominator="cohort"),
+    ]
+    records = [
+        ("E", {"band": "Total"}, {"cohort": "40", "number": "12", "percent": "30.000000"}),
+        ("E", {"band": "A"}, {"cohort": "c", "number": "0", "percent": "z"}),
+        ("E", {"band": "B"}, {"cohort": "c", "number": "12", "percent": "c"}),
+    ]
+    table = make_table("p", records, [Filter("band", "Band")], indicators)
+    with pytest.raises(DisclosureError, match="published although 'cohort' is suppressed"):
+        audit({"p": table})
+
+
 def _rectangle(hidden: set[tuple[str, str]]) -> object:
     values = {
         ("Total", "Total"): 100, ("Total", "Young"): 40, ("Total", "Old"): 60,

@@ -188,6 +188,20 @@ def test_percents_and_intervals_follow_their_counts() -> None:
         assert cell(out, "E", column, measure="m1", breakdown="Total") == "c"
 
 
+def test_a_not_applicable_percent_follows_its_suppressed_cohort() -> None:
+    # A's cohort of 0 arrives suppressed: its z would say "0", so it becomes c as well,
+    # while B's z beside a published cohort of 0 stays z (nothing is hidden there)
+    table = _stability({"m1": {"Total": (30, 12), "A": (0, 0), "B": (0, 0), "C": (30, 12)}})
+    frame = table.frame
+    frame["cohort"] = frame["cohort"].astype(object)
+    frame.loc[frame["breakdown"] == "A", "cohort"] = "c"
+    out = protect({"stability": table})[0]["stability"]
+    assert cell(out, "E", "percent", measure="m1", breakdown="A") == "c"
+    assert cell(out, "E", "percent_lower_ci", measure="m1", breakdown="A") == "c"
+    assert cell(out, "E", "percent", measure="m1", breakdown="B") == "z"
+    audit({"stability": out})
+
+
 def test_interval_columns_without_metadata_follow_their_percent_by_name() -> None:
     indicators = [
         Indicator("number", "Number"),

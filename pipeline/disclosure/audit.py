@@ -4,8 +4,8 @@ The audit reads only the published cells (strings or numbers) and fails with a
 :class:`~pipeline.disclosure.cell_store.DisclosureError` naming the table, group and cell when:
 
 1. a published count is 1 to 5;
-2. a percent, interval or rate is published while a count it is derived from is suppressed
-   (the count would follow from it);
+2. a percent, interval or rate is published, or shown as ``z`` (a cohort of 0), while a count
+   it is derived from is suppressed (the count would follow from it);
 3. a suppressed count is recoverable: its unit vector lies in the row space of the equations of
    every additive group, breakdown and geography hierarchies together
    (:mod:`pipeline.disclosure.recoverability`);
@@ -26,7 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.disclosure.cell_store import NUMBER, SUPPRESSED, CellStore, DisclosureError
+from pipeline.disclosure.cell_store import (
+    NOT_APPLICABLE,
+    NUMBER,
+    SUPPRESSED,
+    CellStore,
+    DisclosureError,
+)
 from pipeline.disclosure.groups import Equations, build_equations
 from pipeline.disclosure.intervals import interval_audit
 from pipeline.disclosure.recoverability import find_recoverable
@@ -101,7 +107,10 @@ def _derived_from_suppressed(store: CellStore) -> list[str]:
         for indicator in entry.indicators:
             if indicator.kind not in ("percent", "rate"):
                 continue
-            published = store.status[entry.cell_ids(indicator.name)] == NUMBER
+            # a z (cohort of 0) beside a suppressed cohort would give the cohort away too
+            published = np.isin(
+                store.status[entry.cell_ids(indicator.name)], (NUMBER, NOT_APPLICABLE)
+            )
             for source in derived_sources(entry, indicator):
                 hidden = store.status[entry.cell_ids(source)] == SUPPRESSED
                 for row in np.flatnonzero(published & hidden):

@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.disclosure import symbol_reasons as reasons
 from pipeline.disclosure.cell_store import (
+    NOT_APPLICABLE,
     NUMBER,
     SUPPRESSED,
     CellStore,
@@ -439,7 +440,8 @@ def apply_derived(store: CellStore) -> int:
 
     A percent, rate or interval follows its counts: published when its numerator and
     denominator are published (it then discloses nothing they do not), suppressed with the
-    same symbol when either is suppressed.
+    same symbol when either is suppressed. A ``z`` (not applicable: a cohort of 0) becomes
+    ``c`` too when its cohort is suppressed, or the ``z`` would tell the reader the cohort is 0.
     """
     total = 0
     for entry in store.tables:
@@ -451,6 +453,8 @@ def apply_derived(store: CellStore) -> int:
                 hidden = np.zeros(entry.n_rows, dtype=bool)
                 for source in derived_sources(entry, indicator):
                     hidden |= store.status[entry.cell_ids(source)] == SUPPRESSED
+                not_applicable = target[hidden & (store.status[target] == NOT_APPLICABLE)]
+                store.status[not_applicable] = NUMBER  # so that suppress() takes it
                 changed += suppress(store, target[hidden], reasons.FOLLOWS_COUNT)
             total += changed
             if not changed:
