@@ -6,14 +6,19 @@ and makes one small edit; line numbers count the header as line 1.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 
 import pytest
 from fixtures.inputs.editing import append_row, copy_valid, drop_column, set_cell
 
 from pipeline.inputs import load
+from pipeline.inputs.problems import RULES_FILE
 from pipeline.inputs.rules import RULES
+from pipeline.inputs.spec import SPEC_LINK
 
 Edit = Callable[[Path], None]
 
@@ -316,6 +321,18 @@ def test_every_rule_has_a_case_or_a_dedicated_test() -> None:
     codes_only_by_list = {rule for rule in RULES if rule.startswith("CODE_")}
     missing = set(RULES) - covered - codes_only_by_list
     assert not missing, f"rules without a test: {sorted(missing)}"
+
+
+def test_every_row_of_the_rules_table_is_read_once() -> None:
+    """A row naming a module that does not read it, or a rule id twice, would be lost."""
+    table = resources.files("pipeline.data").joinpath(RULES_FILE).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(table)))
+    ids = [row["rule"] for row in rows]
+    assert len(ids) == len(set(ids))
+    generated = {rule for rule in RULES if rule.startswith("CODE_")} - {"CODE_NOT_THIS_YEAR"}
+    assert set(ids) == set(RULES) - generated
+    assert RULES["MISSING_COLUMN"].message.endswith(f"({SPEC_LINK}).")
+    assert "{" not in "".join(rule.message for rule in RULES.values())
 
 
 #: Rules tested in test_inputs_reading.py / test_inputs_report.py rather than in CASES.

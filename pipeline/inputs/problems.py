@@ -1,7 +1,9 @@
 """Validation rules and the rows of problems they find.
 
 A :class:`Rule` is an id, a severity and a plain-English message saying what is wrong and how
-to fix it. Checks return *problem frames*: DataFrames with the columns of
+to fix it. The rules are a table of rows, ``pipeline/data/validation_rules.csv`` (one row a rule:
+its id, the ``rules_*`` module that checks it, its severity and message), read by
+:func:`rules_of`. Checks return *problem frames*: DataFrames with the columns of
 :data:`PROBLEM_COLUMNS` (``message`` and ``severity`` are filled in from the rule later).
 
 Severity follows the DfE's own SSDA903 validation: an **error** means the published figures
@@ -12,7 +14,10 @@ match to another data set only).
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Final, Literal
 
 import pandas as pd
@@ -45,6 +50,36 @@ class Rule:
     id: str
     severity: Severity
     message: str
+
+
+#: The table of rules (``pipeline/data``): rule, module, severity, message.
+RULES_FILE = "validation_rules.csv"
+_SEVERITIES: dict[str, Severity] = {ERROR: ERROR, WARNING: WARNING}
+
+
+@cache
+def _rule_rows() -> tuple[dict[str, str], ...]:
+    with resources.files("pipeline.data").joinpath(RULES_FILE).open(encoding="utf-8") as file:
+        return tuple(csv.DictReader(file))
+
+
+def rules_of(module: str, **values: object) -> list[Rule]:
+    """The rules that module ``module`` (e.g. ``rules_episodes``) checks, in the table's order.
+
+    ``values`` fill the ``{name}`` placeholders of the messages (such as ``spec_link``). A
+    severity other than ``error`` or ``warning``, or a module with no rules, is an error.
+    """
+    rules = []
+    for row in _rule_rows():
+        if row["module"] != module:
+            continue
+        severity = _SEVERITIES.get(row["severity"])
+        if severity is None:
+            raise ValueError(f"{RULES_FILE}: {row['rule']} has severity {row['severity']!r}")
+        rules.append(Rule(row["rule"], severity, row["message"].format(**values)))
+    if not rules:
+        raise ValueError(f"{RULES_FILE}: no rules for module {module!r}")
+    return rules
 
 
 def empty_found() -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """The one list of validation rules and checks, gathered from the ``rules_*`` modules.
 
-Each ``rules_*`` module documents its rules in a table in its docstring, defines them in
-``RULES`` and its checks in ``CHECKS``. A check takes the :class:`~pipeline.inputs.raw.RawInputs`
+Each ``rules_*`` module documents its rules in a table in its docstring, reads them (``RULES``)
+from the rules table ``pipeline/data/validation_rules.csv`` and defines its checks in ``CHECKS``. A check takes the :class:`~pipeline.inputs.raw.RawInputs`
 and returns problem frames (:func:`pipeline.inputs.problems.found`).
 """
 

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.inputs.problems import ERROR, WARNING, Rule, found
+from pipeline.inputs.problems import found, rules_of
 from pipeline.inputs.raw import RawInputs, collection_year_bounds
 
 CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
@@ -27,11 +27,7 @@ NO_UPN_CODES = {f"UN{number}" for number in range(1, 11)}
 #: How far (days) a census date may fall outside its collection year before it is an error.
 CENSUS_MARGIN_DAYS = 183
 
-RULES = [
-    Rule("UPN_FORMAT", WARNING, "Not a valid UPN (a check letter and 12 digits) or UN1-UN10: the child cannot be matched to the school census; correct the UPN."),
-    Rule("CENSUS_DATE_OUTSIDE_YEAR", ERROR, f"CENSUS_DATE is more than {CENSUS_MARGIN_DAYS} days outside the collection year: check the date, or move the rows to the right year's file."),
-    Rule("ENTRY_AFTER_CENSUS", ERROR, "ENTRY_DATE (the date the pupil joined the school) is after the census date: correct one of the dates."),
-]  # fmt: skip
+RULES = rules_of("rules_census", census_margin_days=CENSUS_MARGIN_DAYS)
 
 
 def _valid_distinct(values: pa.Array) -> np.ndarray:

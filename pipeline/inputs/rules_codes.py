@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.inputs.code_lists import CODE_LISTS, CodeList
-from pipeline.inputs.problems import ERROR, WARNING, Rule, found
+from pipeline.inputs.problems import ERROR, WARNING, Rule, found, rules_of
 from pipeline.inputs.raw import RawInputs
 from pipeline.inputs.spec import SPEC_LINK
 
@@ -41,8 +41,8 @@ RULES = [
         )
         for codes in CODE_LISTS
     ),
-    Rule("CODE_NOT_THIS_YEAR", WARNING, f"This code is in the SSDA903 list of other years, not of this row's collection year (the value says which years): use a code of this year's list ({SPEC_LINK})."),
-]  # fmt: skip
+    *rules_of("rules_codes", spec_link=SPEC_LINK),
+]
 
 
 def _out_of_window(frame: pd.DataFrame, codes: CodeList) -> tuple[pd.Series, pd.Series]:

@@ -38,24 +38,11 @@ from pipeline.inputs.keys import (
     sort_rows,
     text_array,
 )
-from pipeline.inputs.problems import ERROR, WARNING, Rule, found
+from pipeline.inputs.problems import found, rules_of
 from pipeline.inputs.raw import RawInputs, collection_year_bounds, dates_within_year
 from pipeline.inputs.tables import REC_STILL_LOOKED_AFTER, TEMPORARY_PLACE
 
-RULES = [
-    Rule("DEC_BEFORE_DECOM", ERROR, "The episode ends (DEC) before it starts (DECOM): correct one of the dates."),
-    Rule("DECOM_AFTER_YEAR", ERROR, "The episode starts after 31 March of the collection year: it belongs in next year's return."),
-    Rule("DEC_AFTER_YEAR", ERROR, "DEC is after 31 March of the collection year: leave DEC and REC blank for an episode still open at 31 March."),
-    Rule("DEC_BEFORE_YEAR", ERROR, "The episode ended before 1 April of the collection year, so it does not belong in this year's return: remove it or correct DEC."),
-    Rule("REC_WITHOUT_DEC", ERROR, "REC (reason episode ceased) is filled but DEC is blank: give the end date, or blank REC if the episode is open."),
-    Rule("DEC_WITHOUT_REC", ERROR, "The episode has an end date (DEC) but no REC: give the reason the episode ceased (X1 if a new episode starts the same day)."),
-    Rule("EPISODES_OVERLAP", ERROR, "This episode starts before the child's previous episode ended: the previous episode's DEC must be on or before this DECOM."),
-    Rule("FIRST_EPISODE_RNE", ERROR, "The first episode of a period of care must have RNE S (the previous episode did not end on this DECOM with REC X1): correct RNE, or the previous episode's DEC/REC."),
-    Rule("DOB_AFTER_DECOM", ERROR, "The episode starts before the child's date of birth: check DOB in the header and DECOM."),
-    Rule("AGED_18_AT_DECOM", ERROR, "The child was 18 or over when the episode started: check DOB and DECOM (care ends at 18)."),
-    Rule("TEMPORARY_WITH_PROVIDER", WARNING, "A temporary placement (T0-T4) should not have a placement provider: leave PLACE_PROVIDER blank."),
-    Rule("TEMPORARY_WITH_REASON", WARNING, "A temporary placement (T0-T4) carries no reason for placement change: leave REASON_PLACE_CHANGE blank."),
-]  # fmt: skip
+RULES = rules_of("rules_episodes")
 
 
 def check_episode_dates(raw: RawInputs) -> list[pd.DataFrame]:

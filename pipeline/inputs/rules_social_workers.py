@@ -17,15 +17,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.inputs.keys import NAT, child_keys, dates, group_starts, shared_codes, sort_rows
-from pipeline.inputs.problems import ERROR, WARNING, Rule, found
+from pipeline.inputs.problems import found, rules_of
 from pipeline.inputs.raw import RawInputs, dates_within_year
 
-RULES = [
-    Rule("SW_DEC_BEFORE_SW_DECOM", ERROR, "The social worker episode ends (SW_DEC) before it starts (SW_DECOM): correct one of the dates."),
-    Rule("SW_DECOM_AFTER_YEAR", ERROR, "SW_DECOM is after 31 March of the collection year: the episode belongs in next year's return."),
-    Rule("SW_DEC_AFTER_YEAR", ERROR, "SW_DEC is after 31 March of the collection year: leave it blank for an episode still open at 31 March."),
-    Rule("SW_EPISODES_OVERLAP", WARNING, "This social worker episode starts before the child's previous one ended (cover is allowed; the measures keep the episode that started first): check the dates if it is not cover."),
-]  # fmt: skip
+RULES = rules_of("rules_social_workers")
 
 
 def check_social_worker_dates(raw: RawInputs) -> list[pd.DataFrame]:

@@ -48,39 +48,11 @@ from pipeline.inputs.keys import (
     shared_codes,
     sort_rows,
 )
-from pipeline.inputs.problems import ERROR, WARNING, Rule, found
+from pipeline.inputs.problems import found, rules_of
 from pipeline.inputs.raw import RawInputs
 from pipeline.inputs.spec import SPEC_LINK
 
-RULES = [
-    Rule("NO_INPUT", ERROR, "No inputs found: give a folder holding <year>/header.csv and <year>/episodes.csv (e.g. 2024/episodes.csv)."),
-    Rule("YEAR_FOLDER", ERROR, "Year folders are named by the collection year, the year the return ends (2022 for 1 April 2021 to 31 March 2022): rename or move this folder."),
-    Rule("LA_FOLDER", ERROR, "A folder inside a year folder must be named by the LA's code (DfE 3-digit such as 886, or ONS such as E10000016): rename it."),
-    Rule("TABLE_TWICE", ERROR, "Two files in this folder hold the same 903 table: keep one (this one was not read)."),
-    Rule("MISSING_FILE", ERROR, "A required file is missing: every year folder needs header.csv and episodes.csv."),
-    Rule("UNREADABLE_FILE", ERROR, "The file is empty or cannot be read as CSV: export it again as comma-separated text with a header line."),
-    Rule("BAD_ROW", ERROR, "This line has a different number of fields from the header line, so it was not used: check for stray commas or quotes."),
-    Rule("LINE_NUMBERS", WARNING, "A quoted value spans several lines, so the row numbers given for this file are approximate: remove line breaks inside cells."),
-    Rule("ENCODING", WARNING, "The file is not UTF-8; it was read as Windows-1252: save it as UTF-8 to be sure names and codes read correctly."),
-    Rule("MISSING_COLUMN", ERROR, f"A required column is missing: add it with its SSDA903 name ({SPEC_LINK})."),
-    Rule("DUPLICATE_COLUMN", ERROR, "Two columns have the same meaning once names are normalised: keep one and delete the other."),
-    Rule("UNUSED_COLUMN", WARNING, "This column is not used by the index and was ignored: rename it if it holds an SSDA903 field under another name."),
-    Rule("UNUSED_FILE", WARNING, "This file or folder is not part of the input layout (<year>/<table>.csv) and was ignored."),
-    Rule("MANIFEST", ERROR, "manifest.json cannot be read: it must be a JSON object (keys synthetic, sw_supplied); fix or delete it."),
-    Rule("LA_NOT_GIVEN", ERROR, "The file has no LA column: add one with the DfE 3-digit LA code, or run with --la CODE."),
-    Rule("LA_UNKNOWN", ERROR, "Not a DfE 3-digit code of an English local authority: use the code of the LA's current geography (e.g. 886 for Kent)."),
-    Rule("LA_MISMATCH", ERROR, "The LA column disagrees with --la: run without --la, or with the LA the file belongs to."),
-    Rule("DATE_FORMAT", ERROR, "Not a valid date: write dates as dd/mm/yyyy (or yyyy-mm-dd), and check the day exists."),
-    Rule("MISSING_VALUE", ERROR, "This cell must not be blank: fill in the value from the child's record."),
-    Rule("DUPLICATE_HEADER", ERROR, "The same child appears twice in this header file: keep one row per child."),
-    Rule("DUPLICATE_EPISODE", ERROR, "Two episodes of this child start on the same date in this file: keep one and correct the other."),
-    Rule("DUPLICATE_SW_EPISODE", WARNING, "The same social worker episode (CHILD, SW_ID, SW_DECOM) is repeated: the copies are ignored by the measures; remove them."),
-    Rule("EPISODE_WITHOUT_HEADER", ERROR, "This child has episodes but no row in the same year's header file: add the header row (DOB, SEX, ...)."),
-    Rule("HEADER_WITHOUT_EPISODE", WARNING, "This child is in the header file but has no episode in that year: remove the row or add the episodes."),
-    Rule("SW_WITHOUT_HEADER", WARNING, "This child has social worker episodes but no row in the same year's header file; the rows are not used."),
-    Rule("LINK_BLANK", ERROR, "school_links.csv needs both URN and PREDECESSOR_URN on every row."),
-    Rule("CONTEXT_NOT_NUMBER", ERROR, "la_context.csv indicators must be numbers (blank if unknown)."),
-]  # fmt: skip
+RULES = rules_of("rules_structure", spec_link=SPEC_LINK)
 
 #: Columns that must not be blank, per table.
 REQUIRED_VALUES: dict[str, list[str]] = {

@@ -16,17 +16,14 @@ import numpy as np
 import pandas as pd
 
 from pipeline.inputs.keys import NAT, child_keys, dates, la_years
-from pipeline.inputs.problems import ERROR, WARNING, Rule, empty_found, found_in_file
+from pipeline.inputs.problems import empty_found, found_in_file, rules_of
 from pipeline.inputs.raw import RawInputs
 
 #: A folder is misnamed only when this many of its dates (or more) are late: one or two late
 #: dates in a small return are errors in those rows (``DECOM_AFTER_YEAR``), not a misnamed folder.
 MIN_LATE_DATES = 5
 
-RULES = [
-    Rule("YEAR_FOLDER_START", ERROR, "Most episode dates in this folder fall after 31 March of the year it is named for, so it holds the next year's return: name each year folder by the collection year, the year the return ends (see the value)."),
-    Rule("YEAR_GAP", WARNING, "This LA has no return for this year, but has returns before and after it: measures that span this year cannot be computed for the LA."),
-]  # fmt: skip
+RULES = rules_of("rules_years")
 
 
 def _describe(year: int) -> str:
