@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from fixtures.inputs.editing import append_row, copy_valid, drop_column, set_cell
 
 from pipeline.inputs import load
+from pipeline.inputs.code_lists import BY_COLUMN, CODE_LISTS
 from pipeline.inputs.problems import RULES_FILE
 from pipeline.inputs.rules import RULES
 from pipeline.inputs.spec import SPEC_LINK
@@ -333,6 +335,24 @@ def test_every_row_of_the_rules_table_is_read_once() -> None:
     assert set(ids) == set(RULES) - generated
     assert RULES["MISSING_COLUMN"].message.endswith(f"({SPEC_LINK}).")
     assert "{" not in "".join(rule.message for rule in RULES.values())
+
+
+def test_code_lists_are_read_with_their_years_dates_and_sources() -> None:
+    sex = BY_COLUMN[("header", "SEX")]
+    assert sex.labels(2024) == {"1": "Male", "2": "Female"}
+    assert sex.labels(2025) == {"M": "Male", "F": "Female", "U": "Not known"}
+    place = BY_COLUMN[("episodes", "PLACE")]
+    p2 = next(code for code in place.codes if code.code == "P2")
+    assert (p2.first_year, p2.last_year, p2.until) == (None, 2025, date(2023, 10, 27))
+    assert {code.code for code in place.windowed()} == {
+        "H5", "P2", "Z1", "K3", "Z11", "Z12", "Z13", "Z14"
+    }  # fmt: skip
+    assert place.source == (
+        "DfE, Children looked after return (SSDA903) guide, 2022 to 2023, 2023 to 2024, "
+        "2024 to 2025 and 2025 to 2026 (placement types; validator rules 146 and 217t)"
+    )
+    assert [c.column for c in CODE_LISTS][:3] == ["SEX", "ETHNIC", "UASC"]
+    assert len(CODE_LISTS) == len(BY_COLUMN) == 14
 
 
 #: Rules tested in test_inputs_reading.py / test_inputs_report.py rather than in CASES.

@@ -13,12 +13,18 @@ an episode starting on or after 28 October 2023). Outside its years a code is a 
 names the years it is valid in; a code in no year's list is an error.
 
 School census columns are not SSDA903: their lists follow the DfE school census guide (NPD).
+
+The lists are data: ``pipeline/data/code_lists.csv`` (one row a list: table, column, source) and
+``pipeline/data/codes.csv`` (one row a code: column, code, label, years, date), read once here;
+``pipeline/data/SOURCES.md`` describes them.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 
 GUIDE = "DfE, Children looked after return (SSDA903) guide"
 #: Collection years whose guide is the source of each list's codes (see the module docstring).
@@ -85,89 +91,39 @@ class CodeList:
         return {c.code: c.label for c in self.codes if year is None or c.valid_in(year)}
 
 
-def _plain(*codes: str) -> tuple[Code, ...]:
-    return tuple(Code(code) for code in codes)
+def _year(text: str) -> int | None:
+    return int(text) if text else None
 
 
-_903 = f"{GUIDE}, {GUIDE_YEARS}"
+def _read_code_lists() -> tuple[CodeList, ...]:
+    """The lists of ``code_lists.csv``, in its order, each with its codes from ``codes.csv``."""
+    data = resources.files("pipeline.data")
+    codes: dict[str, list[Code]] = {}
+    with data.joinpath("codes.csv").open(encoding="utf-8") as file:
+        for row in csv.DictReader(file):
+            until = date.fromisoformat(row["until"]) if row["until"] else None
+            code = Code(
+                row["code"], row["label"], _year(row["first_year"]), _year(row["last_year"]), until
+            )
+            codes.setdefault(row["column"], []).append(code)
+    lists = []
+    with data.joinpath("code_lists.csv").open(encoding="utf-8") as file:
+        for row in csv.DictReader(file):
+            if row["column"] not in codes:
+                raise ValueError(f"codes.csv: no codes for the list of {row['column']}")
+            source = row["source"].format(guide=GUIDE, guide_years=GUIDE_YEARS)
+            lists.append(
+                CodeList(row["table"], row["column"], tuple(codes.pop(row["column"])), source)
+            )
+    if codes:
+        raise ValueError(f"codes.csv: codes of columns with no list: {sorted(codes)}")
+    return tuple(lists)
 
-#: REASON_PLACE_CHANGE: labels paraphrase the guide's descriptions (CUSTOD listed from 2022-23).
-REASON_PLACE_CHANGE = CodeList("episodes", "REASON_PLACE_CHANGE", (
-    Code("CARPL", "Change to or carrying out the care plan"),
-    Code("CLOSE", "Provider resigned or the placement closed"),
-    Code("ALLEG", "Allegation (section 47 enquiry)"),
-    Code("STAND", "Concerns about the standard of care"),
-    Code("APPRR", "Carer's approval removed"),
-    Code("CREQB", "Carer asked for the placement to end because of the child's behaviour"),
-    Code("CREQO", "Carer asked for the placement to end for another reason"),
-    Code("CHILD", "Child asked for the placement to end"),
-    Code("LAREQ", "Local authority asked for the placement to end"),
-    Code("PLACE", "Change of placement status only"),
-    Code("CUSTOD", "Child went into custody"),
-    Code("OTHER", "Other reason"),
-), f"{_903} (reasons for placement change; validator rule 1009)")  # fmt: skip
 
-#: SW_REASON: the social worker module's reasons for a change of social worker.
-SW_REASON = CodeList("social_workers", "SW_REASON", (
-    Code("MANAGE", "Management decision to reallocate the case"),
-    Code("FCONTA", "Child or family asked for a change"),
-    Code("LEFTRL", "Social worker left the role"),
-    Code("ORGRST", "Organisational restructure"),
-    Code("TSPROC", "Transfer between teams as part of the usual process"),
-    Code("ABSENC", "Social worker absent (for example sickness or leave)"),
-    Code("CHCHAN", "Change in the child's circumstances"),
-    Code("PCCHAN", "Change of placement"),
-    Code("SWDIED", "Social worker died"),
-    Code("OTHERS", "Other reason"),
-), f"{GUIDE}, 2023 to 2024 and 2024 to 2025 (social worker module; validator rule SW13)")  # fmt: skip
-
-PLACE = CodeList("episodes", "PLACE", (
-    *_plain("A3", "A4", "A5", "A6", "K1", "K2", "P1", "P3", "R1", "R2", "R3", "R5", "S1",
-            "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6"),
-    Code("H5", last_year=2025),
-    Code("P2", last_year=2025, until=date(2023, 10, 27)),
-    Code("Z1", last_year=2025),
-    Code("K3", first_year=2026),
-    *(Code(code, first_year=2026) for code in ("Z11", "Z12", "Z13", "Z14")),
-), f"{_903} (placement types; validator rules 146 and 217t)")  # fmt: skip
-
-SEX = CodeList("header", "SEX", (
-    Code("1", "Male", last_year=2024), Code("2", "Female", last_year=2024),
-    Code("M", "Male", first_year=2025), Code("F", "Female", first_year=2025),
-    Code("U", "Not known", first_year=2025),
-), f"{_903} (sex: 1/2 up to 2023 to 2024, M/F/U from 2024 to 2025; validator rule 101)")  # fmt: skip
-
-ETHNIC = CodeList("header", "ETHNIC", _plain(
-    "WBRI", "WIRI", "WOTH", "WIRT", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN",
-    "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT",
-), f"{_903} (ethnicity; validator rule 103)")  # fmt: skip
-
-CODE_LISTS: tuple[CodeList, ...] = (
-    SEX,
-    ETHNIC,
-    CodeList("header", "UASC", _plain("0", "1"), "Project layout before the 903 uasc table"),
-    CodeList("episodes", "RNE", _plain("S", "P", "L", "T", "U", "B"),
-             f"{_903} (reason for new episode; validator rule 143)"),
-    CodeList("episodes", "LS", _plain(
-        "C1", "C2", "D1", "E1", "V2", "V3", "V4", "J1", "J2", "J3", "L1", "L2", "L3"),
-        f"{_903} (legal status; validator rule 144)"),
-    CodeList("episodes", "CIN", _plain(*(f"N{i}" for i in range(1, 9))),
-             f"{_903} (category of need; validator rule 145)"),
-    PLACE,
-    CodeList("episodes", "PLACE_PROVIDER", _plain(*(f"PR{i}" for i in range(6))),
-             f"{_903} (placement provider; validator rule 178)"),
-    CodeList("episodes", "REC", _plain(
-        "X1", "E11", "E12", "E13", "E14", "E15", "E16", "E17", "E2", "E3", "E41", "E45", "E46",
-        "E47", "E48", "E4A", "E4B", "E5", "E6", "E7", "E8", "E9"),
-        f"{_903} (reason episode ceased; validator rule 149)"),
-    REASON_PLACE_CHANGE,
-    SW_REASON,
-    CodeList("school_census", "CENSUS_TERM", _plain("AUTUMN", "SPRING", "SUMMER"),
-             "DfE school census guide (term of the census)"),
-    CodeList("school_census", "SEN_PROVISION", _plain("N", "K", "E"),
-             "DfE school census guide (SEN provision: none, SEN support, EHC plan)"),
-    CodeList("school_census", "PHASE", _plain("PR", "MP", "MS", "SE", "AT", "PS", "SP", "NS"),
-             "DfE Get Information about Schools (phase of education)"),
-)  # fmt: skip
-
+#: Every code list, in the order of ``code_lists.csv``.
+CODE_LISTS: tuple[CodeList, ...] = _read_code_lists()
 BY_COLUMN: dict[tuple[str, str], CodeList] = {(c.table, c.column): c for c in CODE_LISTS}
+#: REASON_PLACE_CHANGE: the reasons for a change of placement (labels paraphrase the guide).
+REASON_PLACE_CHANGE = BY_COLUMN[("episodes", "REASON_PLACE_CHANGE")]
+#: SW_REASON: the social worker module's reasons for a change of social worker.
+SW_REASON = BY_COLUMN[("social_workers", "SW_REASON")]
