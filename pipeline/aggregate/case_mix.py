@@ -56,7 +56,6 @@ HIGHER_95 = "Significantly higher than expected (95% limits)"
 AS_EXPECTED = "As expected"
 LOWER_95 = "Significantly lower than expected (95% limits)"
 LOWER_998 = "Significantly lower than expected (99.8% limits)"
-RESULTS = [HIGHER_998, HIGHER_95, AS_EXPECTED, LOWER_95, LOWER_998]
 INTERCEPT = "Intercept"
 INTERCEPT_REFERENCE = "All reference categories"
 

@@ -15,7 +15,6 @@ from .wilson import wilson_interval
 PERIOD_YEARS: dict[str, int] = {"1y": 1, "2y": 2, "consecutive": 2, "3y": 3, "4y": 4}
 #: Flag cohorts that need the social worker module (so ``x`` where it was not supplied).
 SW_COHORTS = {"social_worker", "complete_case"}
-SW_FLAGS = [name for name, (_, cohort) in FLAGS.items() if cohort in SW_COHORTS]
 
 
 def needs_sw_module(measure: str) -> bool:

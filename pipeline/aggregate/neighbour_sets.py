@@ -24,7 +24,6 @@ LAIT_FILES = (
     f"{LAIT_COMMIT}/01_data/02_prod/"
 )
 OGL = "OGL-UK-3.0"
-CLOSENESS = ("Extremely close", "Very close", "Close", "Somewhat close", "Not close")
 
 
 @dataclass(frozen=True)

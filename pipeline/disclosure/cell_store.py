@@ -196,11 +196,6 @@ class CellStore:
         entry, row, indicator = self.locate(cell)
         return f"table {entry.table.name!r}, {describe_row(entry, row)}, column {indicator.name!r}"
 
-    def symbol_of(self, cells: np.ndarray) -> np.ndarray:
-        """The published text of each cell's symbol (empty string for numbers)."""
-        lookup = np.array([""] + [STATUS_SYMBOL[k] for k in range(1, 6)], dtype=object)
-        return lookup[self.status[cells]]
-
 
 def describe_row(entry: TableCells, row: int) -> str:
     """``row N (time_period=..., la=..., filter=...)`` for error messages."""

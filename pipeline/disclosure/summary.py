@@ -56,14 +56,6 @@ class SuppressionSummary:
     #: audit; never published).
     primary: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
 
-    def by_table_and_symbol(self) -> pd.DataFrame:
-        """Cells by table and symbol, all years together."""
-        return (
-            self.counts.groupby(["table_name", "symbol"], as_index=False)["cells"]
-            .sum()
-            .sort_values(["table_name", "symbol"], ignore_index=True)
-        )
-
     def to_table(self) -> PublishedTable:
         """The ``suppression_summary`` table: National rows, filters ``table_name`` and ``symbol``.
 

@@ -208,8 +208,6 @@ TABLES: tuple[TableSpec, ...] = (
 )
 
 SPECS: dict[str, TableSpec] = {spec.name: spec for spec in TABLES}
-#: The tables the measures read, in reading order.
-USED_TABLES = [spec.name for spec in TABLES if spec.used]
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _BY_NAME = sorted(

@@ -65,7 +65,6 @@ DATE_COLUMNS = {
 }
 
 # --- SSDA903 code lists: every code valid in any year (by year: pipeline.inputs.code_lists) ---
-RNE_CODES = _codes("episodes", "RNE")
 LS_CODES = _codes("episodes", "LS")
 SHORT_BREAK_LS = {"V3", "V4"}
 PLACE_CODES = _codes("episodes", "PLACE")
@@ -74,7 +73,6 @@ TEMPORARY_PLACE = {"T0", "T1", "T2", "T3", "T4"}
 PLACE_PROVIDER_CODES = _codes("episodes", "PLACE_PROVIDER")
 REASON_PLACE_CHANGE_CODES = _codes("episodes", "REASON_PLACE_CHANGE")
 SW_REASON_CODES = _codes("social_workers", "SW_REASON")
-SEX_CODES = _codes("header", "SEX")
 #: SSDA903 ethnicity codes (DfE extended list, main categories) -> major group label.
 ETHNIC_GROUPS: dict[str, str] = {
     "WBRI": "White", "WIRI": "White", "WIRT": "White", "WOTH": "White", "WROM": "White",
@@ -97,9 +95,7 @@ REC_NOT_IN_NEXT_RETURN = "NOT_IN_NEXT_RETURN"
 REC_CODES = _codes("episodes", "REC")
 CIN_CODES = _codes("episodes", "CIN")
 CENSUS_TERMS = _codes("school_census", "CENSUS_TERM")
-SEN_PROVISION_CODES = _codes("school_census", "SEN_PROVISION")  # none, SEN support, EHC plan
 SEMH_NEED = "SEMH"
-PHASE_CODES = _codes("school_census", "PHASE")  # primary, middle, secondary, ...
 
 
 @dataclass

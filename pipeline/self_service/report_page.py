@@ -19,13 +19,6 @@ from pipeline.packaging.reader import DataPackage
 from pipeline.self_service.figures import suppress_small_counts
 
 INTERNAL_BANNER = "For internal use: figures are not suppressed; do not publish."
-SYMBOL_TITLES = {
-    "c": "suppressed to protect confidentiality",
-    "x": "not available",
-    "z": "not applicable",
-    "low": "rounds to 0 but is not 0",
-    "u": "low reliability",
-}
 
 
 @dataclass

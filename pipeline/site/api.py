@@ -37,11 +37,6 @@ API_VERSION = "v1"
 API_ROOT = f"{API_FOLDER}/{API_VERSION}"
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 LA_KEYS = ["old_la_code", "new_la_code", "la_name", "region_code", "region_name"]
-#: Columns of a per-LA extract that say where and when a row is (kept once, in ``la``).
-PLACE_COLUMNS = [
-    "table_name", "time_identifier", "geographic_level", "country_code", "country_name",
-    "region_code", "region_name", "old_la_code", "new_la_code", "la_name",
-]  # fmt: skip
 HEADLINE_COLUMNS = ["percent", "lower", "upper"]
 #: The folder of a version's one-measure headline documents (``<measure>.json``).
 HEADLINE_FOLDER = "headline"

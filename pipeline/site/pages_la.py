@@ -46,7 +46,6 @@ from pipeline.site.tiles import (
     tile,
 )
 
-GEO = ["time_period", "old_la_code", "new_la_code", "la_name", "region_name"]
 COMPARISON_COLUMNS = [
     "measure",
     "neighbour_set",
@@ -95,10 +94,6 @@ class LocalAuthorityPages(AreaPages):
         self.pages = dict(
             zip(package.geography["old_la_code"], package.geography["page"], strict=True)
         )
-
-    def generate(self) -> list[Path]:
-        """Write every LA page and return the paths."""
-        return [self.page(row) for row in self.package.geography.itertuples(index=False)]
 
     def page(self, la: GeographyRow, extract: LaExtract | None = None) -> Path:
         """Write the page of one LA (from ``extract`` when the caller has read it)."""

@@ -15,24 +15,6 @@ CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 WEIGHTS = np.arange(2, 14, dtype=np.int64)
 
 
-def check_letter(digits: str) -> str:
-    """Return the DfE check letter for the 12 characters that follow it in a UPN."""
-    if len(digits) != 12:
-        raise ValueError(f"a UPN body has 12 characters, got {len(digits)}: {digits!r}")
-    values = [int(ch) if ch.isdigit() else CHECK_LETTERS.index(ch) for ch in digits]
-    return CHECK_LETTERS[int(np.dot(values, WEIGHTS)) % 23]
-
-
-def is_valid_upn(upn: str) -> bool:
-    """Return True when ``upn`` is a 13-character permanent UPN with the right check letter."""
-    if len(upn) != 13 or upn[0] not in CHECK_LETTERS:
-        return False
-    body = upn[1:]
-    if not body[:-1].isdigit() or not (body[-1].isdigit() or body[-1] in CHECK_LETTERS):
-        return False
-    return check_letter(body) == upn[0]
-
-
 def make_upns(
     la_codes: np.ndarray, serials: np.ndarray, allocation_years: np.ndarray
 ) -> np.ndarray:
