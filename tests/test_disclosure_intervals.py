@@ -8,7 +8,7 @@ from test_disclosure_audit import crossed_table
 from pipeline.disclosure import DisclosureError, audit, protect
 from pipeline.disclosure.cell_store import CellStore
 from pipeline.disclosure.groups import build_equations
-from pipeline.disclosure.intervals import feasibility_intervals
+from pipeline.disclosure.intervals import SOLVED, feasibility_intervals
 from pipeline.disclosure.recoverability import find_recoverable
 
 ROWS = ["Male", "Female", "Total"]
@@ -75,8 +75,46 @@ def test_a_wide_interval_passes_shown_by_two_feasible_points() -> None:
     assert "no interval narrower than 5; 1 more shown at least 5 wide" in report.intervals
     store = CellStore({"crossed": table})
     target = store.tables[0].cell_ids("number")[[_row(table, "Male", "Young")]]
+    SOLVED.clear()
     (interval,), solved = feasibility_intervals(store, build_equations(store), target)
     assert (interval.lower, interval.upper, interval.exact, solved) == (0.0, 5.0, False, 2)
+
+
+def test_a_system_solved_before_is_not_solved_again() -> None:
+    table = _rectangle(3, 1, 21, 19)
+    store = CellStore({"crossed": table})
+    eqs = build_equations(store)
+    target = store.tables[0].cell_ids("number")[[_row(table, "Male", "Young")]]
+    SOLVED.clear()
+    (first,), solved = feasibility_intervals(store, eqs, target)
+    assert solved > 0
+    reused = SOLVED.reused
+    (again,), solved_again = feasibility_intervals(store, eqs, target)
+    assert (solved_again, SOLVED.reused - reused) == (0, 1)
+    assert (again.lower, again.upper, again.binding) == (first.lower, first.upper, first.binding)
+    # the same rectangle with other margins is another system: solved, with its own bounds
+    wider = _rectangle(3, 12, 21, 19)
+    store = CellStore({"crossed": wider})
+    target = store.tables[0].cell_ids("number")[[_row(wider, "Male", "Young")]]
+    (other,), solved_other = feasibility_intervals(store, build_equations(store), target)
+    assert solved_other > 0 and (other.lower, other.upper) == (0.0, 5.0)
+
+
+def test_the_audit_after_protect_reuses_its_systems_and_says_so() -> None:
+    inner = {("Male", "Young"): 2, ("Male", "Old"): 12, ("Female", "Young"): 21,
+             ("Female", "Old"): 19}  # fmt: skip
+    values: dict[tuple[str, str], object] = dict(inner)
+    for sex in ("Male", "Female"):
+        values[(sex, "Total")] = inner[(sex, "Young")] + inner[(sex, "Old")]
+    for age in ("Young", "Old"):
+        values[("Total", age)] = inner[("Male", age)] + inner[("Female", age)]
+    values[("Total", "Total")] = sum(inner.values())
+    table = crossed_table(values)
+    SOLVED.clear()
+    protected, summary = protect({"crossed": table})
+    assert protected["crossed"].frame["number"].tolist().count("c") == 4
+    report = audit(protected, summary.primary)
+    assert "0 linear programmes (1 systems' bounds reused" in report.intervals
 
 
 def test_the_report_names_the_narrowest_interval_solved_exactly() -> None:

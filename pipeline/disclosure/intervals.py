@@ -22,16 +22,18 @@ shared among processes.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import highspy
 import numpy as np
-from scipy.sparse import coo_matrix, csc_matrix, csr_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from pipeline.disclosure.cell_store import NUMBER, SUPPRESSED, CellStore
@@ -83,6 +85,9 @@ class IntervalReport:
     linear_programmes: int
     #: Counts shown to move over at least CERTIFY_WIDTH without being solved exactly.
     certified: int = 0
+    #: Systems whose bounds were not solved again: the same system was solved earlier in
+    #: this run (protect's last check meets the systems the audit meets).
+    reused: int = 0
 
     def describe(self, store: CellStore) -> str:
         """One line for the build log: the narrowest interval found and where."""
@@ -92,16 +97,20 @@ class IntervalReport:
             if self.certified
             else ""
         )
+        lps = f"{self.linear_programmes:,} linear programmes" + (
+            f" ({self.reused:,} systems' bounds reused: solved earlier in this run)"
+            if self.reused
+            else ""
+        )
         if self.narrowest is None or math.isinf(self.narrowest.width):
             return (
                 f"{self.checked:,} primary-suppressed counts, no interval narrower than "
-                f"{CERTIFY_WIDTH:g}{wide}, {self.linear_programmes:,} linear programmes"
+                f"{CERTIFY_WIDTH:g}{wide}, {lps}"
             )
         low, high = self.narrowest.lower, self.narrowest.upper
         return (
             f"{self.checked:,} primary-suppressed counts, narrowest interval {low:g} to {high:g} "
-            f"(width {high - low:g}, {store.describe(self.narrowest.cell)}){wide}, "
-            f"{self.linear_programmes:,} linear programmes"
+            f"(width {high - low:g}, {store.describe(self.narrowest.cell)}){wide}, {lps}"
         )
 
 
@@ -170,9 +179,38 @@ def _highs() -> highspy.Highs:
     return model
 
 
-def _model(matrix: csc_matrix, rhs: np.ndarray) -> highspy.Highs:
+class _Block(NamedTuple):
+    """One connected system: its matrix by columns (compressed sparse column arrays), its
+    right-hand side and the positions of its targets among its columns."""
+
+    n_rows: int
+    n_cols: int
+    start: np.ndarray  # column k's entries are start[k]:start[k + 1]
+    index: np.ndarray  # row of each entry
+    value: np.ndarray  # coefficient of each entry
+    rhs: np.ndarray
+    targets: np.ndarray
+
+    def key(self) -> bytes:
+        """A digest of the whole programme: equal keys, equal systems (and equal bounds)."""
+        digest = hashlib.blake2b(digest_size=20)
+        digest.update(np.array([self.n_rows, self.n_cols], dtype=np.int64).tobytes())
+        for part, kind in (
+            (self.start, np.int64),
+            (self.index, np.int64),
+            (self.value, np.float64),
+            (self.rhs, np.float64),
+            (self.targets, np.int64),
+        ):
+            digest.update(np.asarray(part, dtype=kind).tobytes())
+            digest.update(b"|")
+        return digest.digest()
+
+
+def _model(block: _Block) -> highspy.Highs:
     """A HiGHS model of ``matrix x = rhs, 0 <= x <= CAP`` (costs set per solve)."""
-    n_rows, n_cols = matrix.shape
+    n_rows, n_cols = block.n_rows, block.n_cols
+    rhs = block.rhs
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n_cols, n_rows
     lp.col_cost_ = np.zeros(n_cols)
@@ -181,9 +219,9 @@ def _model(matrix: csc_matrix, rhs: np.ndarray) -> highspy.Highs:
     lp.row_lower_ = lp.row_upper_ = np.asarray(rhs, dtype=float)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
-    lp.a_matrix_.start_ = matrix.indptr
-    lp.a_matrix_.index_ = matrix.indices
-    lp.a_matrix_.value_ = matrix.data
+    lp.a_matrix_.start_ = block.start
+    lp.a_matrix_.index_ = block.index
+    lp.a_matrix_.value_ = block.value
     model = _highs()
     model.setOptionValue("output_flag", False)
     model.setOptionValue("presolve", "off")  # each solve starts from the last basis
@@ -197,9 +235,10 @@ def _model(matrix: csc_matrix, rhs: np.ndarray) -> highspy.Highs:
 class _Component:
     """One connected system as a HiGHS model; every solve widens the targets' known spread."""
 
-    def __init__(self, matrix: csc_matrix, rhs: np.ndarray, targets: np.ndarray) -> None:
-        self.model = _model(matrix, rhs)
-        self.n = matrix.shape[1]
+    def __init__(self, block: _Block) -> None:
+        targets = block.targets
+        self.model = _model(block)
+        self.n = block.n_cols
         self.columns = np.arange(self.n, dtype=np.int32)
         self.targets = targets
         self.low = np.full(len(targets), math.inf)
@@ -233,10 +272,11 @@ class _Component:
         )
 
 
-def _component_bounds(
-    matrix: csc_matrix, rhs: np.ndarray, targets: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], int]:
-    """Lower and upper bounds of the unknowns ``targets`` of one system of 2+ equations.
+_Result = tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], int]
+
+
+def _component_bounds(block: _Block) -> _Result:
+    """Lower and upper bounds of the unknowns ``block.targets`` of one system of 2+ equations.
 
     Every vertex found is a feasible point, so the values a target takes across the vertices
     lie inside its interval:
@@ -253,7 +293,8 @@ def _component_bounds(
     exact upper bound (non-zero duals: the groups to widen), and the solves. A bound
     at :data:`CAP` means unbounded (returned as infinity).
     """
-    component = _Component(matrix, rhs, targets)
+    targets = block.targets
+    component = _Component(block)
     cost = np.zeros(component.n)
     cost[targets] = 1.0
     component.solve(cost)
@@ -289,32 +330,105 @@ def _component_bounds(
     return lower, upper, exact, binding, component.solved
 
 
-def _solve_chunk(
-    chunk: list[tuple[csc_matrix, np.ndarray, np.ndarray]],
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], int]]:
+def _solve_chunk(chunk: list[_Block]) -> list[_Result]:
     """:func:`_component_bounds` of several systems (one worker's share)."""
-    return [_component_bounds(*job) for job in chunk]
+    return [_component_bounds(block) for block in chunk]
+
+
+class _Solved:
+    """Bounds already worked out, by the digest of their system (:meth:`_Block.key`).
+
+    protect's last interval check and the audit after it meet the same systems (the audit
+    rebuilds them from the published cells); a system met again is not solved again. The
+    key covers everything the bounds depend on, so a changed system is always solved afresh.
+    """
+
+    #: Systems kept at most (the store is emptied when full).
+    LIMIT = 200_000
+
+    def __init__(self) -> None:
+        self.results: dict[bytes, _Result] = {}
+        #: Systems whose bounds were taken from the store instead of solved.
+        self.reused = 0
+
+    def clear(self) -> None:
+        """Forget every system solved so far."""
+        self.results.clear()
+
+    def solve(self, jobs: list[_Block], workers: int) -> tuple[list[_Result], int]:
+        """The bounds of every system in ``jobs``, solving only those not met before; and
+        the linear programmes solved."""
+        keys = [job.key() for job in jobs]
+        fresh = [i for i, key in enumerate(keys) if key not in self.results]
+        self.reused += len(jobs) - len(fresh)
+        solved = _solve_all([jobs[i] for i in fresh], workers)
+        if len(self.results) + len(fresh) > self.LIMIT:
+            self.clear()
+        found = dict(zip((keys[i] for i in fresh), solved, strict=True))
+        self.results.update(found)
+        results = [found[key] if key in found else self.results[key] for key in keys]
+        return results, sum(result[4] for result in solved)
+
+
+SOLVED = _Solved()
+
+
+def _solve_all(jobs: list[_Block], workers: int) -> list[_Result]:
+    """:func:`_component_bounds` of every job, shared among ``workers`` processes when there
+    is enough work (the biggest systems first, each to the least loaded process)."""
+    sizes = np.array([job.n_cols * max(len(job.targets), 1) for job in jobs], dtype=float)
+    if workers <= 1 or sizes.sum() <= PARALLEL_WORK:
+        return _solve_chunk(jobs)
+    shares: list[list[int]] = [[] for _ in range(workers)]
+    load = np.zeros(workers)
+    for index in np.argsort(-sizes, kind="stable").tolist():
+        least = int(np.argmin(load))
+        shares[least].append(index)
+        load[least] += sizes[index]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        parts = list(pool.map(_solve_chunk, [[jobs[i] for i in share] for share in shares]))
+    results: list = [None] * len(jobs)
+    for share, part in zip(shares, parts, strict=True):
+        for index, result in zip(share, part, strict=True):
+            results[index] = result
+    return results
 
 
 def _blocks(
     system: _System, components: np.ndarray, wanted: np.ndarray
-) -> tuple[list[tuple], list[np.ndarray]]:
-    """Per component: its matrix (columns sorted), right-hand side and target positions;
-    and the equation numbers of its rows."""
+) -> tuple[list[_Block], list[np.ndarray]]:
+    """Per component: its block (columns in cell order, rows in equation order, target
+    positions); and the equation numbers of its rows."""
     eq_order = np.argsort(system.equation_component, kind="stable")
     x_order = np.argsort(system.component, kind="stable")
     n = int(system.component.max()) + 1
     eq_start = np.searchsorted(system.equation_component[eq_order], np.arange(n + 1))
     x_start = np.searchsorted(system.component[x_order], np.arange(n + 1))
-    matrix = system.matrix[eq_order][:, x_order].tocsr()
+    # the whole matrix, rows and columns grouped by component: each component's columns are
+    # then one run of columns, and its rows one run of row numbers
+    matrix = system.matrix[eq_order][:, x_order].tocsc()
+    matrix.sort_indices()
+    start, index, value = matrix.indptr, matrix.indices, matrix.data
     is_target = np.zeros(len(system.unknowns), dtype=bool)
     is_target[wanted] = True
+    target_sorted = is_target[x_order]
     jobs, numbers = [], []
     for k in components.tolist():
-        rows, cols = slice(eq_start[k], eq_start[k + 1]), slice(x_start[k], x_start[k + 1])
-        targets = np.flatnonzero(is_target[x_order[cols]])
-        jobs.append((matrix[rows, cols].tocsc(), system.rhs[eq_order[rows]], targets))
-        numbers.append(system.equations[eq_order[rows]])
+        c0, c1, r0, r1 = x_start[k], x_start[k + 1], eq_start[k], eq_start[k + 1]
+        p0, p1 = start[c0], start[c1]
+        jobs.append(
+            _Block(
+                int(r1 - r0),
+                int(c1 - c0),
+                (start[c0 : c1 + 1] - p0).astype(np.int32),
+                (index[p0:p1] - r0).astype(np.int32),
+                value[p0:p1].astype(float),
+                system.rhs[eq_order[r0:r1]],
+                np.flatnonzero(target_sorted[c0:c1]),
+            )
+        )
+        numbers.append(system.equations[eq_order[r0:r1]])
     return jobs, numbers
 
 
@@ -324,43 +438,27 @@ def _lp_bounds(
     """Bounds of the unknowns ``columns`` (systems of 2+ equations), system by system.
 
     Systems are independent, so they are solved apart (each a small programme, however many
-    systems there are) and shared among ``workers`` processes when there are many.
+    systems there are) and shared among ``workers`` processes when there are many; a system
+    solved before (:data:`SOLVED`) is not solved again.
     """
     components = np.unique(system.component[columns])
     jobs, numbers = _blocks(system, components, columns)
-    sizes = np.array([job[0].shape[1] * max(len(job[2]), 1) for job in jobs], dtype=float)
-    if workers > 1 and sizes.sum() > PARALLEL_WORK:
-        shares: list[list] = [[] for _ in range(workers)]
-        load = np.zeros(workers)
-        for index in np.argsort(-sizes, kind="stable").tolist():
-            least = int(np.argmin(load))
-            shares[least].append(index)
-            load[least] += sizes[index]
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parts = list(pool.map(_solve_chunk, [[jobs[i] for i in share] for share in shares]))
-        results: list = [None] * len(jobs)
-        for share, part in zip(shares, parts, strict=True):
-            for index, result in zip(share, part, strict=True):
-                results[index] = result
-    else:
-        results = _solve_chunk(jobs)
+    results, solved = SOLVED.solve(jobs, workers)
     # map back: the targets of each job are in column order of the system
-    position = {int(k): i for i, k in enumerate(components.tolist())}
     lower = np.zeros(len(columns))
     upper = np.zeros(len(columns))
     exact = np.zeros(len(columns), dtype=bool)
     binding: list[tuple[int, ...]] = [()] * len(columns)
     order = np.argsort(system.component[columns], kind="stable")
     start = 0
-    for k in components.tolist():
-        low, high, solved_exactly, rows, _ = results[position[k]]
+    for position, result in enumerate(results):
+        low, high, solved_exactly, rows, _ = result
         take = order[start : start + len(low)]
         lower[take], upper[take], exact[take] = low, high, solved_exactly
         for where, local in zip(take.tolist(), rows, strict=True):
-            binding[where] = tuple(numbers[position[k]][local].tolist())
+            binding[where] = tuple(numbers[position][local].tolist())
         start += len(low)
-    return lower, upper, exact, binding, sum(result[4] for result in results)
+    return lower, upper, exact, binding, solved
 
 
 def feasibility_intervals(
@@ -427,7 +525,9 @@ def interval_audit(
     """
     targets = primary[(store.status[primary] == SUPPRESSED) & store.is_count[primary]]
     workers = default_workers() if workers is None else workers
+    reused = SOLVED.reused
     intervals, solved = feasibility_intervals(store, eqs, targets, workers)
+    reused = SOLVED.reused - reused
     problems = [
         f"{store.describe(i.cell)}: a reader can bound this suppressed count to {i.lower:g} to "
         f"{i.upper:g} (narrower than {MIN_INTERVAL:g}) from the published totals"
@@ -436,4 +536,4 @@ def interval_audit(
     ]
     narrowest = min((i for i in intervals if i.exact), key=lambda i: i.width, default=None)
     certified = sum(not i.exact for i in intervals)
-    return IntervalReport(len(targets), narrowest, solved, certified), problems
+    return IntervalReport(len(targets), narrowest, solved, certified, reused), problems
