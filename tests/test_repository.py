@@ -1,7 +1,8 @@
-"""Repository hygiene: workflows are valid, code is lint-clean, CI runs the tests."""
+"""Repository hygiene: workflows are valid, code is lint-clean with no function over 80 lines, CI runs the tests."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -51,6 +52,36 @@ def test_ruff_format_is_clean() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+#: The longest function allowed in pipeline/, decorators and docstring included (issue 20).
+MAX_FUNCTION_LINES = 80
+
+
+def long_functions(root: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
+    """``path:line name (N lines)`` of every function under ``root`` longer than ``limit``."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                lines = (node.end_lineno or node.lineno) - start + 1
+                if lines > limit:
+                    found.append(f"{path.relative_to(root)}:{start} {node.name} ({lines} lines)")
+    return found
+
+
+def test_long_functions_are_found(tmp_path: Path) -> None:
+    body = "".join(f"    x{i} = {i}\n" for i in range(80))
+    (tmp_path / "a.py").write_text(
+        f"@staticmethod\ndef long():\n{body}\n\ndef short():\n    pass\n"
+    )
+    assert long_functions(tmp_path) == ["a.py:1 long (82 lines)"]
+    assert long_functions(tmp_path, limit=82) == []
+
+
+def test_no_function_in_pipeline_is_over_80_lines() -> None:
+    assert long_functions(ROOT / "pipeline") == []
 
 
 def test_mypy_is_clean() -> None:
