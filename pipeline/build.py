@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from pipeline import build_cache
 from pipeline.aggregate import build_tables
 from pipeline.aggregate.coverage import record_source_years
@@ -129,9 +131,17 @@ def release_child_rows(tables: InputTables) -> None:
     """
     record_source_years(tables)
     tables.header = tables.header[["LA", "YEAR"]].drop_duplicates().reset_index(drop=True)
-    tables.episodes = tables.episodes.iloc[0:0]
-    tables.social_workers = tables.social_workers.iloc[0:0]
-    tables.school_census = tables.school_census.iloc[0:0]
+    tables.episodes = _emptied(tables.episodes)
+    tables.social_workers = _emptied(tables.social_workers)
+    tables.school_census = _emptied(tables.school_census)
+
+
+def _emptied(frame: pd.DataFrame) -> pd.DataFrame:
+    """A new frame with ``frame``'s columns and dtypes and no rows.
+
+    Not ``frame.iloc[0:0]``: that is a view, which keeps every column's buffers alive.
+    """
+    return pd.DataFrame(columns=frame.columns).astype(frame.dtypes.to_dict())
 
 
 def publishable_tables(
