@@ -17,7 +17,7 @@ child-level input frames.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,8 @@ from pipeline.measures.catalogue import (
 )
 from pipeline.published import LEVEL_LA, Indicator, PublishedTable
 from pipeline.symbols import NOT_APPLICABLE, NOT_AVAILABLE
+
+from .rollup import group_numbers
 
 #: ``LA -> source -> collection years``; the key ``None`` holds the years of any LA.
 SourceYears = dict[str | None, dict[str, frozenset[int]]]
@@ -116,43 +118,93 @@ def apply_coverage(table: PublishedTable, years: SourceYears) -> PublishedTable:
     """``table`` (``stability_measures`` before disclosure) with ``x`` for figures lacking
     their history and the ``status`` and ``status_note`` columns."""
     frame = table.frame.copy()
+    keys = _status_keys(frame, frame["measure"].astype(str).to_numpy())
+    keys["period"] = frame["period"].astype(str).to_numpy()
+    lookup = _AvailabilityLookup(years)
+
+    def status(la_code: str, code: str, year: int, period: str) -> tuple[str, str]:
+        available = lookup.of(la_code)
+        return lookup.memo(
+            (code, period, year, lookup.signature(la_code)),
+            lambda: status_of(code, _LABEL_TO_PERIOD.get(period, period), year, available),
+        )
+
+    return _with_status(table, frame, _row_statuses(keys, status), MASKED)
+
+
+def _status_keys(frame: pd.DataFrame, measure: np.ndarray) -> pd.DataFrame:
+    """``la`` (blank on regional and national rows), ``measure`` and ``year`` of each row."""
     is_la = (frame["geographic_level"] == LEVEL_LA).to_numpy()
     la = pd.Series(frame["old_la_code"].astype(str).to_numpy()).where(is_la, "")
-    keys = pd.DataFrame(
-        {
-            "la": la,
-            "measure": frame["measure"].astype(str).to_numpy(),
-            "period": frame["period"].astype(str).to_numpy(),
-            "year": frame["time_period"].astype(int).to_numpy(),
-        }
+    return pd.DataFrame(
+        {"la": la, "measure": measure, "year": frame["time_period"].astype(int).to_numpy()}
     )
-    distinct = keys.drop_duplicates()
-    national = years.get(None, {})
-    found = {}
-    for la_code, code, period, year in distinct.itertuples(index=False):
-        available = years.get(la_code, national) if la_code else national
-        found[(la_code, code, period, year)] = status_of(
-            code, _LABEL_TO_PERIOD.get(period, period), year, available
-        )
-    index = pd.MultiIndex.from_frame(keys)
-    lookup = pd.Series(found)
-    result = lookup.reindex(index).to_numpy()
-    return _with_status(table, frame, result, MASKED)
+
+
+class _AvailabilityLookup:
+    """The source years of an LA (``""``: any LA), and a memo of statuses shared by the LAs
+    with the same source years (most LAs have every return, so a status is worked out once)."""
+
+    def __init__(self, years: SourceYears) -> None:
+        self.years = years
+        self.national = years.get(None, {})
+        self._signatures: dict[str, tuple] = {}
+        self._memo: dict[tuple, tuple[str, str]] = {}
+
+    def of(self, la_code: str) -> Mapping[str, Collection[int]]:
+        """The source years of ``la_code`` (every LA's when blank or not recorded)."""
+        return self.years.get(la_code, self.national) if la_code else self.national
+
+    def signature(self, la_code: str) -> tuple:
+        """A hashable form of :meth:`of` (equal for LAs with the same source years)."""
+        found = self._signatures.get(la_code)
+        if found is None:
+            available = self.of(la_code)
+            found = tuple(sorted((s, frozenset(y)) for s, y in available.items()))
+            self._signatures[la_code] = found
+        return found
+
+    def memo(self, key: tuple, compute: Callable[[], tuple[str, str]]) -> tuple[str, str]:
+        """``compute()`` the first time ``key`` is seen; the stored answer afterwards."""
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = compute()
+        return found
+
+
+def _row_statuses(
+    keys: pd.DataFrame, status: Callable[..., tuple[str, str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(status, note)`` arrays, one item per row of ``keys``: ``status(*key)`` worked out
+    once per distinct row of ``keys`` (its columns, in order, are the arguments)."""
+    numbers = group_numbers(keys, list(keys.columns))
+    _, first = np.unique(numbers, return_index=True)
+    distinct = keys.iloc[first]
+    found = [status(*key) for key in distinct.itertuples(index=False)]
+    order = np.empty(len(first), dtype=np.int64)
+    order[numbers[first]] = np.arange(len(first))
+    statuses = np.array([s for s, _ in found], dtype=object)[order]
+    notes = np.array([n for _, n in found], dtype=object)[order]
+    return statuses[numbers], notes[numbers]
 
 
 def _with_status(
-    table: PublishedTable, frame: pd.DataFrame, result: np.ndarray, masked: Collection[str]
+    table: PublishedTable,
+    frame: pd.DataFrame,
+    result: tuple[np.ndarray, np.ndarray],
+    masked: Collection[str],
 ) -> PublishedTable:
     """``table`` with ``frame``, where the columns ``masked`` of rows whose status (``result``:
-    one ``(status, note)`` per row) is not available become ``x``, and the ``status`` and
-    ``status_note`` columns and indicators."""
-    unavailable = np.array([status == UNAVAILABLE for status, _ in result], dtype=bool)
+    the status and the note of each row) is not available become ``x``, and the ``status``
+    and ``status_note`` columns and indicators."""
+    statuses, notes = result
+    unavailable = statuses == UNAVAILABLE
     for column in masked:
         values = frame[column].astype(object)
         values[unavailable] = NOT_AVAILABLE
         frame[column] = values
-    frame["status"] = [status for status, _ in result]
-    frame["status_note"] = [note for _, note in result]
+    frame["status"] = statuses
+    frame["status_note"] = notes
     indicators = [i for i in table.indicators if i.name not in {"status", "status_note"}]
     return PublishedTable(
         name=table.name,
@@ -202,23 +254,16 @@ def with_status(
     measure = frame[column].astype(str)
     if codes is not None:
         measure = measure.map(codes)
-    is_la = (frame["geographic_level"] == LEVEL_LA).to_numpy()
-    la = pd.Series(frame["old_la_code"].astype(str).to_numpy()).where(is_la, "")
-    keys = pd.DataFrame(
-        {
-            "la": la,
-            "measure": measure.to_numpy(),
-            "year": frame["time_period"].astype(int).to_numpy(),
-        }
-    )
-    national = years.get(None, {})
-    found = {
-        (la_code, code, year): _row_status(
-            code, period, year, years.get(la_code, national) if la_code else national, previous
+    lookup = _AvailabilityLookup(years)
+
+    def status(la_code: str, code: str, year: int) -> tuple[str, str]:
+        available = lookup.of(la_code)
+        return lookup.memo(
+            (code, year, lookup.signature(la_code)),
+            lambda: _row_status(code, period, year, available, previous),
         )
-        for la_code, code, year in keys.drop_duplicates().itertuples(index=False)
-    }
-    result = pd.Series(found).reindex(pd.MultiIndex.from_frame(keys)).to_numpy()
+
+    result = _row_statuses(_status_keys(frame, measure.to_numpy()), status)
     masked = [
         i.name
         for i in table.indicators

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
+from functools import cache
 
 #: The periods of METHODS.md section 4: code -> label stored in the ``PERIOD`` column.
 PERIODS: dict[str, str] = {
@@ -322,6 +323,7 @@ def label(code: str) -> str:
     return MEASURES[code].label
 
 
+@cache
 def needs(code: str, period: str) -> tuple[Need, ...]:
     """Every return a figure of measure ``code`` for period ``period`` depends on.
 
