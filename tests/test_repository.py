@@ -6,6 +6,7 @@ import ast
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,19 @@ def test_ci_script_installs_and_runs_the_readme_test_command() -> None:
     assert "pip install" in script and "chromium" in script
     assert "python -m pytest" in script
     assert "python -m pytest" in readme
+
+
+def test_every_data_file_of_the_package_is_installed() -> None:
+    # a file the code reads but package-data leaves out works in an editable install and
+    # fails in a wheel (seen: the LA report's template and the pandoc callout filter)
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["pipeline"]
+    package = ROOT / "pipeline"
+    data_files = [
+        path.relative_to(package)
+        for path in package.rglob("*")
+        if path.is_file() and path.suffix not in {".py", ".pyc"} and "__pycache__" not in path.parts
+    ]
+    assert data_files
+    missing = [str(f) for f in data_files if not any(f.match(p) for p in patterns)]
+    assert missing == []
