@@ -67,6 +67,8 @@ def format_text_column(table: str, column: str, values: pd.Series) -> pd.Series:
             return f"{value:.{DECIMAL_PLACES}f}"
         return str(value)
 
+    if isinstance(values.dtype, pd.StringDtype):  # strings already: kept as they are
+        return pd.Series(values.to_numpy(dtype=object), index=values.index, dtype=object)
     return pd.Series([one(v) for v in values.tolist()], index=values.index, dtype=object)
 
 

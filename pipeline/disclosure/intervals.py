@@ -149,34 +149,61 @@ def _system(store: CellStore, eqs: Equations) -> _System:
     return _System(unknowns, matrix, rhs_all[used_eq], labels[n_eq:], labels[:n_eq], used_eq)
 
 
-def _by_hand(coefs: np.ndarray, rhs: float, position: int) -> tuple[float, float]:
-    """Bounds of unknown ``position`` in one equation ``coefs . x = rhs`` with ``x >= 0``."""
-    sign = coefs[position]
-    others = np.delete(coefs * sign, position)
-    b = rhs * sign
-    upper = math.inf if (others < 0).any() else b
-    lower = 0.0 if (others > 0).any() else max(b, 0.0)
-    return lower, upper
+def _single_equation_bounds(
+    system: _System, columns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bounds of the unknowns ``columns``, each alone in its system with one equation.
+
+    For a count ``x`` with ``x + sum(others) - sum(totals) = b`` (signs flipped when ``x`` is
+    the total), its maximum is unbounded when an unknown on the other side can grow with it
+    and ``b`` otherwise, and its minimum is 0 when another unknown on its side can take up the
+    slack and ``b`` otherwise. Returns lower bounds, upper bounds and each one's equation.
+    """
+    by_column = system.matrix.tocsc()
+    by_column.sum_duplicates()
+    row = by_column.indices[by_column.indptr[columns]]
+    sign = np.sign(by_column.data[by_column.indptr[columns]])
+    entries = system.matrix.tocoo()
+    n_rows = system.matrix.shape[0]
+    positive = np.bincount(entries.row, weights=entries.data > 0, minlength=n_rows)[row]
+    negative = np.bincount(entries.row, weights=entries.data < 0, minlength=n_rows)[row]
+    same_side = np.where(sign > 0, positive, negative) - 1
+    other_side = np.where(sign > 0, negative, positive)
+    b = system.rhs[row] * sign
+    upper = np.where(other_side > 0, math.inf, b)
+    lower = np.where(same_side > 0, 0.0, np.maximum(b, 0.0))
+    return lower, upper, row
 
 
-_BANNER_SHOWN: set[int] = set()
+#: This process's HiGHS instance (by process id: a forked worker makes its own).
+_SOLVERS: dict[int, highspy.Highs] = {}
 
 
-def _highs() -> highspy.Highs:
-    """A new HiGHS instance; the banner HiGHS prints on a process's first one goes nowhere."""
-    if os.getpid() in _BANNER_SHOWN:
-        return highspy.Highs()
+def _solver() -> highspy.Highs:
+    """This process's HiGHS instance, made on first use with the options of every model.
+
+    Each system is passed to it in turn (``passModel`` replaces the model, its basis and
+    solution); the banner HiGHS prints when the first instance is made goes nowhere.
+    """
+    solver = _SOLVERS.get(os.getpid())
+    if solver is not None:
+        return solver
     sys.stdout.flush()
     saved = os.dup(1)
     try:
         with open(os.devnull, "w") as devnull:
             os.dup2(devnull.fileno(), 1)
-            model = highspy.Highs()
+            solver = highspy.Highs()
     finally:
         os.dup2(saved, 1)
         os.close(saved)
-    _BANNER_SHOWN.add(os.getpid())
-    return model
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("presolve", "off")  # each solve starts from the last basis
+    solver.setOptionValue("threads", 1)  # small programmes: no thread pool (processes share)
+    solver.setOptionValue("simplex_strategy", 1)  # serial dual simplex
+    solver.setOptionValue("simplex_scale_strategy", 0)  # every coefficient is 1 or -1
+    _SOLVERS[os.getpid()] = solver
+    return solver
 
 
 class _Block(NamedTuple):
@@ -222,12 +249,7 @@ def _model(block: _Block) -> highspy.Highs:
     lp.a_matrix_.start_ = block.start
     lp.a_matrix_.index_ = block.index
     lp.a_matrix_.value_ = block.value
-    model = _highs()
-    model.setOptionValue("output_flag", False)
-    model.setOptionValue("presolve", "off")  # each solve starts from the last basis
-    model.setOptionValue("threads", 1)  # small programmes: no thread pool (processes share)
-    model.setOptionValue("simplex_strategy", 1)  # serial dual simplex
-    model.setOptionValue("simplex_scale_strategy", 0)  # every coefficient is 1 or -1
+    model = _solver()
     model.passModel(lp)
     return model
 
@@ -481,21 +503,19 @@ def feasibility_intervals(
         around = system.component[np.isin(system.unknowns, near)]
         wanted = wanted[np.isin(system.component[wanted], around)]
     n_components = int(system.component.max()) + 1 if len(system.component) else 0
-    equations = _members(system.equation_component, n_components)
-    unknowns = _members(system.component, n_components)
     sizes = np.bincount(system.equation_component, minlength=n_components)
-    intervals: list[Interval] = []
-    for column in wanted[sizes[system.component[wanted]] == 1].tolist():
-        component = system.component[column]
-        row, cols = equations[component][0], unknowns[component]
-        coefs = system.matrix[row].toarray()[0][cols]
-        position = int(np.searchsorted(cols, column))
-        lower, upper = _by_hand(coefs, float(system.rhs[row]), position)
-        intervals.append(
-            Interval(
-                int(system.unknowns[column]), lower, upper, binding=(int(system.equations[row]),)
-            )
+    alone = wanted[sizes[system.component[wanted]] == 1]
+    lower, upper, row = _single_equation_bounds(system, alone)
+    intervals = [
+        Interval(cell, low, high, binding=(equation,))
+        for cell, low, high, equation in zip(
+            system.unknowns[alone].tolist(),
+            lower.tolist(),
+            upper.tolist(),
+            system.equations[row].tolist(),
+            strict=True,
         )
+    ]
     several = wanted[sizes[system.component[wanted]] > 1]
     solved = 0
     if len(several):
@@ -507,13 +527,6 @@ def feasibility_intervals(
             )
         ]
     return intervals, solved
-
-
-def _members(labels: np.ndarray, n: int) -> list[np.ndarray]:
-    """For each label 0..n-1, the (sorted) positions holding it."""
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(n + 1))
-    return [order[bounds[k] : bounds[k + 1]] for k in range(n)]
 
 
 def interval_audit(
