@@ -112,6 +112,9 @@ def _summary(store: CellStore) -> SuppressionSummary:
             text = entry.frame[indicator.name].astype("string")
             is_symbol = text.isin(list(STATUS_SYMBOL.values())).fillna(False).to_numpy()
             if is_symbol.any():
+                found = text.to_numpy()[is_symbol]
+                codes, uniques = pd.factorize(found)
+                labels = [symbol_reason_label(s, 7) for s in uniques]
                 parts.append(
                     pd.DataFrame(
                         {
@@ -119,10 +122,8 @@ def _summary(store: CellStore) -> SuppressionSummary:
                             .astype("string")
                             .to_numpy()[is_symbol],
                             "table_name": entry.table.name,
-                            "symbol": text.to_numpy()[is_symbol],
-                            "reason": [
-                                symbol_reason_label(s, 7) for s in text.to_numpy()[is_symbol]
-                            ],
+                            "symbol": found,
+                            "reason": np.array(labels, dtype=object)[codes].tolist(),
                         }
                     )
                 )

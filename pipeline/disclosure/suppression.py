@@ -182,19 +182,40 @@ def area_level(store: CellStore) -> np.ndarray:
     return level
 
 
+def _weighted_total(store: CellStore, eqs: Equations) -> np.ndarray:
+    """Per equation: ``sum(coef * value)`` over its cells with a value, published or not.
+
+    Values never change (suppressing a cell changes its status only), so this is worked out
+    once per equations and store; counts are whole numbers, so the sums are exact.
+    """
+    cached = getattr(eqs, "_weighted_total", None)
+    if cached is not None and cached[0] is store.value:
+        return cached[1]
+    value = store.value[eqs.cell]
+    weighted = np.where(np.isfinite(value), value * eqs.coef, 0.0)
+    total = np.bincount(eqs.eq, weights=weighted, minlength=eqs.n_equations)
+    eqs._weighted_total = (store.value, total)  # type: ignore[attr-defined]
+    return total
+
+
 def _group_state(store: CellStore, eqs: Equations) -> tuple[np.ndarray, ...]:
     """Per equation: suppressed items, suppressed totals, and what the published cells leave.
 
     The last is the value a reader works out for the suppressed cells together (total minus
-    published items), computed from published cells only, exactly as the audit does.
+    published items), computed from published cells only, exactly as the audit does: the
+    sum over every cell less the cells not published (few), the counts being whole numbers.
     """
     n_eq = eqs.n_equations
-    hidden = store.status[eqs.cell] == SUPPRESSED
-    shown = store.status[eqs.cell] == NUMBER
-    n_pos = np.bincount(eqs.eq, weights=hidden & (eqs.coef > 0), minlength=n_eq)
-    n_neg = np.bincount(eqs.eq, weights=hidden & (eqs.coef < 0), minlength=n_eq)
-    published = np.where(shown, store.value[eqs.cell], 0.0) * eqs.coef
-    left = -np.bincount(eqs.eq, weights=published, minlength=n_eq)
+    status = store.status[eqs.cell]
+    hidden = np.flatnonzero(status == SUPPRESSED)
+    positive = eqs.coef[hidden] > 0
+    n_pos = np.bincount(eqs.eq[hidden[positive]], minlength=n_eq)
+    n_neg = np.bincount(eqs.eq[hidden[eqs.coef[hidden] < 0]], minlength=n_eq)
+    unpublished = np.flatnonzero(status != NUMBER)
+    value = store.value[eqs.cell[unpublished]]
+    weighted = np.where(np.isfinite(value), value * eqs.coef[unpublished], 0.0)
+    hidden_total = np.bincount(eqs.eq[unpublished], weights=weighted, minlength=n_eq)
+    left = hidden_total - _weighted_total(store, eqs)
     return n_pos, n_neg, left
 
 
