@@ -15,9 +15,14 @@ suppressed margins that join it to others), each solved on its own and only when
 primary-suppressed count. A system of one equation is solved by hand: for a count ``x`` with
 ``x + sum(others) - sum(totals) = b``, its maximum is unbounded when a suppressed total is in
 the equation and ``b`` otherwise, and its minimum is 0 when another suppressed item can take
-up the slack and ``b`` otherwise. Larger systems are one small HiGHS model each, re-solved
-from its last basis for each objective (:func:`_component_bounds`); with many systems they are
-shared among processes.
+up the slack and ``b`` otherwise. A small system with one degree of freedom (its solutions
+one line, e.g. a hidden rectangle in a two-way table) is bounded exactly by hand too
+(:func:`_one_freedom_bounds`) unless a count in it is narrow (linear programming then names the
+groups binding it). Other systems are one small HiGHS model each, re-solved from its last
+basis for each objective (:func:`_component_bounds`); with many systems they are shared among
+processes. A system is solved once per run: its bounds are kept under a digest of the whole
+programme (:data:`SOLVED`), so the audit does not solve again the systems protect's last
+check solved.
 """
 
 from __future__ import annotations
@@ -50,6 +55,13 @@ CAP = 1e7
 CERTIFY_WIDTH = MIN_INTERVAL
 #: Below this much work (unknowns x targets summed over systems) one process does it all.
 PARALLEL_WORK = 200_000
+#: Systems of at most this many unknowns are checked for one degree of freedom (solved
+#: without linear programming when they have it).
+SMALL_SYSTEM = 12
+#: Singular values below this (relative to the largest) count as zero.
+RANK_TOLERANCE = 1e-9
+#: Decimal places kept of bounds worked out directly (their float noise rounded away).
+DIGITS = 9
 
 
 def default_workers() -> int:
@@ -57,7 +69,7 @@ def default_workers() -> int:
     return max(1, min(2, len(os.sched_getaffinity(0))))
 
 
-@dataclass
+@dataclass(slots=True)
 class Interval:
     """The feasibility interval of one suppressed count."""
 
@@ -213,7 +225,7 @@ class _Block(NamedTuple):
     n_rows: int
     n_cols: int
     start: np.ndarray  # column k's entries are start[k]:start[k + 1]
-    index: np.ndarray  # row of each entry
+    rows: np.ndarray  # row of each entry
     value: np.ndarray  # coefficient of each entry
     rhs: np.ndarray
     targets: np.ndarray
@@ -224,7 +236,7 @@ class _Block(NamedTuple):
         digest.update(np.array([self.n_rows, self.n_cols], dtype=np.int64).tobytes())
         for part, kind in (
             (self.start, np.int64),
-            (self.index, np.int64),
+            (self.rows, np.int64),
             (self.value, np.float64),
             (self.rhs, np.float64),
             (self.targets, np.int64),
@@ -247,7 +259,7 @@ def _model(block: _Block) -> highspy.Highs:
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
     lp.a_matrix_.start_ = block.start
-    lp.a_matrix_.index_ = block.index
+    lp.a_matrix_.index_ = block.rows
     lp.a_matrix_.value_ = block.value
     model = _solver()
     model.passModel(lp)
@@ -295,6 +307,54 @@ class _Component:
 
 
 _Result = tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray], int]
+
+
+def _dense(block: _Block) -> np.ndarray:
+    """The block's matrix as a dense array (rows x columns)."""
+    dense = np.zeros((block.n_rows, block.n_cols))
+    columns = np.repeat(np.arange(block.n_cols), np.diff(block.start))
+    np.add.at(dense, (block.rows, columns), block.value)
+    return dense
+
+
+def _one_freedom_bounds(block: _Block) -> tuple[np.ndarray, np.ndarray] | None:
+    """Exact bounds of the targets of a small system with one degree of freedom, else None.
+
+    Such a system's solutions are one line, ``x = p + t d`` (``p`` any solution, ``d``
+    spanning the null space of the matrix), e.g. the four hidden cells of a rectangle in a
+    two-way table moving ``+t, -t, -t, +t``. Non-negativity cuts the line to a segment,
+    ``t_low <= t <= t_high`` (``t >= -p_j / d_j`` for ``d_j > 0``, ``t <= -p_j / d_j`` for
+    ``d_j < 0``), and each count's bounds are its values at the two ends. None also when a
+    target cannot move (``d_j = 0``) or the system has no solution (linear programming
+    then says so).
+    """
+    n = block.n_cols
+    if n > SMALL_SYSTEM or n > block.n_rows + 1:  # more unknowns than rows + 1: 2+ freedoms
+        return None
+    dense = _dense(block)
+    _, singular, basis = np.linalg.svd(dense)
+    rank = int((singular > RANK_TOLERANCE * max(singular.max(initial=0.0), 1.0)).sum())
+    if n - rank != 1:
+        return None
+    direction = basis[-1] / np.abs(basis[-1]).max()
+    point = np.linalg.lstsq(dense, block.rhs, rcond=None)[0]
+    moving = np.abs(direction) > RANK_TOLERANCE
+    if (
+        np.abs(dense @ point - block.rhs).max(initial=0.0) > LP_TOLERANCE
+        or (point[~moving] < -LP_TOLERANCE).any()
+        or not moving[block.targets].all()
+    ):
+        return None
+    steps = -point[moving] / direction[moving]
+    t_low = steps[direction[moving] > 0].max(initial=-math.inf)
+    t_high = steps[direction[moving] < 0].min(initial=math.inf)
+    if t_low > t_high + LP_TOLERANCE:
+        return None
+    start, step = point[block.targets], direction[block.targets]
+    ends = np.stack([start + step * t_low, start + step * t_high])
+    lower = np.round(np.maximum(ends.min(axis=0), 0.0), DIGITS) + 0.0
+    upper = np.round(ends.max(axis=0), DIGITS) + 0.0
+    return lower, upper
 
 
 def _component_bounds(block: _Block) -> _Result:
@@ -352,9 +412,24 @@ def _component_bounds(block: _Block) -> _Result:
     return lower, upper, exact, binding, component.solved
 
 
+def _system_bounds(block: _Block) -> _Result:
+    """The bounds of one system's targets: worked out directly when the system has one
+    degree of freedom and leaves every target at least :data:`MIN_INTERVAL` of room
+    (:func:`_one_freedom_bounds`), else by linear programming (:func:`_component_bounds`,
+    which also names the groups binding a narrow count)."""
+    direct = _one_freedom_bounds(block)
+    if direct is not None:
+        lower, upper = direct
+        if (upper - lower >= MIN_INTERVAL - LP_TOLERANCE).all():
+            count = len(block.targets)
+            no_rows = [np.zeros(0, dtype=np.int64)] * count
+            return lower, upper, np.ones(count, dtype=bool), no_rows, 0
+    return _component_bounds(block)
+
+
 def _solve_chunk(chunk: list[_Block]) -> list[_Result]:
-    """:func:`_component_bounds` of several systems (one worker's share)."""
-    return [_component_bounds(block) for block in chunk]
+    """:func:`_system_bounds` of several systems (one worker's share)."""
+    return [_system_bounds(block) for block in chunk]
 
 
 class _Solved:
@@ -521,9 +596,14 @@ def feasibility_intervals(
     if len(several):
         lower_all, upper_all, exact, binding, solved = _lp_bounds(system, several, workers)
         intervals += [
-            Interval(int(system.unknowns[c]), float(lo), float(hi), bool(ex), rows)
-            for c, lo, hi, ex, rows in zip(
-                several.tolist(), lower_all, upper_all, exact.tolist(), binding, strict=True
+            Interval(cell, low, high, solved_exactly, rows)
+            for cell, low, high, solved_exactly, rows in zip(
+                system.unknowns[several].tolist(),
+                lower_all.tolist(),
+                upper_all.tolist(),
+                exact.tolist(),
+                binding,
+                strict=True,
             )
         ]
     return intervals, solved
