@@ -51,7 +51,7 @@ def test_no_identifier_reaches_any_output(synthetic_build) -> None:
 def test_published_counts_never_show_one_to_five_children(synthetic_build) -> None:
     data = synthetic_build.package_dir / "data"
     table = pd.read_csv(data / "stability_measures.csv", dtype=str, keep_default_na=False)
-    for column in ["cohort", "number"]:
+    for column in ["cohort", "children_count"]:
         values = pd.to_numeric(table[column], errors="coerce")
         assert not values.between(1, 5).any(), column
         assert set(table.loc[values.isna(), column]) <= {"c", "x", "z", "low", "u"}
@@ -72,7 +72,7 @@ def test_england_headline_is_in_the_published_range(synthetic_build) -> None:
         & (table.breakdown == "Total")
     ]
     assert len(row) == 1
-    assert 8.0 <= float(row.iloc[0]["percent"]) <= 13.0
+    assert 8.0 <= float(row.iloc[0]["children_percent"]) <= 13.0
 
 
 def test_a_rebuild_with_the_same_inputs_leaves_the_version_unchanged(synthetic_build) -> None:

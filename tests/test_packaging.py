@@ -26,6 +26,7 @@ from pipeline.packaging import (
     check_ees,
     write_package,
 )
+from pipeline.packaging.dictionary import to_ees
 from pipeline.packaging.schemas import table_schema
 from pipeline.packaging.validation import check_frictionless, check_rows
 from pipeline.packaging.writer import VersionContent, write_files
@@ -91,8 +92,8 @@ def test_numeric_indicators_stay_typed_with_symbols_as_missing(descriptor: dict)
     resource = next(r for r in descriptor["resources"] if r["name"] == "stability_measures")
     schema = resource["schema"]
     types = {f["name"]: f["type"] for f in schema["fields"]}
-    assert types["number"] == "integer"
-    assert types["percent"] == "number"
+    assert types["children_count"] == "integer"
+    assert types["children_percent"] == "number"
     assert types["breakdown"] == "string"
     assert schema["missingValues"] == ["", "c", "z", "x", "low", "u"]
     assert schema["primaryKey"][-4:] == ["period", "measure", "breakdown_topic", "breakdown"]
@@ -108,7 +109,7 @@ def test_symbols_reach_the_csv_unchanged(package: Path) -> None:
     )
     medway = data[(data["old_la_code"] == "887") & (data["time_period"] == "2024")]
     male = medway[(medway["breakdown"] == "Male") & (medway["measure"] == "placement_2plus")]
-    assert male[["number", "percent"]].values.tolist() == [["c", "c"]]
+    assert male[["children_count", "children_percent"]].values.tolist() == [["c", "c"]]
     assert set(medway.loc[medway["measure"] == "sw_2plus", "cohort"]) == {"x"}
 
 
@@ -143,7 +144,7 @@ def test_ees_metadata_matches_the_columns(package: Path) -> None:
     )
     filters = meta[meta["col_type"] == "Filter"]
     assert (filters["indicator_unit"] == "").all()
-    assert meta.set_index("col_name").loc["percent", "indicator_unit"] == "%"
+    assert meta.set_index("col_name").loc["children_percent", "indicator_unit"] == "%"
     assert meta.set_index("col_name").loc["breakdown", "filter_default"] == "Total"
 
 
@@ -158,7 +159,8 @@ def test_la_extract_holds_every_la_row_and_no_identifiers(package: Path) -> None
     assert extract.columns[0] == "table_name"
     assert not IDENTIFIER_COLUMNS & {c.upper() for c in extract.columns}
     assert set(extract["old_la_code"]) == {"887"}
-    for name, table in make_tables().items():
+    for name, internal in make_tables().items():
+        table = to_ees(internal)  # the package publishes the EES data dictionary's names
         la_rows = table.frame[table.frame["old_la_code"] == "887"].reset_index(drop=True)
         mine = extract[extract["table_name"] == name].reset_index(drop=True)
         pd.testing.assert_frame_equal(mine[table.columns], la_rows[table.columns])
@@ -290,8 +292,10 @@ def test_bumps_write_new_versions_with_changelog_and_index(package: Path, tmp_pa
 
 def test_failed_build_leaves_no_folder(tmp_path: Path) -> None:
     tables = make_tables()
-    tables["stability_measures"].frame.loc[0, "number"] = "abc"
-    with pytest.raises(PackageBuildError, match=r"stability_measures.*row 2.*number.*type-error"):
+    tables["stability_measures"].frame.loc[0, "number"] = "abc"  # published as children_count
+    with pytest.raises(
+        PackageBuildError, match=r"stability_measures.*row 2.*children_count.*type-error"
+    ):
         write_package(tables, tmp_path, make_metadata())
     assert list((tmp_path / "stability-index").iterdir()) == []
 

@@ -346,14 +346,14 @@ def test_report_cites_the_package_and_compares(publish_run: Run, package: Path) 
     compared = 0
     # two years: in so small a package most of one year's LA figures can be suppressed
     for year in (2023, 2024):
-        camden = _la_total_rows(published, "202").xs(str(year))["percent"]
+        camden = _la_total_rows(published, "202").xs(str(year))["children_percent"]
         london = published[
             (published["geographic_level"] == "Regional")
             & (published["region_name"] == "London")
             & (published["time_period"] == str(year))
             & (published["period"] == "During the year")
             & (published["breakdown"] == "Total")
-        ].set_index("measure")["percent"]
+        ].set_index("measure")["children_percent"]
         shown = headline_rows(publish_run.html, year)
         for measure, label in LABELS.items():
             if camden[measure] in SYMBOLS or london[measure] in SYMBOLS:

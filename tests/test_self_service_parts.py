@@ -35,7 +35,7 @@ def _published(package_dir: Path, la: str, year: str, measure: str) -> str:
         & (frame["breakdown"] == "Total")
         & (frame["measure"] == measure)
     ]
-    return str(row.iloc[0]["percent"])
+    return str(row.iloc[0]["children_percent"])
 
 
 def test_neighbour_average_uses_published_values_only(package_dir: Path) -> None:
@@ -83,8 +83,8 @@ def test_comparison_takes_region_england_and_own_cells_as_published(package_dir:
     london = stability[wanted & (stability["geographic_level"] == "Regional")]
     london = london[london["region_name"] == "London"]
     england = stability[wanted & (stability["geographic_level"] == "National")]
-    assert row["region_percent"] == london.iloc[0]["percent"]
-    assert row["england_percent"] == england.iloc[0]["percent"]
+    assert row["region_percent"] == london.iloc[0]["children_percent"]
+    assert row["england_percent"] == england.iloc[0]["children_percent"]
 
 
 def test_years_and_las_missing_from_the_package_are_blank(package_dir: Path) -> None:

@@ -261,8 +261,8 @@ def test_neighbour_and_area_numbers_come_from_the_package(built: Built) -> None:
     areas = measures[measures["geographic_level"] != "Local authority"]
     # Neighbours' figures (la_comparison) and England's and the region's, with their
     # intervals, in the key points (stability_measures).
-    values = set(comparison["percent"]) | set(
-        areas[["percent", "percent_lower_ci", "percent_upper_ci"]].to_numpy().ravel()
+    values = set(comparison["children_percent"]) | set(
+        areas[["children_percent", "percent_lower_ci", "percent_upper_ci"]].to_numpy().ravel()
     )
     cells = parse(la_page(built, "202")).cells
     package_cells = [c for c in cells if c["data-source"] == "package"]
@@ -290,7 +290,7 @@ def test_headline_summary_uses_the_published_percentages(built: Built) -> None:
         & (series["measure"] == "placement_2plus")
     ].iloc[0]
     text = (built.site / "index.html").read_text(encoding="utf-8")
-    shown = percent_text(row["percent"])
+    shown = percent_text(row["children_percent"])
     before = percent_text(row["percent_previous_year"])
     sentence = re.search(
         r"About 1 in \d+ children in care \((\d+%)\) had two or more placement "

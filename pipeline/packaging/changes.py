@@ -6,6 +6,12 @@ rows added or removed, columns added, removed or retyped, and every figure that 
 by how much. :meth:`ReleaseDiff.required_bump` applies the version recipe of CONVENTIONS.md:
 renamed, added, removed or retyped fields are MAJOR; a new table or a new year of data is
 MINOR; anything else (corrected values) is PATCH.
+
+The build's tables are compared as the package publishes them (the EES data dictionary's
+names, :mod:`pipeline.packaging.dictionary`). A previous version published with the
+pipeline's own names (before 2.0.0) is read through the same renames, so its figures are
+matched row by row, and every column and filter item renamed is listed (``old -> new``): a
+rename is MAJOR (users' code and EES API queries name them).
 """
 
 from __future__ import annotations
@@ -19,6 +25,14 @@ import pandas as pd
 
 from pipeline.measures.catalogue import MEASURES
 from pipeline.packaging import schemas
+from pipeline.packaging.dictionary import (
+    ees_column,
+    ees_frame,
+    old_items,
+    rename_lines,
+    rename_text,
+    to_ees,
+)
 from pipeline.packaging.versions import BUMPS
 from pipeline.packaging.writer import table_cells
 from pipeline.published import PublishedTable
@@ -28,6 +42,8 @@ TOP_MOVES = 5
 #: The table whose figures can be provisional (its ``status`` column says so).
 STATUS_TABLE = "stability_measures"
 PROVISIONAL = "provisional"
+#: The published name of its percentage column.
+STATUS_PERCENT = ees_column(STATUS_TABLE, "percent")
 
 
 @dataclass
@@ -45,6 +61,8 @@ class TableChange:
     columns_retyped: list[str] = field(default_factory=list)
     cells_changed: int = 0
     moves: list[tuple[str, str, str, str, float | None]] = field(default_factory=list)
+    #: Columns and filter items renamed to the EES data dictionary's names, ``old -> new``.
+    renamed: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         """One sentence about the table."""
@@ -118,11 +136,18 @@ class ReleaseDiff:
         changed = self.changed
         if any(t.columns_added or t.columns_removed or t.columns_retyped for t in changed):
             return "major"
+        if self.renamed:
+            return "major"
         if any(t.status == "removed" for t in changed):
             return "major"
         if self.years_added or any(t.status == "added" for t in changed):
             return "minor"
         return "patch" if changed else None
+
+    @property
+    def renamed(self) -> list[str]:
+        """Every column and filter item renamed, ``old -> new``, table by table."""
+        return [line for table in self.tables for line in table.renamed]
 
     def summary(self) -> str:
         """Markdown lines for the changelog and release note."""
@@ -132,6 +157,8 @@ class ReleaseDiff:
         if self.years_added:
             lines.append(f"- New collection year(s): {', '.join(map(str, self.years_added))}.")
         lines += [f"- {t.line()}" for t in self.changed]
+        if self.renamed:
+            lines += ["", rename_text(self.renamed)]
         if self.provisional_revised:
             lines += [
                 "",
@@ -186,7 +213,10 @@ def _moves(merged: pd.DataFrame, key: list[str], columns: list[str]) -> tuple[in
 def _compare(
     name: str, new: pd.DataFrame, old: pd.DataFrame, key: list[str], types: dict
 ) -> TableChange:
+    """How ``new`` differs from ``old`` (as published, with the pipeline's names before 2.0.0)."""
     change = TableChange(name, "same", rows_before=len(old), rows_after=len(new))
+    change.renamed = rename_lines(name, list(old.columns), old_items(old))
+    old = ees_frame(old, name)
     change.columns_added = [c for c in new.columns if c not in old.columns]
     change.columns_removed = [c for c in old.columns if c not in new.columns]
     change.columns_retyped = [c for c, (a, b) in types.items() if a != b]
@@ -198,7 +228,8 @@ def _compare(
     both = merged[merged["_merge"] == "both"]
     change.cells_changed, change.moves = _moves(both, key, shared)
     if (
-        change.columns_added
+        change.renamed
+        or change.columns_added
         or change.columns_removed
         or change.columns_retyped
         or change.rows_added
@@ -229,6 +260,7 @@ def diff_tables(tables: dict[str, PublishedTable], previous: Path) -> ReleaseDif
                 int(y) for y in table.frame["time_period"].astype(str).unique() if y.isdigit()
             }
     years_added = sorted(new_years - set(descriptor.get("collection_years") or []))
+    tables = {name: to_ees(table) for name, table in tables.items()}
     new_cells = {name: table_cells(table) for name, table in tables.items()}
     changes = []
     revisions: list[Revision] = []
@@ -244,7 +276,9 @@ def diff_tables(tables: dict[str, PublishedTable], previous: Path) -> ReleaseDif
             continue
         old = pd.read_csv(path, dtype=str, keep_default_na=False)
         new_schema = schemas.table_schema(tables[name])
-        old_types = {f["name"]: f.get("type") for f in old_schemas[name].get("fields", [])}
+        old_types = {
+            ees_column(name, f["name"]): f.get("type") for f in old_schemas[name].get("fields", [])
+        }
         types = {
             f["name"]: (old_types[f["name"]], f.get("type"))
             for f in new_schema["fields"]
@@ -253,7 +287,7 @@ def diff_tables(tables: dict[str, PublishedTable], previous: Path) -> ReleaseDif
         key = list(new_schema.get("primaryKey") or tables[name].primary_key)
         changes.append(_compare(name, new_cells[name], old, key, types))
         if name == STATUS_TABLE:
-            revisions, revised = provisional_revisions(new_cells[name], old, key)
+            revisions, revised = provisional_revisions(new_cells[name], ees_frame(old, name), key)
     return ReleaseDiff(str(descriptor.get("version", "")), changes, years_added, revisions, revised)
 
 
@@ -264,13 +298,15 @@ def provisional_revisions(
 
     Returns the national headline ones (every breakdown ``Total``), measure by measure, and
     how many provisional figures were revised in all. Empty when either has no ``status``.
+    Both frames have the published names (``children_percent``).
     """
-    if "status" not in old.columns or "status" not in new.columns or "percent" not in old:
+    if "status" not in old.columns or "status" not in new.columns or STATUS_PERCENT not in old:
         return [], 0
     key = [c for c in key if c in old.columns and c in new.columns]
     was = old[old["status"] == PROVISIONAL]
     merged = was.merge(new, on=key, how="inner", suffixes=("_old", "_new"))
-    moved = (merged["percent_old"] != merged["percent_new"]) | (merged["status_new"] != PROVISIONAL)
+    before, after = merged[f"{STATUS_PERCENT}_old"], merged[f"{STATUS_PERCENT}_new"]
+    moved = (before != after) | (merged["status_new"] != PROVISIONAL)
     revised = merged[moved]
     national = revised[
         (revised["geographic_level"] == "National")
@@ -282,8 +318,8 @@ def provisional_revisions(
             str(row["measure"]),
             str(row["period"]),
             str(row["time_period"]),
-            str(row["percent_old"]),
-            str(row["percent_new"]),
+            str(row[f"{STATUS_PERCENT}_old"]),
+            str(row[f"{STATUS_PERCENT}_new"]),
             str(row["status_new"]),
         )
         for _, row in national.iterrows()

@@ -8,7 +8,8 @@ The files are written to be fit for the EES API, not only the table tool: every 
 for additive filters; a chosen item, such as the first headline measure, for the others), as
 DfE's screener (eesyscreener, checks ``meta_ind_dp_set`` and ``filter_defaults``) asks.
 :func:`check_ees` runs the same two checks, so a blank ``indicator_dp`` or a default missing
-from the data stops the build.
+from the data stops the build. Column and item names follow the EES data dictionary where it
+has one (:mod:`pipeline.packaging.dictionary`, which also runs the screener's dictionary checks).
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@ consumer never works on a package it misreads.
 Every cell is read as text, exactly as written in the package, so a page can show a symbol
 (``c``, ``x``, ``z``...) where the package has one and tests can compare a shown number with
 its CSV cell.
+
+Tables come with the pipeline's column and item names whatever the version: since 2.0.0 the
+package publishes the EES data dictionary's names (``children_count`` for ``number``, ``Sex``
+for ``Gender``...; :mod:`pipeline.packaging.dictionary`), and the reader turns them back, so
+consumers read every version alike.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import pandas as pd
 from packaging.version import InvalidVersion, Version
 
 from pipeline.measures.catalogue import HIGHER_IS_BETTER_TEXT
+from pipeline.packaging.dictionary import internal_extract, internal_frame, internal_select
 from pipeline.packaging.versions import VERSIONS_FILE
 
 #: Properties of ``datapackage.json`` every consumer relies on.
@@ -185,9 +191,10 @@ class DataPackage:
         return self.folder / "data" / f"{name}.csv"
 
     def table(self, name: str, columns: tuple[str, ...] = ()) -> pd.DataFrame:
-        """Return ``data/<name>.csv`` as text cells (read once); check ``columns`` are there."""
+        """Return ``data/<name>.csv`` as text cells (read once), with the pipeline's names
+        (:func:`~pipeline.packaging.dictionary.internal_frame`); check ``columns`` are there."""
         if name not in self._tables:
-            self._tables[name] = read_csv_text(self._path(name))
+            self._tables[name] = internal_frame(read_csv_text(self._path(name)), name)
         table = self._tables[name]
         missing = [c for c in columns if c not in table]
         if missing:
@@ -197,6 +204,7 @@ class DataPackage:
     def table_where(self, name: str, where: str) -> pd.DataFrame:
         """Rows of ``data/<name>.csv`` matching an SQL ``where`` clause, as text (via DuckDB).
 
+        ``where`` uses the pipeline's column and item names (as :meth:`table` returns them).
         Used for the big tables, so only the rows a page needs are held in memory. Each query
         is run once and its rows kept (several pages ask the same; :meth:`select_where` runs
         several in one scan); callers must not change the frame in place.
@@ -217,9 +225,13 @@ class DataPackage:
             for where, mark in zip(wheres, marks, strict=True)
         )
         either = " OR ".join(f"({where})" for where in wheres)
-        query = (
-            f"SELECT *, {flags} FROM read_csv(?, all_varchar = true, header = true) WHERE {either}"
+        with path.open(encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle), [])
+        source = (
+            f"(SELECT {internal_select(name, header)} "
+            "FROM read_csv(?, all_varchar = true, header = true))"
         )
+        query = f"SELECT *, {flags} FROM {source} WHERE {either}"
         with duckdb.connect() as connection:
             frame = connection.execute(query, [str(path)]).df()
         selected = {mark: frame[mark].to_numpy(dtype=bool) for mark in marks}
@@ -281,12 +293,13 @@ class DataPackage:
         return self.measure_labels.get(measure, measure)
 
     def la_extract(self, old_la_code: str) -> pd.DataFrame:
-        """Return the per-LA extract ``la/<old_la_code>.csv`` (every LA row of every table)."""
+        """Return the per-LA extract ``la/<old_la_code>.csv`` (every LA row of every table),
+        with the pipeline's names (:func:`~pipeline.packaging.dictionary.internal_extract`)."""
         path = self.folder / "la" / f"{old_la_code}.csv"
         table = read_csv_text(path)
         if "table_name" not in table:
             raise PackageError(f"{path}: no 'table_name' column")
-        return table
+        return internal_extract(table)
 
     # -- files and versions -----------------------------------------------------------------
     def text_file(self, name: str) -> str:

@@ -25,6 +25,7 @@ from pipeline.packaging import descriptor as descriptor_module
 from pipeline.packaging.background import BackgroundWrite, BackgroundWriteError
 from pipeline.packaging.csv_text import write_csv_text
 from pipeline.packaging.descriptor import ResourceFile
+from pipeline.packaging.dictionary import rename_text, renames_since, to_ees
 from pipeline.packaging.ees import meta_frame
 from pipeline.packaging.extracts import (
     write_la_extracts,
@@ -243,10 +244,23 @@ def _plan(
         raise PackageBuildError(str(error)) from error
     recorded = {entry["version"]: entry for entry in entries}
     earlier = [v for v in existing if versions.parse_version(v) < versions.parse_version(chosen)]
+    renamed = renames_since(package_root / earlier[-1]) if earlier and bump else []
+    if renamed and bump != "major":
+        raise PackageBuildError(
+            f"--bump {bump} is too small: columns or filter items of version {earlier[-1]} are "
+            "renamed to the EES data dictionary's names, a breaking change (--bump major)"
+        )
     changes = (
         metadata.changes.strip()
         or recorded.get(chosen, {}).get("changes")
-        or versions.default_changes(chosen, earlier[-1] if earlier else None, bump)
+        or "\n\n".join(
+            part
+            for part in (
+                versions.default_changes(chosen, earlier[-1] if earlier else None, bump),
+                rename_text(renamed),
+            )
+            if part
+        )
     )
     entry = {
         "version": chosen,
@@ -300,8 +314,10 @@ def write_package(
     ``only_if_tables_changed``, a new version whose tables equal the latest version's is not
     written and the latest version's folder is returned. The folder is built and validated
     (Frictionless, EES checks, the disclosure file audit when available) in a temporary folder
-    and moved into place only when every check passes.
+    and moved into place only when every check passes. The tables are published with the EES
+    data dictionary's names (:func:`pipeline.packaging.dictionary.to_ees`).
     """
+    tables = {name: to_ees(table) for name, table in tables.items()}
     package_root = Path(root) / PACKAGE_NAME
     package_root.mkdir(parents=True, exist_ok=True)
     chosen, history, changes = _plan(package_root, metadata, version, bump)

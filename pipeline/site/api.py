@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.logs import log
+from pipeline.packaging.dictionary import internal_column
 from pipeline.site.api_schema import SCHEMAS
 from pipeline.site.la_tables import LaExtract
 from pipeline.site.package import (
@@ -198,10 +199,13 @@ def la_headline(
 
 
 def table_columns(package: SitePackage, name: str) -> tuple[list[str], list[str]]:
-    """The filter and indicator columns of a table, from its ``.meta.csv``."""
+    """The filter and indicator columns of a table, from its ``.meta.csv``, by the pipeline's
+    names (those the package reader gives the table; see :func:`internal_column`)."""
     meta = read_csv_text(package.folder / "data" / f"{name}.meta.csv")
-    filters = meta.loc[meta["col_type"] == "Filter", "col_name"].tolist()
-    indicators = meta.loc[meta["col_type"] == "Indicator", "col_name"].tolist()
+    names = [internal_column(name, column) for column in meta["col_name"]]
+    kinds = meta["col_type"].tolist()
+    filters = [c for c, kind in zip(names, kinds, strict=True) if kind == "Filter"]
+    indicators = [c for c, kind in zip(names, kinds, strict=True) if kind == "Indicator"]
     return filters, indicators
 
 
