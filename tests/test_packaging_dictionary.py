@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from test_packaging_support import make_metadata, make_tables
 
-from pipeline.packaging import PackageBuildError, write_package
+from pipeline.packaging import PackageBuildError, PackageExistsError, write_package
 from pipeline.packaging import writer as writer_module
 from pipeline.packaging.changes import check_bump, diff_tables
 from pipeline.packaging.dictionary import (
@@ -277,6 +277,8 @@ def test_build_bump_after_the_renames_must_be_major_and_says_what_was_renamed(
     with monkeypatch.context() as patch:  # write 1.0.0 as versions before 2.0.0 were written
         patch.setattr(writer_module, "to_ees", lambda table: table)
         write_package(make_tables(), archive, make_metadata())
+    with pytest.raises(PackageExistsError, match=r"1\.0\.0 already exists .* --bump major"):
+        write_package(make_tables(), archive, make_metadata())  # a rebuild of 1.0.0
     with pytest.raises(PackageBuildError, match=r"--bump minor is too small.*--bump major"):
         write_package(make_tables(), archive, make_metadata(), bump="minor")
     folder = write_package(make_tables(), archive, make_metadata(), bump="major")

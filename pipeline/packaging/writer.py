@@ -285,6 +285,14 @@ def _keep_existing(scratch: Path, target: Path, package_root: Path) -> None:
             target.name,
         )
         return
+    if renames_since(target):
+        raise PackageExistsError(
+            f"version {target.name} already exists in {package_root} with the pipeline's own "
+            "column and filter item names; this build publishes the EES data dictionary's "
+            "names, a breaking change. Release a new major version: `stability-index release "
+            "--bump major` (or `stability-index build --bump major`); the changelog lists every "
+            "rename."
+        )
     raise PackageExistsError(
         f"version {target.name} already exists in {package_root} with different tables, and "
         "published versions never change. Release a new version instead, e.g. "
