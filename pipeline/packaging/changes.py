@@ -336,7 +336,8 @@ def check_bump(diff: ReleaseDiff, bump: str) -> None:
         )
     if BUMPS.index(bump) < BUMPS.index(required):
         reason = {
-            "major": "fields were renamed, added, removed or retyped, or a table was removed",
+            "major": "fields were renamed, added, removed or retyped, filter items were "
+            "renamed, or a table was removed",
             "minor": "a new year of data or a new table",
         }[required]
         raise ValueError(
