@@ -30,6 +30,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.measures.schema import CHARACTERISTICS
@@ -107,16 +108,20 @@ def internal_column(table: str, column: str) -> str:
 def _rename_items(
     frame: pd.DataFrame, topics: dict[str, str], categories: dict[str, dict[str, str]]
 ) -> pd.DataFrame:
-    """Rename breakdown categories (by the frame's topic), then topics and model terms."""
+    """Rename breakdown categories (by the row's topic), then topics and model terms.
+
+    Only the item columns are replaced (the frame's other columns are not copied).
+    """
     if CATEGORY in frame.columns and TOPIC in frame.columns:
-        for name, items in categories.items():
-            rows = frame[TOPIC] == name
-            if rows.any():
-                frame.loc[rows, CATEGORY] = frame.loc[rows, CATEGORY].replace(items)
+        pairs = zip(frame[TOPIC].tolist(), frame[CATEGORY].tolist(), strict=True)
+        renamed = [categories[t].get(c, c) if t in categories else c for t, c in pairs]
+        frame[CATEGORY] = pd.Series(renamed, index=frame.index, dtype=frame[CATEGORY].dtype)
     if TOPIC in frame.columns:
-        frame[TOPIC] = frame[TOPIC].replace(topics)
+        renamed = [topics.get(t, t) for t in frame[TOPIC].tolist()]
+        frame[TOPIC] = pd.Series(renamed, index=frame.index, dtype=frame[TOPIC].dtype)
     if TERM in frame.columns:
-        frame[TERM] = [_term(term, topics, categories) for term in frame[TERM]]
+        renamed = [_term(term, topics, categories) for term in frame[TERM].tolist()]
+        frame[TERM] = pd.Series(renamed, index=frame.index, dtype=frame[TERM].dtype)
     return frame
 
 
@@ -132,7 +137,7 @@ def ees_frame(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     """A copy of a pipeline frame of ``table`` with the dictionary's column and item names."""
     out = frame.rename(columns=COLUMN_RENAMES.get(table, {}))
     if {TOPIC, TERM} & set(out.columns):
-        out = _rename_items(out.copy(), TOPIC_RENAMES, CATEGORY_RENAMES)
+        out = _rename_items(out.copy(deep=False), TOPIC_RENAMES, CATEGORY_RENAMES)
     return out
 
 
@@ -168,16 +173,17 @@ def internal_extract(frame: pd.DataFrame) -> pd.DataFrame:
         and not frame.get(TOPIC, pd.Series()).isin(list(TOPICS_BACK)).any()
     ):
         return frame
-    out = frame.copy()
+    out = frame.copy(deep=False)  # columns are replaced, never changed in place
     pairs = {(old, new) for renames in COLUMN_RENAMES.values() for old, new in renames.items()}
     for old, new in sorted(pairs):
         if new not in out.columns:
             continue
         tables = [t for t, renames in COLUMN_RENAMES.items() if renames.get(old) == new]
         if old in out.columns:
-            rows = out["table_name"].isin(tables)
-            out[old] = out[old].where(~rows, out[new])
+            rows = out["table_name"].isin(tables).to_numpy()
+            merged = np.where(rows, out[new].to_numpy(), out[old].to_numpy())
             out = out.drop(columns=new)
+            out[old] = pd.Series(merged, index=out.index, dtype=out[old].dtype)
         else:
             out = out.rename(columns={new: old})
     return _rename_items(out, TOPICS_BACK, CATEGORIES_BACK)
