@@ -34,14 +34,17 @@ from pipeline.inputs.tables import DATE_COLUMNS, YEAR_TABLES
 STRING = pd.StringDtype("pyarrow")
 
 
-def text_values(values: pa.Array) -> pd.api.extensions.ExtensionArray:
+def text_values(values: pa.Array | pa.ChunkedArray) -> pd.api.extensions.ExtensionArray:
     """An Arrow text array as a pandas :data:`STRING` array, without copying or checking it
     (``pd.array(values, dtype=STRING)`` looks at every value)."""
+    if isinstance(values, pa.ChunkedArray):
+        return pd.arrays.ArrowStringArray(values)
     return pd.arrays.ArrowStringArray(pa.chunked_array([values]))
 
 
-#: One column of a normalised table: text as an Arrow array, numbers and dates as numpy.
-TableColumn: TypeAlias = pa.Array | np.ndarray
+#: One column of a normalised table: text as Arrow (the chunks the reader gave; they are
+#: joined once, when the years are stacked), numbers and dates as numpy.
+TableColumn: TypeAlias = pa.Array | pa.ChunkedArray | np.ndarray
 
 
 @dataclass
@@ -149,15 +152,17 @@ def _ascii_work(values: pa.Array) -> tuple[bool, bool]:
     return bool(text.min() <= ord(" ")), bool(text.max() >= ord("a"))
 
 
-def _normalise_text(column: pa.ChunkedArray, ascii_only: bool = False) -> pa.Array:
+def _normalise_text(column: pa.ChunkedArray, ascii_only: bool = False) -> pa.ChunkedArray:
     """Trim, upper-case, and turn empty strings into nulls (ASCII kernels when possible).
 
     The reader already gives empty cells as nulls; an ASCII column without whitespace or
-    lower-case letters is returned as it is.
+    lower-case letters is returned as it is. The reader's chunks are kept (joining them here
+    would copy every column once more before the years are stacked).
     """
-    values = column.combine_chunks().cast(pa.large_string())
+    values = column.cast(pa.large_string())
     if ascii_only:
-        trim, upper = _ascii_work(values)
+        work = [_ascii_work(chunk) for chunk in values.chunks]
+        trim, upper = any(t for t, _ in work), any(u for _, u in work)
         if upper:
             values = pc.ascii_upper(values)
         if not trim:
@@ -494,12 +499,17 @@ def _la_from_column(
         la_text = pa.array(codes, la_text.type)
         unknown = _not_in(la_text, known)
     frame.insert(0, "LA", text_values(la_text))
-    blank = ~la_text.is_valid().to_numpy(zero_copy_only=False)
-    result.problems.append(found(frame[blank], rule="MISSING_VALUE", column="LA", files=files))
-    result.problems.append(found(frame[unknown], rule="LA_UNKNOWN", column="LA", files=files))
+    masks = {
+        "MISSING_VALUE": ~la_text.is_valid().to_numpy(zero_copy_only=False),
+        "LA_UNKNOWN": unknown,
+    }
     if la is not None:
-        other = pc.not_equal(la_text, la).fill_null(False).to_numpy(zero_copy_only=False)
-        result.problems.append(found(frame[other], rule="LA_MISMATCH", column="LA", files=files))
+        masks["LA_MISMATCH"] = (
+            pc.not_equal(la_text, la).fill_null(False).to_numpy(zero_copy_only=False)
+        )
+    for rule, rows in masks.items():
+        if rows.any():  # selecting rows joins the file's chunks: only when there are some
+            result.problems.append(found(frame[rows], rule=rule, column="LA", files=files))
 
 
 def _not_in(values: pa.Array, known: pa.Array) -> np.ndarray:
@@ -527,12 +537,12 @@ def _parse_date_columns(frame: pd.DataFrame, result: FileRead) -> None:
 
 
 def frame_columns(frame: pd.DataFrame) -> dict[str, TableColumn]:
-    """The columns of a normalised ``frame`` without copying: text as Arrow, others as numpy."""
+    """The columns of a normalised ``frame`` without copying: text as Arrow (chunked), others
+    as numpy."""
     columns: dict[str, TableColumn] = {}
     for name, values in frame.items():
         if values.dtype == STRING:
-            text = pa.array(values.array)
-            columns[name] = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+            columns[name] = pa.array(values.array)
         else:
             columns[name] = values.to_numpy()
     return columns
