@@ -38,20 +38,21 @@ from pipeline.inputs.keys import (
     text_array,
 )
 from pipeline.inputs.raw import RawInputs
-from pipeline.inputs.reading import STRING, text_values
+from pipeline.inputs.reading import STRING
 from pipeline.inputs.sql import query
 from pipeline.inputs.tables import REC_NOT_IN_NEXT_RETURN
 
 
-def derive_uasc(raw: RawInputs) -> None:
-    """Fill ``header.UASC`` from the ``uasc`` table where the header file has no UASC column."""
+def uasc_column(raw: RawInputs) -> pa.Array | None:
+    """``header.UASC`` filled from the ``uasc`` table where the header file has no UASC
+    column; None when every header file has one. Reads ``raw`` only (the caller writes it)."""
     header = raw["header"]
     lacking = sorted(
         {year for year, columns in raw.missing_columns.get("header", {}).items()
          if "UASC" in columns}
     )  # fmt: skip
     if not lacking:
-        return
+        return None
     supplied = pd.DataFrame(list(_supplied(raw, raw["uasc"])), columns=["LA", "YEAR"])
     found = query(
         raw.connection(),
@@ -78,7 +79,7 @@ def derive_uasc(raw: RawInputs) -> None:
     ).cast(pa.large_string())
     lacking_rows = pa.array(header["YEAR"].isin(lacking).to_numpy())
     given = text_array(header["UASC"]).cast(pa.large_string())
-    header["UASC"] = text_values(pc.if_else(lacking_rows, derived, given))
+    return pc.if_else(lacking_rows, derived, given)
 
 
 def _supplied(raw: RawInputs, frame: pd.DataFrame) -> set[tuple[str, int]]:
@@ -155,15 +156,18 @@ def _package_lookup(postcodes: pd.Series) -> dict[str, str]:
     return lookup
 
 
-def derive_placement_la(raw: RawInputs, lookup: dict[str, str], new_to_old: dict[str, str]) -> None:
-    """Fill ``episodes.PL_LA`` from ``PL_POST`` where the episodes file has no PL_LA column.
+def placement_la_column(
+    raw: RawInputs, lookup: dict[str, str], new_to_old: dict[str, str]
+) -> pa.Array | None:
+    """``episodes.PL_LA`` filled from ``PL_POST`` where the episodes file has no PL_LA column;
+    None when there is nothing to fill. Reads ``raw`` only (the caller writes it).
 
     A full postcode is looked up first, then its district; ONS codes become DfE codes.
     """
     episodes = raw["episodes"]
     missing = (~raw.has_column("episodes", "PL_LA")).to_numpy()
     if not missing.any() or not lookup:
-        return
+        return None
     keys = pa.array(list(lookup), pa.string())
     values = pa.array([new_to_old.get(code, code) for code in lookup.values()], pa.string())
     post = text_array(episodes["PL_POST"]).dictionary_encode()  # each postcode looked up once
@@ -172,10 +176,10 @@ def derive_placement_la(raw: RawInputs, lookup: dict[str, str], new_to_old: dict
     district = pc.take(values, pc.index_in(postcode_district(distinct), value_set=keys))
     codes = pc.take(pc.coalesce(full, district).cast(pa.large_string()), post.indices)
     given = text_array(episodes["PL_LA"]).cast(pa.large_string())
-    episodes["PL_LA"] = text_values(pc.if_else(pa.array(missing), codes, given))
+    return pc.if_else(pa.array(missing), codes, given)
 
 
-def _absent_from_next_return(raw: RawInputs) -> np.ndarray:
+def absent_from_next_return(raw: RawInputs) -> np.ndarray:
     """Positions of the open episodes (blank ``DEC``; ``LA``, ``CHILD``, ``DECOM`` given) of
     an LA-year whose LA made the next year's return (it has header rows), which has no
     episode with the same ``CHILD`` and ``DECOM``; ascending."""
@@ -191,15 +195,34 @@ def _absent_from_next_return(raw: RawInputs) -> np.ndarray:
     child, la, year = keys["episodes"], las["episodes"], years["episodes"] - low
     candidates = np.flatnonzero((end == NAT) & (child >= 0) & (start != NAT))
     candidates = candidates[find_sorted(returns, la[candidates] * span + year[candidates] + 1) >= 0]
-    days = distinct(start[start != NAT])
-    rank = np.searchsorted(days, start)
     given = np.flatnonzero((child >= 0) & (start != NAT))
-    episode_keys = (child[given] * span + year[given]) * days.size + rank[given]
-    wanted = (child[candidates] * span + year[candidates] + 1) * days.size + rank[candidates]
+    most = (int(child.max(initial=0)) + 1) * span
+    day, days = _day_numbers(start, given, _KEY_LIMIT // most)
+    episode_keys = (child[given] * span + year[given]) * days + day[given]
+    wanted = (child[candidates] * span + year[candidates] + 1) * days + day[candidates]
     return candidates[~is_in(wanted, episode_keys)]
 
 
-def end_absent_episodes(raw: RawInputs) -> pd.DataFrame:
+_DAY = 86_400 * 10**9
+_KEY_LIMIT = 2**62
+
+
+def _day_numbers(values: np.ndarray, given: np.ndarray, most: int) -> tuple[np.ndarray, int]:
+    """Number the dates ``values[given]`` (int64 nanoseconds) in date order, and how many
+    numbers there are: days since the first when all are whole days (dates as read) and
+    there are at most ``most`` such days, else their rank among the distinct values."""
+    if not given.size:
+        return np.zeros(values.shape, dtype=np.int64), 1
+    dated = values[given]
+    if not (dated % _DAY).any():
+        first, last = int(dated.min()) // _DAY, int(dated.max()) // _DAY
+        if last - first < most:
+            return values // _DAY - first, last - first + 1
+    days = distinct(dated)
+    return np.searchsorted(days, values), days.size
+
+
+def end_absent_episodes(raw: RawInputs, positions: np.ndarray | None = None) -> pd.DataFrame:
     """End the open episodes that the next year's return of the same LA leaves out.
 
     Each year's own return decides who is looked after at its 31 March. An episode open at
@@ -210,10 +233,12 @@ def end_absent_episodes(raw: RawInputs) -> pd.DataFrame:
     the child stays looked after at 31 March ``Y``, as return ``Y`` says, and has no day in
     year ``Y+1``, as return ``Y+1`` says.
     Returns ``LA, YEAR, CHILD`` of those children, ``YEAR`` being the return that left them
-    out (``Y+1``), one row per child.
+    out (``Y+1``), one row per child. ``positions``: those episodes, when already found
+    (:func:`absent_from_next_return`).
     """
     episodes = raw["episodes"]
-    positions = _absent_from_next_return(raw)
+    if positions is None:
+        positions = absent_from_next_return(raw)
     found = episodes.iloc[positions][["LA", "YEAR", "CHILD"]]
     found = found.assign(YEAR=found["YEAR"] + 1)
     if positions.size:

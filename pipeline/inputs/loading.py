@@ -12,16 +12,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline import geography
 from pipeline.frames import empty_frame
 from pipeline.inputs.causes import one_error_per_cause
 from pipeline.inputs.columns import fold_column_name
 from pipeline.inputs.derive import (
-    derive_placement_la,
-    derive_uasc,
+    absent_from_next_return,
     end_absent_episodes,
+    placement_la_column,
     read_postcode_lookup,
+    uasc_column,
 )
 from pipeline.inputs.discovery import Found, find_inputs
 from pipeline.inputs.exclusion import (
@@ -35,7 +37,7 @@ from pipeline.inputs.keys import la_years as la_years_of
 from pipeline.inputs.layout import table_from_name
 from pipeline.inputs.problems import combine, found_in_file, found_in_rows
 from pipeline.inputs.raw import RawInputs
-from pipeline.inputs.reading import STRING, FileRead, Source, read_file_group
+from pipeline.inputs.reading import STRING, FileRead, Source, read_file_group, text_values
 from pipeline.inputs.report import EXCLUSION_COLUMNS, ValidationReport, build_problems
 from pipeline.inputs.rules import RULES, run_checks
 from pipeline.inputs.stacking import stack_years
@@ -250,10 +252,7 @@ def _usable_tables(
             excluded[["LA", "CHILD"]].drop_duplicates().shape[0],
             ", ".join(f"{r.rule} {r.children}" for r in excluded_by_rule(excluded).itertuples()),
         )
-    derive_uasc(raw)
-    lookup = read_postcode_lookup(root / "postcode_lookup.csv", raw["episodes"]["PL_POST"])
-    derive_placement_la(raw, lookup, new_to_old)
-    ended = end_absent_episodes(raw)
+    ended = _derive(root, raw, new_to_old)
     report.ended_not_in_return = ended
     return InputTables(
         header=raw["header"],
@@ -265,6 +264,28 @@ def _usable_tables(
         excluded_per_la_year=excluded_la_years,
         ended_not_in_return=ended,
     )
+
+
+def _derive(root: Path, raw: RawInputs, new_to_old: dict[str, str]) -> pd.DataFrame:
+    """Derive ``UASC`` and ``PL_LA`` and end the episodes left out of the next return.
+
+    The three are found in threads (each only reads ``raw``), then written into the tables.
+    """
+
+    def placement_la() -> pa.Array | None:
+        lookup = read_postcode_lookup(root / "postcode_lookup.csv", raw["episodes"]["PL_POST"])
+        return placement_la_column(raw, lookup, new_to_old)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        absent = pool.submit(absent_from_next_return, raw)
+        uasc = pool.submit(uasc_column, raw)
+        placement = pool.submit(placement_la)
+        columns = [("header", "UASC", uasc.result()), ("episodes", "PL_LA", placement.result())]
+        positions = absent.result()
+    for table, name, column in columns:
+        if column is not None:
+            raw[table][name] = text_values(column)
+    return end_absent_episodes(raw, positions)
 
 
 def _note_not_used(root: Path, paths: list[Path], out: _Collector) -> None:
