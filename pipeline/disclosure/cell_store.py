@@ -74,6 +74,17 @@ class TableCells:
         return self.offset + rows.astype(np.int64) * len(self.indicators) + self.column_index(name)
 
 
+def _numbers(raw: pd.Series) -> np.ndarray:
+    """The cells as numbers (NaN where not a number); text is parsed once per distinct value
+    (a column repeats few values: counts, symbols)."""
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        return pd.to_numeric(raw).to_numpy(dtype=np.float64, na_value=np.nan)
+    codes, uniques = pd.factorize(raw.to_numpy(dtype=object))
+    parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
+    table = np.append(parsed.to_numpy(dtype=np.float64, na_value=np.nan), np.nan)
+    return table[codes]  # code -1 (a missing cell) is the NaN at the end
+
+
 def parse_indicator(
     table_name: str, frame: pd.DataFrame, column: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -84,7 +95,7 @@ def parse_indicator(
     row and the column: symbols go in the cell, never a blank.
     """
     raw = frame[column]
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    values = _numbers(raw)
     status = np.full(len(raw), NUMBER, dtype=np.int8)
     not_number = np.isnan(values)
     if not_number.any():

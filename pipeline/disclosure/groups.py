@@ -222,15 +222,16 @@ def build_equations(store: CellStore) -> Equations:
             eqs.append(groups.group[keep] + next_eq)
             cells.append(cell[keep])
             coefs.append(groups.coef[keep])
-            labels.extend(
-                f"table {entry.table.name!r}, column {name!r}, "
+            text = {
+                kind: f"table {entry.table.name!r}, column {name!r}, "
                 + (
                     "LAs adding up to their region and regions to England"
                     if kind == GEOGRAPHY
                     else f"items of filter {kind!r} adding up to {TOTAL!r}"
                 )
-                for kind in groups.group_kind
-            )
+                for kind in set(groups.group_kind)
+            }
+            labels.extend(text[kind] for kind in groups.group_kind)
             total_cells.append(total_cell)
             next_eq += n_groups
     if not eqs:
