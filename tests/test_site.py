@@ -251,6 +251,19 @@ def test_every_number_on_an_la_page_is_a_cell_of_its_csv(built: Built, old_code:
         assert cell["text"].strip() == expected, cell
 
 
+def test_la_breakdowns_are_labelled_as_the_downloaded_files_label_them(built: Built) -> None:
+    # the files use the EES data dictionary's names since 2.0.0 ("Sex", "Unknown"); a reader
+    # who downloads the CSV finds the same labels as on the page
+    measures = pd.read_csv(
+        built.package / "data" / "stability_measures.csv", dtype=str, keep_default_na=False
+    )
+    in_files = set(measures["breakdown_topic"])
+    assert "Sex" in in_files and "Gender" not in in_files
+    headings = re.findall(r"<h3[^>]*>(.*?)</h3>", la_page(built, "202").read_text("utf-8"))
+    assert "Sex" in headings and "Gender" not in headings
+    assert {"Age at 31 March", "Placement location"} <= set(headings)
+
+
 def test_neighbour_and_area_numbers_come_from_the_package(built: Built) -> None:
     comparison = pd.read_csv(
         built.package / "data" / "la_comparison.csv", dtype=str, keep_default_na=False

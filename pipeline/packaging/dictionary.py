@@ -84,6 +84,12 @@ TERM_SEPARATOR = ": "
 DICTIONARY_FILE = "ees_data_dictionary.csv"
 
 
+def published_labels(topic: str, category: str) -> tuple[str, str]:
+    """The topic and category as the published files name them (for pages and captions)."""
+    published = CATEGORY_RENAMES.get(topic, {}).get(category, category)
+    return TOPIC_RENAMES.get(topic, topic), published
+
+
 def _invert(mapping: dict[str, str]) -> dict[str, str]:
     return {new: old for old, new in mapping.items()}
 

@@ -6,6 +6,7 @@ from html import escape
 
 import pandas as pd
 
+from pipeline.packaging.dictionary import published_labels
 from pipeline.site.display import cell_html, year_label
 from pipeline.site.html_blocks import html_table, raw_html, symbols_in
 from pipeline.site.package import (
@@ -86,13 +87,15 @@ def breakdown_tables(package: SitePackage, extract: LaExtract, used: set[str]) -
             ]
             used |= symbols_in(cells)
             table_rows.append(
-                [escape(category), cell_html(cells[0], "count")]
+                [escape(published_labels(topic, category)[1]), cell_html(cells[0], "count")]
                 + [cell_html(c, "percent") for c in cells[1:]]
             )
-        columns = [topic, "Children"] + [p.label(m) for m in measures]
+        # labelled as the downloadable files label them (EES data dictionary), e.g. "Sex"
+        title = published_labels(topic, "")[0]
+        columns = [title, "Children"] + [p.label(m) for m in measures]
         blocks.append(
-            f"### {topic}\n"
-            + raw_html(html_table(f"{topic}, {year_label(p.latest_year)}", columns, table_rows))
+            f"### {title}\n"
+            + raw_html(html_table(f"{title}, {year_label(p.latest_year)}", columns, table_rows))
         )
     return blocks
 
