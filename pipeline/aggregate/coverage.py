@@ -118,58 +118,47 @@ def apply_coverage(table: PublishedTable, years: SourceYears) -> PublishedTable:
     """``table`` (``stability_measures`` before disclosure) with ``x`` for figures lacking
     their history and the ``status`` and ``status_note`` columns."""
     frame = table.frame.copy()
-    keys = _status_keys(frame, frame["measure"].astype(str).to_numpy())
+    sources, keys = _status_keys(frame, frame["measure"].astype(str).to_numpy(), years)
     keys["period"] = frame["period"].astype(str).to_numpy()
-    lookup = _AvailabilityLookup(years)
 
-    def status(la_code: str, code: str, year: int, period: str) -> tuple[str, str]:
-        available = lookup.of(la_code)
-        return lookup.memo(
-            (code, period, year, lookup.signature(la_code)),
-            lambda: status_of(code, _LABEL_TO_PERIOD.get(period, period), year, available),
-        )
+    def status(source: int, code: str, year: int, period: str) -> tuple[str, str]:
+        return status_of(code, _LABEL_TO_PERIOD.get(period, period), year, sources[source])
 
     return _with_status(table, frame, _row_statuses(keys, status), MASKED)
 
 
-def _status_keys(frame: pd.DataFrame, measure: np.ndarray) -> pd.DataFrame:
-    """``la`` (blank on regional and national rows), ``measure`` and ``year`` of each row."""
+def _status_keys(
+    frame: pd.DataFrame, measure: np.ndarray, years: SourceYears
+) -> tuple[list[Mapping[str, Collection[int]]], pd.DataFrame]:
+    """The distinct source years of the rows, and ``source`` (the position of the row's source
+    years in that list), ``measure`` and ``year`` of each row.
+
+    An LA row has its LA's source years (every LA's when not recorded), a regional or national
+    row every LA's. Most LAs have every return, so a status is worked out for few sets of
+    source years rather than for every LA.
+    """
+    national = years.get(None, {})
     is_la = (frame["geographic_level"] == LEVEL_LA).to_numpy()
     la = pd.Series(frame["old_la_code"].astype(str).to_numpy()).where(is_la, "")
-    return pd.DataFrame(
-        {"la": la, "measure": measure, "year": frame["time_period"].astype(int).to_numpy()}
+    codes, distinct_las = pd.factorize(la)
+    sources: list[Mapping[str, Collection[int]]] = []
+    position: dict[tuple, int] = {}
+    source_of_la = np.empty(len(distinct_las), dtype=np.int64)
+    for i, la_code in enumerate(distinct_las):
+        available = years.get(la_code, national) if la_code else national
+        signature = tuple(sorted((s, frozenset(y)) for s, y in available.items()))
+        if signature not in position:
+            position[signature] = len(sources)
+            sources.append(available)
+        source_of_la[i] = position[signature]
+    keys = pd.DataFrame(
+        {
+            "source": source_of_la[codes],
+            "measure": measure,
+            "year": frame["time_period"].astype(int).to_numpy(),
+        }
     )
-
-
-class _AvailabilityLookup:
-    """The source years of an LA (``""``: any LA), and a memo of statuses shared by the LAs
-    with the same source years (most LAs have every return, so a status is worked out once)."""
-
-    def __init__(self, years: SourceYears) -> None:
-        self.years = years
-        self.national = years.get(None, {})
-        self._signatures: dict[str, tuple] = {}
-        self._memo: dict[tuple, tuple[str, str]] = {}
-
-    def of(self, la_code: str) -> Mapping[str, Collection[int]]:
-        """The source years of ``la_code`` (every LA's when blank or not recorded)."""
-        return self.years.get(la_code, self.national) if la_code else self.national
-
-    def signature(self, la_code: str) -> tuple:
-        """A hashable form of :meth:`of` (equal for LAs with the same source years)."""
-        found = self._signatures.get(la_code)
-        if found is None:
-            available = self.of(la_code)
-            found = tuple(sorted((s, frozenset(y)) for s, y in available.items()))
-            self._signatures[la_code] = found
-        return found
-
-    def memo(self, key: tuple, compute: Callable[[], tuple[str, str]]) -> tuple[str, str]:
-        """``compute()`` the first time ``key`` is seen; the stored answer afterwards."""
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = compute()
-        return found
+    return sources, keys
 
 
 def _row_statuses(
@@ -179,12 +168,10 @@ def _row_statuses(
     once per distinct row of ``keys`` (its columns, in order, are the arguments)."""
     numbers = group_numbers(keys, list(keys.columns))
     _, first = np.unique(numbers, return_index=True)
-    distinct = keys.iloc[first]
-    found = [status(*key) for key in distinct.itertuples(index=False)]
-    order = np.empty(len(first), dtype=np.int64)
-    order[numbers[first]] = np.arange(len(first))
-    statuses = np.array([s for s, _ in found], dtype=object)[order]
-    notes = np.array([n for _, n in found], dtype=object)[order]
+    found = [status(*key) for key in keys.iloc[first].itertuples(index=False)]
+    # Groups are numbered in order of first appearance: ``found[k]`` is group ``k``'s.
+    statuses = np.array([s for s, _ in found], dtype=object)
+    notes = np.array([n for _, n in found], dtype=object)
     return statuses[numbers], notes[numbers]
 
 
@@ -254,16 +241,12 @@ def with_status(
     measure = frame[column].astype(str)
     if codes is not None:
         measure = measure.map(codes)
-    lookup = _AvailabilityLookup(years)
+    sources, keys = _status_keys(frame, measure.to_numpy(), years)
 
-    def status(la_code: str, code: str, year: int) -> tuple[str, str]:
-        available = lookup.of(la_code)
-        return lookup.memo(
-            (code, year, lookup.signature(la_code)),
-            lambda: _row_status(code, period, year, available, previous),
-        )
+    def status(source: int, code: str, year: int) -> tuple[str, str]:
+        return _row_status(code, period, year, sources[source], previous)
 
-    result = _row_statuses(_status_keys(frame, measure.to_numpy()), status)
+    result = _row_statuses(keys, status)
     masked = [
         i.name
         for i in table.indicators
