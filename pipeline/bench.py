@@ -28,7 +28,13 @@ from rich.table import Table
 
 from pipeline import logs
 from pipeline.aggregate import build_tables
-from pipeline.build import BuildInputs, release_child_rows, release_metadata, run_build
+from pipeline.build import (
+    BuildInputs,
+    release_child_rows,
+    release_measures_children,
+    release_metadata,
+    run_build,
+)
 from pipeline.inputs import load
 from pipeline.packaging import write_package
 from pipeline.site import generate_pages, render
@@ -169,13 +175,23 @@ def _bench_pipeline(stages: dict[str, Any], scratch: Path, scale: float, years: 
     tables, report = _timed(stages, "validate", lambda v: len(v[0].episodes), lambda: load(inputs))
     if tables is None:
         raise RuntimeError("synthetic inputs failed validation:\n" + report.to_text())
-    result = _timed(stages, "measures", lambda r: len(r.children), partial(measure, tables))
-    release_child_rows(tables)  # as the build does once the measures are computed
+    # As the build does: the child-level input frames are emptied once the measures no
+    # longer read them, before the measures' results are stacked.
+    release = partial(release_child_rows, tables)
+    result = _timed(
+        stages, "measures", lambda r: len(r.children), partial(measure, tables, release=release)
+    )
     raw = _timed(
         stages,
         "aggregate",
         lambda t: sum(len(x.frame) for x in t.values()),
-        partial(build_tables, result, tables, report),
+        partial(
+            build_tables,
+            result,
+            tables,
+            report,
+            release=partial(release_measures_children, result),
+        ),
     )
     del result  # as the build does: nothing holds the child-level tables past this point
     protected, summary = _timed(

@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,7 @@ from pipeline.disclosure import SuppressionSummary
 from pipeline.inputs.report import ValidationReport
 from pipeline.inputs.tables import InputTables
 from pipeline.logs import log, step
+from pipeline.measures import MeasuresResult
 from pipeline.measures.catalogue import HEADLINE_MEASURES, MEASURES
 from pipeline.packaging import (
     PackageBuildError,
@@ -150,16 +152,22 @@ def publishable_tables(
     """Run measures, aggregation, disclosure control, the derived tables and the audit.
 
     Returns ``(published tables, suppression summary)``; the tables are safe to write (the
-    audit has passed). To keep memory down, ``tables`` loses its child-level rows once the
-    measures are computed (:func:`release_child_rows`), and the child-level measures are let
-    go once aggregation is done. ``neighbours`` is the basis of the statistical neighbours
+    audit has passed). To keep memory down, ``tables`` loses its child-level rows as soon as
+    the measures no longer read them (:func:`release_child_rows`, before the measures' results
+    are stacked), and the measures' child-level table as soon as aggregation has its compact
+    copy (:func:`release_measures_children`). ``neighbours`` is the basis of the statistical neighbours
     (``dfe``, ``dfe-2021`` or ``computed``).
     """
-    result = measure(tables)
-    release_child_rows(tables)
-    raw = aggregate(build_tables, result, tables, report, neighbours)
+    result = measure(tables, release=partial(release_child_rows, tables))
+    make_tables = partial(build_tables, release=partial(release_measures_children, result))
+    raw = aggregate(make_tables, result, tables, report, neighbours)
     del result
     return protect_and_audit(raw)
+
+
+def release_measures_children(result: MeasuresResult) -> None:
+    """Empty ``result.children`` (aggregation calls this once it has its compact copy)."""
+    result.children = _emptied(result.children)
 
 
 def _publish_from_inputs(

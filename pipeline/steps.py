@@ -49,10 +49,14 @@ def validate(
     return tables, report
 
 
-def measure(tables: InputTables) -> MeasuresResult:
-    """Compute the child-level measures of every child, year and period."""
+def measure(tables: InputTables, release: Callable[[], None] | None = None) -> MeasuresResult:
+    """Compute the child-level measures of every child, year and period.
+
+    ``release``: called once the measures no longer read the input frames, before their
+    results are stacked (``compute_measures``); the build empties the child-level frames there.
+    """
     with step("measures", rows_in=len(tables.episodes)) as counts:
-        result = compute_measures(tables)
+        result = compute_measures(tables, release=release)
         counts["rows_out"] = len(result.children)
     return result
 

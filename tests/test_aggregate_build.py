@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 from test_aggregate_children import Result, child, children_frame, input_tables
 
 from pipeline.aggregate import build_tables, derive_comparisons
+from pipeline.build import release_measures_children
 from pipeline.geography import local_authorities
 from pipeline.published import EES_TIME_GEOGRAPHY_COLUMNS
 
@@ -55,8 +57,11 @@ def built() -> dict:
     tables = input_tables(
         la_years, sw_supplied={p for p in la_years if p[0] != las[0]}, la_context=context
     )
-    built = build_tables(Result(children), tables, None)
+    result = Result(children)
+    built = build_tables(result, tables, None, release=partial(release_measures_children, result))
     built["_child_ids"] = set(children["CHILD"])
+    built["_released"] = result.children
+    built["_unreleased"] = build_tables(Result(children), tables, None)
     return built
 
 
@@ -100,3 +105,12 @@ def test_derived_tables_from_string_cells(built: dict) -> None:
     assert (comparison["neighbours_with_data"].astype(int) <= 10).all()
     first_la = comparison[comparison["measure"] == "sw_2plus"].iloc[0]
     assert first_la["percent"] == "x" and first_la["rank_among_las"] == "x"
+
+
+def test_child_level_table_released_once_compacted_changes_nothing(built: dict) -> None:
+    """The build lets the measures' child-level table go once aggregation has its compact
+    copy (``release``): the table is emptied and every table is the same as without it."""
+    assert built["_released"].empty
+    assert "placement_2plus" in built["_released"].columns
+    for name, table in built["_unreleased"].items():
+        pd.testing.assert_frame_equal(built[name].frame, table.frame, obj=name)

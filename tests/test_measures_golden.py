@@ -18,6 +18,7 @@ import pytest
 import yaml
 from test_measures_support import build_tables
 
+from pipeline.build import release_child_rows
 from pipeline.geography import la_lookup
 from pipeline.inputs.tables import InputTables
 from pipeline.measures import MeasuresResult, compute_measures
@@ -148,3 +149,20 @@ def test_census_rows_in_another_las_return_match_across_batches() -> None:
     batched = compute_measures(tables, batch_rows=1)
     _assert_same_result(batched, compute_measures(tables, batch_rows=None))
     assert batched.children["in_school_cohort"].fillna(False).any()
+
+
+def test_inputs_released_during_the_measures_change_nothing() -> None:
+    """The build empties the input frames while the measures run (``release``): called once,
+    the frames are empty afterwards, and the result is the same as with the frames kept."""
+    tables = next(t for *_, t in golden_groups() if t.episodes["LA"].nunique() >= 2)
+    expected = compute_measures(tables, batch_rows=1)
+    calls = []
+
+    def release() -> None:
+        calls.append(len(tables.episodes))
+        release_child_rows(tables)
+
+    released = compute_measures(tables, batch_rows=1, release=release)
+    assert len(calls) == 1 and calls[0] > 0
+    assert tables.episodes.empty and tables.school_census.empty
+    _assert_same_result(released, expected)

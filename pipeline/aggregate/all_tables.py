@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from pipeline.inputs.report import ValidationReport
@@ -70,6 +72,7 @@ def build_tables(
     tables: InputTables,
     report: ValidationReport | None = None,
     neighbours: str = DEFAULT_BASIS,
+    release: Callable[[], None] | None = None,
 ) -> dict[str, PublishedTable]:
     """Aggregate the child-level measures into the published tables (before disclosure).
 
@@ -77,9 +80,13 @@ def build_tables(
     ``exclusions``), ``tables`` the ``InputTables`` it was computed from, ``report`` the
     ``ValidationReport`` (``None`` counts as no warnings), ``neighbours`` the basis of the
     statistical neighbours (``dfe``, ``dfe-2021`` or ``computed``). Counts are integers and percentages
-    floats; ``x`` marks figures not available, ``z`` figures not applicable.
+    floats; ``x`` marks figures not available, ``z`` figures not applicable. ``release`` (if
+    given) is called once the compact copy of the child-level table is made and
+    ``result.children`` is no longer read (the build lets the measures' table go there).
     """
     children = compact_children(result.children)
+    if release is not None:
+        release()
     if children.empty:
         raise ValueError("build_tables: the child-level table is empty; nothing to publish")
     mix = case_mix_tables(children, tables)

@@ -72,7 +72,8 @@ def _stack(parts: list[pa.Table]) -> pd.DataFrame:
     """Stack the batches' Arrow tables (in batch order) into one pandas frame.
 
     Column by column, each Arrow column dropped once converted, so the numbers and flags are
-    not held twice at once (text columns are shared with pandas, not copied).
+    not held twice at once; dictionary-encoded text (:func:`_fetch_with_codes`) is decoded
+    here, one column at a time.
     """
     table = pa.concat_tables(parts)
     parts.clear()
@@ -80,6 +81,8 @@ def _stack(parts: list[pa.Table]) -> pd.DataFrame:
     for name in list(table.column_names):
         column = table.column(name)
         table = table.drop_columns([name])
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(pa.large_string())
         columns[name] = _to_pandas(pa.table({name: column}))[name]
         del column
         pa.default_memory_pool().release_unused()
@@ -101,17 +104,25 @@ def _fetch_with_codes(
 
     Sorting happens in Arrow on the integer keys (``order``: ``(column, "ascending")`` pairs;
     keys follow the codes' order, so sorting by keys sorts by codes): an ``ORDER BY`` of the
-    wide rows in DuckDB needs several times the memory. The codes are put back with ``take`` on
-    the arrays of codes, so no Python string is made per row.
+    wide rows in DuckDB needs several times the memory. Text columns other than ``CHILD``
+    (labels, periods, LA codes) come back dictionary-encoded, so the sort moves small integers
+    and the batches wait in little memory (:func:`_stack` decodes them); ``CHILD`` codes are
+    put back with ``take`` on the array of codes, so no Python string is made per row.
     """
     table = con.sql(query).to_arrow_table()
-    table = table.take(pc.sort_indices(table, sort_keys=order))
+    rows = pc.sort_indices(table, sort_keys=order)
+    for index, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            table = table.set_column(index, field.name, pc.dictionary_encode(table.column(index)))
+    table = table.take(rows)
     la_codes = _codes(con, "SELECT la_code FROM la_keys ORDER BY LA")
     child_codes = _codes(con, "SELECT child_code FROM child_keys ORDER BY CHILD")
-    for name, codes in [("LA", la_codes), ("CHILD", child_codes)]:
-        keys = pc.subtract(table.column(name).cast(pa.int64()), 1)
-        table = table.set_column(table.schema.get_field_index(name), name, pc.take(codes, keys))
-    return table
+    la_keys = pc.subtract(table.column("LA").cast(pa.int32()), 1).combine_chunks()
+    la = pa.DictionaryArray.from_arrays(la_keys, la_codes)
+    table = table.set_column(table.schema.get_field_index("LA"), "LA", la)
+    child_keys = pc.subtract(table.column("CHILD").cast(pa.int64()), 1)
+    child = pc.take(child_codes, child_keys)
+    return table.set_column(table.schema.get_field_index("CHILD"), "CHILD", child)
 
 
 #: Batches computed at the same time (at most one per core).
@@ -214,8 +225,18 @@ def _in_parallel(function: Callable[..., T], items: Iterable[tuple]) -> Iterator
             yield pending.popleft().result()
 
 
+def _drain(items: list[T]) -> Iterator[T]:
+    """Yield the items of ``items`` in order, removing each from the list as it is yielded
+    (so the list no longer holds an item, e.g. a batch's input rows, once it is handed out)."""
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
 def compute_measures(
-    tables: InputTables, batch_rows: int | None = DEFAULT_BATCH_ROWS
+    tables: InputTables,
+    batch_rows: int | None = DEFAULT_BATCH_ROWS,
+    release: Callable[[], None] | None = None,
 ) -> MeasuresResult:
     """Compute every child-level measure of METHODS.md sections 2 to 4 for every year.
 
@@ -226,26 +247,33 @@ def compute_measures(
 
     LAs are processed in batches of about ``batch_rows`` episode rows (None: all at once), so
     memory stays bounded at any scale; the result does not depend on the batches.
+    ``release`` (if given) is called once the columns the measures read are held as Arrow
+    and ``tables`` is no longer read (the build empties the child-level frames there); the
+    Arrow inputs are then split into batches table by table, each table let go once split, and
+    each batch's rows are let go once the batch is computed, so the inputs shrink as the
+    results grow.
     """
     inputs = ArrowInputs.from_tables(tables)
-    work: Iterable[tuple[ArrowInputs, list[str] | None]]
-    if batch_rows is None:
+    batches = None if batch_rows is None else la_batches(tables, batch_rows)
+    if release is not None:
+        release()  # ``inputs`` now holds the only reference to the columns the measures read
+    work: list[tuple[ArrowInputs, list[str] | None]]
+    if batches is None:
         work = [(inputs, None)]
     else:
-        batches = la_batches(tables, batch_rows)
-        work = zip(split_into_batches(inputs, batches), batches, strict=True)
+        work = list(zip(split_into_batches(inputs, batches), batches, strict=True))
+    del inputs
     children_parts, event_parts, exclusion_parts = [], [], []
     ended = 0
     # Batches side by side share the cores: one DuckDB thread each (measured at scale 1:
     # 10.7 s against 13 s with every batch using every core).
     threads = None if batch_rows is None else max(1, (os.cpu_count() or 1) // PARALLEL_BATCHES)
     measure = partial(_measure_batch, threads=threads)
-    for children, events, exclusions, ended_here in _in_parallel(measure, work):
+    for children, events, exclusions, ended_here in _in_parallel(measure, _drain(work)):
         children_parts.append(children)
         event_parts.append(events)
         exclusion_parts.append(exclusions)
         ended += ended_here
-    del inputs
     if ended:
         log.warning(
             "measures: %d open episodes missing from a later return of their LA (child not in "

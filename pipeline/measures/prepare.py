@@ -9,7 +9,6 @@ because METHODS.md section 3 rule 3 drops them "before anything else".
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import duckdb
@@ -139,26 +138,49 @@ def _rows_by_batch(batch: np.ndarray, count: int) -> list[np.ndarray]:
     return [order[bounds[b] : bounds[b + 1]] for b in range(count)]
 
 
-def split_into_batches(inputs: ArrowInputs, batches: list[list[str]]) -> Iterator[ArrowInputs]:
-    """Yield, for each batch of LAs, the input rows :func:`load_tables` needs for it.
+def split_into_batches(inputs: ArrowInputs, batches: list[list[str]]) -> list[ArrowInputs]:
+    """The input rows :func:`load_tables` needs for each batch of LAs, in batch order.
 
     The header, episode and social worker rows of the batch's LAs, and every census row of
     each UPN found in those headers or in the batch's own census rows (so a pupil's census
     rows returned by another LA go with the pupil). The rows are found once for all batches,
-    so each batch costs time in proportion to its own size.
+    so each batch costs time in proportion to its own size. Each table of ``inputs`` is
+    emptied once it is split (``inputs`` keeps its schemas, links and years), so the input
+    rows are never held twice over.
     """
     batch_of = {la: number for number, las in enumerate(batches) for la in las}
     count = len(batches)
-    tables = {name: getattr(inputs, name) for name in ["header", "episodes", "social_workers"]}
-    numbers = {name: _batch_numbers(table.column("LA"), batch_of) for name, table in tables.items()}
-    rows = {name: _rows_by_batch(numbers[name], count) for name in tables}
+    header_batches = _batch_numbers(inputs.header.column("LA"), batch_of)
+    census_rows = _census_rows_by_batch(inputs, header_batches, batch_of, count)
+    parts: dict[str, list[pa.Table]] = {}
+    for name in ["header", "episodes", "social_workers", "school_census"]:
+        table: pa.Table = getattr(inputs, name)
+        if name == "school_census":
+            rows = census_rows
+        else:
+            numbers = (
+                header_batches if name == "header" else _batch_numbers(table.column("LA"), batch_of)
+            )
+            rows = _rows_by_batch(numbers, count)
+        parts[name] = [table.take(rows[number]) for number in range(count)]
+        setattr(inputs, name, table.schema.empty_table())
+        del table
+    return [
+        replace(inputs, **{name: tables[number] for name, tables in parts.items()})
+        for number in range(count)
+    ]
+
+
+def _census_rows_by_batch(
+    inputs: ArrowInputs, header_batches: np.ndarray, batch_of: dict[str, int], count: int
+) -> list[np.ndarray]:
+    """Census row positions of each batch: every row of a UPN found in the batch's headers
+    (``header_batches``: the batch of each header row) or in the batch's own census rows."""
     census = inputs.school_census
     census_upns = census.column("UPN").to_pandas()
     upn_batches = pd.concat(
         [
-            pd.DataFrame(
-                {"UPN": inputs.header.column("UPN").to_pandas(), "batch": numbers["header"]}
-            ),
+            pd.DataFrame({"UPN": inputs.header.column("UPN").to_pandas(), "batch": header_batches}),
             pd.DataFrame(
                 {"UPN": census_upns, "batch": _batch_numbers(census.column("LA"), batch_of)}
             ),
@@ -168,14 +190,9 @@ def split_into_batches(inputs: ArrowInputs, batches: list[list[str]]) -> Iterato
     census_rows = pd.DataFrame({"UPN": census_upns, "row": np.arange(census.num_rows)}).merge(
         upn_batches.drop_duplicates(), on="UPN"
     )
-    census_by_batch = census_rows.groupby("batch")["row"].apply(np.sort).to_dict()
+    by_batch = census_rows.groupby("batch")["row"].apply(np.sort).to_dict()
     empty = np.array([], dtype=np.int64)
-    for number in range(count):
-        yield replace(
-            inputs,
-            **{name: table.take(rows[name][number]) for name, table in tables.items()},
-            school_census=census.take(census_by_batch.get(number, empty)),
-        )
+    return [by_batch.get(number, empty) for number in range(count)]
 
 
 def load_tables(
