@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from pipeline.synth.dates import anniversary, split_dates
-from pipeline.synth.draws import choose_by_row, running_totals, sorted_rows
+from pipeline.synth.dates import academic_year, anniversary, collection_year, split_dates
+from pipeline.synth.draws import choose_by_row, running_totals, sorted_rows, stable_order
 
 EPOCH = dt.date(1970, 1, 1)
 
@@ -70,3 +70,27 @@ def test_sorted_rows_is_a_stable_sort_by_the_keys_in_order() -> None:
     result = sorted_rows(frame, ["child", "day"])
     assert result["tag"].tolist() == ["d", "b", "e", "a", "c"]  # ties keep their order
     assert result.index.tolist() == [0, 1, 2, 3, 4]
+
+
+def test_stable_order_is_lexsort() -> None:
+    """Packed into one key or not, the order is numpy's lexsort (ties in row order)."""
+    child = np.array([5, 3, 5, 3, 5])
+    day = np.array([2, 9, 1, 9, -1])
+    assert stable_order([child, day]).tolist() == [1, 3, 4, 2, 0]
+    rng = np.random.default_rng(3)
+    for high in (3, 10**6, 2**40):  # the last is too wide to pack two columns
+        columns = [rng.integers(-high, high, 500) for _ in range(3)]
+        expected = np.lexsort(columns[::-1]).tolist()
+        assert stable_order(columns).tolist() == expected
+
+
+def test_years_by_day_lookup_equal_the_calendar() -> None:
+    """Many days in a short span are looked up per day: the same years as worked out each."""
+    days = np.array([19_600, 19_601, 19_966, 19_600, 19_236, 20_000] * 10)  # 2023-08-31...
+    for function in (academic_year, collection_year):
+        expected = [function(np.array([day]))[0] for day in days]
+        assert function(days).tolist() == expected
+    # 31 August 2023 is in school year 2022, 1 September 2023 in 2023; 31 March 2024 ends
+    # collection year 2024, 1 April 2024 starts 2025
+    assert academic_year(np.array([19_600, 19_601] * 8)).tolist()[:2] == [2022, 2023]
+    assert collection_year(np.array([19_813, 19_814] * 8)).tolist()[:2] == [2024, 2025]

@@ -35,6 +35,7 @@ from pipeline.synth.dates import (
     year_end,
     year_start,
 )
+from pipeline.synth.draws import stable_order
 from pipeline.synth.schools import CENSUS_TERMS, Schools
 from pipeline.synth.social_workers import REASONS as SW_REASONS
 from pipeline.synth.social_workers import worker_ids
@@ -191,7 +192,7 @@ def episode_table(episodes: pd.DataFrame, ids: ChildIds, areas: Areas, year: int
     start, end = episodes["start"].to_numpy(), episodes["end"].to_numpy()
     child = episodes["child"].to_numpy()
     rows = np.flatnonzero(overlaps_year(start, end, year))
-    rows = rows[np.lexsort((start[rows], ids.key[child[rows]]))]
+    rows = rows[stable_order([ids.key[child[rows]], start[rows]])]
     end = end[rows]
     still_open = (end == NO_DATE) | (end > year_end(year))
     columns = {
@@ -225,7 +226,7 @@ def social_worker_table(
     keep = overlaps_year(start, end, year) & in_header[child] & supplied[la]
     rows = np.flatnonzero(keep)
     worker = social["worker"].to_numpy()
-    rows = rows[np.lexsort((worker[rows], start[rows], ids.key[child[rows]]))]
+    rows = rows[stable_order([ids.key[child[rows]], start[rows], worker[rows]])]
     end = end[rows]
     still_open = (end == NO_DATE) | (end > year_end(year))
     columns = {
@@ -277,11 +278,12 @@ def census_table(
     return pa.table({name: columns[name] for name in ["LA", *SCHOOL_CENSUS_COLUMNS]})
 
 
-def write_csv(frame: pd.DataFrame | pa.Table, path: Path) -> None:
+def write_csv(frame: pd.DataFrame | pa.Table, path: Path, quiet: bool = False) -> tuple[Path, int]:
     """Write one table as UTF-8 CSV (``\n`` line ends, quotes only where needed, blank cells
-    empty) and log its row count. Cells holding no comma, quote or line break (all the synthetic
-    tables' cells) are joined into lines by Arrow directly; a table with such a cell goes
-    through DuckDB's writer, which quotes it."""
+    empty) and log its row count (unless ``quiet``); return the path and row count. Cells
+    holding no comma, quote or line break (all the synthetic tables' cells) are joined into
+    lines by Arrow directly; a table with such a cell goes through DuckDB's writer, which
+    quotes it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(frame, pa.Table):
         columns = [_text_column(values) for values in frame.columns]
@@ -293,7 +295,9 @@ def write_csv(frame: pd.DataFrame | pa.Table, path: Path) -> None:
         _write_quoted(pa.Table.from_arrays(columns, names=names), path)
     else:
         _write_plain(columns, names, path)
-    log.info("synth: %s/%s %s rows", path.parent.name, path.name, f"{len(frame):,}")
+    if not quiet:
+        log.info("synth: %s/%s %s rows", path.parent.name, path.name, f"{len(frame):,}")
+    return path, len(frame)
 
 
 def _text_column(column: pd.Series | pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -17,6 +17,7 @@ import pandas as pd
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import Population, Window
 from pipeline.synth.dates import NO_DATE, academic_year, day_number, nth_weekday
+from pipeline.synth.draws import stable_order
 from pipeline.synth.upn import make_upns
 
 PRIMARY, SECONDARY, ALL_THROUGH, PRU_PRIMARY, PRU_SECONDARY = 0, 1, 2, 3, 4
@@ -349,7 +350,7 @@ def census_rows(
     entry, school = _school_on(child, day, histories)
     keep &= school >= 0
     rows = np.flatnonzero(keep)
-    rows = rows[np.lexsort((day[rows], child[rows]))]
+    rows = rows[stable_order([child[rows], day[rows]])]
     child, day, school, entry = child[rows], day[rows], school[rows], entry[rows]
     conversion = schools.conversion_day[school]
     converted = (conversion != NO_DATE) & (conversion <= day)
