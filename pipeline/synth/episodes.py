@@ -175,9 +175,11 @@ def _distinct_home(frame: pd.DataFrame, home: pd.Series) -> np.ndarray:
     """Each episode's ``HOME_POST`` from its period's home postcode, moved to the next sector
     where it is some placement's postcode (the same postcode only for ``P1``: DfE rule 392d)."""
     period = frame["period"].to_numpy()
+    placement_post = frame["PL_POST"].to_numpy()
+    not_with_parents = (frame["PLACE"] != "P1").to_numpy()
     for _ in range(3):
         episode_home = home.reindex(period).to_numpy()
-        clash = (episode_home == frame["PL_POST"].to_numpy()) & (frame["PLACE"] != "P1").to_numpy()
+        clash = (episode_home == placement_post) & not_with_parents
         if not clash.any():
             break
         clashed = np.unique(period[clash])
