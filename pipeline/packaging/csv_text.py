@@ -14,6 +14,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,6 +32,7 @@ NEEDS_QUOTES = "[" + "".join(c for c in ',"\r\n' if quoted_by_csv_module(c)) + "
 TEXT = pa.large_string()
 QUOTE = pa.scalar('"', TEXT)
 BLANK = pa.scalar("", TEXT)
+NEWLINE = pa.scalar("\n", TEXT)
 
 
 def quoted_cells(cells: pa.Array) -> pa.Array:
@@ -51,21 +53,23 @@ def header_line(columns: list[str]) -> str:
     return (",".join(names) if names != [""] else '""') + "\n"
 
 
-def csv_lines(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
-    """One CSV line per row of ``frame`` (without line terminator), over ``columns``.
+def quoted_columns(frame: pd.DataFrame) -> dict[str, pa.Array]:
+    """Every column of a frame of text cells as quoted CSV cells (:func:`quoted_cells`)."""
+    return {
+        str(name): quoted_cells(pa.array(cells, type=TEXT, from_pandas=True))
+        for name, cells in frame.items()
+    }
 
-    The frame's cells must be text (missing values are written blank); a column of
-    ``columns`` that the frame lacks is blank in every line.
+
+def joined_lines(quoted: dict[str, pa.Array], columns: list[str], rows: int) -> pa.Array:
+    """One CSV line per row from quoted cells (:func:`quoted_columns`), over ``columns``.
+
+    A column of ``columns`` that ``quoted`` lacks is blank in every line; ``quoted`` may also
+    hold a scalar for a column with one value in every row.
     """
     if not columns:
         raise ValueError("a CSV line needs at least one column")
-    rows = len(frame)
-    parts = [
-        quoted_cells(pa.array(frame[name], type=TEXT, from_pandas=True))
-        if name in frame.columns
-        else BLANK
-        for name in columns
-    ]
+    parts = [quoted.get(name, BLANK) for name in columns]
     if len(parts) == 1:
         lines = parts[0] if isinstance(parts[0], pa.Array) else pa.repeat(parts[0], rows)
         return pc.if_else(pc.equal(lines, BLANK), pa.scalar('""', TEXT), lines)
@@ -73,6 +77,32 @@ def csv_lines(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
     if not isinstance(joined, pa.Array):
         joined = pa.repeat(joined, rows)
     return joined
+
+
+def csv_lines(frame: pd.DataFrame, columns: list[str]) -> pa.Array:
+    """One CSV line per row of ``frame`` (without line terminator), over ``columns``.
+
+    The frame's cells must be text (missing values are written blank); a column of
+    ``columns`` that the frame lacks is blank in every line.
+    """
+    present = [name for name in columns if name in frame.columns]
+    return joined_lines(quoted_columns(frame[present]), columns, len(frame))
+
+
+def line_block(lines: pa.Array) -> tuple[memoryview, np.ndarray]:
+    """The lines, each ended by ``\\n``, as one block of UTF-8 bytes, and where each line starts.
+
+    Line ``i`` is ``block[bounds[i]:bounds[i + 1]]``, so a run of lines is one slice of the
+    block, written without making a Python string of each line.
+    """
+    if len(lines) == 0:
+        return memoryview(b""), np.zeros(1, dtype=np.int64)
+    ended = pc.binary_join_element_wise(lines.cast(TEXT), BLANK, NEWLINE)
+    if isinstance(ended, pa.ChunkedArray):
+        ended = ended.combine_chunks()
+    _, offsets, data = ended.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[ended.offset : ended.offset + len(ended) + 1]
+    return memoryview(data), bounds
 
 
 def csv_text(frame: pd.DataFrame) -> str:
@@ -84,4 +114,17 @@ def csv_text(frame: pd.DataFrame) -> str:
 
 def write_csv_text(frame: pd.DataFrame, path: Path) -> None:
     """Write :func:`csv_text` of a frame of text cells to ``path`` as UTF-8."""
-    path.write_bytes(csv_text(frame).encode("utf-8"))
+    columns = [str(name) for name in frame.columns]
+    write_quoted_csv(quoted_columns(frame), columns, len(frame), path)
+
+
+def write_quoted_csv(
+    quoted: dict[str, pa.Array], columns: list[str], rows: int, path: Path
+) -> None:
+    """Write the CSV file of quoted cells (:func:`quoted_columns`) over ``columns`` to ``path``:
+    the same bytes as :func:`write_csv_text` of the frame they were quoted from."""
+    lines = joined_lines(quoted, columns, rows) if rows else pa.array([], TEXT)
+    block, bounds = line_block(lines)
+    with path.open("wb") as stream:
+        stream.write(header_line(columns).encode("utf-8"))
+        stream.write(block[bounds[0] : bounds[-1]])

@@ -32,12 +32,20 @@ import zipfile
 from pathlib import Path
 
 import gptables
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from pipeline.geography import local_authorities
 from pipeline.measures.catalogue import MEASURES
-from pipeline.packaging.csv_text import csv_lines, header_line
+from pipeline.packaging.csv_text import (
+    TEXT,
+    header_line,
+    joined_lines,
+    line_block,
+    quoted_cells,
+    quoted_columns,
+)
 from pipeline.packaging.metadata import SYNTHETIC_WARNING, ReleaseMetadata
 from pipeline.published import (
     EES_TIME_GEOGRAPHY_COLUMNS,
@@ -73,7 +81,8 @@ def _descriptive_columns(table: PublishedTable) -> list[str]:
     return [f.name for f in table.filters] + list(table.extra_columns)
 
 
-def _has_la_rows(table: PublishedTable) -> bool:
+def has_la_rows(table: PublishedTable) -> bool:
+    """True for an EES table with at least one LA row (it has per-LA files)."""
     return table.ees and bool((table.frame["geographic_level"] == LEVEL_LA).any())
 
 
@@ -86,7 +95,7 @@ def _first_seen(lists: list[list[str]]) -> list[str]:
 
 def extract_columns(tables: dict[str, PublishedTable]) -> list[str]:
     """The common column set of the per-LA extracts for these tables."""
-    ees = [tables[name] for name in sorted(tables) if _has_la_rows(tables[name])]
+    ees = [tables[name] for name in sorted(tables) if has_la_rows(tables[name])]
     named = [t.name for t in ees if "table_name" in t.columns]
     if named:
         raise ValueError(f"table(s) {named} have a 'table_name' column, used by the LA extracts")
@@ -100,37 +109,139 @@ def extract_columns(tables: dict[str, PublishedTable]) -> list[str]:
     return ["table_name", *EES_TIME_GEOGRAPHY_COLUMNS, *descriptive, *indicators]
 
 
-def write_la_extracts(tables: dict[str, PublishedTable], folder: Path) -> list[Path]:
+class LaRows:
+    """The LA rows of one published table as quoted CSV cells, made once for every per-LA file.
+
+    ``cells`` is the table's text frame (:func:`pipeline.packaging.writer.table_cells`) and
+    ``quoted`` its quoted cells (:func:`~pipeline.packaging.csv_text.quoted_columns`) when the
+    caller has them; otherwise the LA rows are converted here the same way
+    (``astype("string")``, missing cells blank). The LA rows are picked out when first asked
+    for (so a forked writer does it, not the caller). :meth:`columns` holds every column of the
+    table plus the tidy files' ``time_period_label`` and ``measure_label``; ``codes`` is each
+    LA row's ``old_la_code``.
+    """
+
+    def __init__(
+        self,
+        table: PublishedTable,
+        cells: pd.DataFrame | None = None,
+        quoted: dict[str, pa.Array] | None = None,
+    ) -> None:
+        frame = table.frame
+        mask = (frame["geographic_level"] == LEVEL_LA).to_numpy()
+        self.name = table.name
+        self.rows = int(mask.sum())
+        self._mask: np.ndarray | None = mask
+        self._quoted: dict[str, pa.Array] = {}
+        if cells is None or quoted is None:
+            rows = frame.loc[mask, table.columns].astype("string").fillna("")
+            self._mask = None
+            self._quoted = quoted_columns(rows)
+        else:
+            keys = [c for c in ["old_la_code", "time_period", "measure"] if c in cells]
+            rows = cells.loc[mask, keys]
+            self._quoted = {name: quoted[name] for name in table.columns}
+        self.codes = rows["old_la_code"].to_numpy(dtype=object)
+        self._labels = _label_columns(rows)
+        self._columns: dict[str, pa.Array] | None = None
+
+    def columns(self) -> dict[str, pa.Array]:
+        """Every column's quoted cells of the LA rows, label columns included."""
+        if self._columns is None:
+            if self._mask is None:
+                columns = dict(self._quoted)
+            else:
+                keep = pa.array(self._mask)
+                columns = {name: cells.filter(keep) for name, cells in self._quoted.items()}
+            for name, labels in self._labels.items():
+                columns[name] = quoted_cells(pa.array(labels, type=TEXT, from_pandas=True))
+            self._columns, self._quoted, self._mask = columns, {}, None
+        return self._columns
+
+    def lines(self, columns: list[str], fixed: dict[str, str] | None = None) -> pa.Array:
+        """One CSV line per LA row over ``columns`` (blank where the table has no such column;
+        ``fixed`` gives a column one value in every row)."""
+        quoted: dict[str, pa.Array | pa.Scalar] = dict(self.columns())
+        for name, value in (fixed or {}).items():
+            quoted[name] = quoted_cells(pa.array([value], TEXT))[0]
+        return joined_lines(quoted, columns, self.rows)
+
+
+def _label_columns(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    """``time_period_label`` (and ``measure_label`` where there is a ``measure``) of LA rows."""
+    years = {text: year_label(text) for text in rows["time_period"].unique()}
+    labels = {"time_period_label": rows["time_period"].map(years)}
+    if "measure" in rows:
+        names = {code: measure.label for code, measure in MEASURES.items()}
+        labels["measure_label"] = rows["measure"].map(
+            {code: names.get(code, code) for code in rows["measure"].unique()}
+        )
+    return labels
+
+
+class GroupedLines:
+    """CSV lines grouped by LA code: the lines of one LA are one slice of a block of bytes.
+
+    Lines keep their order within an LA (a stable sort by code).
+    """
+
+    def __init__(self, lines: pa.Array, codes: np.ndarray) -> None:
+        keys, uniques = pd.factorize(pd.Series(codes, dtype=object), sort=True)
+        order = np.argsort(keys, kind="stable")
+        self.block, self.bounds = line_block(lines.take(pa.array(order)))
+        ends = np.cumsum(np.bincount(keys, minlength=len(uniques)))
+        starts = ends - np.bincount(keys, minlength=len(uniques))
+        self.groups = {
+            str(code): (int(start), int(end))
+            for code, start, end in zip(uniques, starts, ends, strict=True)
+        }
+
+    def body(self, code: str) -> memoryview:
+        """The UTF-8 bytes of the lines of ``code`` (empty when it has none)."""
+        if code not in self.groups:
+            return memoryview(b"")
+        start, end = self.groups[code]
+        return self.block[self.bounds[start] : self.bounds[end]]
+
+
+def la_rows_of(
+    tables: dict[str, PublishedTable], cells: dict[str, pd.DataFrame] | None = None
+) -> dict[str, LaRows]:
+    """:class:`LaRows` of every EES table with LA rows, in name order."""
+    cells = cells or {}
+    return {
+        name: LaRows(tables[name], cells.get(name))
+        for name in sorted(tables)
+        if has_la_rows(tables[name])
+    }
+
+
+def write_la_extracts(
+    tables: dict[str, PublishedTable], folder: Path, rows: dict[str, LaRows] | None = None
+) -> list[Path]:
     """Write ``folder/<old_la_code>.csv`` for every LA of England (and any other LA with rows).
 
     An LA with no rows in any table (no children in the inputs) gets a file with the header
     only, so every LA page can offer its download. The CSV line of every LA row is built once
-    (:func:`~pipeline.packaging.csv_text.csv_lines`, tables in name order), then the lines are
-    grouped by LA keeping that order.
+    (tables in name order), then the lines are grouped by LA keeping that order. ``rows`` are
+    the tables' :class:`LaRows` when the caller has them (:func:`la_rows_of`).
     """
     columns = extract_columns(tables)
-    header = header_line(columns)
-    codes: list[pd.Series] = []
-    lines: list[pa.Array] = []
-    for name in sorted(tables):
-        table = tables[name]
-        if not _has_la_rows(table):
-            continue
-        frame = table.frame
-        la_rows = frame.loc[frame["geographic_level"] == LEVEL_LA, table.columns]
-        la_rows = la_rows.astype("string").fillna("")
-        la_rows.insert(0, "table_name", name)
-        codes.append(la_rows["old_la_code"].reset_index(drop=True))
-        lines.append(csv_lines(la_rows, columns))
-    all_codes = pd.concat(codes, ignore_index=True) if codes else pd.Series([], dtype="string")
-    rows_of = all_codes.groupby(all_codes, sort=True).indices
-    all_lines = pa.concat_arrays(lines).to_numpy(zero_copy_only=False) if lines else []
+    header = header_line(columns).encode("utf-8")
+    parts = la_rows_of(tables) if rows is None else rows
+    lines = [part.lines(columns, {"table_name": name}) for name, part in parts.items()]
+    codes = [part.codes for part in parts.values()]
+    grouped = GroupedLines(
+        pa.concat_arrays(lines) if lines else pa.array([], TEXT),
+        np.concatenate(codes) if codes else np.array([], dtype=object),
+    )
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for code in sorted(set(local_authorities()["old_la_code"]) | set(rows_of)):
-        body = "".join(line + "\n" for line in all_lines[rows_of[code]]) if code in rows_of else ""
+    for code in sorted(set(local_authorities()["old_la_code"]) | set(grouped.groups)):
         path = folder / f"{code}.csv"
-        path.write_bytes((header + body).encode("utf-8"))
+        with path.open("wb") as stream:
+            stream.write(header)
+            stream.write(grouped.body(code))
         written.append(path)
     return written
 
@@ -187,46 +298,42 @@ def tidy_la_rows(table: PublishedTable) -> pd.DataFrame:
     frame = table.frame
     rows = frame.loc[frame["geographic_level"] == LEVEL_LA, table.columns]
     rows = rows.astype("string").fillna("")
-    years = {text: year_label(text) for text in rows["time_period"].unique()}
-    rows["time_period_label"] = rows["time_period"].map(years)
-    if "measure" in rows:
-        labels = {code: measure.label for code, measure in MEASURES.items()}
-        rows["measure_label"] = rows["measure"].map(
-            {code: labels.get(code, code) for code in rows["measure"].unique()}
-        )
+    for name, labels in _label_columns(rows).items():
+        rows[name] = labels
     return rows
 
 
-def write_tidy_la_files(tables: dict[str, PublishedTable], folder: Path) -> list[Path]:
+def write_tidy_la_files(
+    tables: dict[str, PublishedTable], folder: Path, rows: dict[str, LaRows] | None = None
+) -> list[Path]:
     """Write every LA's tidy per-table CSVs and zip (see the module docstring); return the zips.
 
-    An LA with no rows in any table gets a zip holding only the README.
+    An LA with no rows in any table gets a zip holding only the README. ``rows`` are the
+    tables' :class:`LaRows` when the caller has them (:func:`la_rows_of`).
     """
     parts = {}
-    for name in sorted(tables):
-        if _has_la_rows(tables[name]):
-            rows = tidy_la_rows(tables[name])
-            columns = tidy_columns(tables[name])
-            # Every row's line is built once; each LA's file takes its rows' lines.
-            lines = csv_lines(rows, columns).to_numpy(zero_copy_only=False)
-            parts[name] = (header_line(columns), rows.groupby("old_la_code").indices, lines)
+    for name, part in (la_rows_of(tables) if rows is None else rows).items():
+        # Every row's line is built once; each LA's file takes its rows' lines.
+        columns = tidy_columns(tables[name])
+        grouped = GroupedLines(part.lines(columns), part.codes)
+        parts[name] = (header_line(columns).encode("utf-8"), grouped)
     written = []
     for la in local_authorities().itertuples(index=False):
         base = f"{la.slug}-{la.new_la_code}"
         target = folder / base
         target.mkdir(parents=True, exist_ok=True)
         files = []
-        for name, (header, groups, lines) in parts.items():
-            if la.old_la_code not in groups:
+        for name, (header, grouped) in parts.items():
+            if la.old_la_code not in grouped.groups:
                 continue
-            body = "".join(line + "\n" for line in lines[groups[la.old_la_code]])
+            data = header + grouped.body(la.old_la_code).tobytes()
             path = target / f"{base}-{name}.csv"
-            path.write_bytes((header + body).encode("utf-8"))
-            files.append(path)
+            path.write_bytes(data)
+            files.append((path.name, data))
         archive = target / f"{base}.zip"
         with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as stream:
-            for path in files:
-                stream.writestr(_zip_entry(path.name), path.read_bytes())
+            for file_name, data in files:
+                stream.writestr(_zip_entry(file_name), data)
             stream.writestr(_zip_entry("README.txt"), TIDY_README)
         written.append(archive)
     return written

@@ -23,11 +23,14 @@ from pipeline.logs import log
 from pipeline.packaging import archive, reference, schemas, versions
 from pipeline.packaging import descriptor as descriptor_module
 from pipeline.packaging.background import BackgroundWrite, BackgroundWriteError
-from pipeline.packaging.csv_text import write_csv_text
+from pipeline.packaging.csv_text import quoted_columns, write_quoted_csv
 from pipeline.packaging.descriptor import ResourceFile
 from pipeline.packaging.dictionary import rename_text, renames_since, to_ees
 from pipeline.packaging.ees import meta_frame
 from pipeline.packaging.extracts import (
+    LaRows,
+    extract_columns,
+    has_la_rows,
     write_la_extracts,
     write_spreadsheet,
     write_tidy_la_files,
@@ -38,6 +41,7 @@ from pipeline.published import PublishedTable
 
 RESERVED_NAMES = {"geography", "measures"}
 SPREADSHEET_FILE = "stability-index.xlsx"
+AUDIT_FAILED = "disclosure audit of the package files failed"
 FORBIDDEN_COLUMNS = {"child", "upn", "dob", "sw_id", "home_post", "pl_post", "postcode"}
 
 
@@ -70,7 +74,12 @@ def table_cells(table: PublishedTable) -> pd.DataFrame:
     return frame.astype("string").fillna("")
 
 
-def _write_resources(tables: dict[str, PublishedTable], folder: Path) -> list[ResourceFile]:
+def _write_resources(
+    tables: dict[str, PublishedTable], folder: Path, la_rows: dict[str, LaRows] | None = None
+) -> list[ResourceFile]:
+    """Write ``data/`` (the reference tables, every table's CSV and EES metadata); return the
+    resources. When ``la_rows`` is given, each table's LA rows (:class:`LaRows`, for the per-LA
+    files) are added to it from the same text cells as its CSV."""
     data_dir = folder / "data"
     data_dir.mkdir(parents=True)
     geography = reference.geography_frame()
@@ -108,7 +117,12 @@ def _write_resources(tables: dict[str, PublishedTable], folder: Path) -> list[Re
             raise PackageBuildError(f"table passed as {name!r} is named {table.name!r}")
         if name in RESERVED_NAMES:
             raise PackageBuildError(f"table name {name!r} is reserved for a package resource")
-        write_csv_text(table_cells(table), data_dir / f"{name}.csv")
+        cells = table_cells(table)
+        quoted = quoted_columns(cells)
+        write_quoted_csv(quoted, list(table.columns), len(cells), data_dir / f"{name}.csv")
+        if la_rows is not None and has_la_rows(table):
+            la_rows[name] = LaRows(table, cells, quoted)
+        del cells, quoted
         meta_path = None
         if table.ees:
             meta_path = f"data/{name}.meta.csv"
@@ -137,16 +151,30 @@ def _check(folder: Path) -> None:
         )
 
 
-def _audit(folder: Path) -> None:
-    """Run the disclosure file audit on every file of a built folder."""
+def _audit(folder: Path, paths: list[Path] | None = None) -> None:
+    """Run the disclosure file audit on every file of a built folder (or on ``paths`` in it)."""
     try:
-        result = audit_files(folder)
+        for path in [folder] if paths is None else paths:
+            audit_files(path)
     except DisclosureError as error:
-        raise PackageBuildError(f"disclosure audit of the package files failed: {error}") from error
-    if isinstance(result, list | tuple) and result:
-        raise PackageBuildError(
-            "disclosure audit of the package files failed:\n- " + "\n- ".join(map(str, result))
-        )
+        raise PackageBuildError(f"{AUDIT_FAILED}: {error}") from error
+
+
+def _write_la_files(
+    tables: dict[str, PublishedTable], folder: Path, la_rows: dict[str, LaRows], audit: bool
+) -> None:
+    """Write the per-LA extracts and tidy files into ``folder`` (``la/``); with ``audit``, run
+    the disclosure file audit on them too (a failure raises ``RuntimeError`` naming it)."""
+    try:
+        write_la_extracts(tables, folder, la_rows)
+        write_tidy_la_files(tables, folder, la_rows)
+    except ValueError as error:
+        raise PackageBuildError(f"per-LA extracts: {error}") from error
+    if audit:
+        try:
+            audit_files(folder)
+        except DisclosureError as error:
+            raise RuntimeError(f"{AUDIT_FAILED}: {error}") from error
 
 
 def _same_tree(left: Path, right: Path) -> bool:
@@ -189,43 +217,70 @@ class VersionContent:
     changes: str
 
 
-def write_files(content: VersionContent, folder: Path) -> None:
-    """Write every file of one version except the spreadsheet into an empty ``folder``.
-
-    Nothing is validated here (:func:`write_package` runs the gates).
-    """
-    tables, metadata, version = content.tables, content.metadata, content.version
-    changes = content.changes
-    resources = _write_resources(tables, folder)
-    try:
-        write_la_extracts(tables, folder / "la")
-        write_tidy_la_files(tables, folder / "la")
-    except ValueError as error:
-        raise PackageBuildError(f"per-LA extracts: {error}") from error
+def _write_documents(content: VersionContent, folder: Path, resources: list[ResourceFile]) -> None:
+    """Write ``CHANGELOG.md``, ``release-note.md`` and ``datapackage.json``."""
+    metadata, version = content.metadata, content.version
     _write_text(folder / "CHANGELOG.md", versions.changelog_text(content.changelog_entries))
     _write_text(
         folder / "release-note.md",
-        descriptor_module.release_note_text(metadata, version, resources, changes),
+        descriptor_module.release_note_text(metadata, version, resources, content.changes),
     )
     package = descriptor_module.package_descriptor(resources, folder, metadata, version)
     _write_text(folder / "datapackage.json", descriptor_module.descriptor_text(package))
 
 
-def _build_and_validate(content: VersionContent, folder: Path) -> None:
-    """:func:`write_files` and the spreadsheet, then every gate (:func:`_check`, :func:`_audit`).
+def _check_extract_columns(tables: dict[str, PublishedTable]) -> None:
+    try:
+        extract_columns(tables)
+    except ValueError as error:
+        raise PackageBuildError(f"per-LA extracts: {error}") from error
 
-    The spreadsheet is written meanwhile in a forked process (see
-    :mod:`pipeline.packaging.background`); the file audit waits for it.
+
+def write_files(content: VersionContent, folder: Path) -> None:
+    """Write every file of one version except the spreadsheet into an empty ``folder``.
+
+    Nothing is validated here (:func:`write_package` runs the gates).
     """
-    spreadsheet = (content.tables, folder / SPREADSHEET_FILE, content.metadata, content.version)
+    la_rows: dict[str, LaRows] = {}
+    resources = _write_resources(content.tables, folder, la_rows)
+    _check_extract_columns(content.tables)
+    _write_la_files(content.tables, folder / "la", la_rows, audit=False)
+    _write_documents(content, folder, resources)
+
+
+def _wait(background: BackgroundWrite, what: str) -> None:
+    try:
+        background.wait()
+    except BackgroundWriteError as error:
+        raise PackageBuildError(f"{what}: {error}") from error
+
+
+def _build_and_validate(content: VersionContent, folder: Path) -> None:
+    """Write every file (:func:`write_files` and the spreadsheet), then every gate
+    (:func:`_check`, :func:`_audit`).
+
+    Two writes run meanwhile in forked processes (see :mod:`pipeline.packaging.background`),
+    so that both cores work: the spreadsheet, from the start, and the per-LA files (with their
+    disclosure audit), once the tables' CSVs are written; this process writes the documents,
+    runs the gates on ``data/`` and audits the other files. The per-LA files are the same
+    bytes as :func:`write_files` writes.
+    """
+    tables = content.tables
+    spreadsheet = (tables, folder / SPREADSHEET_FILE, content.metadata, content.version)
     with BackgroundWrite(write_spreadsheet, *spreadsheet) as background:
-        write_files(content, folder)
-        _check(folder)
-        try:
-            background.wait()
-        except BackgroundWriteError as error:
-            raise PackageBuildError(f"spreadsheet: {error}") from error
-    _audit(folder)
+        la_rows: dict[str, LaRows] = {}
+        resources = _write_resources(tables, folder, la_rows)
+        _check_extract_columns(tables)
+        with BackgroundWrite(_write_la_files, tables, folder / "la", la_rows, True) as la_files:
+            _write_documents(content, folder, resources)
+            _check(folder)
+            written = [
+                p for p in sorted(folder.iterdir()) if p.name not in {"la", SPREADSHEET_FILE}
+            ]
+            _audit(folder, written)
+            _wait(la_files, "per-LA files")
+        _wait(background, "spreadsheet")
+    _audit(folder, [folder / SPREADSHEET_FILE])
 
 
 def _plan(
