@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,21 @@ PAGES = "_pages"
 OUTPUT = "_site"
 #: Left out when the hand-written sources are copied (Quarto's and editors' own files).
 SKIPPED = (".quarto", ".gitignore", "__pycache__", "*.swp")
+
+
+def link_or_copy(source: str | Path, target: str | Path) -> None:
+    """Put a file at ``target`` as a hard link to ``source``, or a copy where linking fails
+    (another file system, a file system without hard links).
+
+    For build products that are never edited in place (package files, generated pages and
+    resources): a link is a regular file for everything that reads, serves or uploads the site,
+    so ``_site/`` stays self-contained, and no bytes are copied (the package alone is hundreds
+    of megabytes). Whatever rewrites such a file must replace it, not write into it.
+    """
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def assemble_pages(project_root: Path) -> Path:

@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 
 from pipeline.site.display import year_label
 from pipeline.site.html_blocks import html_table, raw_html
+from pipeline.site.layout import link_or_copy
 from pipeline.site.package import SitePackage, VersionInfo
 from pipeline.site.page_common import PageFrame, long_date, templates, write_page
 
@@ -47,7 +48,11 @@ def human_size(size: int) -> str:
 
 
 def copy_versions(package: SitePackage, site_dir: Path) -> list[VersionInfo]:
-    """Copy every available version's package files into ``site/downloads/<version>/``."""
+    """Put every available version's package files into ``site/downloads/<version>/``.
+
+    The files are hard links to the release archive's where possible (:func:`link_or_copy`):
+    published versions never change, and the site's copy is only read.
+    """
     versions = package.versions()
     for info in versions:
         if info.folder is None:
@@ -55,7 +60,7 @@ def copy_versions(package: SitePackage, site_dir: Path) -> list[VersionInfo]:
         target = site_dir / DOWNLOADS_FOLDER / info.version
         if target.exists():
             shutil.rmtree(target)
-        shutil.copytree(info.folder, target)
+        shutil.copytree(info.folder, target, copy_function=link_or_copy)
     return versions
 
 

@@ -23,6 +23,7 @@ import yaml
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from pipeline.site.layout import link_or_copy
 from pipeline.site.quarto_config import SiteConfig, page_sources, read_site_config, resource_files
 
 PANDOC_FORMAT = "markdown-auto_identifiers+raw_html+fenced_divs+bracketed_spans"
@@ -196,12 +197,16 @@ def _layout() -> Environment:
 
 
 def copy_resources(source: Path, output: Path, config: SiteConfig) -> int:
-    """Copy the files ``project.resources`` and ``format.html.css`` name; return how many."""
+    """Copy the files ``project.resources`` and ``format.html.css`` name; return how many.
+
+    Each is a hard link to the assembled file where possible (:func:`link_or_copy`): they are
+    build products, written once and never edited in place.
+    """
     files = resource_files(source, config)
     for path in files:
         target = output / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
+        link_or_copy(path, target)
     return len(files)
 
 
