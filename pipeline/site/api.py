@@ -271,8 +271,8 @@ def common(package: SitePackage) -> dict:
 class VersionWriter:
     """Writes one version's LA documents and headline document from its own package.
 
-    :meth:`write` writes them all; a caller that reads each LA's extract anyway (the LA
-    pages) hands it to :meth:`write_la` instead and calls :meth:`finish` at the end.
+    :meth:`write` writes them all; a caller can write the LA documents itself (:meth:`write_las`,
+    or :meth:`write_la` with an extract it has read) and call :meth:`finish` at the end.
     """
 
     def __init__(self, package: SitePackage, out: Path) -> None:
@@ -308,12 +308,16 @@ class VersionWriter:
             dump(folder / HEADLINE_FOLDER / f"{measure}.json", document)
         return len(self.las)
 
-    def write(self) -> int:
-        """Write ``<version>/la/*.json``, ``<version>/headline.json`` and
-        ``<version>/headline/<measure>.json``; return the LA count."""
+    def write_las(self) -> None:
+        """Write ``<version>/la/*.json``, every LA's document, each from its extract."""
         for la in self.las:
             code = la["old_la_code"]
             self.write_la(code, LaExtract(self.package.la_extract(code)))
+
+    def write(self) -> int:
+        """Write ``<version>/la/*.json``, ``<version>/headline.json`` and
+        ``<version>/headline/<measure>.json``; return the LA count."""
+        self.write_las()
         return self.finish()
 
 

@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import threading
 from collections.abc import Callable, Sequence
@@ -78,6 +79,10 @@ class SpecTemplates:
 
     def __init__(self) -> None:
         self._specs: dict[str, dict] = {}
+
+    def has(self, keys: Sequence[str]) -> bool:
+        """True when every design of ``keys`` has been built."""
+        return all(key in self._specs for key in keys)
 
     def spec(
         self,
@@ -182,6 +187,25 @@ class ChartWriter:
             f' <a href="{href}.svg" download>Download the chart (SVG)</a></p></figure>'
         )
         return raw_html(html)
+
+    @property
+    def queued(self) -> int:
+        """How many charts wait for their SVG."""
+        return len(self._pending)
+
+    def hand_over(self, path: Path, since: int) -> None:
+        """Write the charts queued after the first ``since`` to ``path`` and unqueue them.
+
+        A forked writer hands its charts to the process that forked it, which renders them
+        (:meth:`take_over`, :meth:`flush`): ``vl_convert`` started in a process does not run
+        in a process forked from it.
+        """
+        handed, self._pending = self._pending[since:], self._pending[:since]
+        path.write_bytes(pickle.dumps(handed, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def take_over(self, path: Path) -> None:
+        """Queue the charts another writer handed over in ``path`` (:meth:`hand_over`)."""
+        self._pending += pickle.loads(path.read_bytes())
 
     def flush(self, workers: int = 2) -> int:
         """Render every queued SVG (in a thread pool) and return how many were written.

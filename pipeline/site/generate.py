@@ -12,8 +12,7 @@ from pipeline.site.api import API_FOLDER, VersionWriter, api_folder, write_api
 from pipeline.site.area_tables import AREA_ROWS, AreaTables
 from pipeline.site.charts import CHART_FOLDER, ChartWriter, write_vega_bundle
 from pipeline.site.frozen import ARCHIVE_FOLDER, archived_versions
-from pipeline.site.la_tables import LaExtract
-from pipeline.site.package import ONE_YEAR_TOTALS, SitePackage
+from pipeline.site.package import ONE_YEAR_TOTALS, SitePackage, VersionInfo
 from pipeline.site.pages_api import api_page
 from pipeline.site.pages_compare import COMPARE_FOLDER, compare_page
 from pipeline.site.pages_downloads import (
@@ -37,6 +36,32 @@ GENERATED_FOLDERS = [
     "la", "region", RANKINGS_PATH.strip("/"), CHART_FOLDER, DOWNLOADS_FOLDER, API_FOLDER,
     MAP_FOLDER, COMPARE_FOLDER,
 ]  # fmt: skip
+
+
+def site_wide_pages(
+    package: SitePackage,
+    areas: AreaTables,
+    site_dir: Path,
+    api: VersionWriter,
+    versions: list[VersionInfo],
+    frozen: frozenset[str],
+) -> list[Path]:
+    """Write the rankings, downloads, releases, includes, JSON API (with ``api``, whose LA
+    documents the LA pages write), maps and comparison pages; return the pages.
+
+    ``versions`` are the package's versions and ``frozen`` those whose pages are kept."""
+    pages = [generate_rankings(package, areas, site_dir)]
+    pages.append(downloads_page(package, site_dir, versions))
+    pages.append(releases_page(package, site_dir, versions, frozen))
+    atom_feed(package, site_dir, versions, frozen)
+    methodology_includes(package, site_dir)
+    pages.append(write_specification_page(site_dir))
+    hand_written_includes(package, site_dir)
+    write_api(package, site_dir, current=api)
+    pages.append(api_page(package, site_dir))
+    pages += map_pages(package, site_dir)
+    pages.append(compare_page(package, site_dir))
+    return pages
 
 
 def generate_pages(package_dir: Path, site_dir: Path, keep_versions: bool = False) -> list[Path]:
@@ -77,33 +102,19 @@ def generate_pages(package_dir: Path, site_dir: Path, keep_versions: bool = Fals
     pages = [OverviewPage(package, areas, site_dir, charts).generate()]
     pages += RegionPages(package, areas, site_dir, charts).generate()
     lap("overview and regions")
-    api = VersionWriter(package, api_folder(site_dir))
-    la_pages = LocalAuthorityPages(package, areas, site_dir, charts)
-    for la in package.geography.itertuples(index=False):
-        # One read of the LA's extract serves its page and its API document.
-        extract = LaExtract(package.la_extract(la.old_la_code))
-        pages.append(la_pages.page(la, extract))
-        api.write_la(la.old_la_code, extract)
-    lap("local authorities (pages and API documents)")
-    pages.append(generate_rankings(package, areas, site_dir))
-    pages.append(downloads_page(package, site_dir, versions))
     frozen: frozenset[str] = frozenset()
     if keep_versions:
         archived = archived_versions(package_dir.parent / ARCHIVE_FOLDER)
         frozen = frozenset([*archived, package.version])
-    pages.append(releases_page(package, site_dir, versions, frozen))
-    atom_feed(package, site_dir, versions, frozen)
-    methodology_includes(package, site_dir)
-    pages.append(write_specification_page(site_dir))
-    hand_written_includes(package, site_dir)
-    lap("downloads, releases, includes")
-    write_api(package, site_dir, current=api)
-    pages.append(api_page(package, site_dir))
-    lap("JSON API")
-    pages += map_pages(package, site_dir)
-    pages.append(compare_page(package, site_dir))
-    lap("maps and comparison")
-    svgs = charts.flush()
+    api = VersionWriter(package, api_folder(site_dir))
+    with LocalAuthorityPages(package, areas, site_dir, charts).generate_with(api) as la_pages:
+        pages += la_pages
+        lap("local authorities (pages and API documents, this process's share)")
+        pages += site_wide_pages(package, areas, site_dir, api, versions, frozen)
+        lap("rankings, downloads, releases, includes, JSON API, maps and comparison")
+    lap("local authorities (the forked process's share)")
+    charts.flush()
+    svgs = sum(1 for _ in (site_dir / CHART_FOLDER).rglob("*.svg"))
     lap("SVG charts")
     log.info(
         "pages: %d pages, %d charts from package %s (version %s); %s",

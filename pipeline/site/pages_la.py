@@ -6,11 +6,17 @@ its neighbours come from the package's ``la_comparison`` table.
 
 from __future__ import annotations
 
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html import escape
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline.packaging.background import BackgroundWrite
+from pipeline.site.api import VersionWriter
 from pipeline.site.area_figures import (
     TOTAL_COLUMNS,
     la_figures,
@@ -71,6 +77,13 @@ CASE_MIX_COLUMNS = [
 ]
 
 
+#: The share of the LA pages written in a forked process (the other process has the rest of
+#: the site to write meanwhile).
+FORKED_SHARE = 0.55
+#: The chart designs every LA page draws (see :class:`~pipeline.site.charts.SpecTemplates`).
+LA_CHART_DESIGNS = ("la-time-series", "la-neighbours")
+
+
 class LocalAuthorityPages(AreaPages):
     """Generate the LA pages of one package."""
 
@@ -94,6 +107,54 @@ class LocalAuthorityPages(AreaPages):
         self.pages = dict(
             zip(package.geography["old_la_code"], package.geography["page"], strict=True)
         )
+
+    @contextmanager
+    def generate_with(self, api: VersionWriter) -> Iterator[list[Path]]:
+        """Write every LA page and, from the same read of its extract, its API document;
+        give the pages' paths, and wait for all of them on leaving the ``with`` block.
+
+        The LAs are taken in order until both chart designs are built (the first LA, as a
+        rule); the rest is split in two runs of LAs. The second run (:data:`FORKED_SHARE` of
+        them) is written in a forked process (:mod:`pipeline.packaging.background`), which
+        hands its charts back to be rendered here, while this process writes the first run and
+        then goes on with the caller's other pages inside the block. Each LA's files are the bytes the
+        one-by-one order writes: a design is built from the first LA that draws it and never
+        changes after.
+        """
+        las = list(self.package.geography.itertuples(index=False))
+        done = 0
+        while done < len(las) and not self.specs.has(LA_CHART_DESIGNS):
+            self._page_and_document(las[done], api)
+            done += 1
+        middle = len(las) - round((len(las) - done) * FORKED_SHARE)
+        handle, name = tempfile.mkstemp(prefix="la-charts-", suffix=".pickle")
+        os.close(handle)
+        charts = Path(name)
+        try:
+            with BackgroundWrite(self._pages_and_documents, las[middle:], api, charts) as second:
+                self._pages_and_documents(las[done:middle], api)
+                yield [self.site_dir / la.page / "index.qmd" for la in las]
+                second.wait()
+            self.charts.take_over(charts)
+        finally:
+            charts.unlink(missing_ok=True)
+
+    def _page_and_document(self, la: GeographyRow, api: VersionWriter) -> None:
+        # One read of the LA's extract serves its page and its API document.
+        extract = LaExtract(self.package.la_extract(la.old_la_code))
+        self.page(la, extract)
+        api.write_la(la.old_la_code, extract)
+
+    def _pages_and_documents(
+        self, las: list[GeographyRow], api: VersionWriter, charts: Path | None = None
+    ) -> None:
+        """Write the LAs' pages and API documents; hand the charts queued meanwhile over in
+        ``charts`` when given (a forked writer: :meth:`ChartWriter.hand_over`)."""
+        queued = self.charts.queued
+        for la in las:
+            self._page_and_document(la, api)
+        if charts is not None:
+            self.charts.hand_over(charts, queued)
 
     def page(self, la: GeographyRow, extract: LaExtract | None = None) -> Path:
         """Write the page of one LA (from ``extract`` when the caller has read it)."""
@@ -286,7 +347,7 @@ class LocalAuthorityPages(AreaPages):
             "values are not drawn."
         )
         spec = self.specs.spec(
-            "la-time-series",
+            LA_CHART_DESIGNS[0],
             lambda d, t, s: time_series(d, t, s, series=self.series_labels),
             data,
             title,
@@ -363,7 +424,7 @@ class LocalAuthorityPages(AreaPages):
         )
         data = pd.DataFrame(chart_rows, columns=["area", "role", "percent"])
         spec = self.specs.spec(
-            "la-neighbours",
+            LA_CHART_DESIGNS[1],
             lambda d, t, s: compared_bars(d, t, s, roles=["This LA", "Statistical neighbour"]),
             data,
             title,
