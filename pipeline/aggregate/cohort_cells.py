@@ -138,16 +138,17 @@ def flag_matrices(children: pd.DataFrame, flags: list[str]) -> pd.DataFrame:
 def flag_array(children: pd.DataFrame, flags: list[str]) -> tuple[list[str], np.ndarray]:
     """The columns of :func:`flag_matrices` as one C-ordered int32 array, with their names.
 
-    Row-major so that a sparse (group x child) matrix can multiply it without a copy (written
-    in place, so only one child x column array is ever held).
+    Row-major so that a sparse (group x child) matrix can multiply it without a copy. Each
+    column is first written as a contiguous row of the transpose (writing a column of a
+    row-major array touches a cache line per child), then the whole is laid out row-major once.
     """
     names = [f"{kind}__{flag}" for flag in flags for kind in ("cohort", "number")]
-    array = np.empty((len(children), len(names)), dtype=np.int32)
+    columns = np.empty((len(names), len(children)), dtype=np.int32)
     for j, flag in enumerate(flags):
         values = children[flag]
-        array[:, 2 * j] = values.notna().to_numpy()
-        array[:, 2 * j + 1] = values.to_numpy(dtype=bool, na_value=False)
-    return names, array
+        columns[2 * j] = values.notna().to_numpy()
+        columns[2 * j + 1] = values.to_numpy(dtype=bool, na_value=False)
+    return names, np.ascontiguousarray(columns.T)
 
 
 def check_labels(children: pd.DataFrame, column: str, allowed: list[str]) -> None:
