@@ -3,7 +3,8 @@
 A chart on a page is a ``<figure>`` holding the static SVG (shown when JavaScript is off),
 the spec inline (drawn interactively by the bundled vega-embed when JavaScript is on), a text
 description, the table of the data behind it in a ``<details>`` element and links to the CSV
-and SVG. SVGs are rendered by ``vl_convert`` in a small thread pool when :meth:`flush` runs.
+and SVG. SVGs are rendered by ``vl_convert`` when :meth:`flush` runs (part of them in a spawned
+process when many are not cached).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import multiprocessing
 import os
 import pickle
 import shutil
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from html import escape
 from pathlib import Path
 
@@ -58,6 +60,35 @@ def bundle_cache_dir() -> Path:
     """Where the JavaScript bundle is cached between builds (it takes seconds to make)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "stability-index"
+
+
+#: Fewer charts to render than this are all rendered in this process (starting a process
+#: with its own ``vl_convert`` takes about a second).
+MIN_CHARTS_TO_SPAWN = 40
+
+
+def svg_digest(spec: dict) -> str:
+    """The cache key of a spec's SVG (the vl-convert version and the spec)."""
+    text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{VL_CONVERT_VERSION}|{text}".encode()).hexdigest()
+
+
+def render_into_cache(items: list[tuple[str, dict]]) -> None:
+    """Render each ``(cache file, spec)`` to SVG into its cache file (written atomically)."""
+    for name, spec in items:
+        target = Path(name)
+        partial = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        partial.write_text(vl_convert.vegalite_to_svg(spec), encoding="utf-8")
+        partial.replace(target)
+
+
+def _may_spawn(workers: int, charts: int) -> bool:
+    """True when ``charts`` SVGs are worth a second process and this process may start one."""
+    return (
+        workers > 1
+        and charts >= MIN_CHARTS_TO_SPAWN
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def _fixed_width(spec: dict) -> dict:
@@ -208,26 +239,33 @@ class ChartWriter:
         self._pending += pickle.loads(path.read_bytes())
 
     def flush(self, workers: int = 2) -> int:
-        """Render every queued SVG (in a thread pool) and return how many were written.
+        """Render every queued SVG and return how many were written.
 
         SVGs are cached by the hash of their spec (and the vl-convert version), so a rebuild
-        from the same package reuses them instead of rendering them again.
+        from the same package reuses them instead of rendering them again. ``vl_convert``
+        renders one chart at a time in a process, so when many charts are not cached and
+        ``workers`` allows, part of them is rendered in a spawned process (its own
+        ``vl_convert``) meanwhile (:func:`render_into_cache`).
         """
         pending, self._pending = self._pending, []
         cache = bundle_cache_dir() / "svg"
         cache.mkdir(parents=True, exist_ok=True)
-
-        def render(item: tuple[Path, dict]) -> None:
-            path, spec = item
-            text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-            digest = hashlib.sha256(f"{VL_CONVERT_VERSION}|{text}".encode()).hexdigest()
-            cached = cache / f"{digest}.svg"
-            if not cached.exists():
-                partial = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-                partial.write_text(vl_convert.vegalite_to_svg(spec), encoding="utf-8")
-                partial.replace(cached)
-            shutil.copyfile(cached, path)
-
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(render, pending))
+        cached = [cache / f"{svg_digest(spec)}.svg" for _, spec in pending]
+        missing = list(
+            {
+                str(c): spec for c, (_, spec) in zip(cached, pending, strict=True) if not c.exists()
+            }.items()
+        )
+        elsewhere = missing[len(missing) // 2 :] if _may_spawn(workers, len(missing)) else []
+        here = missing[: len(missing) - len(elsewhere)]
+        if elsewhere:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+                spawned = pool.submit(render_into_cache, elsewhere)
+                render_into_cache(here)
+                spawned.result()
+        else:
+            render_into_cache(here)
+        for path, source in zip(pending, cached, strict=True):
+            shutil.copyfile(source, path[0])
         return len(pending)
