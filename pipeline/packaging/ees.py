@@ -14,11 +14,14 @@ has one (:mod:`pipeline.packaging.dictionary`, which also runs the screener's di
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from pipeline.packaging.schemas import humanise
 from pipeline.published import (
@@ -137,6 +140,8 @@ def meta_frame(table: PublishedTable) -> pd.DataFrame:
     return frame.where(frame.notna(), "").astype(str)
 
 
+#: The dtype ``pd.read_csv(..., dtype=str)`` gives a text column.
+TEXT_DTYPE = pd.StringDtype(na_value=float("nan"))
 #: Reads a CSV file as text cells (blank cells stay ``""``); the checks take one as ``read`` so
 #: a caller running several checks can read each file once.
 CsvReader = Callable[[Path], pd.DataFrame]
@@ -145,6 +150,39 @@ CsvReader = Callable[[Path], pd.DataFrame]
 def read_text_csv(path: Path) -> pd.DataFrame:
     """A UTF-8 CSV file as a frame of text cells, blanks as ``""`` (nothing read as missing)."""
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def read_text_csv_quick(path: Path) -> pd.DataFrame:
+    """:func:`read_text_csv` with pyarrow's multi-threaded reader: the same frame, faster.
+
+    A file pyarrow would read differently from pandas, or not at all (a header that is
+    quoted, has a repeated or blank name or a byte order mark, rows of another length, text
+    that is not UTF-8) is read by :func:`read_text_csv` instead, so the frame and any error
+    are the same as it gives.
+    """
+    with Path(path).open("rb") as stream:
+        first = stream.readline().rstrip(b"\r\n")
+    try:
+        names = first.decode("utf-8").split(",")
+    except UnicodeDecodeError:
+        return read_text_csv(path)
+    plain = bool(first) and b'"' not in first and not first.startswith(codecs.BOM_UTF8)
+    if not plain or "" in names or len(set(names)) != len(names):
+        return read_text_csv(path)
+    try:
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return read_text_csv(path)
+    return table.to_pandas(types_mapper={pa.string(): TEXT_DTYPE}.get)
 
 
 def _rows(mask: pd.Series) -> str:
