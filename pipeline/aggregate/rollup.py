@@ -9,7 +9,7 @@ whose cells are not ``x``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -158,22 +158,39 @@ def map_distinct(values: pd.Series, mapping: Mapping[Any, Any]) -> np.ndarray:
 
 
 def sort_rows(frame: pd.DataFrame, filter_orders: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
-    """Sort by time, level, region and LA code, then each filter in its display order."""
-    keys = pd.DataFrame(
-        {
-            "_time": frame["time_period"].astype(int),
-            "_level": map_distinct(frame["geographic_level"], LEVEL_ORDER),
-            "_region": frame["region_code"].where(frame["geographic_level"] != LEVEL_LA, ""),
-            "_la": frame["old_la_code"],
-        },
-        index=frame.index,
-    )
+    """Sort by time, level, region and LA code, then each filter in its display order.
+
+    A stable sort on integer ranks (each key's distinct values ranked once), so text keys are
+    never compared row by row.
+    """
+    is_la = (frame["geographic_level"] == LEVEL_LA).to_numpy()
+    level = pd.Series(map_distinct(frame["geographic_level"], LEVEL_ORDER), dtype="float64")
+    keys = [
+        _ranks(frame["time_period"], int),
+        level.fillna(np.inf).to_numpy(),
+        _ranks(frame["region_code"].where(~is_la, "")),
+        _ranks(frame["old_la_code"]),
+    ]
     for name, order in filter_orders.items():
         position = {item: i for i, item in enumerate(order)}
         ranks = pd.Series(map_distinct(frame[name], position), index=frame.index)
         if ranks.isna().any():
             bad = sorted(set(frame.loc[ranks.isna(), name].astype(str)))
             raise ValueError(f"filter {name!r} has items outside its display order: {bad}")
-        keys[f"_f_{name}"] = ranks
-    order = keys.sort_values(list(keys.columns), kind="stable").index
-    return frame.loc[order].reset_index(drop=True)
+        keys.append(ranks.to_numpy(dtype="float64"))
+    order = np.lexsort(keys[::-1])
+    # By label, as a repeated index label selects every row that has it.
+    rows = frame.take(order) if frame.index.is_unique else frame.loc[frame.index[order]]
+    return rows.reset_index(drop=True)
+
+
+def _ranks(values: pd.Series, key: Callable[[Any], Any] | None = None) -> np.ndarray:
+    """The rank of each value among the distinct values sorted (by ``key`` if given)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    items = list(np.asarray(distinct, dtype=object))
+    if key is not None:
+        items = [key(item) for item in items]
+    order = sorted(range(len(items)), key=items.__getitem__)
+    rank = np.empty(len(items), dtype=np.int64)
+    rank[order] = np.arange(len(items))
+    return rank[codes]
