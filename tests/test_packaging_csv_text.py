@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from pipeline.packaging.csv_text import (
@@ -31,6 +32,19 @@ def test_tricky_cells_are_written_as_pandas_writes_them() -> None:
 def test_a_single_column_matches_pandas(cells: list) -> None:
     frame = pd.DataFrame({"only": pd.Series(cells, dtype="string")})
     assert csv_text(frame) == pandas_text(frame)
+
+
+@pytest.mark.parametrize("only", [False, True])
+def test_pyarrow_columns_in_chunks_are_written_as_pandas_writes_them(
+    only: bool, tmp_path: Path
+) -> None:
+    """A pyarrow-backed column in several chunks (as concatenated frames give) is one column."""
+    chunked = pd.arrays.ArrowExtensionArray(pa.chunked_array([["a", None], ["Bristol, City of"]]))
+    frame = pd.DataFrame({"x": chunked} if only else {"x": chunked, "y": ["1", "2", "3"]})
+    expected = 'x\na\n""\n"Bristol, City of"\n' if only else 'x,y\na,1\n,2\n"Bristol, City of",3\n'
+    assert csv_text(frame) == expected
+    write_csv_text(frame, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text(encoding="utf-8") == expected
 
 
 def test_header_only_and_blank_header_name() -> None:

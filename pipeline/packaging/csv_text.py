@@ -55,10 +55,13 @@ def header_line(columns: list[str]) -> str:
 
 def quoted_columns(frame: pd.DataFrame) -> dict[str, pa.Array]:
     """Every column of a frame of text cells as quoted CSV cells (:func:`quoted_cells`)."""
-    return {
-        str(name): quoted_cells(pa.array(cells, type=TEXT, from_pandas=True))
-        for name, cells in frame.items()
-    }
+    return {str(name): quoted_cells(_text_array(cells)) for name, cells in frame.items()}
+
+
+def _text_array(cells: pd.Series) -> pa.Array:
+    """A column's cells as one Arrow text array (a pyarrow-backed column may come in chunks)."""
+    array = pa.array(cells, type=TEXT, from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def joined_lines(quoted: dict[str, pa.Array], columns: list[str], rows: int) -> pa.Array:
@@ -71,10 +74,10 @@ def joined_lines(quoted: dict[str, pa.Array], columns: list[str], rows: int) -> 
         raise ValueError("a CSV line needs at least one column")
     parts = [quoted.get(name, BLANK) for name in columns]
     if len(parts) == 1:
-        lines = parts[0] if isinstance(parts[0], pa.Array) else pa.repeat(parts[0], rows)
+        lines = pa.repeat(parts[0], rows) if isinstance(parts[0], pa.Scalar) else parts[0]
         return pc.if_else(pc.equal(lines, BLANK), pa.scalar('""', TEXT), lines)
     joined = pc.binary_join_element_wise(*parts, pa.scalar(",", TEXT))
-    if not isinstance(joined, pa.Array):
+    if isinstance(joined, pa.Scalar):
         joined = pa.repeat(joined, rows)
     return joined
 
