@@ -178,9 +178,9 @@ def sort_rows(frame: pd.DataFrame, filter_orders: Mapping[str, Sequence[Any]]) -
             bad = sorted(set(frame.loc[ranks.isna(), name].astype(str)))
             raise ValueError(f"filter {name!r} has items outside its display order: {bad}")
         keys.append(ranks.to_numpy(dtype="float64"))
-    order = np.lexsort(keys[::-1])
+    row_order = np.lexsort(keys[::-1])
     # By label, as a repeated index label selects every row that has it.
-    rows = frame.take(order) if frame.index.is_unique else frame.loc[frame.index[order]]
+    rows = frame.take(row_order) if frame.index.is_unique else frame.loc[frame.index[row_order]]
     return rows.reset_index(drop=True)
 
 
