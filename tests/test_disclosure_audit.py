@@ -42,35 +42,33 @@ def test_a_published_small_count_fails() -> None:
         audit({"t": breakdown_table({"E": {"Total": "30", "A": "4", "B": "26"}})})
 
 
+#: A count, its cohort and the percent derived from them.
+PERCENT_OF_COHORT = [
+    Indicator("cohort", "Cohort"),
+    Indicator("number", "Number"),
+    Indicator("percent", "Percent", kind="percent", numerator="number", denominator="cohort"),
+]
+
+
 def test_a_percent_published_next_to_its_suppressed_number_fails() -> None:
-    indicators = [
-        Indicator("cohort", "Cohort"),
-        Indicator("number", "Number"),
-        Indicator("percent", "Percent", kind="percent", numerator="number", denominator="cohort"),
-    ]
     records = [
         ("E", {"band": "Total"}, {"cohort": "40", "number": "c", "percent": "c"}),
         ("E", {"band": "A"}, {"cohort": "20", "number": "c", "percent": "15.000000"}),
         ("E", {"band": "B"}, {"cohort": "20", "number": "c", "percent": "c"}),
     ]
-    table = make_table("p", records, [Filter("band", "Band")], indicators)
+    table = make_table("p", records, [Filter("band", "Band")], PERCENT_OF_COHORT)
     with pytest.raises(DisclosureError, match="published although 'number' is suppressed"):
         audit({"p": table})
 
 
 def test_a_not_applicable_percent_beside_its_suppressed_cohort_fails() -> None:
     # z means "a cohort of 0": next to a suppressed cohort it tells the reader the cohort
-    indicators = [
-        Indicator("cohort", "Cohort"),
-        Indicator("number", "Number"),
-        Indicator("percent", "Percent", kind="percent", numerator="number", denominator="cohort"),
-    ]
     records = [
         ("E", {"band": "Total"}, {"cohort": "40", "number": "12", "percent": "30.000000"}),
         ("E", {"band": "A"}, {"cohort": "c", "number": "0", "percent": "z"}),
         ("E", {"band": "B"}, {"cohort": "c", "number": "12", "percent": "c"}),
     ]
-    table = make_table("p", records, [Filter("band", "Band")], indicators)
+    table = make_table("p", records, [Filter("band", "Band")], PERCENT_OF_COHORT)
     with pytest.raises(DisclosureError, match="published although 'cohort' is suppressed"):
         audit({"p": table})
 

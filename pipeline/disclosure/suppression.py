@@ -39,10 +39,13 @@ SMALLEST_SAFE_COUNT = 6
 MAX_ROUNDS = 10_000
 
 
-def suppress(store: CellStore, cells: np.ndarray, reason: int) -> int:
-    """Suppress the given cells that hold a number; return how many changed."""
+def suppress(
+    store: CellStore, cells: np.ndarray, reason: int, replaces: tuple[int, ...] = (NUMBER,)
+) -> int:
+    """Suppress the given cells whose status is one of ``replaces`` (by default: those that
+    hold a number); return how many changed."""
     cells = np.unique(cells)
-    fresh = cells[store.status[cells] == NUMBER]
+    fresh = cells[np.isin(store.status[cells], replaces)]
     store.status[fresh] = SUPPRESSED
     store.reason[fresh] = reason
     return len(fresh)
@@ -474,9 +477,9 @@ def apply_derived(store: CellStore) -> int:
                 hidden = np.zeros(entry.n_rows, dtype=bool)
                 for source in derived_sources(entry, indicator):
                     hidden |= store.status[entry.cell_ids(source)] == SUPPRESSED
-                not_applicable = target[hidden & (store.status[target] == NOT_APPLICABLE)]
-                store.status[not_applicable] = NUMBER  # so that suppress() takes it
-                changed += suppress(store, target[hidden], reasons.FOLLOWS_COUNT)
+                changed += suppress(
+                    store, target[hidden], reasons.FOLLOWS_COUNT, (NUMBER, NOT_APPLICABLE)
+                )
             total += changed
             if not changed:
                 break
