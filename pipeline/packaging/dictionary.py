@@ -84,10 +84,14 @@ TERM_SEPARATOR = ": "
 DICTIONARY_FILE = "ees_data_dictionary.csv"
 
 
-def published_labels(topic: str, category: str) -> tuple[str, str]:
-    """The topic and category as the published files name them (for pages and captions)."""
-    published = CATEGORY_RENAMES.get(topic, {}).get(category, category)
-    return TOPIC_RENAMES.get(topic, topic), published
+def published_topic(topic: str) -> str:
+    """A breakdown topic as the published files name it (for pages and captions)."""
+    return TOPIC_RENAMES.get(topic, topic)
+
+
+def published_category(topic: str, category: str) -> str:
+    """A breakdown category of ``topic`` (the pipeline's name) as the published files name it."""
+    return CATEGORY_RENAMES.get(topic, {}).get(category, category)
 
 
 def _invert(mapping: dict[str, str]) -> dict[str, str]:

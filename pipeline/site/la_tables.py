@@ -6,7 +6,7 @@ from html import escape
 
 import pandas as pd
 
-from pipeline.packaging.dictionary import published_labels
+from pipeline.packaging.dictionary import published_category, published_topic
 from pipeline.site.display import cell_html, year_label
 from pipeline.site.html_blocks import html_table, raw_html, symbols_in
 from pipeline.site.package import (
@@ -87,11 +87,11 @@ def breakdown_tables(package: SitePackage, extract: LaExtract, used: set[str]) -
             ]
             used |= symbols_in(cells)
             table_rows.append(
-                [escape(published_labels(topic, category)[1]), cell_html(cells[0], "count")]
+                [escape(published_category(topic, category)), cell_html(cells[0], "count")]
                 + [cell_html(c, "percent") for c in cells[1:]]
             )
         # labelled as the downloadable files label them (EES data dictionary), e.g. "Sex"
-        title = published_labels(topic, "")[0]
+        title = published_topic(topic)
         columns = [title, "Children"] + [p.label(m) for m in measures]
         blocks.append(
             f"### {title}\n"
