@@ -43,6 +43,7 @@ from pipeline.site.layout import OUTPUT, assemble_pages
 from pipeline.site.render import RendererError, choose_renderer, render
 from pipeline.steps import StepError, aggregate, measure, protect_and_audit, validate
 from pipeline.synth import DEFAULT_YEARS, GENERATOR_VERSION, generate
+from pipeline.synth.fingerprint import generator_fingerprint
 
 #: Where the synthetic England is generated (git-ignored), relative to the project root.
 SYNTHETIC_CACHE = Path(".cache") / "synthetic"
@@ -90,21 +91,44 @@ def synthetic_inputs(project_root: Path, seed: int, scale: float, years: list[in
     """Return the folder of the synthetic England for these settings, generating it once.
 
     The folder name encodes the settings, so a second build reuses the files (the generator
-    is deterministic, so reuse gives the same result as regenerating); files of an older
-    generator version are written again.
+    is deterministic, so reuse gives the same result as regenerating). Files are written
+    again when they were made by another generator version or by other generator code: a
+    file beside the folder (``<folder>.fingerprint``) records
+    :func:`~pipeline.synth.fingerprint.generator_fingerprint` of the run that wrote them
+    (not ``manifest.json``, whose bytes are an input of the package).
     """
     name = f"seed{seed}-scale{scale:g}-{years[0]}-{years[-1]}"
     folder = project_root / SYNTHETIC_CACHE / name
-    manifest = folder / "manifest.json"
-    if manifest.exists():
-        recorded = json.loads(manifest.read_text(encoding="utf-8"))
-        same = recorded.get("years") == years and recorded.get("seed") == seed
-        if same and recorded.get("generator") == f"pipeline.synth {GENERATOR_VERSION}":
-            log.info("synth: reusing %s", folder)
-            return folder
+    if _cached_synthetic_is_current(folder, seed, years):
+        log.info("synth: reusing %s", folder)
+        return folder
+    stamp = _fingerprint_file(folder)
+    stamp.unlink(missing_ok=True)
     with step("synth"):
         generate(folder, seed=seed, scale=scale, years=years)
+    stamp.write_text(generator_fingerprint() + "\n", encoding="utf-8")
     return folder
+
+
+def _fingerprint_file(folder: Path) -> Path:
+    """The file beside a synthetic folder that records the generator fingerprint it was made with."""
+    return folder.with_name(folder.name + ".fingerprint")
+
+
+def _cached_synthetic_is_current(folder: Path, seed: int, years: list[int]) -> bool:
+    """True when ``folder`` holds a synthetic England this generator code would write."""
+    manifest = folder / "manifest.json"
+    stamp = _fingerprint_file(folder)
+    if not (manifest.exists() and stamp.exists()):
+        return False
+    recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    same = recorded.get("years") == years and recorded.get("seed") == seed
+    if not same or recorded.get("generator") != f"pipeline.synth {GENERATOR_VERSION}":
+        return False
+    if stamp.read_text(encoding="utf-8").strip() != generator_fingerprint():
+        log.info("synth: the generator's code changed since %s was written", folder)
+        return False
+    return True
 
 
 def compute_child_table(input_dir: Path, out: Path, la: str | None = None) -> int:
