@@ -9,7 +9,7 @@ from pipeline.disclosure import symbol_reasons as reasons
 from pipeline.disclosure.cell_store import SUPPRESSED, CellStore
 from pipeline.disclosure.groups import build_equations
 from pipeline.disclosure.recoverability import find_recoverable
-from pipeline.disclosure.suppression import _repair_recoverable, suppress
+from pipeline.disclosure.suppression import _repair_recoverable, _Secondary, suppress
 
 
 def test_a_system_whose_groups_hold_only_settled_cells_is_repaired_too() -> None:
@@ -30,9 +30,10 @@ def test_a_system_whose_groups_hold_only_settled_cells_is_repaired_too() -> None
     suppress(store, hidden_a, reasons.PRIMARY)
     frozen = np.zeros(store.n_cells, dtype=bool)
     frozen[first.cell_ids("number")] = True
-    rep = np.arange(store.n_cells, dtype=np.int64)
+    no_cohorts = np.full(store.n_cells, -1, dtype=np.int64)
+    state = _Secondary(store, eqs, no_cohorts, ~frozen[eqs.cell])
 
-    recovered, added = _repair_recoverable(store, eqs, rep, None, ~frozen[eqs.cell])
+    recovered, added = _repair_recoverable(state, None)
 
     assert (recovered, added) == (2, 2)
     hidden = store.status == SUPPRESSED

@@ -20,6 +20,7 @@ from pipeline.disclosure.cell_store import (
     DisclosureError,
     TableCells,
 )
+from pipeline.disclosure.entry_index import GroupCounts, entry_index
 from pipeline.disclosure.groups import Equations, grouping_columns
 from pipeline.disclosure.intervals import (
     LP_TOLERANCE,
@@ -39,16 +40,23 @@ SMALLEST_SAFE_COUNT = 6
 MAX_ROUNDS = 10_000
 
 
+def suppressed_now(
+    store: CellStore, cells: np.ndarray, reason: int, replaces: tuple[int, ...] = (NUMBER,)
+) -> np.ndarray:
+    """Suppress the given cells whose status is one of ``replaces``; return those (sorted)."""
+    cells = np.unique(cells)
+    fresh = cells[np.isin(store.status[cells], replaces)]
+    store.status[fresh] = SUPPRESSED
+    store.reason[fresh] = reason
+    return fresh
+
+
 def suppress(
     store: CellStore, cells: np.ndarray, reason: int, replaces: tuple[int, ...] = (NUMBER,)
 ) -> int:
     """Suppress the given cells whose status is one of ``replaces`` (by default: those that
     hold a number); return how many changed."""
-    cells = np.unique(cells)
-    fresh = cells[np.isin(store.status[cells], replaces)]
-    store.status[fresh] = SUPPRESSED
-    store.reason[fresh] = reason
-    return len(fresh)
+    return len(suppressed_now(store, cells, reason, replaces))
 
 
 def apply_primary(store: CellStore) -> int:
@@ -128,7 +136,22 @@ def _pick_one_per_equation(
     allowed: np.ndarray,
     allow_england: bool = False,
 ) -> np.ndarray:
-    """For each needy equation, the published cell to suppress next.
+    """For each needy equation (a flag per equation), the published cell to suppress next
+    among the ``allowed`` entries (a flag per entry); see :func:`_pick_among`."""
+    entries = np.flatnonzero(needy[eqs.eq])
+    return _pick_among(store, eqs, entries, allowed[entries], allow_england)
+
+
+def _pick_among(
+    store: CellStore,
+    eqs: Equations,
+    entries: np.ndarray,
+    allowed: np.ndarray,
+    allow_england: bool = False,
+) -> np.ndarray:
+    """For each equation of ``entries`` (every entry of the needy equations), the published
+    cell to suppress next; ``allowed`` (one flag per entry of ``entries``) says which may be
+    chosen.
 
     Preference: a local authority's cell before a region's, a region's before England's (the
     figures most readers use are the last to go); then non-zero cells before zeros; then an item
@@ -138,19 +161,20 @@ def _pick_one_per_equation(
     # England's headline figures are not chosen in a table with regional rows (unless
     # ``allow_england``, the last resort): every group holding one also holds regions or
     # categories, which protect it at far less cost to readers.
-    england = area_level(store)[eqs.cell] == ENGLAND_TOTAL
+    level = area_level(store)[eqs.cell[entries]]
+    england = level == ENGLAND_TOTAL
     if allow_england:
         england = np.zeros_like(england)
-    candidate = needy[eqs.eq] & (store.status[eqs.cell] == NUMBER) & allowed & ~england
+    candidate = (store.status[eqs.cell[entries]] == NUMBER) & allowed & ~england
     if not candidate.any():
         return np.zeros(0, dtype=np.int64)
-    eq, cell, coef = eqs.eq[candidate], eqs.cell[candidate], eqs.coef[candidate]
+    chosen = entries[candidate]
+    eq, cell, coef = eqs.eq[chosen], eqs.cell[chosen], eqs.coef[chosen]
     value = store.value[cell]
     is_total = coef < 0
     # a cell that would protect two needy groups at once saves a suppression
     _, where, shared = np.unique(cell, return_inverse=True, return_counts=True)
-    level = area_level(store)[cell]
-    order = np.lexsort((cell, value, -shared[where], is_total, value == 0, level, eq))
+    order = np.lexsort((cell, value, -shared[where], is_total, value == 0, level[candidate], eq))
     first = np.unique(eq[order], return_index=True)[1]
     return cell[order][first]
 
@@ -185,78 +209,90 @@ def area_level(store: CellStore) -> np.ndarray:
     return level
 
 
-def _weighted_total(store: CellStore, eqs: Equations) -> np.ndarray:
-    """Per equation: ``sum(coef * value)`` over its cells with a value, published or not.
+class _Secondary:
+    """The state of one run of :func:`apply_secondary`: the indexes over its equations, each
+    group's suppressed cells (kept up to date), and the cells suppressed since the cohort
+    rule and since the rank test last looked.
 
-    Values never change (suppressing a cell changes its status only), so this is worked out
-    once per equations and store; counts are whole numbers, so the sums are exact.
+    Every cell the run suppresses goes through :meth:`suppress`, so a round works on the
+    groups and systems the cells suppressed since the last round touch, not on every table.
     """
-    cached = getattr(eqs, "_weighted_total", None)
-    if cached is not None and cached[0] is store.value:
-        return cached[1]
-    value = store.value[eqs.cell]
-    weighted = np.where(np.isfinite(value), value * eqs.coef, 0.0)
-    total = np.bincount(eqs.eq, weights=weighted, minlength=eqs.n_equations)
-    eqs._weighted_total = (store.value, total)  # type: ignore[attr-defined]
-    return total
+
+    def __init__(
+        self, store: CellStore, eqs: Equations, link: np.ndarray, pickable: np.ndarray
+    ) -> None:
+        self.store, self.eqs, self.link, self.pickable = store, eqs, link, pickable
+        self.rep = representatives(link)
+        self.index = entry_index(eqs, store, link)
+        self.counts = GroupCounts(store, eqs, self.index)
+        hidden = np.flatnonzero(store.status == SUPPRESSED)
+        self.not_followed: list[np.ndarray] = [hidden]  # cohorts still to follow these cells
+        self.not_ranked: list[np.ndarray] = []  # suppressed since the rank test last ran
+        self.ranked_once = False
+
+    def suppress(self, cells: np.ndarray, reason: int) -> np.ndarray:
+        """:func:`suppressed_now`, keeping the state up to date; returns the new cells."""
+        fresh = suppressed_now(self.store, cells, reason)
+        self.counts.add(fresh)
+        self.not_followed.append(fresh)
+        self.not_ranked.append(fresh)
+        return fresh
+
+    def take_not_followed(self) -> np.ndarray:
+        """The cells suppressed since the cohort rule last ran (and forget them)."""
+        cells, self.not_followed = np.concatenate(self.not_followed), []
+        return cells
+
+    def take_not_ranked(self) -> np.ndarray | None:
+        """The cells suppressed since the rank test last ran, None before its first run."""
+        cells = np.concatenate(self.not_ranked) if self.not_ranked else np.zeros(0, np.int64)
+        self.not_ranked = []
+        first, self.ranked_once = not self.ranked_once, True
+        return None if first else cells
+
+    def pick(
+        self, needy: np.ndarray, reason: int, allowed: np.ndarray | None = None, **kw: bool
+    ) -> np.ndarray:
+        """Suppress one cell in each of the ``needy`` equations (numbers), chosen by
+        :func:`_pick_among` among the pickable entries (or those flagged in ``allowed``, one
+        flag per entry of the needy equations); return the new cells."""
+        entries = self.index.entries_of_equations(needy)
+        allowed = self.pickable[entries] if allowed is None else allowed
+        return self.suppress(_pick_among(self.store, self.eqs, entries, allowed, **kw), reason)
 
 
-def _group_state(store: CellStore, eqs: Equations) -> tuple[np.ndarray, ...]:
-    """Per equation: suppressed items, suppressed totals, and what the published cells leave.
-
-    The last is the value a reader works out for the suppressed cells together (total minus
-    published items), computed from published cells only, exactly as the audit does: the
-    sum over every cell less the cells not published (few), the counts being whole numbers.
-    """
-    n_eq = eqs.n_equations
-    status = store.status[eqs.cell]
-    hidden = np.flatnonzero(status == SUPPRESSED)
-    positive = eqs.coef[hidden] > 0
-    n_pos = np.bincount(eqs.eq[hidden[positive]], minlength=n_eq)
-    n_neg = np.bincount(eqs.eq[hidden[eqs.coef[hidden] < 0]], minlength=n_eq)
-    unpublished = np.flatnonzero(status != NUMBER)
-    value = store.value[eqs.cell[unpublished]]
-    weighted = np.where(np.isfinite(value), value * eqs.coef[unpublished], 0.0)
-    hidden_total = np.bincount(eqs.eq[unpublished], weights=weighted, minlength=n_eq)
-    left = hidden_total - _weighted_total(store, eqs)
-    return n_pos, n_neg, left
-
-
-def _heuristic_round(
-    store: CellStore, eqs: Equations, link: np.ndarray, pickable: np.ndarray
-) -> int:
-    """One round of the cheap rules; return how many cells it suppressed.
-
-    ``pickable`` (one flag per (equation, cell) entry) says which cells may be chosen.
-    """
+def _heuristic_round(state: _Secondary) -> int:
+    """One round of the cheap rules; return how many cells it suppressed."""
+    store, eqs, counts = state.store, state.eqs, state.counts
     changed = 0
-    linked = link >= 0
-    if linked.any():
-        hidden_links = np.unique(link[linked & (store.status == SUPPRESSED)])
-        follow = np.flatnonzero(linked & np.isin(link, hidden_links))
-        changed += suppress(store, follow, reasons.COHORT_REPEAT)
+    # a cohort suppressed in one row is suppressed wherever it repeats
+    followed = state.take_not_followed()
+    linked = followed[state.link[followed] >= 0]
+    if len(linked):
+        members = state.index.cohort_members(linked)
+        changed += len(state.suppress(members, reasons.COHORT_REPEAT))
     if eqs.n_equations == 0:
         return changed
-    n_pos, n_neg, _ = _group_state(store, eqs)
-    lonely = (n_pos + n_neg) == 1
-    picked = _pick_one_per_equation(store, eqs, lonely, pickable)
-    changed += suppress(store, picked, reasons.SECONDARY)
+    lonely = np.flatnonzero((counts.n_pos + counts.n_neg) == 1)
+    changed += len(state.pick(lonely, reasons.SECONDARY))
     # all suppressed cells on one side of a group and summing to less than MIN_INTERVAL
     # (0: all are known to be 0; 3: each is known to be 0 to 3): one more cell, a non-zero
     # one on their side or any on the other. A cell settled at a higher level is the last
     # resort (e.g. an LA's total of 0 whose breakdown cells were hidden as partners in their
     # regions' groups).
-    for allowed_level in (pickable, np.ones(len(eqs.eq), dtype=bool)):
-        n_pos, n_neg, left = _group_state(store, eqs)
+    for only_pickable in (True, False):
+        n_pos, n_neg, left = counts.n_pos, counts.n_neg, counts.left
         one_sided = ((n_pos > 0) & (n_neg == 0)) | ((n_neg > 0) & (n_pos == 0))
         hidden_sum = np.where(n_pos > 0, left, -left)
-        narrow = one_sided & (hidden_sum < MIN_INTERVAL - 1e-9)
-        if not narrow.any():
+        narrow = np.flatnonzero(one_sided & (hidden_sum < MIN_INTERVAL - 1e-9))
+        if not len(narrow):
             break
-        side = np.where(n_pos > 0, 1, -1)[eqs.eq]
-        allowed = allowed_level & ((store.value[eqs.cell] > 0) | (np.sign(eqs.coef) != side))
-        picked = _pick_one_per_equation(store, eqs, narrow, allowed)
-        changed += suppress(store, picked, reasons.SECONDARY)
+        entries = state.index.entries_of_equations(narrow)
+        side = np.where(n_pos[eqs.eq[entries]] > 0, 1, -1)
+        allowed = (store.value[eqs.cell[entries]] > 0) | (np.sign(eqs.coef[entries]) != side)
+        if only_pickable:
+            allowed &= state.pickable[entries]
+        changed += len(state.pick(narrow, reasons.SECONDARY, allowed))
     return changed
 
 
@@ -270,69 +306,71 @@ def representatives(link: np.ndarray) -> np.ndarray:
     return rep
 
 
-def _equation_components(eqs: Equations, rep: np.ndarray, result: Recoverability) -> np.ndarray:
-    """Per equation, the connected system (component) of its suppressed cells (-1 when none)."""
-    position = np.searchsorted(result.unknown_cells, rep[eqs.cell])
-    position = np.minimum(position, len(result.unknown_cells) - 1)
-    inside = result.unknown_cells[position] == rep[eqs.cell]
-    component = np.full(eqs.n_equations, -1, dtype=np.int64)
-    component[eqs.eq[inside]] = result.component_of_unknown[position[inside]]
+def _equation_components(
+    n_equations: int, eq: np.ndarray, unknown: np.ndarray, result: Recoverability
+) -> np.ndarray:
+    """Per equation, the connected system (component) of its suppressed cells (-1 when
+    none), from entries ``eq`` over suppressed ``unknown`` cells (those the test solved)."""
+    position = np.searchsorted(result.unknown_cells, unknown)
+    component = np.full(n_equations, -1, dtype=np.int64)
+    component[eq] = result.component_of_unknown[position]
     return component
 
 
-def _repair_recoverable(
-    store: CellStore,
-    eqs: Equations,
-    rep: np.ndarray,
-    changed: np.ndarray | None,
-    pickable: np.ndarray,
-) -> tuple[int, int]:
+#: The repair's widening stages: (every group of the system, not only the groups of a
+#: recovered cell; cells settled at a higher level allowed; England's headline cells allowed).
+REPAIR_STAGES = (
+    (False, False, False),
+    (False, True, False),
+    (True, False, False),
+    (True, True, False),
+    (True, True, True),
+)
+
+
+def _repair_recoverable(state: _Secondary, changed: np.ndarray | None) -> tuple[int, int]:
     """Suppress more cells where the rank test recovers a suppressed count.
 
-    A repeated cohort counts as one unknown (``rep``), as a reader who knows the cohorts are
-    the same would treat it. Only the systems holding a ``changed`` cell are solved (all when
-    None). Every system with a recoverable cell gets at least one new suppressed cell, so the
-    next round solves it again: in the groups of its recoverable cells among ``pickable``
-    cells, then among cells settled at a higher level too (hiding more never uncovers a
-    cell), then anywhere in the system, then England's headline cells (e.g. one LA whose region and
-    England rows only repeat it). Returns ``(cells recovered, cells suppressed)``.
+    A repeated cohort counts as one unknown (``state.rep``), as a reader who knows the
+    cohorts are the same would treat it. Only the systems holding a ``changed`` cell are
+    solved (all when None). Every system with a recoverable cell gets at least one new
+    suppressed cell, so the next round solves it again: in the groups of its recoverable
+    cells among pickable cells, then among cells settled at a higher level too (hiding more
+    never uncovers a cell), then anywhere in the system, then England's headline cells (e.g.
+    one LA whose region and England rows only repeat it). Returns ``(cells recovered, cells
+    suppressed)``.
     """
+    store, eqs, rep = state.store, state.eqs, state.rep
     unknown = store.status == SUPPRESSED
-    result = find_recoverable(eqs.eq, rep[eqs.cell], eqs.coef, unknown, changed)
+    if changed is None:
+        entries = np.flatnonzero(unknown[rep[eqs.cell]])
+    else:
+        entries = state.index.unknown_entries_around(store.status, rep, changed)
+    eq, cell = eqs.eq[entries], rep[eqs.cell[entries]]
+    result = find_recoverable(eq, cell, eqs.coef[entries], unknown)
     if len(result.recoverable) == 0:
         return 0, 0
-    component = _equation_components(eqs, rep, result)
-    recovered_in = np.isin(rep[eqs.cell], result.recoverable)
-    direct = np.zeros(eqs.n_equations, dtype=bool)
-    direct[np.unique(eqs.eq[recovered_in])] = True
+    component = _equation_components(eqs.n_equations, eq, cell, result)
+    direct = np.unique(eq[np.isin(cell, result.recoverable)])
+    in_systems = np.unique(eq)
     waiting = np.unique(component[direct])  # systems still to be given a new suppressed cell
-    everything = np.ones(len(eqs.eq), dtype=bool)
-    stages = (
-        (False, pickable, False),
-        (False, everything, False),
-        (True, pickable, False),
-        (True, everything, False),
-        (True, everything, True),
-    )
     added = 0
-    for widen, allowed, england in stages:
-        needy = np.isin(component, waiting) & (True if widen else direct)
-        before = store.status == SUPPRESSED
-        added += suppress(
-            store,
-            _pick_one_per_equation(store, eqs, needy, allowed, allow_england=england),
-            reasons.RECOVERABLE,
-        )
-        fresh = (store.status == SUPPRESSED) & ~before
-        served = np.unique(eqs.eq[fresh[eqs.cell]])
-        waiting = np.setdiff1d(waiting, component[served[needy[served]]])
+    for widen, settled_too, england in REPAIR_STAGES:
+        candidates = in_systems if widen else direct
+        needy = candidates[np.isin(component[candidates], waiting)]
+        entries = state.index.entries_of_equations(needy)
+        allowed = None if not settled_too else np.ones(len(entries), dtype=bool)
+        fresh = state.pick(needy, reasons.RECOVERABLE, allowed, allow_england=england)
+        added += len(fresh)
+        served = np.unique(eqs.eq[state.index.entries_of_cells(fresh)])
+        waiting = np.setdiff1d(waiting, component[np.intersect1d(served, needy)])
         if len(waiting) == 0:
             return len(result.recoverable), added
     stuck = result.unknown_cells[np.isin(result.component_of_unknown, waiting)]
-    cell = int(stuck[np.isin(stuck, result.recoverable)][0])
+    cell_id = int(stuck[np.isin(stuck, result.recoverable)][0])
     raise DisclosureError(
         "cannot protect "
-        + store.describe(cell)
+        + store.describe(cell_id)
         + ": it stays recoverable with every cell of its groups suppressed"
     )
 
@@ -351,21 +389,23 @@ def apply_secondary(
     cell, and starts again. Cells flagged in ``frozen`` (one flag per cell) are never chosen:
     their status was settled at a higher level (:func:`apply_secondary_by_level`). Returns
     counts of rounds for the log. ``link``: :func:`cohort_links`, when already worked out.
+
+    Each round works from what the last one changed (:class:`_Secondary`): the groups whose
+    suppressed cells changed, and the rank test on the systems holding a new suppressed cell
+    (a system without one was solved before and found safe).
     """
     link = cohort_links(store) if link is None else link
-    rep = representatives(link)
     pickable = np.ones(len(eqs.eq), dtype=bool) if frozen is None else ~frozen[eqs.cell]
+    state = _Secondary(store, eqs, link, pickable)
     stats = {"heuristic_rounds": 0, "rank_rounds": 0, "recovered_then_repaired": 0}
-    checked: np.ndarray | None = None  # suppressed cells when the rank test last ran
     for _ in range(MAX_ROUNDS):
-        if _heuristic_round(store, eqs, link, pickable):
+        if _heuristic_round(state):
             stats["heuristic_rounds"] += 1
             continue
         stats["rank_rounds"] += 1
-        hidden = store.status == SUPPRESSED
-        changed = None if checked is None else rep[np.flatnonzero(hidden & ~checked)]
-        checked = hidden
-        recovered, _added = _repair_recoverable(store, eqs, rep, changed, pickable)
+        changed = state.take_not_ranked()
+        changed = None if changed is None else state.rep[changed]
+        recovered, _added = _repair_recoverable(state, changed)
         if recovered == 0:
             return stats
         stats["recovered_then_repaired"] += recovered
