@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 
 from pipeline.synth.dates import academic_year, anniversary, collection_year, split_dates
-from pipeline.synth.draws import choose_by_row, running_totals, sorted_rows, stable_order
+from pipeline.synth.draws import (
+    choose_by_row,
+    running_totals,
+    runs_in_order,
+    sorted_rows,
+    stable_order,
+)
 
 EPOCH = dt.date(1970, 1, 1)
 
@@ -82,6 +88,19 @@ def test_stable_order_is_lexsort() -> None:
         columns = [rng.integers(-high, high, 500) for _ in range(3)]
         expected = np.lexsort(columns[::-1]).tolist()
         assert stable_order(columns).tolist() == expected
+
+
+def test_runs_in_order_puts_whole_runs_in_rank_order() -> None:
+    """Children 0, 2, 3 (runs of rows) ranked 30, 10, 20: child 2's rows, 3's, then 0's."""
+    child = np.array([0, 0, 2, 3, 3, 3])
+    rank = np.array([30, 99, 10, 20])
+    assert runs_in_order(child, rank).tolist() == [2, 3, 4, 5, 0, 1]
+    assert runs_in_order(np.zeros(0, dtype=np.int64), rank).tolist() == []
+    rng = np.random.default_rng(5)
+    group = np.sort(rng.integers(0, 50, 400))
+    rank = rng.permutation(50)
+    expected = np.argsort(rank[group], kind="stable").tolist()
+    assert runs_in_order(group, rank).tolist() == expected
 
 
 def test_years_by_day_lookup_equal_the_calendar() -> None:

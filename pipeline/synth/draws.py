@@ -77,6 +77,21 @@ def stable_order(columns: list[np.ndarray]) -> np.ndarray:
     return np.argsort(packed, kind="stable")
 
 
+def runs_in_order(group: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """The stable sort order of rows by ``rank[group]``, for ``group`` ascending (each group one
+    run of rows) and a ``rank`` distinct per group: the runs put in rank order, each kept whole,
+    without sorting the rows (``np.argsort(rank[group], kind="stable")`` gives the same)."""
+    group = np.asarray(group)
+    if len(group) == 0:
+        return np.zeros(0, dtype=np.int64)
+    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    length = np.diff(np.r_[first, len(group)])
+    chosen = np.argsort(rank[group[first]], kind="stable")
+    first, length = first[chosen], length[chosen]
+    shift = first - (np.cumsum(length) - length)
+    return np.repeat(shift, length) + np.arange(len(group))
+
+
 def stream(seed: int, name: str) -> np.random.Generator:
     """Return an independent generator for one named part of the simulation."""
     key = [ord(ch) for ch in name]

@@ -23,11 +23,14 @@ from pipeline.synth.episodes import build_episodes
 from pipeline.synth.mothers import first_births, mother_columns
 from pipeline.synth.placements import clear_postcode_cache, postcode_districts
 from pipeline.synth.returns import (
+    census_order,
     census_table,
     child_ids,
+    episode_order,
     episode_table,
     header_table,
     header_upns,
+    social_worker_order,
     social_worker_table,
     uasc_table,
     write_csv,
@@ -92,17 +95,20 @@ def generate(
 
     _clear_stale_years(out_dir, years)
 
+    episode_rows, social_rows = episode_order(episodes, ids), social_worker_order(social, ids)
+    census_rows_order = census_order(census, population.children["la"].to_numpy(), permanent, areas)
+
     def year_tables(year: int) -> dict[str, Callable[[], pa.Table]]:
         children, supplied = in_year[year], areas.sw_supplied(year)
         return {
             "header.csv": lambda: headers[year],
-            "episodes.csv": lambda: episode_table(episodes, ids, areas, year),
+            "episodes.csv": lambda: episode_table(episodes, ids, areas, year, episode_rows),
             "uasc.csv": lambda: uasc_table(population, ids, areas, children),
             "sw_episodes.csv": lambda: social_worker_table(
-                social, population, ids, areas, children, year, supplied
+                social, population, ids, areas, children, year, supplied, social_rows
             ),
             "school_census.csv": lambda: census_table(
-                census, population, schools, permanent, areas, year
+                census, population, schools, census_rows_order, areas, year
             ),
         }
 

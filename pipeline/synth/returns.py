@@ -35,7 +35,7 @@ from pipeline.synth.dates import (
     year_end,
     year_start,
 )
-from pipeline.synth.draws import stable_order
+from pipeline.synth.draws import runs_in_order, stable_order
 from pipeline.synth.schools import CENSUS_TERMS, Schools
 from pipeline.synth.social_workers import REASONS as SW_REASONS
 from pipeline.synth.social_workers import worker_ids
@@ -187,12 +187,34 @@ def uasc_table(
     return pa.table({name: columns[name] for name in ["LA", *UASC_COLUMNS]})
 
 
-def episode_table(episodes: pd.DataFrame, ids: ChildIds, areas: Areas, year: int) -> pa.Table:
-    """The episodes return for one year (open episodes have blank DEC, REC and reason)."""
+def episode_order(episodes: pd.DataFrame, ids: ChildIds) -> np.ndarray:
+    """Every episode's row in return order (CHILD, then start day; ties in row order), shared by
+    the years: each year's rows are a subset in the same order. ``episodes`` sorted by child and
+    start (as :func:`pipeline.synth.episodes.build_episodes` gives) only need each child's
+    rows put in CHILD order."""
+    child, start = episodes["child"].to_numpy(), episodes["start"].to_numpy()
+    if _sorted_by(child, start):
+        return runs_in_order(child, ids.key)
+    return stable_order([ids.key[child], start])
+
+
+def _sorted_by(group: np.ndarray, value: np.ndarray, strictly: bool = False) -> bool:
+    """True if rows are in ascending order of ``group``, then of ``value`` (``strictly``: no
+    two rows of a group with the same ``value``)."""
+    same = group[1:] == group[:-1]
+    later, earlier = value[1:][same], value[:-1][same]
+    rising = np.all(later > earlier) if strictly else np.all(later >= earlier)
+    return bool(np.all(group[1:] >= group[:-1]) and rising)
+
+
+def episode_table(
+    episodes: pd.DataFrame, ids: ChildIds, areas: Areas, year: int, order: np.ndarray
+) -> pa.Table:
+    """The episodes return for one year (open episodes have blank DEC, REC and reason;
+    ``order``: :func:`episode_order` of ``episodes``)."""
     start, end = episodes["start"].to_numpy(), episodes["end"].to_numpy()
     child = episodes["child"].to_numpy()
-    rows = np.flatnonzero(overlaps_year(start, end, year))
-    rows = rows[stable_order([ids.key[child[rows]], start[rows]])]
+    rows = order[overlaps_year(start, end, year)[order]]
     end = end[rows]
     still_open = (end == NO_DATE) | (end > year_end(year))
     columns = {
@@ -209,6 +231,17 @@ def episode_table(episodes: pd.DataFrame, ids: ChildIds, areas: Areas, year: int
     return pa.table({n: columns[n] if n in columns else _taken(episodes[n], rows) for n in names})
 
 
+def social_worker_order(social: pd.DataFrame, ids: ChildIds) -> np.ndarray:
+    """Every social worker episode's row in return order (CHILD, start day, worker; ties in row
+    order), shared by the years. Rows sorted by child and start, no child starting two on one
+    day (as :func:`pipeline.synth.social_workers.build_social_workers` gives), only need each
+    child's rows put in CHILD order."""
+    child, start = social["child"].to_numpy(), social["SW_DECOM"].to_numpy()
+    if _sorted_by(child, start, strictly=True):
+        return runs_in_order(child, ids.key)
+    return stable_order([ids.key[child], start, social["worker"].to_numpy()])
+
+
 def social_worker_table(
     social: pd.DataFrame,
     population: Population,
@@ -217,16 +250,17 @@ def social_worker_table(
     children: np.ndarray,
     year: int,
     supplied: np.ndarray,
+    order: np.ndarray,
 ) -> pa.Table:
-    """The social worker episodes for one year: LAs that supplied them, children in the header."""
+    """The social worker episodes for one year: LAs that supplied them, children in the header
+    (``order``: :func:`social_worker_order` of ``social``)."""
     start, end = social["SW_DECOM"].to_numpy(), social["SW_DEC"].to_numpy()
     child, la = social["child"].to_numpy(), social["la"].to_numpy()
     in_header = np.zeros(len(ids.key), dtype=bool)
     in_header[children] = True
     keep = overlaps_year(start, end, year) & in_header[child] & supplied[la]
-    rows = np.flatnonzero(keep)
+    rows = order[keep[order]]
     worker = social["worker"].to_numpy()
-    rows = rows[stable_order([ids.key[child[rows]], start[rows], worker[rows]])]
     end = end[rows]
     still_open = (end == NO_DATE) | (end > year_end(year))
     columns = {
@@ -241,37 +275,67 @@ def social_worker_table(
     return pa.table({name: columns[name] for name in ["LA", *EXPORTED_SOCIAL_WORKERS]})
 
 
+@dataclass(frozen=True)
+class CensusOrder:
+    """The census rows' return order shared by the years: every row of the census frame by LA
+    code, UPN and census day (``rows``; ties in row order), and every child's permanent UPN as
+    Arrow text (``upn``)."""
+
+    rows: np.ndarray
+    upn: pa.Array
+
+
+def census_order(
+    census: pd.DataFrame, population_la: np.ndarray, permanent: np.ndarray, areas: Areas
+) -> CensusOrder:
+    """The :class:`CensusOrder` of ``census`` (the rows of
+    :func:`pipeline.synth.schools.census_rows`): one stable sort by the ranks of the LA code and
+    UPN texts, which orders as sorting the texts (equal texts share a rank)."""
+    upn = pa.array(permanent, pa.large_string())
+    upn_rank = _text_ranks(upn)
+    la_rank = _text_ranks(pa.array(areas.codes))
+    child, day = census["child"].to_numpy(), census["CENSUS_DATE"].to_numpy()
+    la = census["la"].to_numpy()
+    one_la = bool(np.all(la == population_la[child]))
+    if one_la and _sorted_by(child, day) and upn_rank.max(initial=0) == len(upn_rank):
+        # Sorted by child and day, each child's rows in one LA under one UPN: the children's
+        # runs put in LA code and UPN order.
+        rank = la_rank[population_la] * len(upn_rank) + upn_rank
+        return CensusOrder(rows=runs_in_order(child, rank), upn=upn)
+    return CensusOrder(rows=stable_order([la_rank[la], upn_rank[child], day]), upn=upn)
+
+
+def _text_ranks(values: pa.Array) -> np.ndarray:
+    """Each text's rank in sorted order from 1 (byte order, which is code point order), equal
+    texts sharing one."""
+    return pc.rank(values, sort_keys="ascending", tiebreaker="dense").to_numpy().astype(np.int64)
+
+
 def census_table(
     census: pd.DataFrame,
     population: Population,
     schools: Schools,
-    permanent: np.ndarray,
+    order: CensusOrder,
     areas: Areas,
     year: int,
 ) -> pa.Table:
     """The school census rows matched to ``year``'s header UPNs (``census``: the rows of
-    :func:`pipeline.synth.schools.census_rows`)."""
-    rows = np.flatnonzero(census["YEAR"].to_numpy() == year)
-    la = areas.codes[census["la"].to_numpy()[rows]]
-    child = census["child"].to_numpy()
-    upn = permanent[child[rows]]
-    day = census["CENSUS_DATE"].to_numpy()[rows]
-    keys = pa.table({"la": la, "upn": upn, "day": day})
-    order = pc.sort_indices(keys, [(name, "ascending") for name in keys.column_names]).to_numpy()
-    rows = rows[order]
+    :func:`pipeline.synth.schools.census_rows`; ``order``: their :func:`census_order`)."""
+    rows = order.rows[(census["YEAR"].to_numpy() == year)[order.rows]]
+    child = census["child"].to_numpy()[rows]
     nc = census["nc"].to_numpy()[rows]
     school = census["school"].to_numpy()[rows]
     children = population.children
     columns = {
-        "LA": keys["la"].take(order),
-        "UPN": keys["upn"].take(order),
+        "LA": _taken(areas.codes, census["la"].to_numpy()[rows]),
+        "UPN": order.upn.take(child),
         "URN": pc.cast(pa.array(census["urn"].to_numpy()[rows]), pa.large_string()),
         "CENSUS_TERM": _taken(CENSUS_TERMS, census["term"].to_numpy()[rows]),
-        "CENSUS_DATE": _dates(day[order]),
+        "CENSUS_DATE": _dates(census["CENSUS_DATE"].to_numpy()[rows]),
         "ENTRY_DATE": _dates(census["ENTRY_DATE"].to_numpy()[rows]),
         "NCYEAR": _taken(NC_YEAR_LABELS, nc),
-        "SEN_PROVISION": _taken(children["sen_provision"], child[rows]),
-        "SEN_PRIMARY_NEED": _taken(children["sen_need"], child[rows]),
+        "SEN_PROVISION": _taken(children["sen_provision"], child),
+        "SEN_PRIMARY_NEED": _taken(children["sen_need"], child),
         "PHASE": _taken(schools.phase, school),
         "IS_PRU": _taken(["0", "1"], schools.is_pru[school].astype(np.int64)),
     }
