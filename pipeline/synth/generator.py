@@ -7,7 +7,8 @@ import os
 import re
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +16,15 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.logs import log
-from pipeline.synth.areas import build_areas, la_context
-from pipeline.synth.children import Window, simulate_population
+from pipeline.synth.areas import Areas, build_areas, la_context
+from pipeline.synth.children import Population, Window, simulate_population
 from pipeline.synth.dates import NO_DATE
 from pipeline.synth.draws import stream
 from pipeline.synth.episodes import build_episodes
 from pipeline.synth.mothers import first_births, mother_columns
 from pipeline.synth.placements import clear_postcode_cache, postcode_districts
 from pipeline.synth.returns import (
+    ChildIds,
     census_order,
     census_table,
     child_ids,
@@ -69,50 +71,38 @@ def generate(
     population = add_short_break_children(population, areas, window, scale, stream(seed, "breaks"))
     episodes = build_episodes(population, areas, window, stream(seed, "episodes"))
     social = build_social_workers(population, episodes, areas, window, stream(seed, "social"))
-    schools = build_schools(areas, window, stream(seed, "schools"))
-    histories = school_histories(
-        population, episodes, schools, areas, window, stream(seed, "histories")
-    )
-
     identity = stream(seed, "identity")
     ids = child_ids(population, areas, identity)
     permanent = pupil_numbers(population.children, areas)
     upn_draws = identity.uniform(0, 1, len(population.children))
     births = first_births(population, window.last_day, stream(seed, "mothers"))
-    headers: dict[int, pd.DataFrame] = {}
     in_year = {year: year_children(episodes, year) for year in years}
-    known = []
-    for year in years:
-        children = in_year[year]
-        upns = header_upns(population, permanent, children, year, upn_draws)
-        mother = mother_columns(population, births, episodes, year, children)
-        headers[year] = header_table(population, ids, areas, children, upns, mother)
-        with_upn = children[upns == permanent[children]]
-        known.append(pd.DataFrame({"child": with_upn, "YEAR": year}))
-    census = census_rows(
-        population, histories, schools, pd.concat(known, ignore_index=True), stream(seed, "census")
+    headers, known = _headers(
+        population, episodes, ids, areas, in_year, permanent, upn_draws, births
     )
-
     _clear_stale_years(out_dir, years)
 
-    episode_rows, social_rows = episode_order(episodes, ids), social_worker_order(social, ids)
-    census_rows_order = census_order(census, population.children["la"].to_numpy(), permanent, areas)
-
-    def year_tables(year: int) -> dict[str, Callable[[], pa.Table]]:
-        children, supplied = in_year[year], areas.sw_supplied(year)
-        return {
-            "header.csv": lambda: headers[year],
-            "episodes.csv": lambda: episode_table(episodes, ids, areas, year, episode_rows),
-            "uasc.csv": lambda: uasc_table(population, ids, areas, children),
-            "sw_episodes.csv": lambda: social_worker_table(
-                social, population, ids, areas, children, year, supplied, social_rows
-            ),
-            "school_census.csv": lambda: census_table(
-                census, population, schools, census_rows_order, areas, year
-            ),
-        }
-
-    _write_years(out_dir, years, year_tables)
+    rows = episode_order(episodes, ids), social_worker_order(social, ids)
+    # The years' files are written in threads while the schools and census are simulated.
+    with _YearFiles(out_dir) as files:
+        for year in years:
+            tables = _return_tables(
+                year, headers, episodes, social, population, ids, areas, in_year[year], rows
+            )
+            for name, make in tables.items():
+                files.add(year, name, make)
+        schools = build_schools(areas, window, stream(seed, "schools"))
+        histories = school_histories(
+            population, episodes, schools, areas, window, stream(seed, "histories")
+        )
+        census = census_rows(population, histories, schools, known, stream(seed, "census"))
+        in_order = census_order(census, population.children["la"].to_numpy(), permanent, areas)
+        for year in years:
+            files.add(
+                year,
+                "school_census.csv",
+                partial(census_table, census, population, schools, in_order, areas, year),
+            )
     links = schools.links().sort_values("URN", kind="stable")
     write_csv(links, out_dir / "school_links.csv")
     lookup = pd.DataFrame({"DISTRICT": postcode_districts(areas.count), "LA": areas.codes})
@@ -130,25 +120,78 @@ def generate(
     return out_dir
 
 
-def _write_years(
-    out_dir: Path, years: list[int], year_tables: Callable[[int], dict[str, Callable[[], pa.Table]]]
-) -> None:
-    """Write each year's files (``year_tables(year)``: file name -> the table to write).
+def _headers(
+    population: Population,
+    episodes: pd.DataFrame,
+    ids: ChildIds,
+    areas: Areas,
+    in_year: dict[int, np.ndarray],
+    permanent: np.ndarray,
+    upn_draws: np.ndarray,
+    births: np.ndarray,
+) -> tuple[dict[int, pa.Table], pd.DataFrame]:
+    """Each year's header table and the ``child, YEAR`` pairs whose header has the child's
+    permanent UPN (the pupils the school census is matched to)."""
+    headers: dict[int, pa.Table] = {}
+    known = []
+    for year, children in in_year.items():
+        upns = header_upns(population, permanent, children, year, upn_draws)
+        mother = mother_columns(population, births, episodes, year, children)
+        headers[year] = header_table(population, ids, areas, children, upns, mother)
+        with_upn = children[upns == permanent[children]]
+        known.append(pd.DataFrame({"child": with_upn, "YEAR": year}))
+    return headers, pd.concat(known, ignore_index=True)
 
-    Two years are written at a time, in threads: Arrow and numpy do most of the work without
-    the GIL, and no random number is drawn here, so the files are the same bytes in any order.
-    The log lists the files in year order.
-    """
 
-    def write_year(year: int) -> list[tuple[Path, int]]:
-        folder = out_dir / str(year)
-        return [
-            write_csv(make(), folder / name, quiet=True) for name, make in year_tables(year).items()
-        ]
+def _return_tables(
+    year: int,
+    headers: dict[int, pa.Table],
+    episodes: pd.DataFrame,
+    social: pd.DataFrame,
+    population: Population,
+    ids: ChildIds,
+    areas: Areas,
+    children: np.ndarray,
+    rows: tuple[np.ndarray, np.ndarray],
+) -> dict[str, Callable[[], pa.Table]]:
+    """The functions making ``year``'s 903 tables (``children``: the year's children; ``rows``:
+    the episodes' and social worker episodes' return order)."""
+    supplied = areas.sw_supplied(year)
+    return {
+        "header.csv": partial(headers.__getitem__, year),
+        "episodes.csv": partial(episode_table, episodes, ids, areas, year, rows[0]),
+        "uasc.csv": partial(uasc_table, population, ids, areas, children),
+        "sw_episodes.csv": partial(
+            social_worker_table, social, population, ids, areas, children, year, supplied, rows[1]
+        ),
+    }
 
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        for written in pool.map(write_year, years):
-            for path, rows in written:
+
+class _YearFiles:
+    """Writes the years' files, each ``add``-ed as the function making its table, two at a
+    time in threads while the caller goes on: Arrow and numpy do most of the work without the
+    GIL, and no random number is drawn here, so the files are the same bytes in any order.
+    Leaving the ``with`` block waits for them and logs them by year, then in the order added."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.pool = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1))
+        self.written: list[tuple[int, int, Future[tuple[Path, int]]]] = []
+
+    def add(self, year: int, name: str, make: Callable[[], pa.Table]) -> None:
+        """Write ``year``'s file ``name`` with the table ``make()`` returns."""
+        path = self.out_dir / str(year) / name
+        job = self.pool.submit(lambda: write_csv(make(), path, quiet=True))
+        self.written.append((year, len(self.written), job))
+
+    def __enter__(self) -> _YearFiles:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+        if exc[0] is None:
+            for _, _, job in sorted(self.written, key=lambda item: item[:2]):
+                path, rows = job.result()
                 log.info("synth: %s/%s %s rows", path.parent.name, path.name, f"{rows:,}")
 
 
