@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.disclosure import symbol_reasons as reasons
-from pipeline.disclosure.cell_store import STATUS_SYMBOL, CellStore
+from pipeline.disclosure.cell_store import STATUS_SYMBOL, CellStore, TableCells
 from pipeline.disclosure.formatting import formatted_table
 from pipeline.disclosure.groups import build_equations
 from pipeline.disclosure.intervals import default_workers
@@ -88,6 +88,25 @@ def _reason_labels(status: pd.Series, reason: pd.Series) -> np.ndarray:
     return labels[codes]
 
 
+def _symbol_counts(entry: TableCells, cells: pd.DataFrame) -> pd.DataFrame:
+    """One table's symbol cells (rows of :func:`suppressed_frame`) counted by year, symbol
+    and reason: columns ``time_period, table_name, symbol, reason, cells``."""
+    year_code, years = pd.factorize(entry.frame["time_period"].astype("string").fillna(""))
+    status = cells["status"].to_numpy().astype(np.int64)
+    key = (year_code[cells["row"].to_numpy()] * 1000 + status) * 1000 + cells["reason"].to_numpy()
+    distinct, count = np.unique(key, return_counts=True)
+    pairs = pd.DataFrame({"status": distinct // 1000 % 1000, "reason": distinct % 1000})
+    return pd.DataFrame(
+        {
+            "time_period": years.to_numpy(dtype=object)[distinct // 1_000_000],
+            "table_name": entry.table.name,
+            "symbol": pairs["status"].map(STATUS_SYMBOL).to_numpy(),
+            "reason": _reason_labels(pairs["status"], pairs["reason"]),
+            "cells": count,
+        }
+    )
+
+
 def _summary(store: CellStore) -> SuppressionSummary:
     """Count symbol cells by year, table, symbol and reason (text indicators included)."""
     parts = []
@@ -95,17 +114,7 @@ def _summary(store: CellStore) -> SuppressionSummary:
     for index, entry in enumerate(store.tables):
         mine = cells[cells["table_index"] == index]
         if not mine.empty:
-            years = entry.frame["time_period"].astype("string").fillna("").to_numpy()
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "time_period": years[mine["row"].to_numpy()],
-                        "table_name": entry.table.name,
-                        "symbol": mine["status"].map(STATUS_SYMBOL).to_numpy(),
-                        "reason": _reason_labels(mine["status"], mine["reason"]),
-                    }
-                )
-            )
+            parts.append(_symbol_counts(entry, mine))
         for indicator in entry.table.indicators:
             if indicator.kind != "text":
                 continue
@@ -124,14 +133,14 @@ def _summary(store: CellStore) -> SuppressionSummary:
                             "table_name": entry.table.name,
                             "symbol": found,
                             "reason": np.array(labels, dtype=object)[codes].tolist(),
+                            "cells": 1,
                         }
                     )
                 )
     counts = (
         pd.concat(parts, ignore_index=True)
-        .groupby(["time_period", "table_name", "symbol", "reason"], as_index=False)
-        .size()
-        .rename(columns={"size": "cells"})
+        .groupby(["time_period", "table_name", "symbol", "reason"], as_index=False)["cells"]
+        .sum()
         if parts
         else pd.DataFrame(columns=COUNT_COLUMNS)
     )

@@ -380,6 +380,7 @@ def apply_secondary(
     eqs: Equations,
     frozen: np.ndarray | None = None,
     link: np.ndarray | None = None,
+    new_since_settled: np.ndarray | None = None,
 ) -> dict[str, int]:
     """Secondary suppression over all groups until no suppressed count can be recovered.
 
@@ -389,6 +390,11 @@ def apply_secondary(
     cell, and starts again. Cells flagged in ``frozen`` (one flag per cell) are never chosen:
     their status was settled at a higher level (:func:`apply_secondary_by_level`). Returns
     counts of rounds for the log. ``link``: :func:`cohort_links`, when already worked out.
+    ``new_since_settled``: the cells suppressed since an earlier run settled these equations
+    (its rank test then found every system safe; with cohorts linked the same or more, as
+    :func:`cohort_links` links only published cells): the first rank test then solves only
+    the systems holding one of them (hiding more never uncovers a cell, so the others are
+    still safe).
 
     Each round works from what the last one changed (:class:`_Secondary`): the groups whose
     suppressed cells changed, and the rank test on the systems holding a new suppressed cell
@@ -397,6 +403,9 @@ def apply_secondary(
     link = cohort_links(store) if link is None else link
     pickable = np.ones(len(eqs.eq), dtype=bool) if frozen is None else ~frozen[eqs.cell]
     state = _Secondary(store, eqs, link, pickable)
+    if new_since_settled is not None:
+        state.ranked_once = True
+        state.not_ranked.append(np.asarray(new_since_settled, dtype=np.int64))
     stats = {"heuristic_rounds": 0, "rank_rounds": 0, "recovered_then_repaired": 0}
     for _ in range(MAX_ROUNDS):
         if _heuristic_round(state):
@@ -456,8 +465,10 @@ def apply_interval_repair(store: CellStore, eqs: Equations, workers: int = 1) ->
     The interval audit (:mod:`pipeline.disclosure.intervals`) bounds each suppressed count by
     the published cells and non-negativity. For every primary-suppressed count bounded more
     narrowly than :data:`~pipeline.disclosure.intervals.MIN_INTERVAL`, each group binding it
-    gets one more suppressed non-zero cell (:func:`_widen`), then the other rules settle again (:func:`apply_secondary`) and only the systems
-    that changed are checked again. Returns counts for the log.
+    gets one more suppressed non-zero cell (:func:`_widen`), then the other rules settle again
+    (:func:`apply_secondary`) and only the systems that changed are checked again. ``store``
+    must be settled over ``eqs`` (:func:`apply_secondary_by_level`). Returns counts for the
+    log.
     """
     primary = np.flatnonzero(
         (store.reason == reasons.PRIMARY) & (store.status == SUPPRESSED) & store.is_count
@@ -476,7 +487,10 @@ def apply_interval_repair(store: CellStore, eqs: Equations, workers: int = 1) ->
         log.debug("interval repair: %d narrow of %d checked", len(narrow), len(intervals))
         before = store.status == SUPPRESSED
         _widen(store, eqs, narrow_intervals)
-        apply_secondary(store, eqs, link=link)
+        widened = np.flatnonzero((store.status == SUPPRESSED) & ~before)
+        # the store was settled over these equations (by apply_secondary_by_level, then by
+        # the last round): the rank test need only look around the widened cells
+        apply_secondary(store, eqs, link=link, new_since_settled=widened)
         near = np.union1d(np.flatnonzero((store.status == SUPPRESSED) & ~before), narrow)
     raise DisclosureError(f"interval repair did not settle after {MAX_ROUNDS} rounds")
 
