@@ -14,7 +14,10 @@ from pipeline.synth.draws import (
     runs_in_order,
     sorted_rows,
     stable_order,
+    text_column,
 )
+from pipeline.synth.episodes import _carried_forward
+from pipeline.synth.placements import next_sector, postcode_text
 
 EPOCH = dt.date(1970, 1, 1)
 
@@ -113,3 +116,24 @@ def test_years_by_day_lookup_equal_the_calendar() -> None:
     # collection year 2024, 1 April 2024 starts 2025
     assert academic_year(np.array([19_600, 19_601] * 8)).tolist()[:2] == [2022, 2023]
     assert collection_year(np.array([19_813, 19_814] * 8)).tolist()[:2] == [2024, 2025]
+
+
+def test_postcode_numbers_and_their_text() -> None:
+    """LA 0's district is ZZ1A; sector 9, letters Q (11th) and T (14th): 9 * 400 + 11 * 20 + 14."""
+    assert postcode_text(np.array([3834, -1, 4000]), 2).to_pylist() == ["ZZ1A 9QT", "", "ZZ1B 0AA"]
+    assert next_sector(np.array([3834, 4000])).tolist() == [234, 4400]  # ZZ1A 0QT, ZZ1B 1AA
+
+
+def test_text_column_is_what_pandas_makes_of_the_cells() -> None:
+    values = np.array(["P1", "", np.nan, "U4"], dtype=object)
+    column = pd.Series(text_column(values))
+    pd.testing.assert_series_equal(column, pd.Series(values))
+    assert column.isna().tolist() == [False, False, True, False]
+
+
+def test_carried_forward_restarts_with_each_group() -> None:
+    values = np.array(["C2", "", "V2", "", "L1", ""], dtype=object)
+    group = np.array([1, 1, 1, 1, 2, 3])
+    result = _carried_forward(values, values != "", group)
+    assert result[:5].tolist() == ["C2", "C2", "V2", "V2", "L1"]
+    assert np.isnan(result[5])  # group 3 has no value to carry

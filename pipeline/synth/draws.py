@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 
 def choose(
@@ -90,6 +91,15 @@ def runs_in_order(group: np.ndarray, rank: np.ndarray) -> np.ndarray:
     first, length = first[chosen], length[chosen]
     shift = first - (np.cumsum(length) - length)
     return np.repeat(shift, length) + np.arange(len(group))
+
+
+def text_column(values: np.ndarray | pa.Array) -> pd.api.extensions.ExtensionArray:
+    """Text cells (numpy text or objects, NaN or None for a missing cell; or Arrow text) as
+    pandas' default text column: the values assigning them to a frame gives, converted by
+    Arrow (pandas checks them cell by cell in Python first)."""
+    if not isinstance(values, pa.Array):
+        values = pa.array(values, pa.large_string(), from_pandas=True)
+    return pd.array(values.cast(pa.large_string()), dtype="str")
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import ADOPTED, Population, Window
 from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, anniversary
-from pipeline.synth.draws import choose, running_totals, sorted_rows
+from pipeline.synth.draws import choose, running_totals, sorted_rows, text_column
 from pipeline.synth.legal import STATUS_LIMIT_DAYS, entry_status, status_changes
 from pipeline.synth.placements import (
     H5_REGISTERED_FROM,
@@ -35,6 +36,7 @@ from pipeline.synth.placements import (
     draw_urns,
     fake_postcodes,
     next_sector,
+    postcode_text,
 )
 from pipeline.synth.short_breaks import short_break_episodes
 
@@ -111,19 +113,7 @@ def _care_episodes(
     status = entry_status(age_at_entry, uasc, rng)
     period = care["period"].to_numpy()
 
-    events = pd.concat(
-        [
-            _placement_changes(care, children, areas, status, sim_end, rng),
-            _status_events(period, start, sim_end, status, rng),
-        ],
-        ignore_index=True,
-    )
-    events = _quiet_short_statuses(events, period, status)
-    adoption = _adoption_events(care, sim_end, window, rng)
-    events = _before_adoption(events, adoption)
-    events = pd.concat([events, adoption], ignore_index=True)
-    period_end = pd.Series(sim_end, index=period)
-    events = _tidy_events(events, period_end)
+    events = _events(care, children, areas, window, status, sim_end, rng)
 
     first = pd.DataFrame(
         {
@@ -153,38 +143,84 @@ def _care_episodes(
     kind = frame["kind"].to_numpy()
     next_kind = np.r_[kind[1:], -1]
     next_kind = np.where(last_in_period, -1, next_kind)
-    frame["REC"] = np.where(open_at_end, "", np.where(last_in_period, period_rec, "X1"))
-
-    frame["LS"] = frame["new_status"].replace("", np.nan).groupby(frame["period"]).ffill()
-    changed_status = frame["new_status"].to_numpy() != ""
-    frame["RNE"] = _reason_new_episode(kind, changed_status)
+    rec = np.where(open_at_end, "", np.where(last_in_period, period_rec, "X1"))
+    status_text = frame["new_status"].to_numpy()
+    changed_status = status_text != ""
+    known = changed_status & ~pd.isna(status_text)
+    ls = _carried_forward(status_text, known, p)
+    frame["RNE"] = text_column(_reason_new_episode(kind, changed_status))
     frame["is_move"] = np.isin(kind, MOVE_KINDS)
-    _add_placement_details(frame, children, areas, rng)
-    _consistent_endings(frame)
-    frame["REASON_PLACE_CHANGE"] = _placement_change_reasons(kind, next_kind, open_at_end, rng)
+    details = _placement_details(frame, ls, children, areas, rng)
+    frame["REC"] = text_column(_consistent_endings(rec, details["PLACE"]))
+    frame["LS"] = text_column(ls)
+    reason = _placement_change_reasons(kind, next_kind, open_at_end, rng)
     cin = np.array(CIN_CODES, dtype=object)[choose(rng, 8, CIN_PROBABILITIES, len(care))]
     cin = np.where(uasc, "N8", cin)
     home = fake_postcodes(rng, care["la"].to_numpy(), areas.count)
-    home = np.where(uasc, "", home)  # no home postcode, so no distance, for UASC (rule 406)
-    frame["CIN"] = pd.Series(cin, index=period).reindex(p).to_numpy()
-    frame["HOME_POST"] = _distinct_home(frame, pd.Series(home, index=period))
+    home = np.where(uasc, -1, home)  # no home postcode (-1), so no distance, for UASC (rule 406)
+    of_period = pd.Index(period).get_indexer(p)
+    home = _distinct_home(of_period, home, details["PL_POST"], details["PLACE"])
+    details["PL_POST"] = postcode_text(details["PL_POST"], areas.count)
+    for name, values in details.items():
+        frame[name] = text_column(values)
+    frame["REASON_PLACE_CHANGE"] = text_column(reason)
+    frame["CIN"] = text_column(cin[of_period])
+    frame["HOME_POST"] = text_column(postcode_text(home, areas.count))
     return frame
 
 
-def _distinct_home(frame: pd.DataFrame, home: pd.Series) -> np.ndarray:
-    """Each episode's ``HOME_POST`` from its period's home postcode, moved to the next sector
-    where it is some placement's postcode (the same postcode only for ``P1``: DfE rule 392d)."""
-    period = frame["period"].to_numpy()
-    placement_post = frame["PL_POST"].to_numpy()
-    not_with_parents = (frame["PLACE"] != "P1").to_numpy()
+def _events(
+    care: pd.DataFrame,
+    children: pd.DataFrame,
+    areas: Areas,
+    window: Window,
+    status: np.ndarray,
+    sim_end: np.ndarray,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """The changes after the start of each period of care (``status``: the entry legal status;
+    ``sim_end``: the day simulation of the period stops), tidied by :func:`_tidy_events`."""
+    period, start = care["period"].to_numpy(), care["start"].to_numpy()
+    events = pd.concat(
+        [
+            _placement_changes(care, children, areas, status, sim_end, rng),
+            _status_events(period, start, sim_end, status, rng),
+        ],
+        ignore_index=True,
+    )
+    events = _quiet_short_statuses(events, period, status)
+    adoption = _adoption_events(care, sim_end, window, rng)
+    events = _before_adoption(events, adoption)
+    events = pd.concat([events, adoption], ignore_index=True)
+    return _tidy_events(events, pd.Series(sim_end, index=period))
+
+
+def _carried_forward(values: np.ndarray, known: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Each row's latest ``known`` value within its run of ``group`` (ascending), NaN before the
+    first: ``groupby(group).ffill()`` of the values with the others NaN, without pandas."""
+    latest = np.maximum.accumulate(np.where(known, np.arange(len(values)), -1))
+    found = latest >= 0
+    found[found] = group[latest[found]] == group[found]
+    result = np.full(len(values), np.nan, dtype=object)
+    result[found] = values[latest[found]]
+    return result
+
+
+def _distinct_home(
+    of_period: np.ndarray, home: np.ndarray, placement_post: np.ndarray, place: np.ndarray
+) -> np.ndarray:
+    """Each episode's ``HOME_POST`` from its period's home postcode (``home[of_period]``), moved
+    to the next sector where it is some placement's postcode (the same postcode only for ``P1``:
+    DfE rule 392d)."""
+    home = np.array(home, dtype=np.int64)
+    not_with_parents = place != "P1"
     for _ in range(3):
-        episode_home = home.reindex(period).to_numpy()
-        clash = (episode_home == placement_post) & not_with_parents
+        clash = (home[of_period] == placement_post) & not_with_parents
         if not clash.any():
             break
-        clashed = np.unique(period[clash])
-        home.loc[clashed] = next_sector(home.loc[clashed].to_numpy())
-    return home.reindex(period).to_numpy()
+        clashed = np.unique(of_period[clash])
+        home[clashed] = next_sector(home[clashed])
+    return home[of_period]
 
 
 def _placement_changes(
@@ -376,10 +412,15 @@ def _reason_new_episode(kind: np.ndarray, changed_status: np.ndarray) -> np.ndar
     )
 
 
-def _add_placement_details(
-    frame: pd.DataFrame, children: pd.DataFrame, areas: Areas, rng: np.random.Generator
-) -> None:
-    """Fill ``PLACE, PLACE_PROVIDER, URN, PL_LA, PL_POST`` per carer and address."""
+def _placement_details(
+    frame: pd.DataFrame,
+    ls: np.ndarray,
+    children: pd.DataFrame,
+    areas: Areas,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray | pa.Array]:
+    """Each episode's ``PLACE, PLACE_PROVIDER, URN, PL_LA, PL_POST`` per carer and address
+    (``ls``: each episode's legal status)."""
     kind = frame["kind"].to_numpy()
     carer_change = np.isin(kind, CARER_CHANGES)
     address_change = carer_change | np.isin(kind, [SAME_CARER, STATUS_SAME_CARER])
@@ -393,9 +434,7 @@ def _add_placement_details(
     # Placed with parents (P1) is not possible under section 20 (V2) (DfE rule 378): such a
     # carer becomes a foster carer.
     with_parents_v2 = np.zeros(len(place), dtype=bool)
-    np.logical_or.at(
-        with_parents_v2, carer, (place[carer] == "P1") & (frame["LS"].to_numpy() == "V2")
-    )
+    np.logical_or.at(with_parents_v2, carer, (place[carer] == "P1") & (ls == "V2"))
     place = np.where(with_parents_v2, "U4", place)
     provider = draw_providers(place, rng)
     urn = draw_urns(place, provider, rng)
@@ -432,18 +471,20 @@ def _add_placement_details(
     episode_la = areas.codes.astype(object)[np.where(temporary, own_la, episode_la)]
     episode_post = np.where(temporary, fake_postcodes(rng, own_la, areas.count), episode_post)
 
-    frame["PLACE"] = episode_place
-    frame["PLACE_PROVIDER"] = episode_provider
-    frame["URN"] = episode_urn
-    frame["PL_LA"] = episode_la
-    frame["PL_POST"] = episode_post
+    return {
+        "PLACE": episode_place,
+        "PLACE_PROVIDER": episode_provider,
+        "URN": episode_urn,
+        "PL_LA": episode_la,
+        "PL_POST": episode_post,
+    }
 
 
 def _distinct_addresses(postcode: np.ndarray, period: np.ndarray) -> np.ndarray:
     """Postcodes of a period's successive addresses, each moved to the next sector where it is
     the same as the address before (a new placement at the same address is no change of
     placement: DfE rule 435)."""
-    postcode = np.asarray(postcode, dtype=object).copy()
+    postcode = np.array(postcode, dtype=np.int64)
     same_period = np.r_[False, period[1:] == period[:-1]]
     for _ in range(10):
         clash = np.flatnonzero(same_period & np.r_[False, postcode[1:] == postcode[:-1]])
@@ -473,19 +514,18 @@ def _registered(
     return (place != "H5") | (open_then & (first_start >= H5_URNS_FROM_START))
 
 
-def _consistent_endings(frame: pd.DataFrame) -> None:
-    """Make each period's reason for leaving care fit its last placement, in place.
+def _consistent_endings(rec: np.ndarray, place: np.ndarray) -> np.ndarray:
+    """Each episode's reason for leaving care (``rec``) made to fit its placement (``place``).
 
     Adopted (``E11``/``E12``) only from a placement for adoption (DfE rule 390), else a child
     arrangements order (``E41``); special guardianship to former foster carers (``E45``/``E46``)
     only from foster care (rule 516), else to other carers (``E47``/``E48``).
     """
-    rec, place = frame["REC"].to_numpy(), frame["PLACE"].to_numpy()
     adopted = np.isin(rec, ADOPTED) & ~np.isin(place, ADOPTION_PLACES)
     not_foster = ~np.isin(place, FOSTER_PLACES)
     rec = np.where(adopted, "E41", rec)
     rec = np.where((rec == "E45") & not_foster, "E47", rec)
-    frame["REC"] = np.where((rec == "E46") & not_foster, "E48", rec)
+    return np.where((rec == "E46") & not_foster, "E48", rec)
 
 
 def _placement_change_reasons(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import pyarrow as pa
 
 from pipeline.synth.areas import Areas
 from pipeline.synth.dates import DAYS_PER_YEAR
@@ -70,6 +71,8 @@ TEMPORARY_CODES, TEMPORARY_PROBABILITIES = (
 )
 PROVIDER_POOL_SIZE = 6000
 POSTCODE_LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"), dtype=object)
+#: Postcodes of one district: 10 sectors, then 20 * 20 letter pairs.
+POSTCODES_PER_DISTRICT = 4000
 
 
 def postcode_districts(count: int) -> np.ndarray:
@@ -82,26 +85,33 @@ def postcode_districts(count: int) -> np.ndarray:
 
 
 def fake_postcodes(rng: np.random.Generator, la: np.ndarray, count: int) -> np.ndarray:
-    """Return made-up postcodes in the district of each LA index in ``la`` (e.g. ``ZZ3F 4QT``);
-    ``count`` is the number of LAs."""
+    """Made-up postcodes in the district of each LA index in ``la`` (e.g. ``ZZ3F 4QT``) as
+    numbers: ``la * 4000 + sector * 400 + letter * 20 + letter`` (see :func:`postcode_text`;
+    ``count`` is the number of LAs)."""
     la = np.asarray(la, dtype=np.int64)
     size = len(la)
     sector = rng.integers(0, 10, size)
     first = rng.integers(0, 20, size)
     second = rng.integers(0, 20, size)
-    return _every_postcode(count)[la, sector * 400 + first * 20 + second]
+    return la * POSTCODES_PER_DISTRICT + sector * 400 + first * 20 + second
+
+
+def postcode_text(numbers: np.ndarray, count: int) -> pa.Array:
+    """The text of postcode numbers (:func:`fake_postcodes`; -1 for a blank ``""``)."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    every = _every_postcode(count)
+    return every.take(pa.array(np.where(numbers < 0, len(every) - 1, numbers)))
 
 
 @functools.lru_cache(maxsize=2)
-def _every_postcode(count: int) -> np.ndarray:
-    """Every possible postcode of each of ``count`` LA districts, built once and looked up (far
-    fewer string joins than one per row): ``[la, sector * 400 + first * 20 + second]``."""
+def _every_postcode(count: int) -> pa.Array:
+    """Every possible postcode of each of ``count`` LA districts by number, then ``""``, built
+    once and looked up (far fewer string joins than one per row)."""
     letters = POSTCODE_LETTERS
     sectors = np.array([str(d) for d in range(10)], dtype=object)
     inward = (sectors[:, None, None] + letters[None, :, None] + letters[None, None, :]).reshape(-1)
     every = postcode_districts(count)[:, None] + " " + inward[None, :]
-    every.flags.writeable = False
-    return every
+    return pa.array([*every.reshape(-1), ""], pa.large_string())
 
 
 def clear_postcode_cache() -> None:
@@ -110,12 +120,11 @@ def clear_postcode_cache() -> None:
 
 
 def next_sector(postcodes: np.ndarray) -> np.ndarray:
-    """The same postcodes with the sector digit (the inward code's first character) plus one,
-    9 becoming 0: ``ZZ1A 9QT`` -> ``ZZ1A 0QT``."""
-    return np.array(
-        [value[:-3] + str((int(value[-3]) + 1) % 10) + value[-2:] for value in postcodes],
-        dtype=object,
-    )
+    """The same postcode numbers with the sector digit (the inward code's first character) plus
+    one, 9 becoming 0: ``ZZ1A 9QT`` -> ``ZZ1A 0QT``."""
+    postcodes = np.asarray(postcodes, dtype=np.int64)
+    sector = postcodes % POSTCODES_PER_DISTRICT // 400
+    return postcodes + ((sector + 1) % 10 - sector) * 400
 
 
 def draw_place(age_days: np.ndarray, rng: np.random.Generator) -> np.ndarray:
