@@ -25,7 +25,7 @@ from pipeline.synth.dates import (
     year_start,
     year_starts,
 )
-from pipeline.synth.draws import choose, sorted_rows
+from pipeline.synth.draws import choose, coded_text, sorted_rows
 
 ENTRY_GROWTH_PER_YEAR = 0.015
 STARTS_PER_CHILD_LOOKED_AFTER = 0.36  # ~30k starts for ~84k looked after
@@ -136,22 +136,18 @@ def _first_entries(
     age_days = np.floor(age_years * DAYS_PER_YEAR).astype(np.int64)
 
     male = rng.uniform(0, 1, n) < np.where(uasc, 0.93, 0.55)
-    ethnic = np.where(
-        uasc,
-        np.array(UASC_ETHNIC_CODES)[choose(rng, 5, UASC_ETHNIC_PROBABILITIES, n)],
-        np.array(ETHNIC_CODES)[choose(rng, len(ETHNIC_CODES), ETHNIC_PROBABILITIES, n)],
-    )
+    uasc_ethnic = choose(rng, 5, UASC_ETHNIC_PROBABILITIES, n) + len(ETHNIC_CODES)
+    ethnic = np.where(uasc, uasc_ethnic, choose(rng, len(ETHNIC_CODES), ETHNIC_PROBABILITIES, n))
     semh = rng.uniform(0, 1, n) < np.where(uasc, 0.03, np.where(age_years >= 8, 0.26, 0.16))
     provision_draw = rng.uniform(0, 1, n)
-    sen_provision = np.where(
+    provision = np.where(  # index in "EKN"
         semh,
-        np.where(provision_draw < 0.5, "E", "K"),
-        np.where(provision_draw < 0.17, "E", np.where(provision_draw < 0.39, "K", "N")),
+        np.where(provision_draw < 0.5, 0, 1),
+        np.where(provision_draw < 0.17, 0, np.where(provision_draw < 0.39, 1, 2)),
     )
-    other_need = np.array(SEN_NEEDS_OTHER_THAN_SEMH)[
-        choose(rng, len(SEN_NEEDS_OTHER_THAN_SEMH), SEN_NEED_PROBABILITIES, n)
-    ]
-    sen_need = np.where(semh, "SEMH", np.where(sen_provision == "N", "", other_need))
+    other_need = choose(rng, len(SEN_NEEDS_OTHER_THAN_SEMH), SEN_NEED_PROBABILITIES, n)
+    blank_need, semh_need = len(SEN_NEEDS_OTHER_THAN_SEMH), len(SEN_NEEDS_OTHER_THAN_SEMH) + 1
+    sen_need = np.where(semh, semh_need, np.where(provision == 2, blank_need, other_need))
     pru = rng.uniform(0, 1, n) < np.where(semh & (age_years >= 9), 0.16, 0.015)
     placement_frailty = rng.gamma(1.0, 1.0, n)
     return pd.DataFrame(
@@ -160,12 +156,12 @@ def _first_entries(
             "la": la,
             "first_start": start,
             "dob": start - age_days,
-            "sex": np.where(male, "1", "2"),
-            "ethnic": ethnic,
+            "sex": coded_text(["1", "2"], np.where(male, 0, 1)),
+            "ethnic": coded_text([*ETHNIC_CODES, *UASC_ETHNIC_CODES], ethnic),
             "uasc": uasc,
             "semh": semh,
-            "sen_provision": sen_provision,
-            "sen_need": sen_need,
+            "sen_provision": coded_text(["E", "K", "N"], provision),
+            "sen_need": coded_text([*SEN_NEEDS_OTHER_THAN_SEMH, "", "SEMH"], sen_need),
             "pru": pru,
             "placement_frailty": placement_frailty,
             "sw_frailty": rng.gamma(20.0, 1 / 20.0, n) * placement_frailty**0.15,

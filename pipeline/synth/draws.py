@@ -102,6 +102,12 @@ def text_column(values: np.ndarray | pa.Array) -> pd.api.extensions.ExtensionArr
     return pd.array(values.cast(pa.large_string()), dtype="str")
 
 
+def coded_text(labels: list[str], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``labels[code]`` for each of ``codes`` as pandas' default text column, looked up by
+    Arrow (``np.array(labels)[codes]`` in a frame holds the same values)."""
+    return text_column(pa.array(labels, pa.large_string()).take(pa.array(codes, pa.int64())))
+
+
 def stream(seed: int, name: str) -> np.random.Generator:
     """Return an independent generator for one named part of the simulation."""
     key = [ord(ch) for ch in name]
