@@ -10,11 +10,13 @@ import pandas as pd
 from pipeline.synth.dates import academic_year, anniversary, collection_year, split_dates
 from pipeline.synth.draws import (
     choose_by_row,
+    coded_text,
     running_totals,
     runs_in_order,
     sorted_rows,
     stable_order,
     text_column,
+    text_values,
 )
 from pipeline.synth.episodes import _carried_forward
 from pipeline.synth.placements import next_sector, postcode_text
@@ -137,3 +139,15 @@ def test_carried_forward_restarts_with_each_group() -> None:
     result = _carried_forward(values, values != "", group)
     assert result[:5].tolist() == ["C2", "C2", "V2", "V2", "L1"]
     assert np.isnan(result[5])  # group 3 has no value to carry
+
+
+def test_text_values_and_coded_text_hold_what_pandas_holds() -> None:
+    column = pd.Series(["E1", None, "", "E1", "V2"])
+    values = text_values(column)
+    assert values[[0, 2, 3, 4]].tolist() == ["E1", "", "E1", "V2"]
+    assert np.isnan(values[1])
+    assert values[0] is values[3]  # one shared string per distinct text
+    chunked = pd.concat([column, column], ignore_index=True)
+    assert text_values(chunked)[[5, 9]].tolist() == ["E1", "V2"]
+    coded = pd.Series(coded_text(["1", "2", ""], np.array([1, 0, 2, 1])))
+    pd.testing.assert_series_equal(coded, pd.Series(["2", "1", "", "2"]))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def choose(
@@ -106,6 +107,19 @@ def coded_text(labels: list[str], codes: np.ndarray) -> pd.api.extensions.Extens
     """``labels[code]`` for each of ``codes`` as pandas' default text column, looked up by
     Arrow (``np.array(labels)[codes]`` in a frame holds the same values)."""
     return text_column(pa.array(labels, pa.large_string()).take(pa.array(codes, pa.int64())))
+
+
+def text_values(column: pd.Series) -> np.ndarray:
+    """A text column's cells as a numpy object array, NaN for a missing cell, as
+    ``column.to_numpy()`` gives, but each distinct text is one Python string shared by its cells
+    (no string made per cell)."""
+    values = pa.array(column)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values)
+    labels = np.array([*encoded.dictionary.to_pylist(), np.nan], dtype=object)
+    codes = encoded.indices.fill_null(len(encoded.dictionary))
+    return labels[codes.to_numpy(zero_copy_only=False)]
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

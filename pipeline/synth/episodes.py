@@ -23,7 +23,7 @@ import pyarrow as pa
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import ADOPTED, Population, Window
 from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, anniversary
-from pipeline.synth.draws import choose, running_totals, sorted_rows, text_column
+from pipeline.synth.draws import choose, running_totals, sorted_rows, text_column, text_values
 from pipeline.synth.legal import STATUS_LIMIT_DAYS, entry_status, status_changes
 from pipeline.synth.placements import (
     H5_REGISTERED_FROM,
@@ -132,7 +132,8 @@ def _care_episodes(
     frame["child"] = info["child"].reindex(p).to_numpy()
     frame["la"] = info["la"].reindex(p).to_numpy()
     period_end_day = info["end"].reindex(p).to_numpy()
-    period_rec = info["rec"].reindex(p).to_numpy()
+    of_period = pd.Index(period).get_indexer(p)
+    period_rec = text_values(care["rec"])[of_period]
 
     last_in_period = np.r_[p[1:] != p[:-1], True]
     next_day = np.r_[frame["day"].to_numpy()[1:], NO_DATE]
@@ -144,7 +145,7 @@ def _care_episodes(
     next_kind = np.r_[kind[1:], -1]
     next_kind = np.where(last_in_period, -1, next_kind)
     rec = np.where(open_at_end, "", np.where(last_in_period, period_rec, "X1"))
-    status_text = frame["new_status"].to_numpy()
+    status_text = text_values(frame["new_status"])
     changed_status = status_text != ""
     known = changed_status & ~pd.isna(status_text)
     ls = _carried_forward(status_text, known, p)
@@ -158,7 +159,6 @@ def _care_episodes(
     cin = np.where(uasc, "N8", cin)
     home = fake_postcodes(rng, care["la"].to_numpy(), areas.count)
     home = np.where(uasc, -1, home)  # no home postcode (-1), so no distance, for UASC (rule 406)
-    of_period = pd.Index(period).get_indexer(p)
     home = _distinct_home(of_period, home, details["PL_POST"], details["PLACE"])
     details["PL_POST"] = postcode_text(details["PL_POST"], areas.count)
     for name, values in details.items():
@@ -305,7 +305,7 @@ def _adoption_events(
     care: pd.DataFrame, sim_end: np.ndarray, window: Window, rng: np.random.Generator
 ) -> pd.DataFrame:
     """Placement for adoption some months before an adoption order ends the period."""
-    adopted = np.isin(care["rec"].to_numpy(), ADOPTED)
+    adopted = care["rec"].isin(ADOPTED).to_numpy()
     start, end = care["start"].to_numpy(), care["end"].to_numpy()
     day = end - rng.integers(90, 330, len(care))
     fits = adopted & (day > start) & (day < sim_end)
@@ -430,7 +430,8 @@ def _placement_details(
     age = frame["day"].to_numpy() - children["dob"].to_numpy()[frame["child"].to_numpy()]
     place = draw_place(age[first_of_carer], rng)
     forced = kind[first_of_carer] == ADOPT_OTHER
-    place = np.where(forced, frame["temp_code"].to_numpy()[first_of_carer], place)
+    temp_code = text_values(frame["temp_code"])
+    place = np.where(forced, temp_code[first_of_carer], place)
     # Placed with parents (P1) is not possible under section 20 (V2) (DfE rule 378): such a
     # carer becomes a foster carer.
     with_parents_v2 = np.zeros(len(place), dtype=bool)
@@ -457,14 +458,14 @@ def _placement_details(
     episode_post = postcode[address]
 
     adopt_carer = kind == ADOPT_CARER
-    episode_place = np.where(adopt_carer, frame["temp_code"].to_numpy(), episode_place)
+    episode_place = np.where(adopt_carer, temp_code, episode_place)
     episode_provider = np.where(
         adopt_carer, draw_providers(np.full(len(kind), "A5"), rng), episode_provider
     )
     episode_urn = np.where(adopt_carer, NO_URN, episode_urn)
 
     temporary = kind == TEMP_START
-    episode_place = np.where(temporary, frame["temp_code"].to_numpy(), episode_place)
+    episode_place = np.where(temporary, temp_code, episode_place)
     episode_provider = np.where(temporary, "", episode_provider)
     episode_urn = np.where(temporary, NO_URN, episode_urn)
     own_la = frame["la"].to_numpy()

@@ -25,7 +25,7 @@ def first_births(population: Population, last_day: int, rng: np.random.Generator
     children = population.children
     dob = children["dob"].to_numpy()
     n = len(children)
-    girl = (children["sex"].to_numpy() == "2") & ~children["short_break"].to_numpy()
+    girl = (children["sex"] == "2").to_numpy() & ~children["short_break"].to_numpy()
     earliest = anniversary(dob, 14)
     latest = np.minimum(anniversary(dob, 18) - 1, last_day)
     chosen = girl & (rng.uniform(0, 1, n) < MOTHER_SHARE) & (latest > earliest)
@@ -46,7 +46,7 @@ def mother_columns(
     the last episode end written in this return.
     """
     table = population.children
-    girl = (table["sex"].to_numpy()[children] == "2") & ~table["short_break"].to_numpy()[children]
+    girl = ((table["sex"] == "2").to_numpy() & ~table["short_break"].to_numpy())[children]
     cut = _last_written_end(episodes, year).reindex(children).fillna(year_end(year))
     cut = cut.to_numpy().astype(np.int64)
     birth = births[children]

@@ -17,7 +17,7 @@ import pandas as pd
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import Population, Window
 from pipeline.synth.dates import NO_DATE, academic_year, day_number, nth_weekday
-from pipeline.synth.draws import stable_order
+from pipeline.synth.draws import stable_order, text_values
 from pipeline.synth.upn import make_upns
 
 PRIMARY, SECONDARY, ALL_THROUGH, PRU_PRIMARY, PRU_SECONDARY = 0, 1, 2, 3, 4
@@ -243,7 +243,8 @@ def _moves_with_placements(
     mover = moves["child"].to_numpy()
     move_day = moves["start"].to_numpy() + rng.integers(2, 22, len(moves))
     nc_move = academic_year(move_day) - cohort[mover] - 5
-    outside = moves["PL_LA"].to_numpy() != areas.codes[moves["la"].to_numpy()]
+    placement_la = text_values(moves["PL_LA"])
+    outside = placement_la != areas.codes[moves["la"].to_numpy()]
     follows = (
         (nc_move >= 0)
         & (nc_move <= 11)
@@ -258,9 +259,7 @@ def _moves_with_placements(
     move_day = np.where(summer, next_september, move_day)
     nc_move = academic_year(move_day) - cohort[mover] - 5
     placed_la = (
-        pd.Series(np.arange(areas.count), index=areas.codes)
-        .reindex(moves["PL_LA"].to_numpy())
-        .to_numpy()
+        pd.Series(np.arange(areas.count), index=areas.codes).reindex(placement_la).to_numpy()
     )
     linked = _moves(
         mover[follows],

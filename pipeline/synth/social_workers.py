@@ -116,7 +116,7 @@ def _spans(population: Population, window: Window) -> pd.DataFrame:
     leave room for that: see :func:`pipeline.synth.children.clear_of_year_end`).
     """
     periods = population.periods
-    care = periods["ls_group"].to_numpy() == "care"
+    care = (periods["ls_group"] == "care").to_numpy()
     care_spans = pd.DataFrame(
         {
             "child": periods["child"].to_numpy()[care],
