@@ -26,6 +26,7 @@ dictionary name and keep theirs.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -115,6 +116,35 @@ def internal_column(table: str, column: str) -> str:
     return _invert(COLUMN_RENAMES.get(table, {})).get(column, column)
 
 
+def _mapped(column: pd.Series, rename: Callable[[object], object]) -> pd.Series:
+    """``column`` with ``rename`` applied to each distinct value (missing values included).
+
+    The same cells as ``[rename(v) for v in column.tolist()]`` in ``column``'s dtype, with
+    ``rename`` called once per distinct value rather than once per row.
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    renamed = np.array([rename(value) for value in uniques.tolist()] or [None], dtype=object)
+    return pd.Series(renamed[codes], index=column.index, dtype=column.dtype)
+
+
+def _renamed_categories(
+    topic: pd.Series, category: pd.Series, categories: dict[str, dict[str, str]]
+) -> pd.Series:
+    """``category`` renamed by each row's ``topic`` (``categories[topic]``), in its dtype;
+    each distinct (topic, category) pair is looked up once."""
+    topic_codes, topic_items = pd.factorize(topic, use_na_sentinel=False)
+    category_codes, category_items = pd.factorize(category, use_na_sentinel=False)
+    width = max(len(category_items), 1)
+    pair_codes, pairs = pd.factorize(topic_codes.astype(np.int64) * width + category_codes)
+    topics, items = topic_items.tolist(), category_items.tolist()
+    renamed = []
+    for pair in pairs.tolist():
+        name, item = topics[pair // width], items[pair % width]
+        renamed.append(categories[name].get(item, item) if name in categories else item)
+    values = np.array(renamed or [None], dtype=object)[pair_codes]
+    return pd.Series(values, index=category.index, dtype=category.dtype)
+
+
 def _rename_items(
     frame: pd.DataFrame, topics: dict[str, str], categories: dict[str, dict[str, str]]
 ) -> pd.DataFrame:
@@ -123,15 +153,11 @@ def _rename_items(
     Only the item columns are replaced (the frame's other columns are not copied).
     """
     if CATEGORY in frame.columns and TOPIC in frame.columns:
-        pairs = zip(frame[TOPIC].tolist(), frame[CATEGORY].tolist(), strict=True)
-        renamed = [categories[t].get(c, c) if t in categories else c for t, c in pairs]
-        frame[CATEGORY] = pd.Series(renamed, index=frame.index, dtype=frame[CATEGORY].dtype)
+        frame[CATEGORY] = _renamed_categories(frame[TOPIC], frame[CATEGORY], categories)
     if TOPIC in frame.columns:
-        renamed = [topics.get(t, t) for t in frame[TOPIC].tolist()]
-        frame[TOPIC] = pd.Series(renamed, index=frame.index, dtype=frame[TOPIC].dtype)
+        frame[TOPIC] = _mapped(frame[TOPIC], lambda topic: topics.get(topic, topic))
     if TERM in frame.columns:
-        renamed = [_term(term, topics, categories) for term in frame[TERM].tolist()]
-        frame[TERM] = pd.Series(renamed, index=frame.index, dtype=frame[TERM].dtype)
+        frame[TERM] = _mapped(frame[TERM], lambda term: _term(term, topics, categories))
     return frame
 
 
