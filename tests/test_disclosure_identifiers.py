@@ -163,3 +163,36 @@ def test_a_header_spanning_lines_does_not_shift_the_rows(tmp_path: Path) -> None
     problems = scan_for_identifiers([_write(tmp_path, "multiline.csv", text)])
     assert len(problems) == 1
     assert "row 3, column 'long\\nname'" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        # CRLF line ends, the header read as the csv module reads it
+        (b"area,upn\r\nE1,2\r\n", ["{path}: column 'upn' is a child-level identifier"]),
+        # a UPN after bytes that are not UTF-8 (read with replacement characters)
+        (
+            b"a,b\n\xff\xfeA123456789012,2\n",
+            ["{path}, row 2, column 'a': value 'A123456789012' looks like a UPN"],
+        ),
+        # a lone carriage return ends the header row
+        (
+            b"a,b\rSW1A 1AA,x\n",
+            ["{path}, row 2, column 'a': value 'SW1A 1AA' looks like a postcode"],
+        ),
+        # a file with one header line and no line end
+        (b"sw_id", ["{path}: column 'sw_id' is a child-level identifier"]),
+        (b"", []),
+        # text that is not ASCII beside a planted postcode
+        (
+            "na\u00efve,b\n\u00e9,SW1A 1AA\n".encode(),
+            ["{path}, row 2, column 'b': value 'SW1A 1AA' looks like a postcode"],
+        ),
+    ],
+)
+def test_csv_bytes_are_scanned_as_their_decoded_text(
+    tmp_path: Path, data: bytes, expected: list[str]
+) -> None:
+    path = tmp_path / "table.csv"
+    path.write_bytes(data)
+    assert scan_for_identifiers([path]) == [line.format(path=path) for line in expected]

@@ -24,6 +24,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
@@ -100,6 +101,51 @@ def _scan_csv_rows(path: Path, header: list[str], rows: Iterator[list[str]]) -> 
     for number, row in enumerate(rows, start=2):
         for column, cell in zip(header, row, strict=False):
             yield from _value_problems(f"{path}, row {number}, column {column!r}", cell)
+
+
+def _file_text(data: bytes) -> pa.LargeStringArray | None:
+    """A file's bytes as one Arrow text (no copy), or None when they are not valid UTF-8."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:
+        text = pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data))
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return None
+    return text
+
+
+def _decoded(data: bytes) -> str:
+    """A file's bytes as ``Path.read_text(encoding="utf-8", errors="replace")`` reads them
+    (universal newlines: ``\\r\\n`` and ``\\r`` become ``\\n``)."""
+    text = data.decode("utf-8", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _plain_header(data: bytes) -> list[str] | None:
+    """The header cells of a CSV file whose first line has no quote or carriage return (the
+    cells the ``csv`` module reads from it), else None."""
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]
+    if b'"' in first or b"\r" in first:
+        return None
+    return next(csv.reader([first.decode("utf-8", errors="replace")]), [])
+
+
+def _scan_csv_bytes(path: Path, data: bytes) -> Iterator[str]:
+    """:func:`_scan_csv` of a file's bytes, without decoding them when nothing is flagged.
+
+    A valid UTF-8 file with a plain header (:func:`_plain_header`) is screened in place; any
+    other file, or one the screen flags, is decoded and scanned by :func:`_scan_csv` (the same
+    problems in the same order).
+    """
+    header = _plain_header(data)
+    text = _file_text(data) if header is not None else None
+    if header is None or text is None or screen_values(text)[0].as_py():
+        yield from _scan_csv(path, _decoded(data))
+        return
+    for name in header:
+        if is_identifier_name(name):
+            yield f"{path}: column {name!r} is a child-level identifier"
 
 
 def _scan_csv(path: Path, text: str) -> Iterator[str]:
@@ -195,10 +241,11 @@ def scan_for_identifiers(paths: list[Path]) -> list[str]:
         if suffix == ".xlsx":
             problems.extend(_scan_xlsx(path))
             continue
-        text = path.read_text(encoding="utf-8", errors="replace")
         if suffix == ".csv":
-            problems.extend(_scan_csv(path, text))
-        elif suffix == ".json":
+            problems.extend(_scan_csv_bytes(path, path.read_bytes()))
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if suffix == ".json":
             problems.extend(_scan_json(path, text))
         else:
             problems.extend(_scan_text(path, text))
