@@ -55,10 +55,10 @@ def header_line(columns: list[str]) -> str:
 
 def quoted_columns(frame: pd.DataFrame) -> dict[str, pa.Array]:
     """Every column of a frame of text cells as quoted CSV cells (:func:`quoted_cells`)."""
-    return {str(name): quoted_cells(_text_array(cells)) for name, cells in frame.items()}
+    return {str(name): quoted_cells(text_array(cells)) for name, cells in frame.items()}
 
 
-def _text_array(cells: pd.Series) -> pa.Array:
+def text_array(cells: pd.Series) -> pa.Array:
     """A column's cells as one Arrow text array (a pyarrow-backed column may come in chunks)."""
     array = pa.array(cells, type=TEXT, from_pandas=True)
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
@@ -99,13 +99,38 @@ def line_block(lines: pa.Array) -> tuple[memoryview, np.ndarray]:
     block, written without making a Python string of each line.
     """
     if len(lines) == 0:
-        return memoryview(b""), np.zeros(1, dtype=np.int64)
-    ended = pc.binary_join_element_wise(lines.cast(TEXT), BLANK, NEWLINE)
+        return _empty_block()
+    return _block(pc.binary_join_element_wise(lines.cast(TEXT), BLANK, NEWLINE))
+
+
+def _empty_block() -> tuple[memoryview, np.ndarray]:
+    return memoryview(b""), np.zeros(1, dtype=np.int64)
+
+
+def _block(ended: pa.Array | pa.ChunkedArray) -> tuple[memoryview, np.ndarray]:
+    """The bytes of newline-ended lines (one text array) and where each line starts."""
     if isinstance(ended, pa.ChunkedArray):
         ended = ended.combine_chunks()
     _, offsets, data = ended.buffers()
     bounds = np.frombuffer(offsets, dtype=np.int64)[ended.offset : ended.offset + len(ended) + 1]
     return memoryview(data), bounds
+
+
+def lines_block(
+    quoted: dict[str, pa.Array | pa.Scalar], columns: list[str], rows: int
+) -> tuple[memoryview, np.ndarray]:
+    """:func:`line_block` of :func:`joined_lines`: the same bytes and bounds, built in one join
+    (the line end is added to the last column's cells first), so the lines are not copied."""
+    if rows == 0:
+        return _empty_block()
+    if len(columns) < 2:
+        return line_block(joined_lines(quoted, columns, rows))
+    parts = [quoted.get(name, BLANK) for name in columns]
+    parts[-1] = pc.binary_join_element_wise(parts[-1], NEWLINE, BLANK)
+    ended = pc.binary_join_element_wise(*parts, pa.scalar(",", TEXT))
+    if isinstance(ended, pa.Scalar):
+        ended = pa.repeat(ended, rows)
+    return _block(ended)
 
 
 def csv_text(frame: pd.DataFrame) -> str:
@@ -126,8 +151,7 @@ def write_quoted_csv(
 ) -> None:
     """Write the CSV file of quoted cells (:func:`quoted_columns`) over ``columns`` to ``path``:
     the same bytes as :func:`write_csv_text` of the frame they were quoted from."""
-    lines = joined_lines(quoted, columns, rows) if rows else pa.array([], TEXT)
-    block, bounds = line_block(lines)
+    block, bounds = lines_block(quoted, columns, rows)
     with path.open("wb") as stream:
         stream.write(header_line(columns).encode("utf-8"))
         stream.write(block[bounds[0] : bounds[-1]])

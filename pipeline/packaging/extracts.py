@@ -41,10 +41,10 @@ from pipeline.measures.catalogue import MEASURES
 from pipeline.packaging.csv_text import (
     TEXT,
     header_line,
-    joined_lines,
-    line_block,
+    lines_block,
     quoted_cells,
     quoted_columns,
+    text_array,
 )
 from pipeline.packaging.metadata import SYNTHETIC_WARNING, ReleaseMetadata
 from pipeline.published import (
@@ -109,62 +109,61 @@ def extract_columns(tables: dict[str, PublishedTable]) -> list[str]:
     return ["table_name", *EES_TIME_GEOGRAPHY_COLUMNS, *descriptive, *indicators]
 
 
-class LaRows:
-    """The LA rows of one published table as quoted CSV cells, made once for every per-LA file.
+class LaTable:
+    """The LA rows of one published table as quoted CSV cells, grouped by LA code.
 
-    ``cells`` is the table's text frame (:func:`pipeline.packaging.writer.table_cells`) and
-    ``quoted`` its quoted cells (:func:`~pipeline.packaging.csv_text.quoted_columns`) when the
-    caller has them; otherwise the LA rows are converted here the same way
-    (``astype("string")``, missing cells blank). The LA rows are picked out when first asked
-    for (so a forked writer does it, not the caller). :meth:`columns` holds every column of the
-    table plus the tidy files' ``time_period_label`` and ``measure_label``; ``codes`` is each
-    LA row's ``old_la_code``.
+    The rows are converted to text as the national file's cells are (``astype("string")``,
+    missing cells blank) and quoted once, in ``old_la_code`` order (a stable sort, so each LA's
+    rows keep the table's row order). :attr:`quoted` holds every column of the table plus the
+    tidy files' ``time_period_label`` and ``measure_label``; :attr:`groups` maps each LA code to
+    its run of rows ``(start, end)``.
     """
 
-    def __init__(
-        self,
-        table: PublishedTable,
-        cells: pd.DataFrame | None = None,
-        quoted: dict[str, pa.Array] | None = None,
-    ) -> None:
+    def __init__(self, table: PublishedTable) -> None:
         frame = table.frame
-        mask = (frame["geographic_level"] == LEVEL_LA).to_numpy()
+        positions = np.flatnonzero((frame["geographic_level"] == LEVEL_LA).to_numpy())
+        codes = frame["old_la_code"].iloc[positions].astype("string").fillna("")
+        keys, uniques = pd.factorize(
+            pd.Series(codes.to_numpy(dtype=object), dtype=object), sort=True
+        )
+        counts = np.bincount(keys, minlength=len(uniques))
+        ends = np.cumsum(counts)
+        self.groups = {
+            str(code): (int(end - count), int(end))
+            for code, count, end in zip(uniques, counts, ends, strict=True)
+        }
+        order = positions[np.argsort(keys, kind="stable")]
+        rows = frame.iloc[order][table.columns].astype("string").fillna("")
         self.name = table.name
-        self.rows = int(mask.sum())
-        self._mask: np.ndarray | None = mask
-        self._quoted: dict[str, pa.Array] = {}
-        if cells is None or quoted is None:
-            rows = frame.loc[mask, table.columns].astype("string").fillna("")
-            self._mask = None
-            self._quoted = quoted_columns(rows)
-        else:
-            keys = [c for c in ["old_la_code", "time_period", "measure"] if c in cells]
-            rows = cells.loc[mask, keys]
-            self._quoted = {name: quoted[name] for name in table.columns}
-        self.codes = rows["old_la_code"].to_numpy(dtype=object)
-        self._labels = _label_columns(rows)
-        self._columns: dict[str, pa.Array] | None = None
+        self.rows = len(rows)
+        self.quoted: dict[str, pa.Array | pa.Scalar] = dict(quoted_columns(rows))
+        for name, labels in _label_columns(rows).items():
+            self.quoted[name] = quoted_cells(text_array(labels))
 
-    def columns(self) -> dict[str, pa.Array]:
-        """Every column's quoted cells of the LA rows, label columns included."""
-        if self._columns is None:
-            if self._mask is None:
-                columns = dict(self._quoted)
-            else:
-                keep = pa.array(self._mask)
-                columns = {name: cells.filter(keep) for name, cells in self._quoted.items()}
-            for name, labels in self._labels.items():
-                columns[name] = quoted_cells(pa.array(labels, type=TEXT, from_pandas=True))
-            self._columns, self._quoted, self._mask = columns, {}, None
-        return self._columns
-
-    def lines(self, columns: list[str], fixed: dict[str, str] | None = None) -> pa.Array:
-        """One CSV line per LA row over ``columns`` (blank where the table has no such column;
-        ``fixed`` gives a column one value in every row)."""
-        quoted: dict[str, pa.Array | pa.Scalar] = dict(self.columns())
+    def block(self, columns: list[str], fixed: dict[str, str] | None = None) -> GroupedBlock:
+        """Every LA row's CSV line over ``columns`` (blank where the table has no such column;
+        ``fixed`` gives a column one value in every row), grouped by LA."""
+        quoted = dict(self.quoted)
         for name, value in (fixed or {}).items():
             quoted[name] = quoted_cells(pa.array([value], TEXT))[0]
-        return joined_lines(quoted, columns, self.rows)
+        return GroupedBlock(*lines_block(quoted, columns, self.rows), self.groups)
+
+
+class GroupedBlock:
+    """Newline-ended CSV lines grouped by LA code: the lines of one LA are one slice of a block
+    of UTF-8 bytes."""
+
+    def __init__(
+        self, block: memoryview, bounds: np.ndarray, groups: dict[str, tuple[int, int]]
+    ) -> None:
+        self.block, self.bounds, self.groups = block, bounds, groups
+
+    def body(self, code: str) -> memoryview:
+        """The UTF-8 bytes of the lines of ``code`` (empty when it has none)."""
+        if code not in self.groups:
+            return memoryview(b"")
+        start, end = self.groups[code]
+        return self.block[self.bounds[start] : self.bounds[end]]
 
 
 def _label_columns(rows: pd.DataFrame) -> dict[str, pd.Series]:
@@ -179,71 +178,70 @@ def _label_columns(rows: pd.DataFrame) -> dict[str, pd.Series]:
     return labels
 
 
-class GroupedLines:
-    """CSV lines grouped by LA code: the lines of one LA are one slice of a block of bytes.
+def la_tables(tables: dict[str, PublishedTable]) -> list[str]:
+    """The names of the tables with per-LA files (EES tables with LA rows), in name order."""
+    return [name for name in sorted(tables) if has_la_rows(tables[name])]
 
-    Lines keep their order within an LA (a stable sort by code).
+
+def _extract_codes(tables: dict[str, PublishedTable], names: list[str]) -> list[str]:
+    """Every LA of England and any other LA code with rows in these tables, sorted."""
+    codes = set(local_authorities()["old_la_code"])
+    for name in names:
+        frame = tables[name].frame
+        rows = frame.loc[frame["geographic_level"] == LEVEL_LA, "old_la_code"]
+        codes |= {str(code) for code in rows.astype("string").fillna("").unique()}
+    return sorted(codes)
+
+
+def write_la_files(tables: dict[str, PublishedTable], folder: Path) -> None:
+    """Write the per-LA extracts and every LA's tidy files and zip into ``folder``.
+
+    One table at a time, in name order: its LA rows are converted and quoted once
+    (:class:`LaTable`), their extract lines appended to each LA's extract and their tidy lines
+    written to each LA's file for the table, so only one table's lines are held at a time.
+    An LA with no rows in any table gets an extract with the header only (every LA page offers
+    its download) and a zip holding only the README.
     """
-
-    def __init__(self, lines: pa.Array, codes: np.ndarray) -> None:
-        keys, uniques = pd.factorize(pd.Series(codes, dtype=object), sort=True)
-        order = np.argsort(keys, kind="stable")
-        self.block, self.bounds = line_block(lines.take(pa.array(order)))
-        ends = np.cumsum(np.bincount(keys, minlength=len(uniques)))
-        starts = ends - np.bincount(keys, minlength=len(uniques))
-        self.groups = {
-            str(code): (int(start), int(end))
-            for code, start, end in zip(uniques, starts, ends, strict=True)
-        }
-
-    def body(self, code: str) -> memoryview:
-        """The UTF-8 bytes of the lines of ``code`` (empty when it has none)."""
-        if code not in self.groups:
-            return memoryview(b"")
-        start, end = self.groups[code]
-        return self.block[self.bounds[start] : self.bounds[end]]
-
-
-def la_rows_of(
-    tables: dict[str, PublishedTable], cells: dict[str, pd.DataFrame] | None = None
-) -> dict[str, LaRows]:
-    """:class:`LaRows` of every EES table with LA rows, in name order."""
-    cells = cells or {}
-    return {
-        name: LaRows(tables[name], cells.get(name))
-        for name in sorted(tables)
-        if has_la_rows(tables[name])
-    }
-
-
-def write_la_extracts(
-    tables: dict[str, PublishedTable], folder: Path, rows: dict[str, LaRows] | None = None
-) -> list[Path]:
-    """Write ``folder/<old_la_code>.csv`` for every LA of England (and any other LA with rows).
-
-    An LA with no rows in any table (no children in the inputs) gets a file with the header
-    only, so every LA page can offer its download. The CSV line of every LA row is built once
-    (tables in name order), then the lines are grouped by LA keeping that order. ``rows`` are
-    the tables' :class:`LaRows` when the caller has them (:func:`la_rows_of`).
-    """
+    names = la_tables(tables)
     columns = extract_columns(tables)
-    header = header_line(columns).encode("utf-8")
-    parts = la_rows_of(tables) if rows is None else rows
-    lines = [part.lines(columns, {"table_name": name}) for name, part in parts.items()]
-    codes = [part.codes for part in parts.values()]
-    grouped = GroupedLines(
-        pa.concat_arrays(lines) if lines else pa.array([], TEXT),
-        np.concatenate(codes) if codes else np.array([], dtype=object),
-    )
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for code in sorted(set(local_authorities()["old_la_code"]) | set(grouped.groups)):
-        path = folder / f"{code}.csv"
-        with path.open("wb") as stream:
-            stream.write(header)
-            stream.write(grouped.body(code))
-        written.append(path)
-    return written
+    header = header_line(columns).encode("utf-8")
+    for code in _extract_codes(tables, names):
+        (folder / f"{code}.csv").write_bytes(header)
+    bases = {
+        la.old_la_code: f"{la.slug}-{la.new_la_code}"
+        for la in local_authorities().itertuples(index=False)
+    }
+    for base in bases.values():
+        (folder / base).mkdir(parents=True, exist_ok=True)
+    for name in names:
+        part = LaTable(tables[name])
+        extract = part.block(columns, {"table_name": name})
+        for code in extract.groups:
+            with (folder / f"{code}.csv").open("ab") as stream:
+                stream.write(extract.body(code))
+        del extract
+        tidy = tidy_columns(tables[name])
+        lines = part.block(tidy)
+        tidy_header = header_line(tidy).encode("utf-8")
+        for code, base in bases.items():
+            if code in lines.groups:
+                path = folder / base / f"{base}-{name}.csv"
+                path.write_bytes(tidy_header + lines.body(code).tobytes())
+    for base in bases.values():
+        _write_zip(folder / base, base, names)
+
+
+def _write_zip(target: Path, base: str, names: list[str]) -> Path:
+    """``<base>.zip``: an LA's tidy files (in table name order), then the README."""
+    archive = target / f"{base}.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as stream:
+        for name in names:
+            path = target / f"{base}-{name}.csv"
+            if path.exists():
+                stream.writestr(_zip_entry(path.name), path.read_bytes())
+        stream.writestr(_zip_entry("README.txt"), TIDY_README)
+    return archive
 
 
 #: The "how to read" text of every per-LA zip (``README.txt``).
@@ -301,42 +299,6 @@ def tidy_la_rows(table: PublishedTable) -> pd.DataFrame:
     for name, labels in _label_columns(rows).items():
         rows[name] = labels
     return rows
-
-
-def write_tidy_la_files(
-    tables: dict[str, PublishedTable], folder: Path, rows: dict[str, LaRows] | None = None
-) -> list[Path]:
-    """Write every LA's tidy per-table CSVs and zip (see the module docstring); return the zips.
-
-    An LA with no rows in any table gets a zip holding only the README. ``rows`` are the
-    tables' :class:`LaRows` when the caller has them (:func:`la_rows_of`).
-    """
-    parts = {}
-    for name, part in (la_rows_of(tables) if rows is None else rows).items():
-        # Every row's line is built once; each LA's file takes its rows' lines.
-        columns = tidy_columns(tables[name])
-        grouped = GroupedLines(part.lines(columns), part.codes)
-        parts[name] = (header_line(columns).encode("utf-8"), grouped)
-    written = []
-    for la in local_authorities().itertuples(index=False):
-        base = f"{la.slug}-{la.new_la_code}"
-        target = folder / base
-        target.mkdir(parents=True, exist_ok=True)
-        files = []
-        for name, (header, grouped) in parts.items():
-            if la.old_la_code not in grouped.groups:
-                continue
-            data = header + grouped.body(la.old_la_code).tobytes()
-            path = target / f"{base}-{name}.csv"
-            path.write_bytes(data)
-            files.append((path.name, data))
-        archive = target / f"{base}.zip"
-        with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as stream:
-            for file_name, data in files:
-                stream.writestr(_zip_entry(file_name), data)
-            stream.writestr(_zip_entry("README.txt"), TIDY_README)
-        written.append(archive)
-    return written
 
 
 def spreadsheet_rows(table: PublishedTable, latest_year: int) -> tuple[pd.DataFrame, str]:

@@ -27,14 +27,7 @@ from pipeline.packaging.csv_text import quoted_columns, write_quoted_csv
 from pipeline.packaging.descriptor import ResourceFile
 from pipeline.packaging.dictionary import rename_text, renames_since, to_ees
 from pipeline.packaging.ees import meta_frame
-from pipeline.packaging.extracts import (
-    LaRows,
-    extract_columns,
-    has_la_rows,
-    write_la_extracts,
-    write_spreadsheet,
-    write_tidy_la_files,
-)
+from pipeline.packaging.extracts import extract_columns, write_la_files, write_spreadsheet
 from pipeline.packaging.metadata import PACKAGE_NAME, ReleaseMetadata
 from pipeline.packaging.validation import package_problems
 from pipeline.published import PublishedTable
@@ -57,8 +50,9 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
-def table_cells(table: PublishedTable) -> pd.DataFrame:
-    """The table's columns in publication order as text (blank for missing geography cells)."""
+def _check_table(table: PublishedTable) -> None:
+    """Raise :class:`PackageBuildError` for a declared column missing from the frame or a
+    child-level identifier column."""
     missing = [c for c in table.columns if c not in table.frame.columns]
     if missing:
         raise PackageBuildError(
@@ -70,16 +64,30 @@ def table_cells(table: PublishedTable) -> pd.DataFrame:
             f"table {table.name!r}: child-level identifier column(s) {identifiers} must never "
             "be published"
         )
+
+
+def _check_tables(tables: dict[str, PublishedTable]) -> None:
+    """The checks :func:`_write_resources` makes of each table (in name order), made before
+    anything is written."""
+    for name in sorted(tables):
+        table = tables[name]
+        if name != table.name:
+            raise PackageBuildError(f"table passed as {name!r} is named {table.name!r}")
+        if name in RESERVED_NAMES:
+            raise PackageBuildError(f"table name {name!r} is reserved for a package resource")
+        _check_table(table)
+
+
+def table_cells(table: PublishedTable) -> pd.DataFrame:
+    """The table's columns in publication order as text (blank for missing geography cells)."""
+    _check_table(table)
     frame = table.frame[table.columns]
     return frame.astype("string").fillna("")
 
 
-def _write_resources(
-    tables: dict[str, PublishedTable], folder: Path, la_rows: dict[str, LaRows] | None = None
-) -> list[ResourceFile]:
+def _write_resources(tables: dict[str, PublishedTable], folder: Path) -> list[ResourceFile]:
     """Write ``data/`` (the reference tables, every table's CSV and EES metadata); return the
-    resources. When ``la_rows`` is given, each table's LA rows (:class:`LaRows`, for the per-LA
-    files) are added to it from the same text cells as its CSV."""
+    resources."""
     data_dir = folder / "data"
     data_dir.mkdir(parents=True)
     geography = reference.geography_frame()
@@ -120,8 +128,6 @@ def _write_resources(
         cells = table_cells(table)
         quoted = quoted_columns(cells)
         write_quoted_csv(quoted, list(table.columns), len(cells), data_dir / f"{name}.csv")
-        if la_rows is not None and has_la_rows(table):
-            la_rows[name] = LaRows(table, cells, quoted)
         del cells, quoted
         meta_path = None
         if table.ees:
@@ -160,14 +166,11 @@ def _audit(folder: Path, paths: list[Path] | None = None) -> None:
         raise PackageBuildError(f"{AUDIT_FAILED}: {error}") from error
 
 
-def _write_la_files(
-    tables: dict[str, PublishedTable], folder: Path, la_rows: dict[str, LaRows], audit: bool
-) -> None:
+def _write_la_files(tables: dict[str, PublishedTable], folder: Path, audit: bool) -> None:
     """Write the per-LA extracts and tidy files into ``folder`` (``la/``); with ``audit``, run
     the disclosure file audit on them too (a failure raises ``RuntimeError`` naming it)."""
     try:
-        write_la_extracts(tables, folder, la_rows)
-        write_tidy_la_files(tables, folder, la_rows)
+        write_la_files(tables, folder)
     except ValueError as error:
         raise PackageBuildError(f"per-LA extracts: {error}") from error
     if audit:
@@ -241,10 +244,10 @@ def write_files(content: VersionContent, folder: Path) -> None:
 
     Nothing is validated here (:func:`write_package` runs the gates).
     """
-    la_rows: dict[str, LaRows] = {}
-    resources = _write_resources(content.tables, folder, la_rows)
+    _check_tables(content.tables)
     _check_extract_columns(content.tables)
-    _write_la_files(content.tables, folder / "la", la_rows, audit=False)
+    resources = _write_resources(content.tables, folder)
+    _write_la_files(content.tables, folder / "la", audit=False)
     _write_documents(content, folder, resources)
 
 
@@ -260,18 +263,20 @@ def _build_and_validate(content: VersionContent, folder: Path) -> None:
     (:func:`_check`, :func:`_audit`).
 
     Two writes run meanwhile in forked processes (see :mod:`pipeline.packaging.background`),
-    so that both cores work: the spreadsheet, from the start, and the per-LA files (with their
-    disclosure audit), once the tables' CSVs are written; this process writes the documents,
-    runs the gates on ``data/`` and audits the other files. The per-LA files are the same
-    bytes as :func:`write_files` writes.
+    both started before this process writes ``data/``, so that both cores work: the
+    spreadsheet, and the per-LA files with their disclosure audit (made from the tables
+    themselves, so this process keeps no copy of the tables' cells for them); this process
+    writes ``data/`` and the documents, runs the gates on them and audits the other files.
+    The tables are checked first, so a table that cannot be written stops the build before
+    any process starts. The files are the same bytes as :func:`write_files` writes.
     """
     tables = content.tables
+    _check_tables(tables)
+    _check_extract_columns(tables)
     spreadsheet = (tables, folder / SPREADSHEET_FILE, content.metadata, content.version)
     with BackgroundWrite(write_spreadsheet, *spreadsheet) as background:
-        la_rows: dict[str, LaRows] = {}
-        resources = _write_resources(tables, folder, la_rows)
-        _check_extract_columns(tables)
-        with BackgroundWrite(_write_la_files, tables, folder / "la", la_rows, True) as la_files:
+        with BackgroundWrite(_write_la_files, tables, folder / "la", True) as la_files:
+            resources = _write_resources(tables, folder)
             _write_documents(content, folder, resources)
             _check(folder)
             written = [
