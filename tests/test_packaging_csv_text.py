@@ -13,6 +13,7 @@ from pipeline.packaging.csv_text import (
     csv_text,
     header_line,
     quoted_by_csv_module,
+    quoted_cells,
     write_csv_text,
 )
 
@@ -70,3 +71,14 @@ def test_write_csv_text_writes_utf8_bytes(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     write_csv_text(frame, path)
     assert path.read_bytes() == pandas_text(frame).encode("utf-8")
+
+
+def test_cells_are_quoted_by_their_own_text_not_their_buffer() -> None:
+    """A slice shares its buffer with cells outside it: only its own cells decide."""
+    whole = pa.array(["Bristol, City of", "York", 'say "hi"', None], pa.large_string())
+    assert quoted_cells(whole[1:2]).to_pylist() == ["York"]
+    assert quoted_cells(whole[1:]).to_pylist() == ["York", '"say ""hi"""', ""]
+    assert quoted_cells(pa.chunked_array([whole[1:2], whole[0:1]])).to_pylist() == [
+        "York",
+        '"Bristol, City of"',
+    ]

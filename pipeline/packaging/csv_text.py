@@ -28,7 +28,8 @@ def quoted_by_csv_module(character: str) -> bool:
 
 
 #: Characters that make the csv module quote a cell (with ``\n`` as the line terminator).
-NEEDS_QUOTES = "[" + "".join(c for c in ',"\r\n' if quoted_by_csv_module(c)) + "]"
+QUOTED_CHARACTERS = "".join(c for c in ',"\r\n' if quoted_by_csv_module(c))
+NEEDS_QUOTES = "[" + QUOTED_CHARACTERS + "]"
 TEXT = pa.large_string()
 QUOTE = pa.scalar('"', TEXT)
 BLANK = pa.scalar("", TEXT)
@@ -38,6 +39,8 @@ NEWLINE = pa.scalar("\n", TEXT)
 def quoted_cells(cells: pa.Array) -> pa.Array:
     """The cells as written in a CSV line: quoted (quotes doubled) where they need it."""
     cells = pc.fill_null(cells.cast(TEXT), BLANK)
+    if not _may_need_quotes(cells):
+        return cells
     needs_quotes = pc.match_substring_regex(cells, NEEDS_QUOTES)
     if not pc.any(needs_quotes).as_py():
         return cells
@@ -45,6 +48,21 @@ def quoted_cells(cells: pa.Array) -> pa.Array:
         QUOTE, pc.replace_substring(cells, '"', '""'), QUOTE, BLANK
     )
     return pc.if_else(needs_quotes, quoted, cells)
+
+
+def _may_need_quotes(cells: pa.Array | pa.ChunkedArray) -> bool:
+    """False when no cell can need quotes: no character of :data:`QUOTED_CHARACTERS` is in
+    the text buffer (one scan of the bytes, much faster than a test of every cell; the buffer
+    may hold more than the cells, so True only means that the cells must be tested)."""
+    chunks = cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
+    for chunk in chunks:
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        raw = data.to_pybytes()
+        if any(character.encode() in raw for character in QUOTED_CHARACTERS):
+            return True
+    return False
 
 
 def header_line(columns: list[str]) -> str:
