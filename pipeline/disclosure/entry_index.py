@@ -17,6 +17,7 @@ on the entries of the equations in question only:
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,13 +64,23 @@ class EntryIndex:
 
     def __init__(self, eqs: Equations, n_cells: int, link: np.ndarray) -> None:
         self.eqs = eqs
+        self.n_cells = n_cells
         self.by_equation = Grouped.of(eqs.eq, eqs.n_equations)
         self.by_cell = Grouped.of(eqs.cell, n_cells)
+        self._link(link)
+
+    def _link(self, link: np.ndarray) -> None:
         self.link = link
         linked = np.flatnonzero(link >= 0)
         n_links = int(link.max()) + 1 if len(linked) else 0
         grouped = Grouped.of(link[linked], n_links)
         self.by_link = Grouped(linked[grouped.order], grouped.start)
+
+    def with_link(self, link: np.ndarray) -> EntryIndex:
+        """The same index with other cohort links (the equations' groupings shared)."""
+        other = copy.copy(self)
+        other._link(link)
+        return other
 
     def entries_of_equations(self, equations: np.ndarray) -> np.ndarray:
         """Every entry of the given equations."""
@@ -119,12 +130,13 @@ class EntryIndex:
 
 
 def entry_index(eqs: Equations, store: CellStore, link: np.ndarray) -> EntryIndex:
-    """The :class:`EntryIndex` of ``eqs`` (made once per equations, store and links)."""
+    """The :class:`EntryIndex` of ``eqs`` (its groupings made once per equations)."""
     cached = getattr(eqs, "_entry_index", None)
-    if cached is not None and cached[0] is store and cached[1] is link:
-        return cached[2]
-    index = EntryIndex(eqs, store.n_cells, link)
-    eqs._entry_index = (store, link, index)  # type: ignore[attr-defined]
+    if cached is not None and cached.n_cells == store.n_cells:
+        index = cached if cached.link is link else cached.with_link(link)
+    else:
+        index = EntryIndex(eqs, store.n_cells, link)
+    eqs._entry_index = index  # type: ignore[attr-defined]
     return index
 
 

@@ -106,27 +106,39 @@ def cohort_links(store: CellStore) -> np.ndarray:
     """
     link = np.full(store.n_cells, -1, dtype=np.int64)
     next_link = 0
-    for entry in store.tables:
+    for index, entry in enumerate(store.tables):
         denominators = {i.denominator for i in entry.indicators if i.denominator}
         counts = [i.name for i in entry.indicators if i.kind == "count" and i.name in denominators]
-        free = set(free_filters(entry))
-        key = [c for c in entry.table.primary_key if c in entry.frame.columns and c not in free]
-        if not counts or not free or entry.n_rows == 0:
+        if not counts or not free_filters(entry) or entry.n_rows == 0:
             continue
-        keys = entry.frame[key].astype("string").fillna("")
-        definition = cohort_definitions(entry)
-        if definition is not None:
-            keys = keys.assign(_cohort=definition.to_numpy())
+        row_key = _cohort_row_keys(store, index)
         for name in counts:
             cells = entry.cell_ids(name)
             number = store.status[cells] == NUMBER
-            frame = keys.loc[number].assign(value=store.value[cells[number]])
-            codes = frame.groupby([*keys.columns, "value"], sort=False).ngroup().to_numpy()
+            # rows with equal keys and equal values, numbered in order of first appearance
+            value = store.value[cells[number]].astype(np.int64)
+            codes = pd.factorize(row_key[number] * (int(value.max(initial=0)) + 1) + value)[0]
             sizes = np.bincount(codes)
             repeated = sizes[codes] > 1
             link[cells[number][repeated]] = codes[repeated] + next_link
             next_link += len(sizes)
     return link
+
+
+def _cohort_row_keys(store: CellStore, index: int) -> np.ndarray:
+    """Per row of table ``index``: a number shared by the rows that differ only in filters
+    picking a measure of the same cohort (see :func:`cohort_links`; kept per store)."""
+    cache = store.__dict__.setdefault("_cohort_row_keys", {})
+    if index not in cache:
+        entry = store.tables[index]
+        free = set(free_filters(entry))
+        key = [c for c in entry.table.primary_key if c in entry.frame.columns and c not in free]
+        keys = entry.frame[key].astype("string").fillna("")
+        definition = cohort_definitions(entry)
+        if definition is not None:
+            keys = keys.assign(_cohort=definition.to_numpy())
+        cache[index] = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy(np.int64)
+    return cache[index]
 
 
 def _pick_one_per_equation(
