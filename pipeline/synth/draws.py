@@ -113,13 +113,19 @@ def text_values(column: pd.Series) -> np.ndarray:
     """A text column's cells as a numpy object array, NaN for a missing cell, as
     ``column.to_numpy()`` gives, but each distinct text is one Python string shared by its cells
     (no string made per cell)."""
+    labels, codes = text_codes(column)
+    return np.array([*labels, np.nan], dtype=object)[codes]
+
+
+def text_codes(column: pd.Series) -> tuple[list[str], np.ndarray]:
+    """A text column's distinct texts and each cell's index in them (``len(texts)`` for a
+    missing cell), found by Arrow's dictionary encoding."""
     values = pa.array(column)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     encoded = pc.dictionary_encode(values)
-    labels = np.array([*encoded.dictionary.to_pylist(), np.nan], dtype=object)
     codes = encoded.indices.fill_null(len(encoded.dictionary))
-    return labels[codes.to_numpy(zero_copy_only=False)]
+    return encoded.dictionary.to_pylist(), codes.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def stream(seed: int, name: str) -> np.random.Generator:

@@ -17,7 +17,7 @@ import pandas as pd
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import Population, Window
 from pipeline.synth.dates import NO_DATE, academic_year, day_number, nth_weekday
-from pipeline.synth.draws import stable_order, text_values
+from pipeline.synth.draws import sorted_rows, stable_order, text_codes
 from pipeline.synth.upn import make_upns
 
 PRIMARY, SECONDARY, ALL_THROUGH, PRU_PRIMARY, PRU_SECONDARY = 0, 1, 2, 3, 4
@@ -156,8 +156,10 @@ def school_histories(
         _moves_with_placements(pupils, episodes, areas, window),
     ]
     events = pd.concat(parts, ignore_index=True)
-    events = events.sort_values(["child", "day"], kind="stable").drop_duplicates(["child", "day"])
-    events = events.reset_index(drop=True)
+    events = sorted_rows(events, ["child", "day"])  # then the first of each (child, day)
+    child, day = events["child"].to_numpy(), events["day"].to_numpy()
+    first = np.r_[True, (child[1:] != child[:-1]) | (day[1:] != day[:-1])]
+    events = events[first].reset_index(drop=True)
     events["school"] = _pick_schools(events, schools, rng)
     return events[["child", "day", "school"]]
 
@@ -243,8 +245,13 @@ def _moves_with_placements(
     mover = moves["child"].to_numpy()
     move_day = moves["start"].to_numpy() + rng.integers(2, 22, len(moves))
     nc_move = academic_year(move_day) - cohort[mover] - 5
-    placement_la = text_values(moves["PL_LA"])
-    outside = placement_la != areas.codes[moves["la"].to_numpy()]
+    labels, placement_la = text_codes(moves["PL_LA"])
+    la_of_code = {code: index for index, code in enumerate(areas.codes.tolist())}
+    la_of_label = np.array([*(la_of_code.get(label, np.nan) for label in labels), np.nan])
+    outside = (
+        np.array([*labels, np.nan], dtype=object)[placement_la]
+        != areas.codes[moves["la"].to_numpy()]
+    )
     follows = (
         (nc_move >= 0)
         & (nc_move <= 11)
@@ -258,9 +265,9 @@ def _moves_with_placements(
     next_september = pupils.september(academic_year(move_day) + 1, len(move_day))
     move_day = np.where(summer, next_september, move_day)
     nc_move = academic_year(move_day) - cohort[mover] - 5
-    placed_la = (
-        pd.Series(np.arange(areas.count), index=areas.codes).reindex(placement_la).to_numpy()
-    )
+    placed_la = la_of_label[placement_la]  # as reindexing a Series of LA indices by code
+    if not np.isnan(placed_la).any():
+        placed_la = placed_la.astype(np.int64)
     linked = _moves(
         mover[follows],
         move_day[follows],
