@@ -53,6 +53,16 @@ EARLY_DAYS, EARLY_FACTOR = 150, 3.0
 SETTLED_DAYS, SETTLED_FACTOR = 730, 0.42
 AGE_16_FACTOR = 1.6
 MAX_FACTOR = EARLY_FACTOR * AGE_16_FACTOR
+#: The chance a drawn change is kept, by case ``early * 4 + settled * 2 + aged_16``:
+#: ``(early factor * settled factor * age factor) / MAX_FACTOR``, multiplied in that order.
+_ACCEPT_CHANCE = np.array(
+    [
+        (early * settled) * aged / MAX_FACTOR
+        for early in (1.0, EARLY_FACTOR)
+        for settled in (1.0, SETTLED_FACTOR)
+        for aged in (1.0, AGE_16_FACTOR)
+    ]
+)
 CHANGE_KINDS, CHANGE_PROBABILITIES = [MOVE, SAME_CARER, TEMP_START], [0.90, 0.065, 0.035]
 ADOPTION_PLACES = ["A3", "A4", "A5", "A6"]
 FOSTER_PLACES = ["U1", "U2", "U3", "U4", "U5", "U6"]
@@ -250,17 +260,14 @@ def _placement_changes(
     expected = BASE_CHANGE_RATE / DAYS_PER_YEAR * multiplier * MAX_FACTOR * length
     counts = rng.poisson(expected)
     row = np.repeat(np.arange(len(care)), counts)
-    day = (
-        start[row] + 1 + np.floor(rng.uniform(0, 1, len(row)) * (length[row] - 1)).astype(np.int64)
-    )
+    in_care = 1 + np.floor(rng.uniform(0, 1, len(row)) * (length[row] - 1)).astype(np.int64)
+    day = start[row] + in_care
     sixteen = anniversary(dob, 16)
-    in_care = day - start[row]
-    factor = (
-        np.where(in_care < EARLY_DAYS, EARLY_FACTOR, 1.0)
-        * np.where(in_care >= SETTLED_DAYS, SETTLED_FACTOR, 1.0)
-        * np.where(day >= sixteen[row], AGE_16_FACTOR, 1.0)
-    )
-    accepted = (rng.uniform(0, 1, len(row)) < factor / MAX_FACTOR) & (day < sim_end[row])
+    # Each change is kept with chance factor / MAX_FACTOR, the factor one of eight products.
+    early, settled = in_care < EARLY_DAYS, in_care >= SETTLED_DAYS
+    case = early * 4 + settled * 2 + (day >= sixteen[row])
+    accepted = rng.uniform(0, 1, len(row)) < _ACCEPT_CHANCE[case]
+    accepted &= day < sim_end[row]
     row, day = row[accepted], day[accepted]
     kind = np.array(CHANGE_KINDS)[choose(rng, 3, CHANGE_PROBABILITIES, len(row))]
     temp_code, temp_length = draw_temporary(rng, len(row))
