@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -168,26 +169,35 @@ def _return_tables(
 
 
 class _YearFiles:
-    """Writes the years' files, each ``add``-ed as the function making its table, two at a
-    time in threads while the caller goes on: Arrow and numpy do most of the work without the
-    GIL, and no random number is drawn here, so the files are the same bytes in any order.
-    Leaving the ``with`` block waits for them and logs them by year, then in the order added."""
+    """Writes the years' files, each ``add``-ed as the function making its table, in threads:
+    one at a time while the caller goes on (so the caller keeps a core), two at a time once it
+    waits. Arrow and numpy do most of the work without the GIL, and no random number is drawn
+    here, so the files are the same bytes in any order. Leaving the ``with`` block waits for
+    them and logs them by year, then in the order added."""
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        self.pool = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1))
+        self.threads = min(2, os.cpu_count() or 1)
+        self.pool = ThreadPoolExecutor(max_workers=self.threads)
+        self.slots = threading.Semaphore(1)
         self.written: list[tuple[int, int, Future[tuple[Path, int]]]] = []
 
     def add(self, year: int, name: str, make: Callable[[], pa.Table]) -> None:
         """Write ``year``'s file ``name`` with the table ``make()`` returns."""
         path = self.out_dir / str(year) / name
-        job = self.pool.submit(lambda: write_csv(make(), path, quiet=True))
+        job = self.pool.submit(self._write, make, path)
         self.written.append((year, len(self.written), job))
+
+    def _write(self, make: Callable[[], pa.Table], path: Path) -> tuple[Path, int]:
+        with self.slots:
+            return write_csv(make(), path, quiet=True)
 
     def __enter__(self) -> _YearFiles:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        for _ in range(self.threads - 1):
+            self.slots.release()
         self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
         if exc[0] is None:
             for _, _, job in sorted(self.written, key=lambda item: item[:2]):
