@@ -75,6 +75,16 @@ def test_concatenated_ranges_and_grouped_items() -> None:
     assert grouped.items(np.array([3])).tolist() == []
 
 
+def test_each_cell_of_a_repeated_cohort_is_represented_by_its_lowest_cell() -> None:
+    nothing = np.zeros(0, dtype=np.int64)
+    no_equations = Equations(nothing, nothing, nothing.astype(np.int8), [], nothing)
+    link = np.array([-1, 2, 0, 2, 0, -1, 2])
+    index = EntryIndex(no_equations, len(link), link)
+    assert index.rep.tolist() == [0, 1, 2, 1, 2, 5, 1]
+    assert index.cohort_members(np.array([6])).tolist() == [1, 3, 6]
+    assert index.cohort_members(np.array([5, 2])).tolist() == [2, 4, 5]
+
+
 GRID = {
     ("R1/101", "A"): 3,
     ("R1/101", "B"): 40,
@@ -172,6 +182,7 @@ def test_the_systems_around_a_cell_follow_chains_of_groups_and_repeated_cohorts(
     rep = np.arange(store.n_cells)
     rep[ids[("R1/103", "C")]] = min(ids[("R1/101", "A")], ids[("R1/103", "C")])
     index = EntryIndex(eqs, store.n_cells, link)
+    assert index.rep.tolist() == rep.tolist()
     found_cells, _ = around([ids[("R1/103", "Total")]], index, rep)
     assert found_cells == set(rectangle + pair)
 

@@ -59,8 +59,9 @@ class Grouped:
 
 class EntryIndex:
     """The entries of an :class:`~pipeline.disclosure.groups.Equations` by equation and by
-    cell, and the cells of each repeated cohort (``link``, see
-    :func:`~pipeline.disclosure.suppression.cohort_links`)."""
+    cell, the cells of each repeated cohort (``link``, see
+    :func:`~pipeline.disclosure.suppression.cohort_links`) and the representative of each
+    cell (``rep``: the cell standing for its cohort in the rank test)."""
 
     def __init__(self, eqs: Equations, n_cells: int, link: np.ndarray) -> None:
         self.eqs = eqs
@@ -70,11 +71,17 @@ class EntryIndex:
         self._link(link)
 
     def _link(self, link: np.ndarray) -> None:
+        """Group the cells by cohort link; each cell's representative is the first (lowest)
+        cell of its cohort, or itself."""
         self.link = link
         linked = np.flatnonzero(link >= 0)
         n_links = int(link.max()) + 1 if len(linked) else 0
         grouped = Grouped.of(link[linked], n_links)
         self.by_link = Grouped(linked[grouped.order], grouped.start)
+        sizes = np.diff(grouped.start)
+        self.rep = np.arange(len(link), dtype=np.int64)
+        first = self.by_link.order[grouped.start[:-1][sizes > 0]]
+        self.rep[self.by_link.order] = np.repeat(first, sizes[sizes > 0])
 
     def with_link(self, link: np.ndarray) -> EntryIndex:
         """The same index with other cohort links (the equations' groupings shared)."""

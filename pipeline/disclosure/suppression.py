@@ -234,8 +234,8 @@ class _Secondary:
         self, store: CellStore, eqs: Equations, link: np.ndarray, pickable: np.ndarray
     ) -> None:
         self.store, self.eqs, self.link, self.pickable = store, eqs, link, pickable
-        self.rep = representatives(link)
         self.index = entry_index(eqs, store, link)
+        self.rep = self.index.rep
         self.counts = GroupCounts(store, eqs, self.index)
         hidden = np.flatnonzero(store.status == SUPPRESSED)
         self.not_followed: list[np.ndarray] = [hidden]  # cohorts still to follow these cells
@@ -306,16 +306,6 @@ def _heuristic_round(state: _Secondary) -> int:
             allowed &= state.pickable[entries]
         changed += len(state.pick(narrow, reasons.SECONDARY, allowed))
     return changed
-
-
-def representatives(link: np.ndarray) -> np.ndarray:
-    """Per cell, the cell standing for it in the rank test: linked cohorts are one unknown."""
-    rep = np.arange(len(link), dtype=np.int64)
-    linked = np.flatnonzero(link >= 0)
-    if len(linked):
-        first = pd.Series(linked).groupby(link[linked]).transform("min").to_numpy()
-        rep[linked] = first
-    return rep
 
 
 def _equation_components(
