@@ -66,3 +66,8 @@ def test_stack_years_without_files_is_the_empty_table() -> None:
         "UASC",
         "ROW",
     ]
+
+
+def test_one_piece_of_numbers_is_not_copied() -> None:
+    values = np.array([3, 1, 2])
+    assert stack_column([values]) is values

@@ -37,7 +37,15 @@ from pipeline.inputs.keys import la_years as la_years_of
 from pipeline.inputs.layout import table_from_name
 from pipeline.inputs.problems import combine, found_in_file, found_in_rows
 from pipeline.inputs.raw import RawInputs
-from pipeline.inputs.reading import STRING, FileRead, Source, read_file_group, text_values
+from pipeline.inputs.reading import (
+    STRING,
+    FileRead,
+    Source,
+    TableColumn,
+    read_file_group,
+    read_table_years,
+    text_values,
+)
 from pipeline.inputs.report import EXCLUSION_COLUMNS, ValidationReport, build_problems
 from pipeline.inputs.rules import RULES, run_checks
 from pipeline.inputs.stacking import stack_years
@@ -303,7 +311,6 @@ def _read_tables(
     layout: Found, known: set[str], new_to_old: dict[str, str], out: _Collector
 ) -> RawInputs:
     """Read every table file (in threads) and stack each table's years into :class:`RawInputs`."""
-    reads: dict[str, list[FileRead]] = {table: [] for table in YEAR_TABLES}
     wanted: list[tuple[list[Source], str, int]] = []
     for year, year_tables in sorted(layout.years.items()):
         for table in YEAR_TABLES:
@@ -315,14 +322,21 @@ def _read_tables(
         _check_la_folders(year, year_tables, out)
     # Files are read in threads (pyarrow's parsing and compute kernels release the GIL); the
     # results are taken in the order above, so the report does not depend on the threads.
+    tasks = _reading_tasks(wanted)
+    done: dict[tuple[str, int], list[FileRead]] = {}
+    joined: dict[str, dict[str, TableColumn]] = {}
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        results = pool.map(
-            lambda item: read_file_group(item[0], item[1], item[2], known, new_to_old), wanted
-        )
-        for group in results:
-            for read in group:
-                _collect(read, out)
-                reads[read.table].append(read)
+        results = pool.map(lambda task: _read_task(task, known, new_to_old), tasks)
+        for task, (reads, columns) in zip(tasks, results, strict=True):
+            for read in reads:
+                done.setdefault((task[1], read.year), []).append(read)
+            if columns is not None:
+                joined[task[1]] = columns
+    reads: dict[str, list[FileRead]] = {table: [] for table in YEAR_TABLES}
+    for _, table, year in wanted:
+        for read in done[(table, year)]:
+            _collect(read, out)
+            reads[table].append(read)
     raw = RawInputs(
         tables={},
         files={table: _files_of(files) for table, files in reads.items()},
@@ -331,10 +345,53 @@ def _read_tables(
         },
     )
     for table, files in reads.items():  # each file's columns are freed as they are stacked
-        raw.tables[table] = stack_years([r.columns for r in files if r.columns is not None], table)
+        pieces = [r.columns for r in files if r.columns is not None]
+        raw.tables[table] = stack_years([joined.pop(table)] if table in joined else pieces, table)
         for read in files:
             read.columns = None
     return raw
+
+
+#: A reading task: the files of a table, by year, and whether to read the years as one.
+_Task = tuple[list[tuple[int, list[Source]]], str, bool]
+
+
+def _reading_tasks(wanted: list[tuple[list[Source], str, int]]) -> list[_Task]:
+    """The reads to do: a table with one file a year is read in one go (biggest first), one
+    with LA folders a year at a time."""
+    by_table: dict[str, list[tuple[int, list[Source]]]] = {}
+    for sources, table, year in wanted:
+        by_table.setdefault(table, []).append((year, sources))
+    whole = [
+        (years, table, True)
+        for table, years in by_table.items()
+        if all(len(sources) == 1 for _, sources in years)
+    ]
+    whole.sort(key=lambda task: -sum(s.path.stat().st_size for _, ss in task[0] for s in ss))
+    by_year = [
+        ([(year, sources)], table, False)
+        for sources, table, year in wanted
+        if not all(len(s) == 1 for _, s in by_table[table])
+    ]
+    return whole + by_year
+
+
+def _read_task(
+    task: _Task, known: set[str], new_to_old: dict[str, str]
+) -> tuple[list[FileRead], dict[str, TableColumn] | None]:
+    """Do one reading task: the reads of its files, and the table's columns when read in one."""
+    years, table, at_once = task
+    if at_once:
+        items = [(year, sources[0]) for year, sources in years]
+        read = read_table_years(items, table, known, new_to_old)
+        if read is not None:
+            return read.reads, read.columns
+    reads = [
+        read
+        for year, sources in years
+        for read in read_file_group(sources, table, year, known, new_to_old)
+    ]
+    return reads, None
 
 
 def _check_la_folders(year: int, year_tables: dict[str, list[Source]], out: _Collector) -> None:
@@ -369,5 +426,5 @@ def _collect(read: FileRead, out: _Collector) -> None:
         out.exclusions.append(
             (read.relpath, read.skipped_lines, "lines with the wrong number of fields")
         )
-    if read.columns is None:
+    if read.columns is None and not read.joined_years:
         out.exclusions.append((read.relpath, None, "file could not be read"))

@@ -70,6 +70,9 @@ class FileRead:
     #: for joined files: each file's sha256 and rows (``sha256``/``rows_read`` are for one file)
     sha256s: dict[str, str] = field(default_factory=dict)
     row_counts: dict[str, int] = field(default_factory=dict)
+    #: True when the file was read with the table's other years (:func:`read_table_years`):
+    #: its rows are in :attr:`TableRead.columns`, and ``columns`` is None
+    joined_years: bool = False
 
 
 def _header_names(data: bytes) -> list[str]:
@@ -97,8 +100,14 @@ def _physical_lines(data: bytes) -> np.ndarray:
     return np.flatnonzero(~blank) + 1
 
 
-def _read_strings(data: bytes, names: list[str]) -> tuple[pa.Table, list[tuple[int | None, str]]]:
-    """Read every column as text; return the table and the (line index, text) of bad lines."""
+def _read_strings(
+    data: bytes | pa.Buffer, names: list[str], one_block: bool = False
+) -> tuple[pa.Table, list[tuple[int | None, str]]]:
+    """Read every column as text; return the table and the (line index, text) of bad lines.
+
+    With ``one_block`` the data is parsed as one block on this thread, so each column is one
+    chunk (the caller reads several tables at once, one a thread).
+    """
     bad: list[tuple[int | None, str]] = []
 
     def on_bad_line(row: pcsv.InvalidRow) -> str:
@@ -106,13 +115,14 @@ def _read_strings(data: bytes, names: list[str]) -> tuple[pa.Table, list[tuple[i
         return "skip"
 
     def read(threads: bool) -> pa.Table:
+        options = pcsv.ReadOptions(
+            column_names=[f"c{i}" for i in range(len(names))], skip_rows=1, use_threads=threads
+        )
+        if one_block:
+            options.block_size = len(data) + 1
         return pcsv.read_csv(
             pa.BufferReader(data),
-            read_options=pcsv.ReadOptions(
-                column_names=[f"c{i}" for i in range(len(names))],
-                skip_rows=1,
-                use_threads=threads,
-            ),
+            read_options=options,
             parse_options=pcsv.ParseOptions(invalid_row_handler=on_bad_line),
             convert_options=pcsv.ConvertOptions(
                 column_types={f"c{i}": pa.large_string() for i in range(len(names))},
@@ -122,7 +132,7 @@ def _read_strings(data: bytes, names: list[str]) -> tuple[pa.Table, list[tuple[i
             ),
         )
 
-    table = read(threads=True)
+    table = read(threads=not one_block)
     if bad:  # read again on one thread: only then does the reader give line numbers
         bad.clear()
         table = read(threads=False)
@@ -186,11 +196,14 @@ class Source:
 class _Text:
     """A file (or several files of one table and year, joined) as bytes with its row facts."""
 
-    data: bytes
+    data: bytes | pa.Buffer
     names: list[str]
     ascii_only: bool
     las: np.ndarray | None = None  # the LA of each data row, when files were joined
     rows: np.ndarray | None = None  # the line of each data row in its own file, when joined
+    years: np.ndarray | None = None  # the YEAR of each data row, when years were joined
+    #: the reads of the files joined across years: each gets its own file-level problems
+    parts: list[FileRead] = field(default_factory=list)
 
 
 def _decode(data: bytes, relpath: str, year: int, result: FileRead) -> tuple[bytes, bool]:
@@ -329,6 +342,133 @@ def _read_joined(
     return result
 
 
+@dataclass
+class TableRead:
+    """One table's files of several years read as one (:func:`read_table_years`).
+
+    ``reads``: one per file, in year order, each with its own file-level problems, row count
+    and hash (``joined_years`` set, ``columns`` None); the problems found in the rows are on the
+    first. ``columns``: the table's normalised columns, every year's rows in that order.
+    """
+
+    reads: list[FileRead]
+    columns: dict[str, TableColumn]
+
+
+#: The most bytes read as one block (the CSV reader's block size is a 32-bit number).
+_MAX_BLOCK = 2**31 - 2
+
+
+def read_table_years(
+    items: list[tuple[int, Source]],
+    table: str,
+    known_las: set[str],
+    new_to_old_la: dict[str, str],
+) -> TableRead | None:
+    """Read one table's files of several years (one file a year) as one file, when they allow.
+
+    The files are read into one buffer and parsed once, as one block, so each column comes
+    out as the one chunk that stacking the years would copy it into: the result is what reading
+    each file alone and stacking the years gives, with less work and memory. They must have the
+    same header line and the same LA (``Source.la``), be ASCII with one row a line (no blank
+    line, no carriage return but in a line end), and parse with no bad line; else None (read
+    them one by one, which reports what is wrong).
+    """
+    joined = _join_years(items, table)
+    if joined is None:
+        return None
+    text, reads = joined
+    whole = FileRead(
+        relpath=reads[0].relpath,
+        table=table,
+        year=reads[0].year,
+        files={read.year: read.relpath for read in reads},
+    )
+    if not _read_text(text, whole, items[0][1].la, known_las, new_to_old_la, strict=True):
+        return None
+    reads[0].problems.extend(whole.problems)
+    return TableRead(reads=reads, columns=whole.columns or {})
+
+
+def _join_years(items: list[tuple[int, Source]], table: str) -> tuple[_Text, list[FileRead]] | None:
+    """The files of ``items`` in one buffer (one header line) and a read for each, or None."""
+    if len({source.la for _, source in items}) != 1:
+        return None
+    sizes = [source.path.stat().st_size for _, source in items]
+    if sum(sizes) + len(items) > _MAX_BLOCK:
+        return None
+    buffer = np.empty(sum(sizes) + len(items), dtype=np.uint8)  # a line end may be added to each
+    scratch = bytearray(max(sizes))  # each file in turn
+    mask = np.empty(max(sizes), dtype=bool)
+    first_line, end = b"", 0
+    reads: list[FileRead] = []
+    for (year, source), size in zip(items, sizes, strict=True):
+        with source.path.open("rb") as file:
+            got = file.readinto(scratch)
+            if got != size or file.read(1):  # the file changed since its size was taken
+                return None
+        if not first_line:
+            first_line = bytes(scratch[: scratch.find(b"\n", 0, got) + 1])
+            buffer[: len(first_line)] = np.frombuffer(first_line, dtype=np.uint8)
+            end = len(first_line)
+        lines = _data_lines(scratch, got, first_line, mask)
+        if lines is None:
+            return None
+        body = np.frombuffer(scratch, dtype=np.uint8, count=got)[len(first_line) :]
+        buffer[end : end + body.size] = body
+        end += body.size
+        if body.size and body[-1] != ord("\n"):
+            buffer[end] = ord("\n")
+            end += 1
+        reads.append(
+            FileRead(
+                relpath=source.relpath, table=table, year=year, files={year: source.relpath},
+                rows_read=lines, sha256=hashlib.sha256(memoryview(scratch)[:got]).hexdigest(),
+                joined_years=True,
+            )
+        )  # fmt: skip
+    names = _header_names(first_line[: 1 << 16])
+    if not names or all(not name.strip() for name in names):
+        return None
+    counts = np.array([read.rows_read for read in reads], dtype=np.int64)
+    text = _Text(
+        pa.py_buffer(buffer[:end]), names, ascii_only=True,
+        rows=np.concatenate([np.arange(n, dtype=np.int64) + 2 for n in counts]),
+        years=np.repeat(np.array([read.year for read in reads], dtype=np.int64), counts),
+        parts=reads,
+    )  # fmt: skip
+    return text, reads
+
+
+def _data_lines(data: bytearray, size: int, first_line: bytes, mask: np.ndarray) -> int | None:
+    """The number of data lines of a file (its first ``size`` bytes of ``data``), or None when
+    it cannot be joined to others: another header line than ``first_line`` (which must end in a
+    line feed and name columns), bytes that are not ASCII, a blank line, or a carriage return
+    not before a line feed (the reader would skip the one and end a line at the other, so
+    rows would not be lines). ``mask``: at least ``size`` booleans to work in.
+    """
+    head = len(first_line)
+    if not (
+        first_line.endswith(b"\n") and first_line.strip() and data.startswith(first_line, 0, size)
+    ):
+        return None
+    values = np.frombuffer(data, dtype=np.uint8, count=size)
+    if values.max(initial=0) >= 128:
+        return None
+    body, work = values[head:], mask[: size - head]
+    ends = np.flatnonzero(np.equal(body, ord("\n"), out=work))
+    lengths = np.diff(ends, prepend=-1) - 1  # each line's length, its line feed excluded
+    if (lengths == 0).any():
+        return None
+    crlf = body[ends - 1] == ord("\r")  # lines ending in "\r\n" (no line is empty here)
+    if (crlf & (lengths == 1)).any():  # a line that is only "\r\n"
+        return None
+    if np.count_nonzero(np.equal(body, ord("\r"), out=work)) != np.count_nonzero(crlf):
+        return None
+    unended = body.size > 0 and body[-1] != ord("\n")  # a last line without a line feed
+    return int(ends.size) + int(unended)
+
+
 def _read_text(
     text: _Text,
     result: FileRead,
@@ -343,7 +483,7 @@ def _read_text(
     """
     relpath, year = result.relpath, result.year
     try:
-        raw, bad_lines = _read_strings(text.data, text.names)
+        raw, bad_lines = _read_strings(text.data, text.names, one_block=bool(text.parts))
     except (pa.ArrowInvalid, ValueError) as error:
         if strict:
             return False
@@ -363,10 +503,12 @@ def _read_text(
     else:
         rows = _line_numbers(text.data, bad_lines, num_rows, result)
     text.data = b""
-    position = _map_columns(text.names, result)
+    files = text.parts or [result]  # the files that file-level problems are about
+    for file in files:
+        position = _map_columns(text.names, file)
     frame = _normalise_columns(raw_text, position, result.table, num_rows, text.ascii_only)
     frame["ROW"] = rows
-    frame.insert(0, "YEAR", np.int64(year))
+    frame.insert(0, "YEAR", np.int64(year) if text.years is None else text.years)
     la_text = (
         _normalise_text(_take(raw_text, position["LA"]), text.ascii_only)
         if "LA" in position
@@ -380,9 +522,12 @@ def _read_text(
     else:
         frame.insert(0, "LA", pd.Series(la, index=frame.index, dtype=STRING))
         if la is None:
-            result.problems.append(
-                found_in_file(relpath, rule="LA_NOT_GIVEN", column="LA", row=1, year=year)
-            )
+            for file in files:
+                file.problems.append(
+                    found_in_file(
+                        file.relpath, rule="LA_NOT_GIVEN", column="LA", row=1, year=file.year
+                    )
+                )
     _parse_date_columns(frame, result)
     result.columns = frame_columns(frame)
     # Arrow's allocator keeps the pages this file's intermediate arrays used; without this the
@@ -544,5 +689,22 @@ def frame_columns(frame: pd.DataFrame) -> dict[str, TableColumn]:
         if values.dtype == STRING:
             columns[name] = pa.array(values.array)
         else:
-            columns[name] = values.to_numpy()
+            columns[name] = _writeable(values.to_numpy())
     return columns
+
+
+def _writeable(values: np.ndarray) -> np.ndarray:
+    """``values`` as a writeable array: the array a read-only view shows whole (pandas gives a
+    read-only view of the array a frame holds, and a frame made from a read-only array cannot
+    be assigned into), else a copy."""
+    if values.flags.writeable:
+        return values
+    base = values.base
+    if (
+        isinstance(base, np.ndarray)
+        and base.flags.writeable
+        and (base.shape, base.strides, base.dtype) == (values.shape, values.strides, values.dtype)
+        and base.ctypes.data == values.ctypes.data
+    ):
+        return base
+    return values.copy()

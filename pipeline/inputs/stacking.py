@@ -30,7 +30,7 @@ def stack_column(pieces: list[TableColumn]) -> pd.api.extensions.ExtensionArray 
     """Concatenate one column's per-year pieces (all Arrow text, or all numpy) in order.
 
     Text becomes one chunk: the chunks of every piece are joined in one copy (none when
-    there is only one).
+    there is only one). One piece of numbers is returned as it is.
     """
     if isinstance(pieces[0], pa.Array | pa.ChunkedArray):
         chunks = [
@@ -41,7 +41,7 @@ def stack_column(pieces: list[TableColumn]) -> pd.api.extensions.ExtensionArray 
         if not chunks:
             return text_values(pa.array([], pieces[0].type))
         return text_values(chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks))
-    return np.concatenate(pieces)
+    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
 
 
 def stack_years(years: list[dict[str, TableColumn]], table: str) -> pd.DataFrame:
