@@ -28,7 +28,7 @@ from pipeline.packaging import (
 )
 from pipeline.packaging.dictionary import to_ees
 from pipeline.packaging.schemas import table_schema
-from pipeline.packaging.validation import check_frictionless, check_rows
+from pipeline.packaging.validation import check_field, check_frictionless, check_rows
 from pipeline.packaging.writer import VersionContent, write_files
 from pipeline.published import EES_TIME_GEOGRAPHY_COLUMNS
 
@@ -319,6 +319,17 @@ def test_row_checks_cover_rows_frictionless_samples_past(tmp_path: Path) -> None
     assert any(p.startswith(f"{where} 44, 46: primary key") for p in problems)
     full = check_frictionless(folder, row_budget=100_000)
     assert {p.split(": ")[1].split(" ")[0] for p in full} >= {"type-error", "constraint-error"}
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_numbers_are_held_to_the_minimum_and_maximum_once_they_are_numbers(dtype: object) -> None:
+    cells = pd.Series(["+1.5", "c", "", "101", ".5", "-2", "1e2", "100.0000001"], dtype=dtype)
+    field = {"name": "percent", "type": "number", "constraints": {"minimum": 0, "maximum": 100}}
+    assert check_field(cells, field, [""], "t.csv") == [
+        "t.csv, rows 3, column percent: not of type number",
+        "t.csv, rows 7, column percent: below the minimum",
+        "t.csv, rows 5, 9, column percent: above the maximum",
+    ]
 
 
 def test_a_schema_keyword_the_row_checks_do_not_implement_fails_loudly(tmp_path: Path) -> None:

@@ -31,10 +31,19 @@ class ResourceFile:
     ees_metadata: str | None = None  # relative path of the EES .meta.csv, when there is one
 
 
+#: Files are hashed in blocks of this many bytes (never read whole: the largest is 128 MB).
+BLOCK = 1 << 20
+
+
 def file_digest(path: Path) -> tuple[int, str]:
     """Return ``(bytes, sha256 hex)`` of a file."""
-    data = path.read_bytes()
-    return len(data), hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(BLOCK), b""):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
 
 
 def version_address(metadata: ReleaseMetadata, version: str) -> str:

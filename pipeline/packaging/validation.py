@@ -25,14 +25,16 @@ checked on Frictionless' first rows can never pass unnoticed.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import frictionless
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipeline.packaging.descriptor import BLOCK, file_digest
 from pipeline.packaging.ees import CsvReader, check_ees, read_text_csv, read_text_csv_quick
 
 #: Schema keywords :func:`check_rows` implements on every row (anything else is refused).
@@ -50,6 +52,21 @@ def _rows(mask: pd.Series) -> str:
     rows = (mask[mask].index + 2).tolist()
     shown = ", ".join(str(r) for r in rows[:5])
     return shown + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+
+
+def _numbers(cells: pd.Series, usable: pd.Series) -> pd.Series:
+    """The text cells where ``usable`` as float64 numbers, NaN elsewhere.
+
+    Converted by Arrow (correctly rounded, as Python's ``float``); a cell Arrow does not read
+    sends the column to ``astype("float64")`` instead, so the numbers are the same.
+    """
+    try:
+        array = pa.array(cells, type=pa.large_string(), from_pandas=True)
+        chosen = pc.if_else(pa.array(usable.to_numpy(dtype=bool)), array, None)
+        numbers = pc.cast(chosen, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return cells.where(usable, "nan").astype("float64")
+    return pd.Series(numbers, index=cells.index, dtype="float64", name=cells.name)
 
 
 def check_field(
@@ -71,7 +88,7 @@ def check_field(
         if wrong.any():
             problems.append(f"{where}, rows {_rows(wrong)}, column {name}: not of type {kind}")
         if "minimum" in constraints or "maximum" in constraints:
-            numbers = cells.where(present & valid, "nan").astype("float64")
+            numbers = _numbers(cells, present & valid)
     if "enum" in constraints:
         wrong = present & ~cells.isin([str(v) for v in constraints["enum"]])
         if wrong.any():
@@ -119,10 +136,10 @@ def check_rows(folder: Path, read: CsvReader = read_text_csv) -> list[str]:
     problems: list[str] = []
     for resource in descriptor["resources"]:
         path = folder / resource["path"]
-        data = path.read_bytes()
-        if resource.get("bytes") != len(data):
-            problems.append(f"{resource['path']}: bytes {resource.get('bytes')} != {len(data)}")
-        if resource.get("hash") != "sha256:" + hashlib.sha256(data).hexdigest():
+        size, digest = file_digest(path)
+        if resource.get("bytes") != size:
+            problems.append(f"{resource['path']}: bytes {resource.get('bytes')} != {size}")
+        if resource.get("hash") != "sha256:" + digest:
             problems.append(f"{resource['path']}: hash does not match the file")
         frames[resource["name"]] = read(path)
     for resource in descriptor["resources"]:
@@ -160,14 +177,22 @@ def check_rows(folder: Path, read: CsvReader = read_text_csv) -> list[str]:
     return problems
 
 
+def _line_count(path: Path) -> int:
+    """The lines of a file (a last line without ``\\n`` counts), read in blocks."""
+    lines, last = 0, b""
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(BLOCK), b""):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (1 if last and last != b"\n" else 0)
+
+
 def check_frictionless(folder: Path, row_budget: int = FRICTIONLESS_ROW_BUDGET) -> list[str]:
     """Run ``frictionless.validate`` (rows beyond ``row_budget`` are left to :func:`check_rows`)."""
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     longest = 0
     for resource in descriptor["resources"]:
-        data = (folder / resource["path"]).read_bytes()
-        lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
-        longest = max(longest, lines - 1)
+        longest = max(longest, _line_count(folder / resource["path"]) - 1)
     limit = row_budget if longest > row_budget else None
     report = frictionless.validate(str(folder / "datapackage.json"), limit_rows=limit)
     if report.valid:
