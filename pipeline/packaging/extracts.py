@@ -113,13 +113,13 @@ class LaTable:
     """The LA rows of one published table as quoted CSV cells, grouped by LA code.
 
     The rows are converted to text as the national file's cells are (``astype("string")``,
-    missing cells blank) and quoted once, in ``old_la_code`` order (a stable sort, so each LA's
+    missing cells blank; or taken from those ``cells`` when given) and quoted once, in ``old_la_code`` order (a stable sort, so each LA's
     rows keep the table's row order). :attr:`quoted` holds every column of the table plus the
     tidy files' ``time_period_label`` and ``measure_label``; :attr:`groups` maps each LA code to
     its run of rows ``(start, end)``.
     """
 
-    def __init__(self, table: PublishedTable) -> None:
+    def __init__(self, table: PublishedTable, cells: pd.DataFrame | None = None) -> None:
         frame = table.frame
         positions = np.flatnonzero((frame["geographic_level"] == LEVEL_LA).to_numpy())
         codes = frame["old_la_code"].iloc[positions].astype("string").fillna("")
@@ -133,7 +133,10 @@ class LaTable:
             for code, count, end in zip(uniques, counts, ends, strict=True)
         }
         order = positions[np.argsort(keys, kind="stable")]
-        rows = frame.iloc[order][table.columns].astype("string").fillna("")
+        if cells is None:
+            rows = frame.iloc[order][table.columns].astype("string").fillna("")
+        else:
+            rows = cells.iloc[order]
         self.name = table.name
         self.rows = len(rows)
         self.quoted: dict[str, pa.Array | pa.Scalar] = dict(quoted_columns(rows))
@@ -193,14 +196,17 @@ def _extract_codes(tables: dict[str, PublishedTable], names: list[str]) -> list[
     return sorted(codes)
 
 
-def write_la_files(tables: dict[str, PublishedTable], folder: Path) -> None:
+def write_la_files(
+    tables: dict[str, PublishedTable], folder: Path, cells: dict[str, pd.DataFrame] | None = None
+) -> None:
     """Write the per-LA extracts and every LA's tidy files and zip into ``folder``.
 
     One table at a time, in name order: its LA rows are converted and quoted once
     (:class:`LaTable`), their extract lines appended to each LA's extract and their tidy lines
     written to each LA's file for the table, so only one table's lines are held at a time.
     An LA with no rows in any table gets an extract with the header only (every LA page offers
-    its download) and a zip holding only the README.
+    its download) and a zip holding only the README. ``cells`` holds tables' text cells (the
+    package writer's ``table_cells``) when the caller has made them.
     """
     names = la_tables(tables)
     columns = extract_columns(tables)
@@ -215,7 +221,7 @@ def write_la_files(tables: dict[str, PublishedTable], folder: Path) -> None:
     for base in bases.values():
         (folder / base).mkdir(parents=True, exist_ok=True)
     for name in names:
-        part = LaTable(tables[name])
+        part = LaTable(tables[name], (cells or {}).get(name))
         extract = part.block(columns, {"table_name": name})
         for code in extract.groups:
             with (folder / f"{code}.csv").open("ab") as stream:

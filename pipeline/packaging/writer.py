@@ -85,9 +85,12 @@ def table_cells(table: PublishedTable) -> pd.DataFrame:
     return frame.astype("string").fillna("")
 
 
-def _write_resources(tables: dict[str, PublishedTable], folder: Path) -> list[ResourceFile]:
+def _write_resources(
+    tables: dict[str, PublishedTable], folder: Path, cells: dict[str, pd.DataFrame] | None = None
+) -> list[ResourceFile]:
     """Write ``data/`` (the reference tables, every table's CSV and EES metadata); return the
-    resources."""
+    resources. ``cells`` holds tables' :func:`table_cells` when the caller has made them (each
+    is taken out of it once written, so its memory can go)."""
     data_dir = folder / "data"
     data_dir.mkdir(parents=True)
     geography = reference.geography_frame()
@@ -125,10 +128,10 @@ def _write_resources(tables: dict[str, PublishedTable], folder: Path) -> list[Re
             raise PackageBuildError(f"table passed as {name!r} is named {table.name!r}")
         if name in RESERVED_NAMES:
             raise PackageBuildError(f"table name {name!r} is reserved for a package resource")
-        cells = table_cells(table)
-        quoted = quoted_columns(cells)
-        write_quoted_csv(quoted, list(table.columns), len(cells), data_dir / f"{name}.csv")
-        del cells, quoted
+        text = cells.pop(name) if cells and name in cells else table_cells(table)
+        quoted = quoted_columns(text)
+        write_quoted_csv(quoted, list(table.columns), len(text), data_dir / f"{name}.csv")
+        del text, quoted
         meta_path = None
         if table.ees:
             meta_path = f"data/{name}.meta.csv"
@@ -166,11 +169,17 @@ def _audit(folder: Path, paths: list[Path] | None = None) -> None:
         raise PackageBuildError(f"{AUDIT_FAILED}: {error}") from error
 
 
-def _write_la_files(tables: dict[str, PublishedTable], folder: Path, audit: bool) -> None:
-    """Write the per-LA extracts and tidy files into ``folder`` (``la/``); with ``audit``, run
-    the disclosure file audit on them too (a failure raises ``RuntimeError`` naming it)."""
+def _write_la_files(
+    tables: dict[str, PublishedTable],
+    folder: Path,
+    audit: bool,
+    cells: dict[str, pd.DataFrame] | None = None,
+) -> None:
+    """Write the per-LA extracts and tidy files into ``folder`` (``la/``) (from the tables'
+    :func:`table_cells` in ``cells`` where given); with ``audit``, run the disclosure file audit
+    on them too (a failure raises ``RuntimeError`` naming it)."""
     try:
-        write_la_files(tables, folder)
+        write_la_files(tables, folder, cells)
     except ValueError as error:
         raise PackageBuildError(f"per-LA extracts: {error}") from error
     if audit:
@@ -263,20 +272,22 @@ def _build_and_validate(content: VersionContent, folder: Path) -> None:
     (:func:`_check`, :func:`_audit`).
 
     Two writes run meanwhile in forked processes (see :mod:`pipeline.packaging.background`),
-    both started before this process writes ``data/``, so that both cores work: the
-    spreadsheet, and the per-LA files with their disclosure audit (made from the tables
-    themselves, so this process keeps no copy of the tables' cells for them); this process
-    writes ``data/`` and the documents, runs the gates on them and audits the other files.
-    The tables are checked first, so a table that cannot be written stops the build before
-    any process starts. The files are the same bytes as :func:`write_files` writes.
+    so that both cores work: the spreadsheet, from the start, and the per-LA files with their
+    disclosure audit, once every table's cells are text (:func:`table_cells`, made once for
+    both: the child inherits them; this process drops each once its CSV is written). This
+    process writes ``data/`` and the documents, runs the gates on them and audits the other
+    files. The tables are checked first, so a table that cannot be written stops the build
+    before any process starts. The files are the same bytes as :func:`write_files` writes.
     """
     tables = content.tables
     _check_tables(tables)
     _check_extract_columns(tables)
     spreadsheet = (tables, folder / SPREADSHEET_FILE, content.metadata, content.version)
     with BackgroundWrite(write_spreadsheet, *spreadsheet) as background:
-        with BackgroundWrite(_write_la_files, tables, folder / "la", True) as la_files:
-            resources = _write_resources(tables, folder)
+        cells = {name: table_cells(tables[name]) for name in sorted(tables)}
+        la = (tables, folder / "la", True, cells)
+        with BackgroundWrite(_write_la_files, *la) as la_files:
+            resources = _write_resources(tables, folder, cells)
             _write_documents(content, folder, resources)
             _check(folder)
             written = [
