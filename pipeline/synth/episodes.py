@@ -23,7 +23,14 @@ import pyarrow as pa
 from pipeline.synth.areas import Areas
 from pipeline.synth.children import ADOPTED, Population, Window
 from pipeline.synth.dates import DAYS_PER_YEAR, NO_DATE, anniversary
-from pipeline.synth.draws import choose, running_totals, sorted_rows, text_column, text_values
+from pipeline.synth.draws import (
+    choose,
+    coded_text,
+    running_totals,
+    sorted_rows,
+    text_column,
+    text_values,
+)
 from pipeline.synth.legal import STATUS_LIMIT_DAYS, entry_status, status_changes
 from pipeline.synth.placements import (
     H5_REGISTERED_FROM,
@@ -66,6 +73,7 @@ _ACCEPT_CHANCE = np.array(
 CHANGE_KINDS, CHANGE_PROBABILITIES = [MOVE, SAME_CARER, TEMP_START], [0.90, 0.065, 0.035]
 ADOPTION_PLACES = ["A3", "A4", "A5", "A6"]
 FOSTER_PLACES = ["U1", "U2", "U3", "U4", "U5", "U6"]
+RNE_CODES = ["S", "P", "T", "L", "B", "U"]
 CIN_CODES = ["N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8"]
 CIN_PROBABILITIES = [0.65, 0.03, 0.03, 0.14, 0.08, 0.02, 0.003, 0.047]
 MOVE_REASONS = [
@@ -159,22 +167,22 @@ def _care_episodes(
     changed_status = status_text != ""
     known = changed_status & ~pd.isna(status_text)
     ls = _carried_forward(status_text, known, p)
-    frame["RNE"] = text_column(_reason_new_episode(kind, changed_status))
+    frame["RNE"] = _reason_new_episode(kind, changed_status)
     frame["is_move"] = np.isin(kind, MOVE_KINDS)
     details = _placement_details(frame, ls, children, areas, rng)
     frame["REC"] = text_column(_consistent_endings(rec, details["PLACE"]))
     frame["LS"] = text_column(ls)
     reason = _placement_change_reasons(kind, next_kind, open_at_end, rng)
-    cin = np.array(CIN_CODES, dtype=object)[choose(rng, 8, CIN_PROBABILITIES, len(care))]
-    cin = np.where(uasc, "N8", cin)
+    cin = choose(rng, 8, CIN_PROBABILITIES, len(care))
+    cin = np.where(uasc, CIN_CODES.index("N8"), cin)
     home = fake_postcodes(rng, care["la"].to_numpy(), areas.count)
     home = np.where(uasc, -1, home)  # no home postcode (-1), so no distance, for UASC (rule 406)
     home = _distinct_home(of_period, home, details["PL_POST"], details["PLACE"])
     details["PL_POST"] = postcode_text(details["PL_POST"], areas.count)
     for name, values in details.items():
         frame[name] = text_column(values)
-    frame["REASON_PLACE_CHANGE"] = text_column(reason)
-    frame["CIN"] = text_column(cin[of_period])
+    frame["REASON_PLACE_CHANGE"] = reason
+    frame["CIN"] = coded_text(CIN_CODES, cin[of_period])
     frame["HOME_POST"] = text_column(postcode_text(home, areas.count))
     return frame
 
@@ -392,9 +400,12 @@ def _tidy_events(events: pd.DataFrame, period_end: pd.Series) -> pd.DataFrame:
     return events[~too_late].drop(columns="order").reset_index(drop=True)
 
 
-def _reason_new_episode(kind: np.ndarray, changed_status: np.ndarray) -> np.ndarray:
+def _reason_new_episode(
+    kind: np.ndarray, changed_status: np.ndarray
+) -> pd.api.extensions.ExtensionArray:
     """``RNE`` code of each episode from the kind of change that started it."""
-    return np.select(
+    s, p, t, legal, b, u = range(len(RNE_CODES))
+    code = np.select(
         [
             kind == START,
             np.isin(kind, [MOVE, TEMP_START, TEMP_END]),
@@ -405,18 +416,10 @@ def _reason_new_episode(kind: np.ndarray, changed_status: np.ndarray) -> np.ndar
             kind == ADOPT_OTHER,
             kind == ADOPT_CARER,
         ],
-        [
-            "S",
-            "P",
-            "T",
-            "L",
-            "B",
-            "U",
-            np.where(changed_status, "B", "P"),
-            np.where(changed_status, "U", "T"),
-        ],
-        "P",
+        [s, p, t, legal, b, u, np.where(changed_status, b, p), np.where(changed_status, u, t)],
+        p,
     )
+    return coded_text(RNE_CODES, code)
 
 
 def _placement_details(
@@ -538,16 +541,16 @@ def _consistent_endings(rec: np.ndarray, place: np.ndarray) -> np.ndarray:
 
 def _placement_change_reasons(
     kind: np.ndarray, next_kind: np.ndarray, open_at_end: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
+) -> pd.api.extensions.ExtensionArray:
     """``REASON_PLACE_CHANGE`` on episodes that end in a placement change, blank otherwise.
 
     Blank too on temporary placements and on the episode before one (DfE rule 226).
     """
     n = len(kind)
-    move_reason = np.array(MOVE_REASONS, dtype=object)[
-        choose(rng, len(MOVE_REASONS), MOVE_REASON_PROBABILITIES, n)
-    ]
-    same_carer_reason = np.where(rng.uniform(0, 1, n) < 0.85, "PLACE", "CARPL")
+    labels = ["", *MOVE_REASONS, "PLACE"]  # a move reason's code is its index + 1
+    move_reason = 1 + choose(rng, len(MOVE_REASONS), MOVE_REASON_PROBABILITIES, n)
+    blank, carpl, place = 0, labels.index("CARPL"), labels.index("PLACE")
+    same_carer_reason = np.where(rng.uniform(0, 1, n) < 0.85, place, carpl)
     reason = np.select(
         [
             kind == TEMP_START,
@@ -556,7 +559,7 @@ def _placement_change_reasons(
             np.isin(next_kind, [ADOPT_OTHER, ADOPT_CARER]),
             np.isin(next_kind, [SAME_CARER, STATUS_SAME_CARER]),
         ],
-        ["", move_reason, "", "CARPL", same_carer_reason],
-        "",
+        [blank, move_reason, blank, carpl, same_carer_reason],
+        blank,
     )
-    return np.where(open_at_end, "", reason)
+    return coded_text(labels, np.where(open_at_end, blank, reason))
