@@ -3,7 +3,9 @@
 All rules act on a :class:`~pipeline.disclosure.cell_store.CellStore` in place: they change a cell's
 status to :data:`~pipeline.disclosure.cell_store.SUPPRESSED` and record why, keeping its value so
 later rules can still see it. Nothing here loops over cells in Python: every rule is a handful
-of numpy operations over all tables at once, repeated until nothing changes.
+of numpy operations over all tables at once, repeated until nothing changes. Each repetition
+works on the groups and connected systems the last one changed
+(:mod:`pipeline.disclosure.entry_index`), not on every table again.
 """
 
 from __future__ import annotations
