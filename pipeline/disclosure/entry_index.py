@@ -17,7 +17,6 @@ on the entries of the equations in question only:
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,8 +46,9 @@ class Grouped:
     @classmethod
     def of(cls, keys: np.ndarray, n_keys: int) -> Grouped:
         """Group the positions ``0..len(keys)-1`` by ``keys`` (each in ``0..n_keys-1``)."""
-        order = np.argsort(keys, kind="stable")
-        start = np.zeros(n_keys + 1, dtype=np.int64)
+        # 32-bit positions: the entries of every table number a few million at most
+        order = np.argsort(keys, kind="stable").astype(np.int32)
+        start = np.zeros(n_keys + 1, dtype=np.int32)
         np.cumsum(np.bincount(keys, minlength=n_keys), out=start[1:])
         return cls(order, start)
 
@@ -82,12 +82,6 @@ class EntryIndex:
         self.rep = np.arange(len(link), dtype=np.int64)
         first = self.by_link.order[grouped.start[:-1][sizes > 0]]
         self.rep[self.by_link.order] = np.repeat(first, sizes[sizes > 0])
-
-    def with_link(self, link: np.ndarray) -> EntryIndex:
-        """The same index with other cohort links (the equations' groupings shared)."""
-        other = copy.copy(self)
-        other._link(link)
-        return other
 
     def entries_of_equations(self, equations: np.ndarray) -> np.ndarray:
         """Every entry of the given equations."""
@@ -134,17 +128,6 @@ class EntryIndex:
             frontier = frontier[~seen_unknown[frontier]]
             seen_unknown[frontier] = True
         return np.sort(np.concatenate(found))
-
-
-def entry_index(eqs: Equations, store: CellStore, link: np.ndarray) -> EntryIndex:
-    """The :class:`EntryIndex` of ``eqs`` (its groupings made once per equations)."""
-    cached = getattr(eqs, "_entry_index", None)
-    if cached is not None and cached.n_cells == store.n_cells:
-        index = cached if cached.link is link else cached.with_link(link)
-    else:
-        index = EntryIndex(eqs, store.n_cells, link)
-    eqs._entry_index = index  # type: ignore[attr-defined]
-    return index
 
 
 class GroupCounts:

@@ -22,7 +22,7 @@ from pipeline.disclosure.cell_store import (
     DisclosureError,
     TableCells,
 )
-from pipeline.disclosure.entry_index import GroupCounts, entry_index
+from pipeline.disclosure.entry_index import EntryIndex, GroupCounts
 from pipeline.disclosure.groups import Equations, grouping_columns
 from pipeline.disclosure.intervals import (
     LP_TOLERANCE,
@@ -236,7 +236,7 @@ class _Secondary:
         self, store: CellStore, eqs: Equations, link: np.ndarray, pickable: np.ndarray
     ) -> None:
         self.store, self.eqs, self.link, self.pickable = store, eqs, link, pickable
-        self.index = entry_index(eqs, store, link)
+        self.index = EntryIndex(eqs, store.n_cells, link)
         self.rep = self.index.rep
         self.counts = GroupCounts(store, eqs, self.index)
         hidden = np.flatnonzero(store.status == SUPPRESSED)
