@@ -348,3 +348,21 @@ def test_take_gives_a_raw_column_once_and_drops_the_reference() -> None:
     assert text[1] is None
     with pytest.raises(ValueError):
         _take(text, 1)
+
+
+def test_load_gives_arrows_memory_pool_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.inputs import loading
+
+    before = pa.default_memory_pool().backend_name
+    seen: list[str] = []
+
+    def failing_load(*args: object) -> None:
+        seen.append(pa.default_memory_pool().backend_name)
+        raise RuntimeError("unreadable")
+
+    load(VALID)
+    assert pa.default_memory_pool().backend_name == before
+    monkeypatch.setattr(loading, "_load", failing_load)
+    with pytest.raises(RuntimeError):
+        load(VALID)
+    assert seen == ["system"] and pa.default_memory_pool().backend_name == before
