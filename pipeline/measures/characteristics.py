@@ -7,7 +7,7 @@ import pandas as pd
 
 from pipeline.geography import la_lookup
 from pipeline.inputs.tables import ETHNIC_GROUPS, SEMH_NEED
-from pipeline.measures.schema import LEGAL_STATUS_GROUPS, PLACEMENT_TYPE_GROUPS
+from pipeline.measures.schema import CHARACTERISTICS, LEGAL_STATUS_GROUPS, PLACEMENT_TYPE_GROUPS
 
 SEN_PROVISION_LABELS = {"N": "No SEN", "K": "SEN support", "E": "EHC plan"}
 PHASE_LABELS = {"PR": "Primary", "MP": "Primary", "MS": "Secondary", "SE": "Secondary"}
@@ -56,37 +56,41 @@ def create_child_characteristics(con: duckdb.DuckDBPyConnection) -> None:
         "c.age_at_entry",
         [(0, "Under 1"), (1, "1 to 4"), (5, "5 to 11"), (12, "12 to 15"), (16, "16 and over")],
     )
+    labels = {
+        "age_group": age,
+        "gender": _case("c.SEX", GENDER_LABELS),
+        "ethnicity_group": _case("c.ETHNIC", ETHNIC_GROUPS),
+        "placement_type_group": _case("c.PLACE", PLACEMENT_TYPE_GROUPS),
+        "legal_status_group": _case("c.LS", LEGAL_STATUS_GROUPS),
+        "time_in_care": "CASE WHEN c.period_start <= make_date(c.YEAR - 1, 3, 31) "
+        "THEN '12 months or more' ELSE 'Under 12 months' END",
+        "age_at_entry_group": entry,
+        "placement_location": f"""CASE WHEN c.PL_LA IS NULL THEN '{NOT_KNOWN}'
+                 WHEN c.PL_LA = l.la_code OR c.PL_LA = o.ONS_CODE THEN 'Inside the LA boundary'
+                 ELSE 'Outside the LA boundary' END""",
+        "sen_provision": f"""CASE WHEN r.CHILD IS NULL THEN '{NOT_KNOWN}'
+                 ELSE {_case("r.SEN_PROVISION", SEN_PROVISION_LABELS, f"'{NOT_KNOWN}'")} END""",
+        "semh_need": f"""CASE WHEN r.CHILD IS NULL THEN '{NOT_KNOWN}'
+                 WHEN r.SEN_PRIMARY_NEED = '{SEMH_NEED}' THEN 'SEMH primary need'
+                 ELSE 'Other or no primary need' END""",
+        "uasc": f"""CASE WHEN c.UASC = '1' THEN 'Unaccompanied asylum-seeking child'
+                 WHEN c.UASC = '0' THEN 'Not an unaccompanied asylum-seeking child'
+                 ELSE '{NOT_KNOWN}' END""",
+        "school_phase": f"""CASE WHEN r.CHILD IS NULL THEN 'Other or not known'
+                 ELSE {_case("r.PHASE", PHASE_LABELS, "'Other or not known'")} END""",
+        "school_census_match": """CASE WHEN c.age < 5 THEN 'Under 5 (not in the school cohort)'
+                 WHEN r.CHILD IS NULL THEN 'Not matched' ELSE 'Matched' END""",
+        "sw_data_supplied": "CASE WHEN s.LA IS NULL THEN 'Not supplied' ELSE 'Supplied' END",
+    }
+    _create_label_types(con)
+    columns = ",\n            ".join(
+        f"CAST({sql} AS {_label_type(column)}) AS {column}" for column, sql in labels.items()
+    )
     con.execute(
         f"""
         CREATE TABLE child_characteristics AS
         SELECT c.LA, c.CHILD, c.YEAR,
-            {age} AS age_group,
-            {_case("c.SEX", GENDER_LABELS)} AS gender,
-            {_case("c.ETHNIC", ETHNIC_GROUPS)} AS ethnicity_group,
-            {_case("c.PLACE", PLACEMENT_TYPE_GROUPS)} AS placement_type_group,
-            {_case("c.LS", LEGAL_STATUS_GROUPS)} AS legal_status_group,
-            CASE WHEN c.period_start <= make_date(c.YEAR - 1, 3, 31) THEN '12 months or more'
-                 ELSE 'Under 12 months' END AS time_in_care,
-            {entry} AS age_at_entry_group,
-            CASE WHEN c.PL_LA IS NULL THEN '{NOT_KNOWN}'
-                 WHEN c.PL_LA = l.la_code OR c.PL_LA = o.ONS_CODE THEN 'Inside the LA boundary'
-                 ELSE 'Outside the LA boundary' END AS placement_location,
-            CASE WHEN r.CHILD IS NULL THEN '{NOT_KNOWN}'
-                 ELSE {_case("r.SEN_PROVISION", SEN_PROVISION_LABELS, f"'{NOT_KNOWN}'")}
-                 END AS sen_provision,
-            CASE WHEN r.CHILD IS NULL THEN '{NOT_KNOWN}'
-                 WHEN r.SEN_PRIMARY_NEED = '{SEMH_NEED}' THEN 'SEMH primary need'
-                 ELSE 'Other or no primary need' END AS semh_need,
-            CASE WHEN c.UASC = '1' THEN 'Unaccompanied asylum-seeking child'
-                 WHEN c.UASC = '0' THEN 'Not an unaccompanied asylum-seeking child'
-                 ELSE '{NOT_KNOWN}' END AS uasc,
-            CASE WHEN r.CHILD IS NULL THEN 'Other or not known'
-                 ELSE {_case("r.PHASE", PHASE_LABELS, "'Other or not known'")}
-                 END AS school_phase,
-            CASE WHEN c.age < 5 THEN 'Under 5 (not in the school cohort)'
-                 WHEN r.CHILD IS NULL THEN 'Not matched' ELSE 'Matched' END
-                 AS school_census_match,
-            CASE WHEN s.LA IS NULL THEN 'Not supplied' ELSE 'Supplied' END AS sw_data_supplied,
+            {columns},
             c.DECOM
         FROM cohort c
         LEFT JOIN latest_census_row r USING (LA, CHILD, YEAR)
@@ -96,6 +100,24 @@ def create_child_characteristics(con: duckdb.DuckDBPyConnection) -> None:
         """
     )
     _check_labelled(con)
+
+
+def _label_type(column: str) -> str:
+    """Name of the SQL ``ENUM`` type holding the labels of the characteristic ``column``."""
+    return f"{column}_label"
+
+
+def _create_label_types(con: duckdb.DuckDBPyConnection) -> None:
+    """One ``ENUM`` type per characteristic, its values the labels of ``CHARACTERISTICS``.
+
+    The labels are held as small integers while the child-level rows are joined and come out
+    as dictionary-encoded Arrow (:mod:`pipeline.measures.engine` decodes them once, when the
+    batches are stacked), instead of as a text value on every child row of every period. A
+    label outside the list stops the run (a conversion error), so none is lost.
+    """
+    for column, (_, categories) in CHARACTERISTICS.items():
+        values = ", ".join("'" + label.replace("'", "''") + "'" for label in categories)
+        con.execute(f"CREATE TYPE {_label_type(column)} AS ENUM ({values})")
 
 
 def _check_labelled(con: duckdb.DuckDBPyConnection) -> None:

@@ -114,7 +114,7 @@ def _fetch_with_codes(
     for index, field in enumerate(table.schema):
         if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
             table = table.set_column(index, field.name, pc.dictionary_encode(table.column(index)))
-    table = table.take(rows)
+    table = _own_dictionaries(table.take(rows))
     la_codes = _codes(con, "SELECT la_code FROM la_keys ORDER BY LA")
     child_codes = _codes(con, "SELECT child_code FROM child_keys ORDER BY CHILD")
     la_keys = pc.subtract(table.column("LA").cast(pa.int32()), 1).combine_chunks()
@@ -123,6 +123,25 @@ def _fetch_with_codes(
     child_keys = pc.subtract(table.column("CHILD").cast(pa.int64()), 1)
     child = pc.take(child_codes, child_keys)
     return table.set_column(table.schema.get_field_index("CHILD"), "CHILD", child)
+
+
+def _own_dictionaries(table: pa.Table) -> pa.Table:
+    """``table`` with each dictionary column's dictionary copied into memory of its own.
+
+    ``take`` keeps the dictionary of the array it took from; for labels that DuckDB exported
+    as dictionaries (``ENUM`` types), that array would keep DuckDB's whole exported result in
+    memory until the batches are stacked.
+    """
+    for index, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            chunks = [
+                pa.DictionaryArray.from_arrays(
+                    chunk.indices, pa.array(chunk.dictionary.to_pylist(), field.type.value_type)
+                )
+                for chunk in table.column(index).chunks
+            ]
+            table = table.set_column(index, field.name, pa.chunked_array(chunks, field.type))
+    return table
 
 
 #: Batches computed at the same time (at most one per core).

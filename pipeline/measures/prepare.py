@@ -200,12 +200,13 @@ def load_tables(
 ) -> duckdb.DuckDBPyConnection:
     """Open an in-memory DuckDB database holding the de-duplicated input tables.
 
-    ``las``: only these LAs' children (the measures are computed in batches of LAs to bound
-    memory); None for every LA. Every measure is per LA and child, except that a pupil's
-    census rows may sit in any LA's return: the batch keeps *every* census row of each UPN
-    that appears in its LAs' headers or census rows, so matching and de-duplicating census
-    rows give what they give over all LAs. ``batch_las`` holds the batch's LA keys (for the
-    count of unmatched census pupils, which is per LA of the return).
+    ``las``: the LAs of a batch, with ``tables`` holding only that batch's rows
+    (:func:`split_into_batches`; the measures are computed in batches of LAs to bound memory);
+    None for every LA, with ``tables`` holding every row. Every measure is per LA and child,
+    except that a pupil's census rows may sit in any LA's return: the batch's census rows are
+    *every* census row of each UPN that appears in its LAs' headers or census rows, so matching
+    and de-duplicating census rows give what they give over all LAs. ``batch_las`` holds the
+    batch's LA keys (for the count of unmatched census pupils, which is per LA of the return).
 
     ``LA`` and ``CHILD`` become integer keys (``la_keys``, ``child_keys``). Tables created:
     ``header`` (one row per LA x CHILD, latest year), ``episodes_all`` (one row
@@ -244,28 +245,13 @@ def load_tables(
 def _register_inputs(
     con: duckdb.DuckDBPyConnection, tables: ArrowInputs, las: list[str] | None
 ) -> None:
-    """Views of the input tables restricted to the batch's LAs (census: the batch's UPNs)."""
+    """The input tables as views (``tables`` already hold only the batch's rows, see
+    :func:`split_into_batches`) and ``batch_in``, the batch's LA codes."""
     con.register("batch_in", pd.DataFrame({"LA": pd.Series(las or [], dtype="string")}))
-    only = "" if las is None else " WHERE LA IN (SELECT LA FROM batch_in)"
-    con.register("header_all", tables.header)
-    con.register("episodes_all_in", tables.episodes)
-    con.register("sw_all", tables.social_workers)
-    con.register("census_all", tables.school_census)
-    con.execute(f"CREATE VIEW header_in AS SELECT * FROM header_all{only}")
-    con.execute(f"CREATE VIEW episodes_in AS SELECT * FROM episodes_all_in{only}")
-    con.execute(f"CREATE VIEW sw_in AS SELECT * FROM sw_all{only}")
-    if las is None:
-        con.execute("CREATE VIEW census_in AS SELECT * FROM census_all")
-    else:
-        con.execute(
-            f"""
-            CREATE TABLE batch_upns AS
-                SELECT DISTINCT UPN FROM header_in WHERE UPN IS NOT NULL
-                UNION SELECT DISTINCT UPN FROM census_all{only} AND UPN IS NOT NULL;
-            CREATE TABLE census_in AS
-                SELECT * FROM census_all SEMI JOIN batch_upns USING (UPN);
-            """
-        )
+    con.register("header_in", tables.header)
+    con.register("episodes_in", tables.episodes)
+    con.register("sw_in", tables.social_workers)
+    con.register("census_in", tables.school_census)
     con.register("links_in", tables.links)
     con.register("years_in", tables.years)
     con.register("sw_supplied_in", tables.sw_supplied)
