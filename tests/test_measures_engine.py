@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from test_measures_support import build_tables
 
@@ -142,3 +143,22 @@ def test_reader_output_flows_through_the_measures() -> None:
     assert set(one_year["YEAR"]) <= set(tables.years)
     counted = result.events[result.events["counted"]]
     assert set(counted["event"]) <= {"placement_move", "school_move", "sw_change"}
+
+
+def test_measures_use_the_system_allocator_and_give_the_pool_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipeline.measures import engine
+
+    before = pa.default_memory_pool().backend_name
+    seen: list[str] = []
+    measure_batch = engine._measure_batch
+
+    def recording(*args: object, **kwargs: object) -> object:
+        seen.append(pa.default_memory_pool().backend_name)
+        return measure_batch(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_measure_batch", recording)
+    result = compute_measures(build_tables({"years": [2024], "children": {"C1": STEADY_CHILD}}))
+    assert len(result.children) == 1
+    assert seen == ["system"] and pa.default_memory_pool().backend_name == before

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.inputs.loading import _system_allocator as system_allocator
 from pipeline.inputs.tables import InputTables
 from pipeline.measures import cohorts, placement_moves, school_moves, social_worker_changes
 from pipeline.measures.characteristics import create_child_characteristics
@@ -272,6 +273,16 @@ def compute_measures(
     each batch's rows are let go once the batch is computed, so the inputs shrink as the
     results grow.
     """
+    with system_allocator():
+        return _compute_measures(tables, batch_rows, release)
+
+
+def _compute_measures(
+    tables: InputTables, batch_rows: int | None, release: Callable[[], None] | None
+) -> MeasuresResult:
+    """:func:`compute_measures`, with Arrow's memory from the C library's allocator (as when
+    the inputs are read, ``pipeline.inputs.loading``: mimalloc's fresh 2 MB huge pages cost
+    several times the system time to fault in on this kind of machine)."""
     inputs = ArrowInputs.from_tables(tables)
     batches = None if batch_rows is None else la_batches(tables, batch_rows)
     if release is not None:
