@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from pipeline.measures.catalogue import PERIODS
 from pipeline.measures.placement_moves import placement_moves_sql
 from pipeline.measures.school_moves import school_moves_sql
 from pipeline.measures.social_worker_changes import social_worker_changes_sql
@@ -23,6 +24,8 @@ def create_child_windows(con: duckdb.DuckDBPyConnection) -> None:
       is 1 April Y-1, the start of the two-year period's second year;
     * ``consecutive``: year Y for ``C2(Y)``, plus a ``part = 'previous'`` row for year Y-1.
 
+    ``PERIOD`` and ``part`` are ``ENUM`` values (joined and grouped as small integers; the
+    periods come out as an Arrow dictionary, decoded when the batches are stacked).
     ``school_ok``: in the school cohort of Y (``consecutive``: of both Y-1 and Y).
     ``sw_ok``: in the social worker cohort of Y and the LA supplied the module for every year
     of the window (``consecutive``: in the social worker cohort of both years).
@@ -80,7 +83,16 @@ def create_child_windows(con: duckdb.DuckDBPyConnection) -> None:
         WHERE c.YEAR - 1 IN (SELECT YEAR FROM years)
     """
     parts.append(consecutive)
-    con.execute("CREATE TABLE child_windows AS " + " UNION ALL ".join(parts))
+    periods = ", ".join(f"'{period}'" for period in PERIODS)
+    con.execute(
+        f"""
+        CREATE TYPE period_label AS ENUM ({periods});
+        CREATE TYPE window_part AS ENUM ('main', 'previous');
+        CREATE TABLE child_windows AS
+        SELECT * REPLACE (CAST(PERIOD AS period_label) AS PERIOD, CAST(part AS window_part) AS part)
+        FROM ({" UNION ALL ".join(parts)})
+        """
+    )
 
 
 def create_window_counts(con: duckdb.DuckDBPyConnection) -> None:
