@@ -8,15 +8,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
 from pipeline import geography
+from pipeline.arrow_memory import system_allocator
 from pipeline.frames import empty_frame
 from pipeline.inputs.causes import one_error_per_cause
 from pipeline.inputs.columns import fold_column_name
@@ -211,27 +210,8 @@ def load(
         ``(tables, report)``; ``tables`` is None when the report holds an error that stops
         the run (any error, without ``exclude_invalid``).
     """
-    with _system_allocator():
+    with system_allocator():
         return _load(input_dir, la, exclude_invalid)
-
-
-@contextmanager
-def _system_allocator() -> Iterator[None]:
-    """Arrow's memory from the C library's allocator while the inputs are read and checked.
-
-    Arrow's default allocator (mimalloc) gets fresh memory in 2 MB transparent huge pages; on
-    a virtual machine that hands freed memory back to its host, faulting such a page in again
-    costs far more system time than small pages (here about 7 s a GB against 0.5 s), and
-    reading the inputs allocates and frees gigabytes. Validating the scale-1 England took a
-    median 9.2 s CPU with mimalloc and 7.3 s with this (system time, six runs each on a busy
-    machine). Each buffer frees into the pool that allocated it, so switching back is safe.
-    """
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
 
 
 def _load(
@@ -356,8 +336,8 @@ def _read_tables(
     joined: dict[str, dict[str, TableColumn]] = {}
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         results = pool.map(lambda task: _read_task(task, known, new_to_old), tasks)
-        for task, (reads, columns) in zip(tasks, results, strict=True):
-            for read in reads:
+        for task, (task_reads, columns) in zip(tasks, results, strict=True):
+            for read in task_reads:
                 done.setdefault((task[1], read.year), []).append(read)
             if columns is not None:
                 joined[task[1]] = columns

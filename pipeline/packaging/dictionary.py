@@ -155,9 +155,12 @@ def _rename_items(
     if CATEGORY in frame.columns and TOPIC in frame.columns:
         frame[CATEGORY] = _renamed_categories(frame[TOPIC], frame[CATEGORY], categories)
     if TOPIC in frame.columns:
-        frame[TOPIC] = _mapped(frame[TOPIC], lambda topic: topics.get(topic, topic))
+        frame[TOPIC] = _mapped(
+            frame[TOPIC],
+            lambda topic: topics.get(topic, topic) if isinstance(topic, str) else topic,
+        )
     if TERM in frame.columns:
-        frame[TERM] = _mapped(frame[TERM], lambda term: _term(term, topics, categories))
+        frame[TERM] = _mapped(frame[TERM], lambda term: _term(str(term), topics, categories))
     return frame
 
 
