@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.inputs.loading import _system_allocator as system_allocator
+from pipeline.arrow_memory import system_allocator
 from pipeline.inputs.tables import InputTables
 from pipeline.measures import cohorts, placement_moves, school_moves, social_worker_changes
 from pipeline.measures.characteristics import create_child_characteristics

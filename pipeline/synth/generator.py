@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.arrow_memory import system_allocator
 from pipeline.logs import log
 from pipeline.synth.areas import Areas, build_areas, la_context
 from pipeline.synth.children import Population, Window, simulate_population
@@ -50,6 +51,7 @@ DEFAULT_YEARS = list(range(2016, 2025))
 MAX_SCALE = 10.0
 
 
+@system_allocator()
 def generate(
     out_dir: Path, seed: int = 2024, scale: float = 1.0, years: list[int] | None = None
 ) -> Path:
