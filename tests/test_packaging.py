@@ -364,6 +364,21 @@ def test_unknown_la_code_fails_the_foreign_key(tmp_path: Path) -> None:
     assert list((tmp_path / "stability-index").iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [("stability_table", r"passed as 'stability_table' is named"), ("geography", "reserved")],
+)
+def test_a_misnamed_or_reserved_table_stops_the_build_before_any_file(
+    tmp_path: Path, key: str, message: str
+) -> None:
+    table = stability_table()
+    if key == "geography":
+        table = dataclasses.replace(table, name="geography")
+    with pytest.raises(PackageBuildError, match=message):
+        write_package({key: table}, tmp_path, make_metadata())
+    assert list((tmp_path / "stability-index").iterdir()) == []
+
+
 def test_identifier_column_is_refused(tmp_path: Path) -> None:
     table = stability_table()
     table.frame["UPN"] = "A123456789012"

@@ -67,8 +67,8 @@ def _check_table(table: PublishedTable) -> None:
 
 
 def _check_tables(tables: dict[str, PublishedTable]) -> None:
-    """The checks :func:`_write_resources` makes of each table (in name order), made before
-    anything is written."""
+    """Check every table (in name order) before anything is written: its name, that the name
+    is not a package resource's, and :func:`_check_table`."""
     for name in sorted(tables):
         table = tables[name]
         if name != table.name:
@@ -90,7 +90,8 @@ def _write_resources(
 ) -> list[ResourceFile]:
     """Write ``data/`` (the reference tables, every table's CSV and EES metadata); return the
     resources. ``cells`` holds tables' :func:`table_cells` when the caller has made them (each
-    is taken out of it once written, so its memory can go)."""
+    is taken out of it once written, so its memory can go). The callers have checked the
+    tables (:func:`_check_tables`) before anything is written."""
     data_dir = folder / "data"
     data_dir.mkdir(parents=True)
     geography = reference.geography_frame()
@@ -124,10 +125,6 @@ def _write_resources(
     ]
     for name in sorted(tables):
         table = tables[name]
-        if name != table.name:
-            raise PackageBuildError(f"table passed as {name!r} is named {table.name!r}")
-        if name in RESERVED_NAMES:
-            raise PackageBuildError(f"table name {name!r} is reserved for a package resource")
         text = cells.pop(name) if cells and name in cells else table_cells(table)
         quoted = quoted_columns(text)
         write_quoted_csv(quoted, list(table.columns), len(text), data_dir / f"{name}.csv")
