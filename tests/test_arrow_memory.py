@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
+from numpy._core.multiarray import _set_madvise_hugepage
 
-from pipeline.arrow_memory import system_allocator
+from pipeline.arrow_memory import numpy_small_pages, system_allocator
+
+
+def _numpy_asks_for_huge_pages() -> bool:
+    """NumPy's current setting (read by setting it and putting it back)."""
+    current = _set_madvise_hugepage(False)
+    _set_madvise_hugepage(current)
+    return bool(current)
 
 
 def test_the_system_allocator_is_used_inside_and_the_previous_pool_restored() -> None:
@@ -43,3 +52,19 @@ def test_the_synthetic_generator_runs_on_the_system_allocator(
         generator.generate(tmp_path / "england", scale=0.01, years=[2023, 2024])
     assert seen == ["system"]
     assert pa.default_memory_pool().backend_name == before
+
+
+@pytest.mark.parametrize("setting", [True, False])
+def test_numpy_small_pages_inside_and_the_setting_restored(setting: bool) -> None:
+    previous = _set_madvise_hugepage(setting)
+    try:
+        with numpy_small_pages():
+            assert _numpy_asks_for_huge_pages() is False
+            array = np.arange(1_000_000)
+        assert _numpy_asks_for_huge_pages() is setting
+        with pytest.raises(RuntimeError), numpy_small_pages():
+            raise RuntimeError("step failed")
+        assert _numpy_asks_for_huge_pages() is setting
+    finally:
+        _set_madvise_hugepage(previous)
+    assert int(array.sum()) == 999_999 * 1_000_000 // 2

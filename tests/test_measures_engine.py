@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 import pytest
+from numpy._core.multiarray import _set_madvise_hugepage
 from test_measures_support import build_tables
 
 from pipeline.measures import MeasuresInputError, compute_measures
@@ -145,20 +146,28 @@ def test_reader_output_flows_through_the_measures() -> None:
     assert set(counted["event"]) <= {"placement_move", "school_move", "sw_change"}
 
 
-def test_measures_use_the_system_allocator_and_give_the_pool_back(
+def test_measures_use_the_system_allocator_and_small_pages_and_give_both_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from pipeline.measures import engine
 
     before = pa.default_memory_pool().backend_name
-    seen: list[str] = []
+    huge_before = _set_madvise_hugepage(True)
+    seen: list[tuple[str, bool]] = []
     measure_batch = engine._measure_batch
 
     def recording(*args: object, **kwargs: object) -> object:
-        seen.append(pa.default_memory_pool().backend_name)
+        huge = _set_madvise_hugepage(False)
+        _set_madvise_hugepage(huge)
+        seen.append((pa.default_memory_pool().backend_name, huge))
         return measure_batch(*args, **kwargs)
 
     monkeypatch.setattr(engine, "_measure_batch", recording)
-    result = compute_measures(build_tables({"years": [2024], "children": {"C1": STEADY_CHILD}}))
+    try:
+        result = compute_measures(build_tables({"years": [2024], "children": {"C1": STEADY_CHILD}}))
+        huge_after = _set_madvise_hugepage(huge_before)
+    finally:
+        _set_madvise_hugepage(huge_before)
     assert len(result.children) == 1
-    assert seen == ["system"] and pa.default_memory_pool().backend_name == before
+    assert seen == [("system", False)] and pa.default_memory_pool().backend_name == before
+    assert huge_after is True

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.arrow_memory import system_allocator
+from pipeline.arrow_memory import numpy_small_pages, system_allocator
 from pipeline.inputs.tables import InputTables
 from pipeline.measures import cohorts, placement_moves, school_moves, social_worker_changes
 from pipeline.measures.characteristics import create_child_characteristics
@@ -273,7 +273,7 @@ def compute_measures(
     each batch's rows are let go once the batch is computed, so the inputs shrink as the
     results grow.
     """
-    with system_allocator():
+    with system_allocator(), numpy_small_pages():
         return _compute_measures(tables, batch_rows, release)
 
 
@@ -282,7 +282,8 @@ def _compute_measures(
 ) -> MeasuresResult:
     """:func:`compute_measures`, with Arrow's memory from the C library's allocator (as when
     the inputs are read, ``pipeline.inputs.loading``: mimalloc's fresh 2 MB huge pages cost
-    several times the system time to fault in on this kind of machine)."""
+    several times the system time to fault in on this kind of machine) and NumPy's large
+    arrays in small pages (:func:`pipeline.arrow_memory.numpy_small_pages`)."""
     inputs = ArrowInputs.from_tables(tables)
     batches = None if batch_rows is None else la_batches(tables, batch_rows)
     if release is not None:
