@@ -9,7 +9,7 @@ from numpy._core.multiarray import _set_madvise_hugepage
 from test_measures_support import build_tables
 
 from pipeline.measures import MeasuresInputError, compute_measures
-from pipeline.measures.prepare import canonical_school_urns
+from pipeline.measures.prepare import canonical_school_urns, load_tables
 from pipeline.measures.schema import (
     CHARACTERISTICS,
     CHILD_LEVEL_COLUMNS,
@@ -171,3 +171,35 @@ def test_measures_use_the_system_allocator_and_small_pages_and_give_both_back(
     assert len(result.children) == 1
     assert seen == [("system", False)] and pa.default_memory_pool().backend_name == before
     assert huge_after is True
+
+
+def test_integer_keys_follow_the_codes_order_and_are_unique_over_las() -> None:
+    """``C10`` sorts before ``C2`` (byte order, as the outputs are sorted); the same child code
+    in two LAs gets two keys; every working table holds the keys of its rows' codes."""
+    case = {"years": [2024], "children": {"C2": STEADY_CHILD, "C10": STEADY_CHILD}}
+    tables = build_tables(case, case, las=["887", "886"])
+    con = load_tables(tables)
+    try:
+        assert con.sql("SELECT la_code, LA FROM la_keys ORDER BY LA").fetchall() == [
+            ("886", 1),
+            ("887", 2),
+        ]
+        assert con.sql(
+            "SELECT LA, child_code, CHILD FROM child_keys ORDER BY CHILD"
+        ).fetchall() == [
+            (1, "C10", 1),
+            (1, "C2", 2),
+            (2, "C10", 3),
+            (2, "C2", 4),
+        ]
+        for table in ["header", "episodes_all", "episodes"]:
+            pairs = con.sql(
+                f"""SELECT l.la_code, k.child_code FROM {table} t
+                JOIN la_keys l ON l.LA = t.LA JOIN child_keys k ON k.CHILD = t.CHILD
+                WHERE k.LA = t.LA ORDER BY ALL"""
+            ).fetchall()
+            assert pairs == [("886", "C10"), ("886", "C2"), ("887", "C10"), ("887", "C2")]
+        supplied = "SELECT l.la_code, s.YEAR FROM sw_supplied s JOIN la_keys l USING (LA)"
+        assert sorted(con.sql(supplied).fetchall()) == [("886", 2024), ("887", 2024)]
+    finally:
+        con.close()

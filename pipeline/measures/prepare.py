@@ -208,7 +208,8 @@ def load_tables(
     and de-duplicating census rows give what they give over all LAs. ``batch_las`` holds the
     batch's LA keys (for the count of unmatched census pupils, which is per LA of the return).
 
-    ``LA`` and ``CHILD`` become integer keys (``la_keys``, ``child_keys``). Tables created:
+    ``LA`` and ``CHILD`` become integer keys (``la_keys``, ``child_keys``) in Arrow, before
+    DuckDB reads the rows (:func:`_register_inputs`). Tables created:
     ``header`` (one row per LA x CHILD, latest year), ``episodes_all`` (one row
     per LA x CHILD x DECOM, latest year; ``ended_by_absence`` marks open episodes ended by
     :func:`load_tables`'s rule below), ``episodes`` (the same without short breaks),
@@ -234,7 +235,6 @@ def load_tables(
     _create_header_tables(con)
     _create_episode_tables(con)
     _create_social_worker_and_census_tables(con)
-    _replace_codes_by_keys(con)
     con.execute(
         "CREATE TABLE batch_las AS SELECT l.LA FROM la_keys l"
         + ("" if las is None else " WHERE l.la_code IN (SELECT LA FROM batch_in)")
@@ -245,16 +245,88 @@ def load_tables(
 def _register_inputs(
     con: duckdb.DuckDBPyConnection, tables: ArrowInputs, las: list[str] | None
 ) -> None:
-    """The input tables as views (``tables`` already hold only the batch's rows, see
-    :func:`split_into_batches`) and ``batch_in``, the batch's LA codes."""
+    """The input tables as views with integer ``LA`` and ``CHILD`` keys (``tables`` already
+    hold only the batch's rows, see :func:`split_into_batches`), the tables ``la_keys`` and
+    ``child_keys`` (:func:`_la_keys`, :func:`_child_keys`), and ``batch_in``, the batch's LA
+    codes."""
+    supplied = pa.Table.from_pandas(tables.sw_supplied, preserve_index=False)
+    with_children = [tables.header, tables.episodes, tables.social_workers]
+    la_codes, la_keys = _la_keys([*with_children, tables.school_census, supplied])
+    children, child_keys = _child_keys(with_children, la_codes)
+    header, episodes, social_workers = (
+        _keyed(table, la_codes, child) for table, child in zip(with_children, children, strict=True)
+    )
     con.register("batch_in", pd.DataFrame({"LA": pd.Series(las or [], dtype="string")}))
-    con.register("header_in", tables.header)
-    con.register("episodes_in", tables.episodes)
-    con.register("sw_in", tables.social_workers)
-    con.register("census_in", tables.school_census)
+    con.register("header_in", header)
+    con.register("episodes_in", episodes)
+    con.register("sw_in", social_workers)
+    con.register("census_in", _keyed(tables.school_census, la_codes))
     con.register("links_in", tables.links)
     con.register("years_in", tables.years)
-    con.register("sw_supplied_in", tables.sw_supplied)
+    con.register("sw_supplied_in", _keyed(supplied, la_codes))
+    con.register("la_keys_in", la_keys)
+    con.register("child_keys_in", child_keys)
+    con.execute(
+        "CREATE TABLE la_keys AS SELECT * FROM la_keys_in;"
+        "CREATE TABLE child_keys AS SELECT * FROM child_keys_in;"
+    )
+
+
+def _sorted_codes(columns: list[pa.ChunkedArray]) -> pa.Array:
+    """The distinct codes of ``columns`` (blanks left out), sorted (byte order, as DuckDB's)."""
+    chunks = [chunk for column in columns for chunk in column.cast(pa.string()).chunks]
+    codes = pc.unique(pa.chunked_array(chunks, pa.string()))
+    codes = codes.drop_null()
+    return codes.take(pc.sort_indices(codes))
+
+
+def _la_keys(tables: list[pa.Table]) -> tuple[pa.Array, pa.Table]:
+    """The batch's LA codes in order and ``la_keys`` (``la_code, LA``): key 1, 2, ... in the
+    codes' order, over every LA found in ``tables``."""
+    codes = _sorted_codes([table.column("LA") for table in tables])
+    keys = pa.array(np.arange(1, len(codes) + 1, dtype=np.int32))
+    return codes, pa.table({"la_code": codes, "LA": keys})
+
+
+def _pair_numbers(table: pa.Table, la_codes: pa.Array, child_codes: pa.Array) -> pa.Array:
+    """One int64 per row, ordering the rows' ``(LA, CHILD)`` as their codes order (blank:
+    null): the LA's position in ``la_codes`` times 2**32 plus the child's in ``child_codes``."""
+    la = pc.index_in(table.column("LA").cast(pa.string()), value_set=la_codes)
+    child = pc.index_in(table.column("CHILD").cast(pa.string()), value_set=child_codes)
+    return pc.add(pc.multiply(la.cast(pa.int64()), 1 << 32), child.cast(pa.int64()))
+
+
+def _child_keys(tables: list[pa.Table], la_codes: pa.Array) -> tuple[list[pa.Array], pa.Table]:
+    """The ``CHILD`` key of every row of each of ``tables`` (int64; blank when the LA or child
+    code is blank), and ``child_keys`` (``LA, child_code, CHILD``): key 1, 2, ... in the order
+    of ``(LA code, CHILD code)`` over every child of ``tables``, unique over all LAs.
+
+    Keys are made in Arrow from the input rows, before DuckDB reads them, so every partition
+    and join in SQL runs on integers from the start.
+    """
+    child_codes = _sorted_codes([table.column("CHILD") for table in tables])
+    numbers = [_pair_numbers(table, la_codes, child_codes) for table in tables]
+    every = pa.chunked_array([chunk for row in numbers for chunk in row.chunks], pa.int64())
+    pairs = np.unique(every.drop_null().to_numpy())
+    keys = pa.table(
+        {
+            "LA": pa.array((pairs >> 32) + 1, pa.int32()),
+            "child_code": child_codes.take(pa.array(pairs & 0xFFFFFFFF)),
+            "CHILD": pa.array(np.arange(1, len(pairs) + 1, dtype=np.int64)),
+        }
+    )
+    value_set = pa.array(pairs, pa.int64())
+    rows = [pc.add(pc.index_in(row, value_set=value_set).cast(pa.int64()), 1) for row in numbers]
+    return rows, keys
+
+
+def _keyed(table: pa.Table, la_codes: pa.Array, child: pa.Array | None = None) -> pa.Table:
+    """``table`` with its ``LA`` codes replaced by their keys (int32, :func:`_la_keys`; blank
+    for a blank code) and, if given, its ``CHILD`` codes by ``child`` (:func:`_child_keys`)."""
+    if child is not None:
+        table = table.set_column(table.schema.get_field_index("CHILD"), "CHILD", child)
+    la = pc.add(pc.index_in(table.column("LA").cast(pa.string()), value_set=la_codes), 1)
+    return table.set_column(table.schema.get_field_index("LA"), "LA", la.cast(pa.int32()))
 
 
 def _create_header_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -263,14 +335,15 @@ def _create_header_tables(con: duckdb.DuckDBPyConnection) -> None:
         """
         CREATE TABLE years AS SELECT CAST(YEAR AS INTEGER) AS YEAR FROM years_in;
         CREATE TABLE sw_supplied AS
-            SELECT DISTINCT CAST(LA AS VARCHAR) AS LA, CAST(YEAR AS INTEGER) AS YEAR
-            FROM sw_supplied_in;
+            SELECT DISTINCT LA, CAST(YEAR AS INTEGER) AS YEAR
+            FROM sw_supplied_in WHERE LA IS NOT NULL;
         CREATE TABLE header AS
-            SELECT CAST(LA AS VARCHAR) AS LA, CAST(CHILD AS VARCHAR) AS CHILD,
+            SELECT LA, CHILD,
                    CAST(SEX AS VARCHAR) AS SEX, CAST(DOB AS DATE) AS DOB,
                    CAST(ETHNIC AS VARCHAR) AS ETHNIC, CAST(UPN AS VARCHAR) AS UPN,
                    CAST(UASC AS VARCHAR) AS UASC
             FROM header_in
+            WHERE CHILD IS NOT NULL
             QUALIFY row_number() OVER (PARTITION BY LA, CHILD ORDER BY YEAR DESC) = 1;
         """
     )
@@ -283,8 +356,7 @@ def _create_episode_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""
         CREATE TABLE episodes_latest AS
-            SELECT CAST(LA AS VARCHAR) AS LA, CAST(CHILD AS VARCHAR) AS CHILD,
-                   CAST(YEAR AS INTEGER) AS return_year,
+            SELECT LA, CHILD, CAST(YEAR AS INTEGER) AS return_year,
                    CAST(DECOM AS DATE) AS DECOM, CAST(DEC AS DATE) AS DEC,
                    CAST(RNE AS VARCHAR) AS RNE, CAST(LS AS VARCHAR) AS LS,
                    CAST(PLACE AS VARCHAR) AS PLACE, CAST(REC AS VARCHAR) AS REC,
@@ -293,12 +365,11 @@ def _create_episode_tables(con: duckdb.DuckDBPyConnection) -> None:
                    CAST(PL_LA AS VARCHAR) AS PL_LA,
                    coalesce(LS IN {short_breaks}, false) AS short_break
             FROM episodes_in
-            WHERE DECOM IS NOT NULL
+            WHERE DECOM IS NOT NULL AND CHILD IS NOT NULL
             QUALIFY row_number() OVER (PARTITION BY LA, CHILD, DECOM ORDER BY YEAR DESC) = 1;
         CREATE TABLE la_returns AS
-            SELECT DISTINCT CAST(LA AS VARCHAR) AS LA, CAST(YEAR AS INTEGER) AS YEAR
-            FROM header_in
-            UNION SELECT DISTINCT CAST(LA AS VARCHAR), CAST(YEAR AS INTEGER) FROM episodes_in;
+            SELECT DISTINCT LA, CAST(YEAR AS INTEGER) AS YEAR FROM header_in
+            UNION SELECT DISTINCT LA, CAST(YEAR AS INTEGER) FROM episodes_in;
         CREATE TABLE left_returns AS
             SELECT DISTINCT e.LA, e.CHILD, e.DECOM
             FROM episodes_latest e
@@ -306,8 +377,7 @@ def _create_episode_tables(con: duckdb.DuckDBPyConnection) -> None:
             WHERE e.DEC IS NULL
               AND NOT EXISTS (
                   SELECT 1 FROM header_in h
-                  WHERE CAST(h.LA AS VARCHAR) = e.LA AND CAST(h.CHILD AS VARCHAR) = e.CHILD
-                        AND CAST(h.YEAR AS INTEGER) = r.YEAR);
+                  WHERE h.LA = e.LA AND h.CHILD = e.CHILD AND CAST(h.YEAR AS INTEGER) = r.YEAR);
         CREATE TABLE episodes_all AS
             SELECT e.* EXCLUDE (return_year, DEC),
                    CASE WHEN g.DECOM IS NULL THEN e.DEC
@@ -316,6 +386,9 @@ def _create_episode_tables(con: duckdb.DuckDBPyConnection) -> None:
             FROM episodes_latest e LEFT JOIN left_returns g USING (LA, CHILD, DECOM);
         DROP TABLE episodes_latest;
         DROP TABLE left_returns;
+        CREATE TABLE episodes AS
+            SELECT * EXCLUDE (short_break, ended_by_absence) FROM episodes_all
+            WHERE NOT short_break;
         """
     )
 
@@ -326,15 +399,15 @@ def _create_social_worker_and_census_tables(con: duckdb.DuckDBPyConnection) -> N
     con.execute(
         f"""
         CREATE TABLE sw_episodes_raw AS
-            SELECT CAST(LA AS VARCHAR) AS LA, CAST(CHILD AS VARCHAR) AS CHILD,
-                   CAST(SW_ID AS VARCHAR) AS SW_ID, CAST(SW_DECOM AS DATE) AS SW_DECOM,
+            SELECT LA, CHILD, CAST(SW_ID AS VARCHAR) AS SW_ID, CAST(SW_DECOM AS DATE) AS SW_DECOM,
                    CAST(SW_DEC AS DATE) AS SW_DEC, CAST(SW_REASON AS VARCHAR) AS SW_REASON
             FROM sw_in
-            WHERE SW_DECOM IS NOT NULL AND SW_ID IS NOT NULL
+            WHERE SW_DECOM IS NOT NULL AND SW_ID IS NOT NULL AND CHILD IS NOT NULL
             QUALIFY row_number() OVER (
                 PARTITION BY LA, CHILD, SW_ID, SW_DECOM ORDER BY YEAR DESC) = 1;
         CREATE TABLE census AS
-            SELECT CAST(c.LA AS VARCHAR) AS LA, CAST(c.YEAR AS INTEGER) AS YEAR,
+            SELECT * FROM (
+            SELECT c.LA, CAST(c.YEAR AS INTEGER) AS YEAR,
                    CAST(c.UPN AS VARCHAR) AS UPN, CAST(c.URN AS VARCHAR) AS URN,
                    coalesce(l.CANONICAL_URN, CAST(c.URN AS VARCHAR)) AS CANONICAL_URN,
                    CAST(c.CENSUS_DATE AS DATE) AS CENSUS_DATE,
@@ -346,7 +419,8 @@ def _create_social_worker_and_census_tables(con: duckdb.DuckDBPyConnection) -> N
             WHERE regexp_full_match(CAST(c.UPN AS VARCHAR), '{UPN_PATTERN}')
                   AND c.CENSUS_DATE IS NOT NULL AND c.URN IS NOT NULL
             QUALIFY row_number() OVER (
-                PARTITION BY c.UPN, c.CENSUS_DATE, c.URN ORDER BY c.YEAR DESC) = 1;
+                PARTITION BY c.UPN, c.CENSUS_DATE, c.URN ORDER BY c.YEAR DESC) = 1)
+            WHERE LA IS NOT NULL;
         """
     )
 
@@ -355,51 +429,6 @@ def ended_by_absence(con: duckdb.DuckDBPyConnection) -> int:
     """How many open episodes :func:`load_tables` treated as ended (child left the returns)."""
     row = con.execute("SELECT count(*) FROM episodes_all WHERE ended_by_absence").fetchone()
     return int(row[0]) if row else 0
-
-
-def _replace_codes_by_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Replace the text ``LA`` and ``CHILD`` codes by integer keys in every working table.
-
-    Every later join runs on integers, which is several times faster than on two text columns.
-    Keys follow the sort order of the codes (``la_keys``: ``la_code -> LA``; ``child_keys``:
-    ``LA, child_code -> CHILD``, unique over all LAs), so ordering by the keys orders by the codes;
-    :func:`with_codes_sql` maps them back for the outputs.
-    """
-    con.execute(
-        """
-        CREATE TABLE la_keys AS
-        SELECT la_code, CAST(row_number() OVER (ORDER BY la_code) AS INTEGER) AS LA
-        FROM (SELECT LA AS la_code FROM header UNION SELECT LA FROM episodes_all
-              UNION SELECT LA FROM sw_episodes_raw UNION SELECT LA FROM census
-              UNION SELECT LA FROM sw_supplied) WHERE la_code IS NOT NULL;
-        CREATE TABLE child_keys AS
-        SELECT l.LA, c.child_code,
-               CAST(row_number() OVER (ORDER BY c.la_code, c.child_code) AS BIGINT) AS CHILD
-        FROM (SELECT LA AS la_code, CHILD AS child_code FROM header
-              UNION SELECT LA, CHILD FROM episodes_all UNION SELECT LA, CHILD FROM sw_episodes_raw) c
-        JOIN la_keys l USING (la_code);
-        """
-    )
-    for table in ["header", "episodes_all", "sw_episodes_raw"]:
-        con.execute(
-            f"""
-            CREATE OR REPLACE TABLE {table} AS
-            SELECT k.LA, k.CHILD, t.* EXCLUDE (LA, CHILD)
-            FROM {table} t JOIN la_keys l ON l.la_code = t.LA
-            JOIN child_keys k ON k.LA = l.LA AND k.child_code = t.CHILD
-            """
-        )
-    for table in ["census", "sw_supplied"]:
-        con.execute(
-            f"""
-            CREATE OR REPLACE TABLE {table} AS
-            SELECT l.LA, t.* EXCLUDE (LA) FROM {table} t JOIN la_keys l ON l.la_code = t.LA
-            """
-        )
-    con.execute(
-        "CREATE TABLE episodes AS SELECT * EXCLUDE (short_break, ended_by_absence) "
-        "FROM episodes_all WHERE NOT short_break"
-    )
 
 
 def with_codes_sql(query: str, child: bool = True) -> str:
