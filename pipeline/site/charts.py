@@ -3,8 +3,8 @@
 A chart on a page is a ``<figure>`` holding the static SVG (shown when JavaScript is off),
 the spec inline (drawn interactively by the bundled vega-embed when JavaScript is on), a text
 description, the table of the data behind it in a ``<details>`` element and links to the CSV
-and SVG. SVGs are rendered by ``vl_convert`` when :meth:`flush` runs (part of them in a spawned
-process when many are not cached).
+and SVG. SVGs are rendered by ``vl_convert`` in worker processes while the pages are written
+(:class:`ChartWriter`, :mod:`pipeline.site.svg_worker`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,15 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import multiprocessing
 import os
 import pickle
+import queue
 import shutil
+import subprocess
+import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from html import escape
 from pathlib import Path
 
@@ -26,6 +28,7 @@ import altair as alt
 import pandas as pd
 import vl_convert
 
+from pipeline.logs import log
 from pipeline.site.html_blocks import html_table, raw_html
 
 #: Folder (inside the site source) that holds generated chart files.
@@ -38,22 +41,12 @@ VL_CONVERT_VERSION = str(getattr(vl_convert, "__version__", "unknown"))
 SVG_WIDTH = 640
 
 
-def write_vega_bundle(site_dir: Path) -> Path:
-    """Write vega, vega-lite and vega-embed as one local script (no CDN) and return it."""
-    path = site_dir / VEGA_FOLDER / "vega-bundle.js"
-    path.parent.mkdir(parents=True, exist_ok=True)
+def vega_bundle_cache() -> Path:
+    """Where the vega, vega-lite and vega-embed bundle of this vl-convert is cached."""
     version = "-".join(
         [VL_CONVERT_VERSION, vl_convert.get_vega_version(), vl_convert.get_vega_embed_version()]
     )
-    cache = bundle_cache_dir() / f"vega-bundle-{version}.js"
-    if not cache.exists():
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_suffix(f".{os.getpid()}.tmp")
-        bundle = vl_convert.javascript_bundle()  # type: ignore[call-arg]
-        partial.write_text(bundle, encoding="utf-8")
-        partial.replace(cache)
-    shutil.copyfile(cache, path)
-    return path
+    return bundle_cache_dir() / f"vega-bundle-{version}.js"
 
 
 def bundle_cache_dir() -> Path:
@@ -62,33 +55,121 @@ def bundle_cache_dir() -> Path:
     return Path(base) / "stability-index"
 
 
-#: Fewer charts to render than this are all rendered in this process (starting a process
-#: with its own ``vl_convert`` takes about a second).
-MIN_CHARTS_TO_SPAWN = 40
-
-
 def svg_digest(spec: dict) -> str:
     """The cache key of a spec's SVG (the vl-convert version and the spec)."""
     text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(f"{VL_CONVERT_VERSION}|{text}".encode()).hexdigest()
 
 
-def render_into_cache(items: list[tuple[str, dict]]) -> None:
-    """Render each ``(cache file, spec)`` to SVG into its cache file (written atomically)."""
-    for name, spec in items:
-        target = Path(name)
-        partial = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        partial.write_text(vl_convert.vegalite_to_svg(spec), encoding="utf-8")
-        partial.replace(target)
+#: The script the rendering processes run (:mod:`pipeline.site.svg_worker`).
+WORKER_SCRIPT = Path(__file__).with_name("svg_worker.py")
+#: Tasks sent to a worker ahead of its answers, so that it never waits for its next one.
+TASKS_IN_FLIGHT = 2
+#: A worker is added at :meth:`ChartWriter.flush` only for at least this many charts still to
+#: render (starting one costs about as much as rendering ten charts).
+MIN_CHARTS_PER_WORKER = 10
 
 
-def _may_spawn(workers: int, charts: int) -> bool:
-    """True when ``charts`` SVGs are worth a second process and this process may start one."""
-    return (
-        workers > 1
-        and charts >= MIN_CHARTS_TO_SPAWN
-        and not multiprocessing.current_process().daemon
-    )
+class ChartRenderError(RuntimeError):
+    """Charts (or the JavaScript bundle) could not be rendered; the message says which and why."""
+
+
+class SvgWorkers:
+    """Render files in worker processes fed from one queue, while the caller goes on.
+
+    Each worker (:data:`WORKER_SCRIPT`, its own ``vl_convert``) is fed by a thread of this
+    process that takes the next task from the shared queue whenever the worker has fewer than
+    :data:`TASKS_IN_FLIGHT` unanswered, so the work is split between the workers as they go.
+    Failures are collected and raised by :meth:`finish`.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
+        self._workers: list[tuple[subprocess.Popen[bytes], threading.Thread]] = []
+        self._errors: list[str] = []
+        self._lock = threading.Lock()
+        self.submitted = 0
+        self.answered = 0
+
+    @property
+    def workers(self) -> int:
+        """How many workers were started."""
+        return len(self._workers)
+
+    @property
+    def outstanding(self) -> int:
+        """How many submitted tasks are not answered yet."""
+        with self._lock:
+            return self.submitted - self.answered
+
+    def submit(self, path: Path, task: dict, label: str) -> None:
+        """Queue a task (see :mod:`pipeline.site.svg_worker`) that writes ``path``; errors
+        name it by ``label``."""
+        line = json.dumps({**task, "path": str(path)}, separators=(",", ":")) + "\n"
+        with self._lock:
+            self.submitted += 1
+        self._tasks.put((label, line.encode("ascii")))
+
+    def add_worker(self) -> None:
+        """Start one more worker, fed from the same queue."""
+        process = subprocess.Popen(
+            [sys.executable, str(WORKER_SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        feeder = threading.Thread(target=self._feed, args=(process,), daemon=True)
+        self._workers.append((process, feeder))
+        feeder.start()
+
+    def _feed(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdin is not None
+        waiting: deque[str] = deque()
+        try:
+            for label, line in iter(self._tasks.get, None):
+                waiting.append(label)
+                process.stdin.write(line)
+                process.stdin.flush()
+                if len(waiting) >= TASKS_IN_FLIGHT:
+                    self._answer(process, waiting)
+            while waiting:
+                self._answer(process, waiting)
+        except (OSError, EOFError) as error:  # the worker ended: its tasks are not done
+            lost = ", ".join(waiting)
+            self._errors.append(f"a chart worker ended ({error!r}) before rendering {lost}")
+        finally:
+            process.stdin.close()
+
+    def _answer(self, process: subprocess.Popen[bytes], waiting: deque[str]) -> None:
+        """Read the worker's answer to the oldest task in ``waiting`` and unqueue it."""
+        assert process.stdout is not None
+        answer = process.stdout.readline().decode("utf-8")
+        if not answer:
+            raise EOFError(f"exit code {process.wait()}")
+        label = waiting.popleft()
+        if answer.strip() != "ok":
+            message = answer.partition(" ")[2]
+            detail = json.loads(message) if message.startswith('"') else answer
+            self._errors.append(f"{label}: {detail}")
+        with self._lock:
+            self.answered += 1
+
+    def finish(self) -> None:
+        """Wait until every task is done and the workers have ended; raise
+        :class:`ChartRenderError` naming every task that failed."""
+        for _ in self._workers:
+            self._tasks.put(None)
+        for process, feeder in self._workers:
+            feeder.join()
+            process.wait()
+        if self._errors:
+            raise ChartRenderError("could not render:\n" + "\n".join(self._errors))
+        if self.answered != self.submitted:
+            raise ChartRenderError(f"{self.submitted - self.answered} charts were not rendered")
+
+    def close(self) -> None:
+        """Stop the workers that are still running (after an error elsewhere)."""
+        for process, _ in self._workers:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def _fixed_width(spec: dict) -> dict:
@@ -161,14 +242,63 @@ def without_mark_aria(node: object) -> object:
 
 
 class ChartWriter:
-    """Collect the charts of a site build and write their files."""
+    """Collect the charts of a site build and write their files.
+
+    SVGs are cached by the hash of their spec (and the vl-convert version,
+    :func:`svg_digest`), so a rebuild from the same package reuses them. A chart not in the
+    cache is rendered by a worker process (:class:`SvgWorkers`) as soon as it is queued, while
+    the pages are still being written; :meth:`flush` waits for the rest (with more workers)
+    and copies every SVG into the site. No chart is rendered in this process, so it may fork
+    at any time (``vl_convert`` does not run in a process forked after it started).
+    """
 
     def __init__(self, site_dir: Path) -> None:
         self.site_dir = site_dir
         self.folder = site_dir / CHART_FOLDER
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._pending: list[tuple[Path, dict]] = []
+        self.cache = bundle_cache_dir() / "svg"
+        self.cache.mkdir(parents=True, exist_ok=True)
+        #: (SVG in the site, its spec, its cached SVG) of every chart queued.
+        self._pending: list[tuple[Path, dict, Path]] = []
+        self._sent: set[Path] = set()
+        self._copies: list[tuple[Path, Path]] = []
+        self._workers: SvgWorkers | None = None
+        self._owner = os.getpid()
         self.count = 0
+
+    def _render(self, cached: Path, task: dict, label: str) -> None:
+        """Have ``cached`` (``label`` in errors) rendered by a worker unless it is cached or
+        already on its way.
+
+        Only the process that made this writer sends work: a forked writer keeps its charts
+        until it hands them over (:meth:`hand_over`)."""
+        if os.getpid() != self._owner or cached in self._sent or cached.exists():
+            return
+        if self._workers is None:
+            self._workers = SvgWorkers()
+            self._workers.add_worker()
+        self._sent.add(cached)
+        self._workers.submit(cached, task, label)
+
+    def _label(self, svg: Path) -> str:
+        """How errors name a chart: its SVG's path in the site."""
+        return str(svg.relative_to(self.site_dir))
+
+    def write_vega_bundle(self) -> Path:
+        """Write vega, vega-lite and vega-embed as one local script (no CDN); return its path.
+
+        The bundle is cached between builds; when it is not, a worker makes it (it takes over
+        a second) and :meth:`flush` copies it."""
+        path = self.site_dir / VEGA_FOLDER / "vega-bundle.js"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cached = vega_bundle_cache()
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        if cached.exists():
+            shutil.copyfile(cached, path)
+        else:
+            self._render(cached, {"bundle": True}, str(path.relative_to(self.site_dir)))
+            self._copies.append((cached, path))
+        return path
 
     def figure(
         self,
@@ -196,7 +326,10 @@ class ChartWriter:
         csv_path = self.folder / f"{name}.csv"
         svg_path.parent.mkdir(parents=True, exist_ok=True)
         data.to_csv(csv_path, index=False)
-        self._pending.append((svg_path, _fixed_width(spec)))
+        fixed = _fixed_width(spec)
+        cached = self.cache / f"{svg_digest(fixed)}.svg"
+        self._pending.append((svg_path, fixed, cached))
+        self._render(cached, {"spec": fixed}, self._label(svg_path))
         self.count += 1
         href = f"{root}{CHART_FOLDER}/{name}"
         element_id = "chart-" + name.replace("/", "-")
@@ -227,45 +360,55 @@ class ChartWriter:
     def hand_over(self, path: Path, since: int) -> None:
         """Write the charts queued after the first ``since`` to ``path`` and unqueue them.
 
-        A forked writer hands its charts to the process that forked it, which renders them
-        (:meth:`take_over`, :meth:`flush`): ``vl_convert`` started in a process does not run
-        in a process forked from it.
+        A forked writer hands its charts to the process that forked it, whose workers render
+        them (:meth:`take_over`, :meth:`flush`).
         """
         handed, self._pending = self._pending[since:], self._pending[:since]
         path.write_bytes(pickle.dumps(handed, protocol=pickle.HIGHEST_PROTOCOL))
 
     def take_over(self, path: Path) -> None:
-        """Queue the charts another writer handed over in ``path`` (:meth:`hand_over`)."""
-        self._pending += pickle.loads(path.read_bytes())
+        """Queue the charts another writer handed over in ``path`` (:meth:`hand_over`) and
+        send those not cached to the workers."""
+        handed: list[tuple[Path, dict, Path]] = pickle.loads(path.read_bytes())
+        self._pending += handed
+        for svg, spec, cached in handed:
+            self._render(cached, {"spec": spec}, self._label(svg))
 
     def flush(self, workers: int = 2) -> int:
-        """Render every queued SVG and return how many were written.
+        """Render every queued SVG not cached yet, copy them into the site, return how many.
 
-        SVGs are cached by the hash of their spec (and the vl-convert version), so a rebuild
-        from the same package reuses them instead of rendering them again. ``vl_convert``
-        renders one chart at a time in a process, so when many charts are not cached and
-        ``workers`` allows, part of them is rendered in a spawned process (its own
-        ``vl_convert``) meanwhile (:func:`render_into_cache`).
+        The charts handed over by a forked writer are sent to the workers here; up to
+        ``workers`` workers render what is left (one more for every
+        :data:`MIN_CHARTS_PER_WORKER` charts still to render). Raises
+        :class:`ChartRenderError` when a chart could not be rendered (no partial SVG is left).
         """
         pending, self._pending = self._pending, []
-        cache = bundle_cache_dir() / "svg"
-        cache.mkdir(parents=True, exist_ok=True)
-        cached = [cache / f"{svg_digest(spec)}.svg" for _, spec in pending]
-        missing = list(
-            {
-                str(c): spec for c, (_, spec) in zip(cached, pending, strict=True) if not c.exists()
-            }.items()
-        )
-        elsewhere = missing[len(missing) // 2 :] if _may_spawn(workers, len(missing)) else []
-        here = missing[: len(missing) - len(elsewhere)]
-        if elsewhere:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-                spawned = pool.submit(render_into_cache, elsewhere)
-                render_into_cache(here)
-                spawned.result()
-        else:
-            render_into_cache(here)
-        for path, source in zip(pending, cached, strict=True):
-            shutil.copyfile(source, path[0])
+        for path, spec, cached in pending:
+            self._render(cached, {"spec": spec}, self._label(path))
+        running, self._workers = self._workers, None
+        if running is not None:
+            try:
+                while (
+                    running.workers < workers
+                    and running.outstanding >= MIN_CHARTS_PER_WORKER * running.workers
+                ):
+                    running.add_worker()
+                log.debug(
+                    "SVG charts: %d of %d rendered while the pages were written; %d workers",
+                    running.submitted - running.outstanding,
+                    running.submitted,
+                    running.workers,
+                )
+                running.finish()
+            finally:
+                running.close()
+        copies, self._copies = self._copies, []
+        for source, target in copies + [(cached, path) for path, _, cached in pending]:
+            shutil.copyfile(source, target)
         return len(pending)
+
+    def close(self) -> None:
+        """Stop the workers (when the build stops before :meth:`flush`)."""
+        if self._workers is not None:
+            self._workers.close()
+            self._workers = None

@@ -10,7 +10,7 @@ from pipeline.inputs.spec import write_specification_page
 from pipeline.logs import log
 from pipeline.site.api import API_FOLDER, VersionWriter, api_folder, write_api
 from pipeline.site.area_tables import AREA_ROWS, AreaTables
-from pipeline.site.charts import CHART_FOLDER, ChartWriter, write_vega_bundle
+from pipeline.site.charts import CHART_FOLDER, ChartWriter
 from pipeline.site.frozen import ARCHIVE_FOLDER, archived_versions
 from pipeline.site.package import ONE_YEAR_TOTALS, SitePackage, VersionInfo
 from pipeline.site.pages_api import api_page
@@ -91,29 +91,33 @@ def generate_pages(package_dir: Path, site_dir: Path, keep_versions: bool = Fals
         seconds[name] = now - clock
         clock = now
 
-    write_vega_bundle(site_dir)
     charts = ChartWriter(site_dir)
-    # The big table is read once for the rows of England and the regions and the one-year
-    # totals of every area, which the pages and the API ask for.
-    package.select_where("stability_measures", [AREA_ROWS, ONE_YEAR_TOTALS])
-    areas = AreaTables(package)
-    versions = copy_versions(package, site_dir)
-    lap("setup")
-    pages = [OverviewPage(package, areas, site_dir, charts).generate()]
-    pages += RegionPages(package, areas, site_dir, charts).generate()
-    lap("overview and regions")
-    frozen: frozenset[str] = frozenset()
-    if keep_versions:
-        archived = archived_versions(package_dir.parent / ARCHIVE_FOLDER)
-        frozen = frozenset([*archived, package.version])
-    api = VersionWriter(package, api_folder(site_dir))
-    with LocalAuthorityPages(package, areas, site_dir, charts).generate_with(api) as la_pages:
-        pages += la_pages
-        lap("local authorities (pages and API documents, this process's share)")
-        pages += site_wide_pages(package, areas, site_dir, api, versions, frozen)
-        lap("rankings, downloads, releases, includes, JSON API, maps and comparison")
-    lap("local authorities (the forked process's share)")
-    charts.flush()
+    try:
+        # Made by a chart worker when it is not cached, while this process goes on.
+        charts.write_vega_bundle()
+        # The big table is read once for the rows of England and the regions and the one-year
+        # totals of every area, which the pages and the API ask for.
+        package.select_where("stability_measures", [AREA_ROWS, ONE_YEAR_TOTALS])
+        areas = AreaTables(package)
+        versions = copy_versions(package, site_dir)
+        lap("setup")
+        pages = [OverviewPage(package, areas, site_dir, charts).generate()]
+        pages += RegionPages(package, areas, site_dir, charts).generate()
+        lap("overview and regions")
+        frozen: frozenset[str] = frozenset()
+        if keep_versions:
+            archived = archived_versions(package_dir.parent / ARCHIVE_FOLDER)
+            frozen = frozenset([*archived, package.version])
+        api = VersionWriter(package, api_folder(site_dir))
+        with LocalAuthorityPages(package, areas, site_dir, charts).generate_with(api) as la_pages:
+            pages += la_pages
+            lap("local authorities (pages and API documents, this process's share)")
+            pages += site_wide_pages(package, areas, site_dir, api, versions, frozen)
+            lap("rankings, downloads, releases, includes, JSON API, maps and comparison")
+        lap("local authorities (the forked process's share)")
+        charts.flush()
+    finally:
+        charts.close()
     svgs = sum(1 for _ in (site_dir / CHART_FOLDER).rglob("*.svg"))
     lap("SVG charts")
     log.info(
