@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -177,3 +179,24 @@ def test_the_vega_bundle_is_made_by_a_worker_and_cached(
     assert again.write_vega_bundle().read_bytes() == path.read_bytes()  # copied at once
     again.flush()
     assert len(counted.made) == 1
+
+
+def test_workers_end_when_another_process_still_holds_their_input(tmp_path: Path) -> None:
+    # A process forked while the workers run (the LA pages' writer) holds copies of their
+    # input pipes; the workers must end on the empty line all the same.
+    workers = charts.SvgWorkers()
+    workers.add_worker()
+    process, _ = workers._workers[0]
+    assert process.stdin is not None
+    held = os.dup(process.stdin.fileno())
+    try:
+        workers.submit(tmp_path / "c.svg", {"spec": bar_spec(0)}, "c")
+        finishing = threading.Thread(target=workers.finish, daemon=True)
+        finishing.start()
+        finishing.join(timeout=300)
+        assert not finishing.is_alive()
+        assert process.returncode == 0
+    finally:
+        os.close(held)
+        workers.close()
+    assert (tmp_path / "c.svg").read_bytes().startswith(b"<svg")

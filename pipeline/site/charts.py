@@ -9,6 +9,7 @@ and SVG. SVGs are rendered by ``vl_convert`` in worker processes while the pages
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -131,11 +132,14 @@ class SvgWorkers:
                     self._answer(process, waiting)
             while waiting:
                 self._answer(process, waiting)
+            # An empty line ends the worker even if a forked process still holds its input.
+            process.stdin.write(b"\n")
         except (OSError, EOFError) as error:  # the worker ended: its tasks are not done
             lost = ", ".join(waiting)
             self._errors.append(f"a chart worker ended ({error!r}) before rendering {lost}")
         finally:
-            process.stdin.close()
+            with contextlib.suppress(OSError):  # it ended already
+                process.stdin.close()
 
     def _answer(self, process: subprocess.Popen[bytes], waiting: deque[str]) -> None:
         """Read the worker's answer to the oldest task in ``waiting`` and unqueue it."""

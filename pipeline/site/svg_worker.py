@@ -7,7 +7,7 @@ of CPU). It reads one JSON task a line from its standard input, either
 ``{"path": FILE, "bundle": true}`` (the vega, vega-lite and vega-embed JavaScript bundle),
 writes FILE atomically (a partial file renamed into place; removed when rendering fails) and
 answers every task, in order, with one line: ``ok``, or ``error`` followed by the traceback as a
-JSON string. It stops at the end of its input.
+JSON string. It stops at an empty line or at the end of its input.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ def write_task(task: dict) -> None:
 def serve(tasks: BinaryIO, answers: TextIO) -> None:
     """Do every task read from ``tasks`` and answer each on ``answers`` (see the module)."""
     for line in iter(tasks.readline, b""):
+        if not line.strip():  # the end of the tasks
+            break
         try:
             write_task(json.loads(line))
         except Exception:  # reported to the caller, which raises it
