@@ -21,6 +21,7 @@ from pipeline.aggregate import build_tables
 from pipeline.aggregate.coverage import record_source_years
 from pipeline.aggregate.neighbour_sets import neighbour_set
 from pipeline.disclosure import SuppressionSummary
+from pipeline.heap import release_free_heap
 from pipeline.inputs.report import ValidationReport
 from pipeline.inputs.tables import InputTables
 from pipeline.logs import log, step
@@ -106,6 +107,7 @@ def synthetic_inputs(project_root: Path, seed: int, scale: float, years: list[in
     stamp.unlink(missing_ok=True)
     with step("synth"):
         generate(folder, seed=seed, scale=scale, years=years)
+        release_free_heap()
     stamp.write_text(generator_fingerprint() + "\n", encoding="utf-8")
     return folder
 
@@ -153,13 +155,15 @@ def release_child_rows(tables: InputTables) -> None:
 
     Aggregation reads only the header's ``LA`` and ``YEAR`` (which LA-years made a return),
     the social worker module flags and the LA context; the release metadata reads the years,
-    the synthetic flag and the file hashes. Everything else is dropped, in place.
+    the synthetic flag and the file hashes. Everything else is dropped, in place, and the
+    freed memory given back to the system (:func:`~pipeline.heap.release_free_heap`).
     """
     record_source_years(tables)
     tables.header = tables.header[["LA", "YEAR"]].drop_duplicates().reset_index(drop=True)
     tables.episodes = _emptied(tables.episodes)
     tables.social_workers = _emptied(tables.social_workers)
     tables.school_census = _emptied(tables.school_census)
+    release_free_heap()
 
 
 def _emptied(frame: pd.DataFrame) -> pd.DataFrame:
@@ -186,12 +190,15 @@ def publishable_tables(
     make_tables = partial(build_tables, release=partial(release_measures_children, result))
     raw = aggregate(make_tables, result, tables, report, neighbours)
     del result
+    release_free_heap()  # what the measures and aggregation freed, before disclosure control
     return protect_and_audit(raw)
 
 
 def release_measures_children(result: MeasuresResult) -> None:
-    """Empty ``result.children`` (aggregation calls this once it has its compact copy)."""
+    """Empty ``result.children`` (aggregation calls this once it has its compact copy) and
+    give the freed memory back to the system."""
     result.children = _emptied(result.children)
+    release_free_heap()
 
 
 def _publish_from_inputs(

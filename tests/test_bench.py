@@ -57,3 +57,34 @@ def test_targets_are_judged_only_at_the_default_scale() -> None:
     }
     assert targets["pipeline_time_ratio"]["met"] is None
     assert check_targets({"runs": [{**run, "scale": 0.5}], "ratios": {}}) == {}
+
+
+def test_a_read_floor_is_timed_in_a_process_of_its_own(tmp_path) -> None:
+    import os
+
+    from pipeline.bench import _in_child, _read_floor, _read_floor_pandas, _timed_floor
+
+    (tmp_path / "2024").mkdir()
+    (tmp_path / "2024" / "header.csv").write_text("CHILD,SEX\n1,1\n2,2\n3,1\n")
+    (tmp_path / "2024" / "episodes.csv").write_text("CHILD,LS\n1,C2\n2,V2\n")
+    for floor in [_read_floor, _read_floor_pandas]:
+        record = _in_child(_timed_floor, (floor, tmp_path), "a floor")
+        assert record["rows"] == 5
+        assert record["seconds"] > 0
+        assert record["peak_rss_mb"] > 0
+    # what the floor reports comes from another process than this one
+    assert _in_child(_pid_record, (), "the pid")["pid"] != os.getpid()
+
+
+def test_a_failing_child_raises_naming_the_work(tmp_path) -> None:
+    from pipeline.bench import _in_child, _read_floor, _timed_floor
+
+    (tmp_path / "broken.csv").write_text("A,B\n1,2,3\n")
+    with pytest.raises(RuntimeError, match="bench: the pyarrow read floor failed"):
+        _in_child(_timed_floor, (_read_floor, tmp_path), "the pyarrow read floor")
+
+
+def _pid_record() -> dict[str, int]:
+    import os
+
+    return {"pid": os.getpid()}

@@ -10,7 +10,6 @@ work is waited for, with the same result.
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import logging
 import multiprocessing
@@ -19,32 +18,12 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from pipeline.heap import release_free_heap
+
 log = logging.getLogger(__name__)
 
 #: How long to wait for the child before doing the work in this process instead.
 CHILD_TIMEOUT_SECONDS = 600
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, or None where the C library has none (macOS, musl)."""
-    try:
-        return getattr(ctypes.CDLL(None), "malloc_trim", None)
-    except OSError:
-        return None
-
-
-MALLOC_TRIM = _malloc_trim()
-
-
-def release_free_heap() -> None:
-    """Give the C heap's free pages back to the system (glibc keeps them otherwise).
-
-    The steps before the package free hundreds of MB that glibc keeps mapped (measured at
-    scale 1: 1,636 MB resident before the package step, 1,163 MB after this); a forked child
-    would count those pages too. A no-op where ``malloc_trim`` is not available.
-    """
-    if MALLOC_TRIM is not None:
-        MALLOC_TRIM(0)
 
 
 class BackgroundWriteError(Exception):
@@ -89,6 +68,7 @@ class BackgroundWrite:
 
     def __enter__(self) -> BackgroundWrite:
         if can_fork():
+            # Free pages the steps before left mapped would be counted in the child too.
             release_free_heap()
             context = multiprocessing.get_context("fork")
             self._receiver, sender = context.Pipe(duplex=False)
