@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -49,6 +50,12 @@ def svgs(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.rglob("*.svg"))}
 
 
+def in_process_svg(spec: dict) -> str:
+    """The SVG that vl_convert draws in this process (these charts' text measures the same
+    with the system's Liberation Sans as with the vendored one)."""
+    return str(vl_convert.vegalite_to_svg(spec))
+
+
 class CountingWorkers(charts.SvgWorkers):
     """SvgWorkers that remember every instance (to count the tasks each was given)."""
 
@@ -83,7 +90,7 @@ def test_workers_render_each_chart_once_with_the_bytes_vl_convert_gives(
     assert workers.workers == 2  # the second started at flush, for the charts left
     assert (workers.submitted, workers.answered) == (4, 4)
     expected = {
-        f"c{index}.svg": vl_convert.vegalite_to_svg(charts._fixed_width(bar_spec(index))).encode()
+        f"c{index}.svg": in_process_svg(charts._fixed_width(bar_spec(index))).encode()
         for index in range(4)
     }
     assert svgs(writer.folder) == {**expected, "again.svg": expected["c2.svg"]}
@@ -200,3 +207,35 @@ def test_workers_end_when_another_process_still_holds_their_input(tmp_path: Path
         os.close(held)
         workers.close()
     assert (tmp_path / "c.svg").read_bytes().startswith(b"<svg")
+
+
+def text_spec(text: str) -> dict:
+    """A chart as wide as ``text`` at 2048 px (a font unit a pixel), plus half a pixel."""
+    return {
+        "autosize": {"type": "pad"},
+        "padding": 0,
+        "width": 1,
+        "height": 1,
+        "data": {"values": [{"s": text}]},
+        "mark": {"type": "text", "fontSize": 2048, "align": "left"},
+        "encoding": {"text": {"field": "s"}},
+    }
+
+
+def test_workers_measure_text_with_the_vendored_liberation_sans(tmp_path: Path) -> None:
+    workers = charts.SvgWorkers()
+    workers.add_worker()
+    for text in ["1", "11", "111"]:
+        workers.submit(tmp_path / f"{text}.svg", {"spec": text_spec(text)}, text)
+    workers.finish()
+    widths = {}
+    for text in ["1", "11", "111"]:
+        svg = (tmp_path / f"{text}.svg").read_text(encoding="utf-8")
+        widths[text] = int(re.search(r'<svg[^>]* width="(\d+)"', svg).group(1))
+    # The view is ceil(0.5 + the text's width) wide; a digit advances 1139 units.
+    advance = widths["1"] - 1
+    assert advance == 1139
+    # The vendored Liberation Sans 2 kerns "11" by 152 units, as Arial does (the system's
+    # fonts-liberation 1.07 does not: it would give 2 x 1139).
+    assert widths["11"] == 2 * advance - 152 + 1
+    assert widths["111"] == 3 * advance - 2 * 152 + 1

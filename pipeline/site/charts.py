@@ -56,10 +56,37 @@ def bundle_cache_dir() -> Path:
     return Path(base) / "stability-index"
 
 
+#: Part of the SVG cache key: the charts' text is measured with the fonts vendored in
+#: vl-convert only (:func:`vendored_fonts_config`).
+FONTS = "vendored-fonts"
+
+
 def svg_digest(spec: dict) -> str:
-    """The cache key of a spec's SVG (the vl-convert version and the spec)."""
+    """The cache key of a spec's SVG (the vl-convert version, its fonts and the spec)."""
     text = json.dumps(spec, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{VL_CONVERT_VERSION}|{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{VL_CONVERT_VERSION}|{FONTS}|{text}".encode()).hexdigest()
+
+
+def vendored_fonts_config() -> Path:
+    """A fontconfig file that lists no font folder that exists, for the chart workers.
+
+    With it ``vl_convert`` (fontdb) loads no system font and measures every text with the
+    Liberation Sans it carries (held in memory): the SVGs are the same on every machine,
+    whatever fonts it has, and each glyph measured no longer opens and maps a font file (the
+    332 charts of the scale-1 site: 24.6 s of CPU with the system's fonts, 10.4 s with these).
+    """
+    folder = bundle_cache_dir()
+    path = folder / "fonts.conf"
+    text = (
+        '<?xml version="1.0"?>\n<fontconfig><dir>'
+        f"{escape(str(folder / 'no-system-fonts'))}</dir></fontconfig>\n"
+    )
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"fonts.conf.{os.getpid()}.tmp")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    return path
 
 
 #: The script the rendering processes run (:mod:`pipeline.site.svg_worker`).
@@ -114,7 +141,10 @@ class SvgWorkers:
     def add_worker(self) -> None:
         """Start one more worker, fed from the same queue."""
         process = subprocess.Popen(
-            [sys.executable, str(WORKER_SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [sys.executable, str(WORKER_SCRIPT)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "FONTCONFIG_FILE": str(vendored_fonts_config())},
         )
         feeder = threading.Thread(target=self._feed, args=(process,), daemon=True)
         self._workers.append((process, feeder))
