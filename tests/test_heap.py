@@ -1,6 +1,6 @@
-"""pipeline.heap: free heap pages given back, large blocks mapped on their own (glibc only).
+"""pipeline.heap: free heap pages given back to the system (glibc only).
 
-Each check runs in a fresh Python process: the allocator settings are process-wide, and the
+Each check runs in a fresh Python process: the heap's state is process-wide, and the
 resident size of a test process that has run other tests says little.
 """
 
@@ -12,11 +12,11 @@ import textwrap
 
 import pytest
 
-from pipeline.heap import MALLOC_TRIM, MALLOPT
+from pipeline.heap import MALLOC_TRIM
 
 glibc_only = pytest.mark.skipif(
-    MALLOC_TRIM is None or MALLOPT is None or not sys.platform.startswith("linux"),
-    reason="malloc_trim and mallopt are glibc's",
+    MALLOC_TRIM is None or not sys.platform.startswith("linux"),
+    reason="malloc_trim is glibc's",
 )
 
 
@@ -56,41 +56,3 @@ def test_release_free_heap_returns_freed_blocks_below_a_live_one() -> None:
     returned_mb, kept = (int(value) for value in printed.split())
     assert kept == 1 << 20
     assert returned_mb >= 150
-
-
-@glibc_only
-def test_map_large_blocks_serves_large_allocations_from_their_own_mappings() -> None:
-    # After a mapped 16 MB block is freed, glibc raises its threshold and grows its heap for a
-    # 4 MB block; with map_large_blocks (1 MB), a block larger than the heap's free space
-    # (12 MB) is a mapping of its own instead.
-    printed = run_python(
-        """
-        import ctypes
-
-        from pipeline.heap import map_large_blocks
-
-        class MallInfo(ctypes.Structure):
-            _fields_ = [(name, ctypes.c_int) for name in
-                        "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks "
-                        "fordblks keepcost".split()]
-
-        mallinfo = ctypes.CDLL(None).mallinfo
-        mallinfo.restype = MallInfo
-
-        def mapped_growth(size):
-            before = mallinfo().hblkhd
-            block = bytearray(size)
-            grown = mallinfo().hblkhd - before
-            del block
-            return grown
-
-        del_me = bytearray(16 << 20)
-        del del_me
-        default = mapped_growth(4 << 20)
-        print(map_large_blocks(1 << 20), default, mapped_growth(12 << 20))
-        """
-    )
-    was_set, default, mapped = printed.split()
-    assert was_set == "True"
-    assert int(default) == 0
-    assert int(mapped) >= 12 << 20
