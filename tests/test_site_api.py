@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
-from pipeline.site.api import cell
+from pipeline.packaging.archive import file_hashes
+from pipeline.site.api import (
+    API_ARCHIVE_FOLDER,
+    VersionWriter,
+    api_folder,
+    archive_api,
+    cell,
+    write_api,
+)
 from pipeline.site.api_schema import SCHEMAS
 from pipeline.site.package import SitePackage
 
@@ -156,3 +165,81 @@ def test_each_measure_has_its_own_headline_document(api: Path, package: SitePack
         assert {code: per[measure] for code, per in one["regions"].items()} == {
             code: per[measure] for code, per in headline["regions"].items()
         }
+
+
+def two_versions(sample: Path, root: Path) -> tuple[SitePackage, SitePackage]:
+    """Packages 1.0.0 and 1.0.1 (a copy of the sample with its version changed) in one
+    archive whose ``versions.json`` lists both."""
+    first = root / "stability-index" / "1.0.0"
+    shutil.copytree(sample, first)
+    second = first.parent / "1.0.1"
+    shutil.copytree(sample, second)
+    descriptor = load(second / "datapackage.json")
+    (second / "datapackage.json").write_text(json.dumps(descriptor | {"version": "1.0.1"}))
+    versions = load(sample.parent / "versions.json")
+    later = dict(versions["versions"][0], version="1.0.1", title="A correction")
+    versions["versions"] = [*versions["versions"], later]
+    (first.parent / "versions.json").write_text(json.dumps(versions))
+    return SitePackage.open(first), SitePackage.open(second)
+
+
+def count_writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The versions :meth:`VersionWriter.write` is called for, from now on."""
+    calls: list[str] = []
+    write = VersionWriter.write
+
+    def counted(self: VersionWriter) -> int:
+        calls.append(self.package.version)
+        return write(self)
+
+    monkeypatch.setattr(VersionWriter, "write", counted)
+    return calls
+
+
+def test_a_later_build_copies_the_archived_documents_of_an_older_version(
+    sample_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = two_versions(sample_package, tmp_path / "packages")
+    archive = first.folder.parent / API_ARCHIVE_FOLDER
+    calls = count_writes(monkeypatch)
+    # the first build of 1.0.0 (1.0.1 not made yet): written, then archived
+    write_api(first, tmp_path / "site1", archive=archive)
+    out1 = api_folder(tmp_path / "site1")
+    assert archive_api(out1, archive, "1.0.0") is True
+    before = file_hashes(out1 / "1.0.0")
+    assert file_hashes(archive / "1.0.0") == before
+    assert "headline.json" in before and any(name.startswith("la/") for name in before)
+    # an older version's documents are taken from the archive, even when they differ
+    # from what its package would give now
+    (archive / "1.0.0" / "headline.json").write_text('{"kept":true}\n', encoding="utf-8")
+    before["headline.json"] = file_hashes(archive / "1.0.0")["headline.json"]
+    calls.clear()
+    write_api(second, tmp_path / "site2", archive=archive)
+    out2 = api_folder(tmp_path / "site2")
+    assert calls == ["1.0.1"]
+    assert file_hashes(out2 / "1.0.0") == before
+    versions = {v["version"]: v for v in load(out2 / "index.json")["versions"]}
+    assert versions["1.0.0"]["la_folder"] == "1.0.0/la/" and versions["1.0.1"]["la_folder"]
+    # archiving 1.0.0 again leaves the archived documents as they are
+    assert archive_api(out1, archive, "1.0.0") is False
+    assert file_hashes(archive / "1.0.0") == before
+
+
+def test_an_archive_without_documents_gets_them_written_and_kept(
+    sample_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = two_versions(sample_package, tmp_path / "packages")
+    archive = first.folder.parent / API_ARCHIVE_FOLDER  # not made: an archive from before
+    calls = count_writes(monkeypatch)
+    write_api(second, tmp_path / "site1", archive=archive)
+    assert sorted(calls) == ["1.0.0", "1.0.1"]
+    written = file_hashes(api_folder(tmp_path / "site1") / "1.0.0")
+    assert file_hashes(archive / "1.0.0") == written
+    assert not (archive / "1.0.1").exists()  # the current version is archived by the pages step
+    # the same older version without an archive: the same bytes, from its package
+    write_api(second, tmp_path / "plain")
+    assert file_hashes(api_folder(tmp_path / "plain") / "1.0.0") == written
+    calls.clear()
+    write_api(second, tmp_path / "site2", archive=archive)
+    assert calls == ["1.0.1"]
+    assert file_hashes(api_folder(tmp_path / "site2") / "1.0.0") == written

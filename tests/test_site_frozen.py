@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.packaging.archive import file_hashes
+from pipeline.site.api import API_ARCHIVE_FOLDER
 from pipeline.site.frozen import (
     ARCHIVE_FOLDER,
     archive_version,
@@ -92,3 +93,12 @@ def test_the_build_keeps_its_version_and_links_it(synthetic_build) -> None:  # n
     assert f'href="v/{version}/"' in feed
     la = next((site / "v" / version / "la").iterdir())
     assert 'href="../../../../downloads/' in (la / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_build_keeps_its_api_documents_beside_the_pages(synthetic_build) -> None:  # noqa: ANN001
+    version = synthetic_build.package_dir.name
+    archive = synthetic_build.package_dir.parent / API_ARCHIVE_FOLDER / version
+    api = synthetic_build.site_dir / "api" / "v1" / version
+    kept = file_hashes(archive)
+    assert kept == file_hashes(api)
+    assert "headline.json" in kept and sum(name.startswith("la/") for name in kept) > 1

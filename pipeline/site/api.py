@@ -8,12 +8,21 @@ compact form, and ``api/v1/<version>/headline/<measure>.json`` the same for one 
 comparison page reads only the measure it shows). The JSON Schemas are published in
 ``api/v1/schema/``. Cells are numbers where the package has a number, the symbol where it has
 one (``c``, ``x``, ``z``, ``low``, ``u``), text for text indicators and ``null`` for blanks.
+
+A version's documents are never changed once published. When the build keeps versions, each
+version's documents are archived beside the data packages the first time they are written, in
+``<packages>/stability-index/api/<version>/`` (the files of ``api/v1/<version>/``, beside the
+frozen pages in ``pages/``, see :mod:`pipeline.site.frozen`); a later build copies an older
+version's archived documents into ``api/v1/<version>/`` byte for byte instead of computing them
+again. An older version with no archived documents (an archive made before they were kept) is
+written from its own package, as before, and archived then.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass
 from functools import cached_property
 from json.encoder import encode_basestring
@@ -29,6 +38,7 @@ from pipeline.site.package import (
     ONE_YEAR_TOTALS,
     PackageError,
     SitePackage,
+    VersionInfo,
     read_csv_text,
 )
 from pipeline.symbols import SYMBOLS
@@ -41,6 +51,8 @@ LA_KEYS = ["old_la_code", "new_la_code", "la_name", "region_code", "region_name"
 HEADLINE_COLUMNS = ["percent", "lower", "upper"]
 #: The folder of a version's one-measure headline documents (``<measure>.json``).
 HEADLINE_FOLDER = "headline"
+#: The archive of the versions' documents, beside the packages: ``<packages>/stability-index/api/``.
+API_ARCHIVE_FOLDER = "api"
 
 
 def cell(text: str) -> float | int | str | None:
@@ -402,13 +414,63 @@ def api_folder(site_dir: Path) -> Path:
     return Path(site_dir) / API_ROOT
 
 
-def write_api(package: SitePackage, site_dir: Path, current: VersionWriter | None = None) -> Path:
+def archive_api(out: Path, archive: Path, version: str) -> bool:
+    """Copy ``out/<version>/`` (a version's written documents) into ``archive/<version>/``
+    unless it is there.
+
+    Returns True when archived now, False when it already was (the archived files are then
+    left exactly as they are). The copy is made in a temporary folder and renamed, so an
+    interrupted build leaves no half-archived version.
+    """
+    target = archive / version
+    if target.exists():
+        return False
+    staging = archive / f".{version}.partial"
+    if staging.exists():
+        shutil.rmtree(staging)
+    shutil.copytree(out / version, staging)
+    staging.rename(target)
+    log.info("api: version %s archived in %s", version, target)
+    return True
+
+
+def archived_api(archive: Path, version: str, out: Path) -> bool:
+    """Copy the archived documents of ``version`` into ``out/<version>/`` (bytes unchanged);
+    False when the archive has none."""
+    source = archive / version
+    if not source.is_dir():
+        return False
+    shutil.copytree(source, out / version)
+    return True
+
+
+def write_older(version: VersionInfo, out: Path, archive: Path | None) -> bool:
+    """Publish an older version's documents in ``out/<version>/``: copied from ``archive``
+    when it holds them, else written from the version's own package (and archived when an
+    ``archive`` is given). Returns whether the version has documents."""
+    if archive is not None and archived_api(archive, version.version, out):
+        return True
+    assert version.folder is not None
+    written = VersionWriter(SitePackage.open(version.folder), out).write() > 0
+    if written and archive is not None:
+        archive_api(out, archive, version.version)
+    return written
+
+
+def write_api(
+    package: SitePackage,
+    site_dir: Path,
+    current: VersionWriter | None = None,
+    archive: Path | None = None,
+) -> Path:
     """Write the whole API under ``site_dir/api/v1/`` and return that folder.
 
     The current version is written from ``package``: by ``current`` when given, whose LA
-    documents have been written already (see :class:`VersionWriter`); every older version whose
-    package folder is at hand is written from its own package (a version that cannot be read is
-    listed with no folder, and the reason logged).
+    documents have been written already (see :class:`VersionWriter`). Every older version whose
+    package folder is at hand is copied from ``archive`` (the documents kept when it was first
+    written, see :func:`archive_api`) or, when ``archive`` is None or holds none of it, written
+    from its own package (a version that cannot be read is listed with no folder, and the
+    reason logged).
     """
     out = api_folder(site_dir)
     writer = current or VersionWriter(package, out)
@@ -417,8 +479,7 @@ def write_api(package: SitePackage, site_dir: Path, current: VersionWriter | Non
         if version.version in written or version.folder is None:
             continue
         try:
-            older = SitePackage.open(version.folder)
-            written[version.version] = VersionWriter(older, out).write() > 0
+            written[version.version] = write_older(version, out, archive)
         except (PackageError, KeyError) as error:
             log.warning("api: version %s not written (%s)", version.version, error)
             written[version.version] = False

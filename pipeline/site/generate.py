@@ -8,7 +8,14 @@ from pathlib import Path
 
 from pipeline.inputs.spec import write_specification_page
 from pipeline.logs import log
-from pipeline.site.api import API_FOLDER, VersionWriter, api_folder, write_api
+from pipeline.site.api import (
+    API_ARCHIVE_FOLDER,
+    API_FOLDER,
+    VersionWriter,
+    api_folder,
+    archive_api,
+    write_api,
+)
 from pipeline.site.area_tables import AREA_ROWS, AreaTables
 from pipeline.site.charts import CHART_FOLDER, ChartWriter
 from pipeline.site.frozen import ARCHIVE_FOLDER, archived_versions
@@ -45,11 +52,13 @@ def site_wide_pages(
     api: VersionWriter,
     versions: list[VersionInfo],
     frozen: frozenset[str],
+    api_archive: Path | None = None,
 ) -> list[Path]:
     """Write the rankings, downloads, releases, includes, JSON API (with ``api``, whose LA
     documents the LA pages write), maps and comparison pages; return the pages.
 
-    ``versions`` are the package's versions and ``frozen`` those whose pages are kept."""
+    ``versions`` are the package's versions and ``frozen`` those whose pages are kept;
+    ``api_archive`` holds the versions' kept API documents (see :func:`write_api`)."""
     pages = [generate_rankings(package, areas, site_dir)]
     pages.append(downloads_page(package, site_dir, versions))
     pages.append(releases_page(package, site_dir, versions, frozen))
@@ -57,7 +66,7 @@ def site_wide_pages(
     methodology_includes(package, site_dir)
     pages.append(write_specification_page(site_dir))
     hand_written_includes(package, site_dir)
-    write_api(package, site_dir, current=api)
+    write_api(package, site_dir, current=api, archive=api_archive)
     pages.append(api_page(package, site_dir))
     pages += map_pages(package, site_dir)
     pages.append(compare_page(package, site_dir))
@@ -105,6 +114,7 @@ def generate_pages(package_dir: Path, site_dir: Path, keep_versions: bool = Fals
         pages += RegionPages(package, areas, site_dir, charts).generate()
         lap("overview and regions")
         frozen: frozenset[str] = frozenset()
+        api_archive = package_dir.parent / API_ARCHIVE_FOLDER if keep_versions else None
         if keep_versions:
             archived = archived_versions(package_dir.parent / ARCHIVE_FOLDER)
             frozen = frozenset([*archived, package.version])
@@ -112,9 +122,11 @@ def generate_pages(package_dir: Path, site_dir: Path, keep_versions: bool = Fals
         with LocalAuthorityPages(package, areas, site_dir, charts).generate_with(api) as la_pages:
             pages += la_pages
             lap("local authorities (pages and API documents, this process's share)")
-            pages += site_wide_pages(package, areas, site_dir, api, versions, frozen)
+            pages += site_wide_pages(package, areas, site_dir, api, versions, frozen, api_archive)
             lap("rankings, downloads, releases, includes, JSON API, maps and comparison")
         lap("local authorities (the forked process's share)")
+        if api_archive is not None:  # every LA document is written now
+            archive_api(api_folder(site_dir), api_archive, package.version)
         charts.flush()
     finally:
         charts.close()
