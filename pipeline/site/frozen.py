@@ -8,7 +8,8 @@ the archive is never written again, so later builds (a correction ``1.0.1``, a n
 archived version is then copied into the site at ``v/<version>/``.
 
 The copy leaves out what is kept once for all versions (the package downloads, the JSON API,
-which is itself versioned, the search index and older frozen versions); links from a frozen
+which is itself versioned and whose documents are kept in ``<packages>/stability-index/api/``
+by :mod:`pipeline.site.api`, the search index and older frozen versions); links from a frozen
 page to the downloads or the API go to the site's copy.
 """
 

@@ -84,6 +84,10 @@ def generate_pages(package_dir: Path, site_dir: Path, keep_versions: bool = Fals
     ``la/<new_la_code>-<slug>/index.qmd``, the JSON API (``api/v1/``), the chart files,
     the map pages (``map/``), the comparison page (``compare/``), the methodology includes, the Atom feed and a copy of every
     package version under ``site/downloads/``. Returns the ``.qmd`` pages written.
+
+    With ``keep_versions`` (the build), the versions' API documents are kept beside the
+    packages (``../api/<version>/``, see :mod:`pipeline.site.api`): this version's once all
+    are written, unless kept already, and an older version's kept documents are copied.
     """
     package_dir, site_dir = Path(package_dir), Path(site_dir)
     package = SitePackage.open(package_dir)
