@@ -24,7 +24,7 @@ import json
 import re
 import shutil
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from json.encoder import encode_basestring
 from pathlib import Path
 
@@ -33,6 +33,7 @@ import pandas as pd
 from pipeline.logs import log
 from pipeline.packaging.dictionary import internal_column
 from pipeline.site.api_schema import SCHEMAS
+from pipeline.site.frozen import archive_once
 from pipeline.site.la_tables import LaExtract
 from pipeline.site.package import (
     ONE_YEAR_TOTALS,
@@ -419,18 +420,11 @@ def archive_api(out: Path, archive: Path, version: str) -> bool:
     unless it is there.
 
     Returns True when archived now, False when it already was (the archived files are then
-    left exactly as they are). The copy is made in a temporary folder and renamed, so an
-    interrupted build leaves no half-archived version.
+    left exactly as they are; written atomically by :func:`~pipeline.site.frozen.archive_once`).
     """
-    target = archive / version
-    if target.exists():
+    if not archive_once(archive, version, partial(shutil.copytree, out / version)):
         return False
-    staging = archive / f".{version}.partial"
-    if staging.exists():
-        shutil.rmtree(staging)
-    shutil.copytree(out / version, staging)
-    staging.rename(target)
-    log.info("api: version %s archived in %s", version, target)
+    log.info("api: version %s archived in %s", version, archive / version)
     return True
 
 

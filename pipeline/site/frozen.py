@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
@@ -60,12 +61,13 @@ def freeze_page(html: str, version: str, date: str, depth: int) -> str:
     return html[: match.end()] + banner(version, date, to_root) + html[match.end() :]
 
 
-def archive_version(site_out: Path, archive: Path, version: str, date: str) -> bool:
-    """Copy the rendered site of ``version`` into ``archive/<version>/`` unless it is there.
+def archive_once(archive: Path, version: str, fill: Callable[[Path], None]) -> bool:
+    """Make ``archive/<version>/`` by ``fill(folder)`` unless it is there already.
 
-    Returns True when the version was archived now, False when it already was (its pages are
-    then left exactly as they are). The copy is written to a temporary folder and renamed, so
-    an interrupted build leaves no half-written version.
+    Returns True when it was made now, False when it already was (it is then left exactly as
+    it is). ``fill`` writes into a temporary folder that is renamed when it is done, so an
+    interrupted build leaves no half-written version. Used for the frozen pages
+    (:func:`archive_version`) and the kept API documents (``api.archive_api``).
     """
     target = archive / version
     if target.exists():
@@ -73,20 +75,35 @@ def archive_version(site_out: Path, archive: Path, version: str, date: str) -> b
     staging = archive / f".{version}.partial"
     if staging.exists():
         shutil.rmtree(staging)
-    for path in sorted(site_out.rglob("*")):
-        relative = path.relative_to(site_out)
-        if relative.parts[0] in LEFT_OUT or path.is_dir():
-            continue
-        out = staging / relative
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".html":
-            text = path.read_text(encoding="utf-8")
-            depth = len(relative.parts) - 1
-            out.write_text(freeze_page(text, version, date, depth), encoding="utf-8")
-        else:
-            shutil.copy2(path, out)
+    fill(staging)
     staging.rename(target)
-    log.info("frozen: version %s archived in %s", version, target)
+    return True
+
+
+def archive_version(site_out: Path, archive: Path, version: str, date: str) -> bool:
+    """Copy the rendered site of ``version`` into ``archive/<version>/`` unless it is there.
+
+    Returns True when the version was archived now, False when it already was (its pages are
+    then left exactly as they are; see :func:`archive_once`).
+    """
+
+    def freeze_into(staging: Path) -> None:
+        for path in sorted(site_out.rglob("*")):
+            relative = path.relative_to(site_out)
+            if relative.parts[0] in LEFT_OUT or path.is_dir():
+                continue
+            out = staging / relative
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if path.suffix == ".html":
+                text = path.read_text(encoding="utf-8")
+                depth = len(relative.parts) - 1
+                out.write_text(freeze_page(text, version, date, depth), encoding="utf-8")
+            else:
+                shutil.copy2(path, out)
+
+    if not archive_once(archive, version, freeze_into):
+        return False
+    log.info("frozen: version %s archived in %s", version, archive / version)
     return True
 
 
