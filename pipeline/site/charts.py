@@ -278,7 +278,7 @@ def without_mark_aria(node: object) -> object:
 class ChartWriter:
     """Collect the charts of a site build and write their files.
 
-    SVGs are cached by the hash of their spec (and the vl-convert version,
+    SVGs are cached by the hash of their spec (with the vl-convert version and its fonts,
     :func:`svg_digest`), so a rebuild from the same package reuses them. A chart not in the
     cache is rendered by a worker process (:class:`SvgWorkers`) as soon as it is queued, while
     the pages are still being written; :meth:`flush` waits for the rest (with more workers)
